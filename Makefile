@@ -1,0 +1,76 @@
+# smsflows — every command a user or CI needs. `make test` is exactly what CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LAYER := layers/deps/build
+STAGE ?= dev
+export TZ := UTC
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# pip on some machines lists local mirrors that may be absent; keep its output readable.
+QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+
+.DEFAULT_GOAL := help
+.PHONY: help install layer fmt lint test test-fast demo local synth bench deploy diff clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/dev.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing pinned dependencies (requirements/dev.lock) into $(VENV)…"
+	@set -o pipefail; $(BIN)/python -m pip install -q --require-hashes -r requirements/dev.lock $(QUIET_PIP)
+	@set -o pipefail; $(BIN)/python -m pip install -q --no-deps --no-build-isolation -e . $(QUIET_PIP)
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv with the locked dependencies and the smsflows CLI
+
+$(LAYER)/.built: requirements/runtime.lock | $(STAMP)
+	@rm -rf $(LAYER) && mkdir -p $(LAYER)/python
+	@echo "building the Lambda deps layer (arm64, Python 3.12) from requirements/runtime.lock…"
+	@set -o pipefail; $(BIN)/python -m pip install -q --require-hashes --platform manylinux2014_aarch64 \
+		--platform manylinux_2_28_aarch64 --only-binary=:all: --python-version 3.12 --implementation cp \
+		--target $(LAYER)/python -r requirements/runtime.lock $(QUIET_PIP)
+	@touch $@
+
+layer: $(LAYER)/.built ## build the third-party Lambda layer without Docker
+
+fmt: $(STAMP) ## format the code
+	$(BIN)/ruff format layers/core functions infra tests bench
+	$(BIN)/ruff check --fix layers/core functions infra tests bench
+
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check layers/core functions infra tests bench
+	$(BIN)/mypy
+
+test: $(STAMP) $(LAYER)/.built ## install what is needed and run the whole suite (what CI runs)
+	@set +e; $(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
+
+demo: $(STAMP) ## a scripted store day on the local cloud, printed as an SMS transcript
+	$(BIN)/smsflows demo
+
+local: $(STAMP) ## run the local cloud on :8787 (PORT=…, TIME_SCALE=…)
+	$(BIN)/smsflows local --port $${PORT:-8787} --time-scale $${TIME_SCALE:-1}
+
+node_modules/.bin/cdk: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+synth: $(STAMP) $(LAYER)/.built node_modules/.bin/cdk ## synthesize the CloudFormation template offline (STAGE=dev|prod)
+	npx cdk synth --quiet -c stage=$(STAGE)
+
+diff: $(STAMP) $(LAYER)/.built node_modules/.bin/cdk ## cdk diff against the deployed stage
+	npx cdk diff -c stage=$(STAGE)
+
+deploy: $(STAMP) $(LAYER)/.built node_modules/.bin/cdk ## deploy a stage: make deploy STAGE=prod
+	npx cdk deploy -c stage=$(STAGE) --require-approval broadening
+
+bench: $(STAMP) $(LAYER)/.built ## run the benchmarks (figures, never pass/fail)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean: ## remove build output (keeps .venv)
+	rm -rf cdk.out $(LAYER) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,38 @@
+"""shop-events SQS consumer: profiles, orders, transactional messages and flow starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from smsflows.domain.shop_events import ShopEventDeps, ShopEventEnvelope, process_shop_event
+from smsflows.runtime.deps import get_deps
+from smsflows.runtime.observability import logger, metrics
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> None:
+    deps = get_deps()
+    envelope = ShopEventEnvelope.model_validate_json(record.body)
+    outcome = process_shop_event(
+        envelope,
+        ShopEventDeps(
+            inbox=deps.webhook_inbox,
+            data=deps.shop_data,
+            send_queue=deps.send_queue,
+            flows=deps.flow_starter,
+            clock=deps.clock,
+        ),
+    )
+    logger.info("shop event", topic=envelope.topic, outcome=outcome.outcome, detail=outcome.detail)
+    metrics.add_metric(name=f"ShopEvent_{outcome.outcome}", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

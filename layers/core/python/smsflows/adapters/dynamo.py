@@ -1,0 +1,246 @@
+"""DynamoDB repositories: the only place that knows item shapes. ClientError becomes domain errors here."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from smsflows.domain import keys
+from smsflows.domain.messages import OutboundMessage
+from smsflows.domain.models import InboxRecord, OrderRecord, ProfileRecord
+from smsflows.ports import ProviderReceipt
+from smsflows.runtime.errors import TransientError
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+# Processed webhooks are kept 30 days for dedupe (Shopify retries for 4 hours) and support.
+# Unparseable ones have no expiry: they are authentic data waiting for a replay.
+WEBHOOK_RETENTION = timedelta(days=30)
+
+_TRANSIENT = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+}
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Plain values from DynamoDB JSON (as GetItem, or a Step Functions getItem task, returns it)."""
+    if not item:
+        return None
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def set_expression(values: dict[str, Any], remove: tuple[str, ...] = ()) -> dict[str, Any]:
+    """UpdateItem arguments that SET `values` (None values skipped), every name escaped (DynamoDB has
+    hundreds of reserved words: state, segments, name ...)."""
+    names: dict[str, str] = {}
+    attr_values: dict[str, Any] = {}
+    sets: list[str] = []
+    for i, (name, value) in enumerate(v for v in values.items() if v[1] is not None):
+        names[f"#a{i}"] = name
+        attr_values[f":v{i}"] = value
+        sets.append(f"#a{i} = :v{i}")
+    expression = "SET " + ", ".join(sets)
+    if remove:
+        for j, name in enumerate(remove):
+            names[f"#r{j}"] = name
+        expression += " REMOVE " + ", ".join(f"#r{j}" for j in range(len(remove)))
+    return {
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": to_item(attr_values),
+    }
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _translate(exc: ClientError) -> Exception:
+    if _code(exc) in _TRANSIENT:
+        return TransientError(f"DynamoDB {_code(exc)}")
+    return exc
+
+
+class DynamoWebhookInbox:
+    def __init__(self, client: Any, table: str) -> None:
+        self._ddb = client
+        self._table = table
+
+    def record(self, item: InboxRecord) -> bool:
+        values: dict[str, Any] = {
+            **keys.webhook(item.shop, item.webhook_id),
+            "type": "webhook",
+            "shop": item.shop,
+            "webhook_id": item.webhook_id,
+            "topic": item.topic,
+            "api_version": item.api_version,
+            "received_at": item.received_at.isoformat(),
+            "body_gz": Binary(gzip.compress(item.body, compresslevel=5)),
+            "state": item.state,
+            "reason": item.reason,
+        }
+        if item.state != "unparseable":
+            values["expires_at"] = int((item.received_at + WEBHOOK_RETENTION).timestamp())
+        try:
+            self._ddb.put_item(
+                TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise _translate(exc) from exc
+        return True
+
+    def forget(self, shop: str, webhook_id: str) -> None:
+        self._ddb.delete_item(TableName=self._table, Key=to_item(keys.webhook(shop, webhook_id)))
+
+    def get(self, shop: str, webhook_id: str) -> InboxRecord | None:
+        try:
+            out = self._ddb.get_item(
+                TableName=self._table, Key=to_item(keys.webhook(shop, webhook_id)), ConsistentRead=True
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        item = from_item(out.get("Item"))
+        if item is None:
+            return None
+        return InboxRecord(
+            shop=item["shop"],
+            webhook_id=item["webhook_id"],
+            topic=item["topic"],
+            api_version=item.get("api_version"),
+            received_at=datetime.fromisoformat(item["received_at"]),
+            body=gzip.decompress(bytes(item["body_gz"])),
+            state=item.get("state", "received"),
+            reason=item.get("reason"),
+        )
+
+    def mark(self, shop: str, webhook_id: str, state: str, reason: str | None = None) -> None:
+        remove = ("expires_at",) if state == "unparseable" else ()
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.webhook(shop, webhook_id)),
+                ConditionExpression="attribute_exists(pk)",
+                **set_expression({"state": state, "reason": reason or ""}, remove),
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                return  # the record expired or was erased; nothing to mark
+            raise _translate(exc) from exc
+
+
+class DynamoShopData:
+    def __init__(self, client: Any, table: str) -> None:
+        self._ddb = client
+        self._table = table
+
+    def save_order(self, order: OrderRecord, profile: ProfileRecord) -> None:
+        # Never overwrite what we knew with "unknown": None fields are left as they are.
+        fields = profile.model_dump(mode="json")
+        if profile.phone_status == "missing":
+            fields["phone_status"] = None
+        profile_update = set_expression({"type": "profile", **fields})
+        order_item = {
+            **keys.order(order.shop, order.order_id),
+            "type": "order",
+            **order.model_dump(mode="json", exclude_none=True),
+        }
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(keys.profile(profile.shop, profile.customer_key)),
+                            **profile_update,
+                        }
+                    },
+                    {"Put": {"TableName": self._table, "Item": to_item(order_item)}},
+                ]
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
+
+    def get_order(self, shop: str, order_id: str) -> OrderRecord | None:
+        out = self._ddb.get_item(TableName=self._table, Key=to_item(keys.order(shop, order_id)))
+        item = from_item(out.get("Item"))
+        if item is None:
+            return None
+        return OrderRecord.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "type")})
+
+
+class DynamoMessageLog:
+    """One item per message id: the idempotency claim and the delivery record in one."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._ddb = client
+        self._table = table
+
+    def begin(self, message: OutboundMessage, now: datetime) -> str | None:
+        item = {
+            **keys.message(message.message_id),
+            "type": "message",
+            "state": "sending",
+            "shop": message.shop,
+            "to": message.to,
+            "category": message.category,
+            "flow": message.flow,
+            "claimed_at": now.isoformat(),
+            "attempts": 1,
+        }
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=to_item(item),
+                # A released claim (retryable provider error) may be taken again.
+                ConditionExpression="attribute_not_exists(pk) OR #s = :released",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":released": {"S": "retry"}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                old = from_item(exc.response.get("Item")) or {}
+                return str(old.get("state", "unknown"))
+            raise _translate(exc) from exc
+        return None
+
+    def release(self, message_id: str, reason: str) -> None:
+        self._update(message_id, {"state": "retry", "reason": reason})
+
+    def complete(self, message_id: str, receipt: ProviderReceipt, now: datetime) -> None:
+        self._update(
+            message_id,
+            {
+                "state": "sent",
+                "sid": receipt.sid,
+                "provider_status": receipt.status,
+                "segments": receipt.segments,
+                "price": receipt.price,
+                "sent_at": now.isoformat(),
+            },
+        )
+
+    def fail(self, message_id: str, code: int | None, reason: str, now: datetime) -> None:
+        self._update(message_id, {"state": "failed", "reason": reason, "error_code": code, "failed_at": now.isoformat()})
+
+    def _update(self, message_id: str, values: dict[str, Any]) -> None:
+        try:
+            self._ddb.update_item(TableName=self._table, Key=to_item(keys.message(message_id)), **set_expression(values))
+        except ClientError as exc:
+            raise _translate(exc) from exc

@@ -1,0 +1,49 @@
+"""Outbound messages and the copy of transactional texts."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Category = Literal["transactional", "marketing"]
+
+
+class OutboundMessage(BaseModel):
+    """One text to one recipient, as it travels on the send queue. `message_id` is the idempotency key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str = Field(min_length=1, max_length=200)
+    shop: str
+    to: str = Field(pattern=r"^\+[1-9]\d{6,14}$")
+    body: str = Field(min_length=1, max_length=1600)
+    category: Category
+    flow: str | None = None
+    created_at: datetime
+    not_after: datetime | None = None
+
+
+def brand_from_shop(shop_domain: str) -> str:
+    """'demo-shop.myshopify.com' -> 'Demo Shop' (used until the shop configures its brand name)."""
+    handle = shop_domain.split(".", 1)[0]
+    return " ".join(part.capitalize() for part in handle.replace("_", "-").split("-") if part) or shop_domain
+
+
+def stable_id(*parts: str) -> str:
+    """A short deterministic id for keys and execution names, from any text."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def order_confirmation_text(brand: str, order_name: str, first_name: str | None) -> str:
+    greeting = f"Hi {first_name}, thanks" if first_name else "Thanks"
+    return (
+        f"{brand}: {greeting} for your order {order_name}! "
+        "We'll text you when it ships. Reply HELP for help, STOP to opt out."
+    )
+
+
+def order_followup_text(brand: str, order_name: str) -> str:
+    return f"{brand}: Your order {order_name} is being prepared. We'll send tracking as soon as it ships."

@@ -1,0 +1,53 @@
+"""Records the application stores; adapters map them to and from DynamoDB items in one place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class InboxRecord(BaseModel):
+    """An authentic Shopify webhook as received (the raw body is the evidence and the replay source)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    shop: str
+    webhook_id: str
+    topic: str
+    api_version: str | None = None
+    received_at: datetime
+    body: bytes
+    state: str = "received"
+    reason: str | None = None
+
+
+class ProfileRecord(BaseModel):
+    """What we know about one customer of one shop."""
+
+    model_config = ConfigDict(frozen=True)
+
+    shop: str
+    customer_key: str  # "customer:<shopify id>" or "phone:<e164>" for guests
+    customer_id: str | None = None
+    phone: str | None = None  # E.164 when usable
+    phone_raw: str | None = None  # kept when it could not be normalised
+    phone_status: str = "missing"  # usable | unusable | missing
+    first_name: str | None = None
+    country_code: str | None = None
+    updated_at: datetime
+
+
+class OrderRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    shop: str
+    order_id: str
+    name: str
+    customer_key: str
+    phone: str | None = None
+    first_name: str | None = None
+    total_price: str | None = None
+    currency: str | None = None
+    cancelled: bool = False
+    created_at: datetime

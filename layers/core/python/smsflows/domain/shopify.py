@@ -1,0 +1,108 @@
+"""Shopify webhooks: authenticity, headers and the parts of payloads the flows use."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+TOPIC = re.compile(r"^[a-z_]+/[a-z_]+$")
+WEBHOOK_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def sign(secret: bytes, body: bytes) -> str:
+    """X-Shopify-Hmac-Sha256 for `body`: base64 of HMAC-SHA256 with the app's secret."""
+    return base64.b64encode(hmac.new(secret, body, hashlib.sha256).digest()).decode()
+
+
+def verify(secret: bytes, body: bytes, header: str | None) -> bool:
+    """Constant-time check of the HMAC header over the raw body bytes."""
+    if not header or not secret:
+        return False
+    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
+
+
+class WebhookHeaders(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    hmac: str | None
+    shop: str | None
+    topic: str | None
+    webhook_id: str | None
+    api_version: str | None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> WebhookHeaders:
+        lower = {k.lower(): v for k, v in headers.items()}
+        return cls(
+            hmac=lower.get("x-shopify-hmac-sha256"),
+            shop=(lower.get("x-shopify-shop-domain") or "").strip().lower() or None,
+            topic=(lower.get("x-shopify-topic") or "").strip().lower() or None,
+            webhook_id=(lower.get("x-shopify-webhook-id") or "").strip() or None,
+            api_version=lower.get("x-shopify-api-version"),
+        )
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    phone: str | None = None
+    country_code: str | None = None
+    province_code: str | None = None
+    first_name: str | None = None
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | str
+    phone: str | None = None
+    first_name: str | None = None
+    default_address: Address | None = None
+
+
+class Order(BaseModel):
+    """The fields of orders/create that the product uses (everything else is ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | str
+    name: str = Field(min_length=1)
+    phone: str | None = None
+    customer: Customer | None = None
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    total_price: str | None = None
+    currency: str | None = None
+    cancelled_at: str | None = None
+
+    def phone_candidates(self) -> list[tuple[str | None, str | None]]:
+        """(raw phone, region to read it in), most trustworthy first."""
+        ship = self.shipping_address
+        bill = self.billing_address
+        cust = self.customer
+        default = cust.default_address if cust else None
+        region = (
+            (ship.country_code if ship else None)
+            or (bill.country_code if bill else None)
+            or (default.country_code if default else None)
+        )
+        candidates: list[tuple[str | None, str | None]] = []
+        if cust:
+            candidates.append((cust.phone, region))
+        candidates.append((self.phone, region))
+        for address in (bill, ship, default):
+            if address:
+                candidates.append((address.phone, address.country_code or region))
+        return candidates
+
+    def first_name(self) -> str | None:
+        for source in (self.customer, self.billing_address, self.shipping_address):
+            if source and source.first_name:
+                return source.first_name
+        return None

@@ -1,0 +1,58 @@
+"""A small HTTP client for the local cloud (or a deployed stage): signed Shopify webhooks, the outbox."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from smsflows.domain import shopify
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+def request(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 15) -> HttpResult:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - caller's URL
+            return HttpResult(resp.status, resp.read())
+    except urllib.error.HTTPError as err:
+        return HttpResult(err.code, err.read())
+
+
+def shopify_headers(
+    body: bytes, *, secret: str, topic: str, shop: str, webhook_id: str | None = None, api_version: str = "2026-04"
+) -> dict[str, str]:
+    """The headers Shopify sends with a webhook, signed with `secret`."""
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+        "X-Shopify-API-Version": api_version,
+        "X-Shopify-Triggered-At": "2026-01-01T00:00:00Z",
+        "X-Shopify-Hmac-Sha256": shopify.sign(secret.encode(), body),
+    }
+
+
+def post_shopify(
+    base_url: str, payload: dict[str, Any] | bytes, *, secret: str, topic: str, shop: str, webhook_id: str | None = None
+) -> HttpResult:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    headers = shopify_headers(body, secret=secret, topic=topic, shop=shop, webhook_id=webhook_id)
+    return request("POST", base_url.rstrip("/") + "/webhooks/shopify", body, headers)
+
+
+def outbox(base_url: str) -> list[dict[str, Any]]:
+    result = request("GET", base_url.rstrip("/") + "/_local/outbox")
+    return list(result.json())

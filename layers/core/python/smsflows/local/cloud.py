@@ -1,0 +1,250 @@
+"""The local cloud: moto (with Step Functions execution), the real handlers, pollers, a fake Twilio."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from smsflows import topology
+from smsflows.local import moto_patches
+from smsflows.local.fake_twilio import FakeTwilio
+from smsflows.local.front_door import FrontDoor, json_route
+from smsflows.local.lambda_runtime import LocalLambdas
+from smsflows.local.pollers import QueuePoller
+from smsflows.local.provision import LOCAL_TWILIO_SID, Provisioned, provision
+from smsflows.runtime import deps as deps_module
+from smsflows.runtime.clock import Clock, scaled_clock
+
+LOG = logging.getLogger("smsflows.local")
+REGION = "us-east-1"
+DEFAULT_SHOP = "demo-shop.myshopify.com"
+
+
+class PortInUse(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    port: int = 8787
+    host: str = "127.0.0.1"
+    time_scale: float = 1.0
+    start_at: datetime | None = None  # virtual start time; default: now
+    shopify_secret: str = "local-shopify-secret"
+    twilio_token: str = "local-twilio-token"
+    log_level: str = "WARNING"
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> LocalConfig:
+        """Local defaults, with the documented environment variables for the two secrets."""
+        values: dict[str, Any] = {
+            "shopify_secret": os.environ.get("SHOPIFY_API_SECRET", "local-shopify-secret"),
+            "twilio_token": os.environ.get("TWILIO_AUTH_TOKEN", "local-twilio-token"),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise PortInUse(f"port {port} on {host} is already in use: stop what uses it or pass --port") from exc
+
+
+class LocalCloud:
+    """Start with `start()` (or as a context manager); everything stops with `stop()`."""
+
+    def __init__(self, config: LocalConfig) -> None:
+        self.config = config
+        self.epoch_real = time.time()
+        self.epoch_virtual = config.start_at.timestamp() if config.start_at else self.epoch_real
+        self.clock: Clock = scaled_clock(config.time_scale, self.epoch_real, self.epoch_virtual)
+        self._moto: Any = None
+        self.twilio: FakeTwilio | None = None
+        self.door: FrontDoor | None = None
+        self.pollers: list[QueuePoller] = []
+        self.lambdas = LocalLambdas()
+        self.resources: Provisioned | None = None
+        self._saved_env: dict[str, str | None] = {}
+
+    # Lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> LocalCloud:
+        cfg = self.config
+        _check_port(cfg.host, cfg.port)
+        logging.getLogger("smsflows.local").setLevel(cfg.log_level)
+        for noisy in ("werkzeug", "moto"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
+        moto_port = _free_port("127.0.0.1")
+        # The Step Functions interpreter calls other services at localhost:$MOTO_PORT (LOCAL_AWS.md §2).
+        self._set_env({"MOTO_PORT": str(moto_port), "TZ": "UTC"})
+        from moto.server import ThreadedMotoServer
+
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        self._moto.start()
+        endpoint = f"http://127.0.0.1:{moto_port}"
+        _wait_http(f"{endpoint}/moto-api/")
+        _post_json(
+            f"{endpoint}/moto-api/config",
+            {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
+        )
+        moto_patches.install(self.lambdas.invoke, time_scale=cfg.time_scale)
+
+        self.twilio = FakeTwilio(LOCAL_TWILIO_SID, cfg.twilio_token, clock=lambda: self.clock()).start()
+        self._set_env(
+            {
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto accepts any credentials
+                "AWS_SESSION_TOKEN": "local",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "SMSFLOWS_AWS_ENDPOINT_URL": endpoint,
+                "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url,
+                "PUBLIC_BASE_URL": f"http://{cfg.host}:{cfg.port}",
+                "POWERTOOLS_SERVICE_NAME": "smsflows",
+                "POWERTOOLS_METRICS_NAMESPACE": "smsflows",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": cfg.log_level,
+            }
+        )
+        deps_module.reset()
+        client = deps_module.get_deps().client
+        self.resources = provision(
+            client,
+            prefix="smsflows-local",
+            shopify_secret=cfg.shopify_secret,
+            twilio_token=cfg.twilio_token,
+            queue_visibility_scale=cfg.time_scale,
+        )
+        # Virtual time starts now that the cloud is ready (provisioning must not eat scaled hours).
+        self.epoch_real = time.time()
+        self.clock = scaled_clock(cfg.time_scale, self.epoch_real, self.epoch_virtual)
+        self._set_env(
+            {
+                **self.resources.env,
+                "SMSFLOWS_TIME_SCALE": repr(float(cfg.time_scale)),
+                "SMSFLOWS_CLOCK_EPOCH_REAL": repr(self.epoch_real),
+                "SMSFLOWS_CLOCK_EPOCH_VIRTUAL": repr(self.epoch_virtual),
+            }
+        )
+        deps_module.reset()  # settings now see the provisioned names and the clock
+
+        sqs = deps_module.get_deps().client("sqs")
+        for spec in topology.FUNCTIONS:
+            if spec.consumes:
+                poller = QueuePoller(sqs, self.resources.queue_urls[spec.consumes], spec, self.lambdas.invoke, REGION)
+                self.pollers.append(poller.start())
+
+        self.door = FrontDoor(
+            cfg.host,
+            cfg.port,
+            self.lambdas.invoke,
+            {
+                "/_local/outbox": json_route(self.twilio.outbox),
+                "/_local/health": json_route(lambda: {"status": "ok", "now": self.clock().isoformat()}),
+                "/_local/executions": json_route(self.executions),
+                "/_local/dlq": json_route(self.dead_letters),
+            },
+        )
+        self.door.serve_in_thread()
+        return self
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        self.pollers = []
+        if self.resources is not None:
+            self._stop_running_executions()
+        if self.door is not None:
+            self.door.stop()
+            self.door = None
+        if self.twilio is not None:
+            self.twilio.stop()
+            self.twilio = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env = {}
+        deps_module.reset()
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # Inspection -------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.config.host}:{self.config.port}"
+
+    def executions(self) -> list[dict[str, Any]]:
+        sfn = deps_module.get_deps().client("stepfunctions")
+        out = []
+        for flow, arn in (self.resources.state_machines if self.resources else {}).items():
+            for ex in sfn.list_executions(stateMachineArn=arn)["executions"]:
+                out.append({"flow": flow, "name": ex["name"], "status": ex["status"]})
+        return out
+
+    def dead_letters(self) -> dict[str, int]:
+        sqs = deps_module.get_deps().client("sqs")
+        counts = {}
+        for key, url in (self.resources.dlq_urls if self.resources else {}).items():
+            attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+            counts[key] = int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+        return counts
+
+    # Internals ---------------------------------------------------------------------------------
+    def _set_env(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def _stop_running_executions(self) -> None:
+        try:
+            sfn = deps_module.get_deps().client("stepfunctions")
+            for arn in self.resources.state_machines.values() if self.resources else []:
+                for ex in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+                    sfn.stop_execution(executionArn=ex["executionArn"], cause="local cloud shutting down")
+        except Exception:  # shutting down: report, never hang
+            LOG.warning("could not stop running executions", exc_info=True)
+
+
+def _wait_http(url: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _post_json(url: str, payload: dict[str, Any]) -> None:
+    req = urllib.request.Request(  # noqa: S310 - loopback only
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(req, timeout=5):  # noqa: S310
+        pass

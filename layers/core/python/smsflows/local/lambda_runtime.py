@@ -1,0 +1,82 @@
+"""Runs the real handlers in-process the way Lambda would: one module per function, one call at a time."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from smsflows import topology
+
+
+def repo_root() -> Path:
+    """The checkout the package runs from (layers/core/python/smsflows -> repo root)."""
+    return Path(__file__).resolve().parents[5]
+
+
+def functions_dir() -> Path:
+    path = repo_root() / "functions"
+    if not path.is_dir():
+        raise FileNotFoundError(f"functions/ not found next to the package (looked in {path})")
+    return path
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object that Powertools and the handlers read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 256
+    timeout_s: int = 10
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_s - (time.monotonic() - self._started)) * 1000))
+
+
+class LocalLambdas:
+    """Loads functions/<name>/handler.py once per name and invokes it, serialised per function."""
+
+    def __init__(self) -> None:
+        self._modules: dict[str, ModuleType] = {}
+        self._locks = {spec.name: threading.Lock() for spec in topology.FUNCTIONS}
+        self._load_lock = threading.Lock()
+
+    def module(self, name: str) -> ModuleType:
+        with self._load_lock:
+            if name not in self._modules:
+                self._modules[name] = load_handler_module(name)
+            return self._modules[name]
+
+    def invoke(self, name: str, event: dict[str, Any]) -> Any:
+        spec = topology.function(name)
+        module = self.module(name)
+        with self._locks[name]:
+            context = LambdaContext(function_name=name, memory_limit_in_mb=spec.memory_mb, timeout_s=spec.timeout_s)
+            return module.handler(event, context)
+
+
+def load_handler_module(name: str) -> ModuleType:
+    path = functions_dir() / name / "handler.py"
+    module_name = f"smsflows_fn_{name}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module

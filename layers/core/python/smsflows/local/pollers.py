@@ -1,0 +1,104 @@
+"""SQS pollers that call consumer handlers as a Lambda event source mapping does.
+
+Batches of up to `batch_size`, partial batch responses (`batchItemFailures`), failed messages left
+to reappear after the visibility timeout, and the queue's redrive policy moving a message to its DLQ
+after maxReceiveCount receives (moto applies the redrive policy on receive).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from smsflows import topology
+
+LOG = logging.getLogger("smsflows.local")
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    records = []
+    for m in messages:
+        records.append(
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+        )
+    return {"Records": records}
+
+
+class QueuePoller:
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        function: topology.FunctionSpec,
+        invoke: Callable[[str, dict[str, Any]], Any],
+        region: str,
+    ) -> None:
+        self._sqs = sqs
+        self._url = queue_url
+        self._fn = function
+        self._invoke = invoke
+        self._region = region
+        self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self._stop = threading.Event()
+        self._idle = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"poller-{function.name}", daemon=True)
+        self.invocations = 0
+
+    def start(self) -> QueuePoller:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def poll_once(self) -> int:
+        """Receive one batch and hand it to the function; returns how many messages it received."""
+        out = self._sqs.receive_message(
+            QueueUrl=self._url,
+            MaxNumberOfMessages=min(10, self._fn.batch_size),
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = out.get("Messages", [])
+        if not messages:
+            return 0
+        self.invocations += 1
+        failed: set[str] = set()
+        try:
+            result = self._invoke(self._fn.name, sqs_event(messages, self._arn, self._region)) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except Exception:
+            # The whole invocation failed: every message returns to the queue, as with Lambda.
+            LOG.exception("%s failed; %d message(s) will be retried", self._fn.name, len(messages))
+            failed = {m["MessageId"] for m in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=self._url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        return len(messages)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                received = self.poll_once()
+            except Exception:
+                LOG.exception("polling %s failed", self._fn.name)
+                received = 0
+            if received == 0:
+                self._stop.wait(0.05)

@@ -1,0 +1,125 @@
+"""Creates the deployment's resources in moto, named as the settings expect, from the same topology and ASL."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from smsflows import topology
+from smsflows.domain import flows
+
+ACCOUNT = "123456789012"
+LOCAL_TWILIO_SID = "AC" + "0" * 31 + "1"
+LOCAL_MESSAGING_SERVICE = "MG" + "0" * 31 + "1"
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    env: dict[str, str]
+    queue_urls: dict[str, str]
+    dlq_urls: dict[str, str]
+    state_machines: dict[str, str]
+
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    return buf.getvalue()
+
+
+def provision(
+    session_client: Any,
+    *,
+    prefix: str,
+    shopify_secret: str,
+    twilio_token: str,
+    queue_visibility_scale: float = 1.0,
+) -> Provisioned:
+    """Create table, queues with DLQs, secrets, Lambda stubs (for ARNs only) and the flow state machines.
+
+    `session_client(service)` returns a boto3 client pointed at moto. The Lambda functions exist so
+    that ARNs resolve; their code is never run (moto_patches routes invocations to the real handlers).
+    """
+    ddb = session_client("dynamodb")
+    table = f"{prefix}-data"
+    ddb.create_table(
+        TableName=table,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+
+    sqs = session_client("sqs")
+    queue_urls: dict[str, str] = {}
+    dlq_urls: dict[str, str] = {}
+    for spec in topology.QUEUES.values():
+        dlq_url = sqs.create_queue(QueueName=f"{prefix}-{spec.key}-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        visibility = max(1, round(spec.visibility_timeout_s / max(queue_visibility_scale, 1.0)))
+        url = sqs.create_queue(
+            QueueName=f"{prefix}-{spec.key}",
+            Attributes={
+                "VisibilityTimeout": str(visibility),
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count}),
+            },
+        )["QueueUrl"]
+        queue_urls[spec.key] = url
+        dlq_urls[spec.key] = dlq_url
+
+    sm = session_client("secretsmanager")
+    shopify_id = sm.create_secret(Name=f"{prefix}/shopify", SecretString=json.dumps({"api_secret": shopify_secret}))["ARN"]
+    twilio_id = sm.create_secret(
+        Name=f"{prefix}/twilio",
+        SecretString=json.dumps(
+            {"account_sid": LOCAL_TWILIO_SID, "auth_token": twilio_token, "messaging_service_sid": LOCAL_MESSAGING_SERVICE}
+        ),
+    )["ARN"]
+
+    iam = session_client("iam")
+    role_doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    role_arn = iam.create_role(RoleName=f"{prefix}-local", AssumeRolePolicyDocument=json.dumps(role_doc))["Role"]["Arn"]
+    lam = session_client("lambda")
+    function_arns: dict[str, str] = {}
+    for fn in topology.FUNCTIONS:
+        function_arns[fn.name] = lam.create_function(
+            FunctionName=fn.name,
+            Runtime="python3.12",
+            Role=role_arn,
+            Handler="handler.handler",
+            Code={"ZipFile": _zip()},
+            Timeout=fn.timeout_s,
+            MemorySize=fn.memory_mb,
+        )["FunctionArn"]
+
+    sfn = session_client("stepfunctions")
+    values = {
+        "TableName": table,
+        "SendQueueUrl": queue_urls[topology.SEND_QUEUE],
+        "FlowStepFunctionArn": function_arns["flow_step"],
+    }
+    state_machines: dict[str, str] = {}
+    for flow in flows.FLOWS.values():
+        definition = flows.substitute(flows.compile_flow(flow), values)
+        state_machines[flow.name] = sfn.create_state_machine(
+            name=f"{prefix}-{flow.name}", definition=definition, roleArn=role_arn, type="STANDARD"
+        )["stateMachineArn"]
+
+    session_client("scheduler").create_schedule_group(Name=f"{prefix}-campaigns")
+
+    env = {
+        topology.ENV[topology.TABLE]: table,
+        topology.ENV[topology.SHOP_EVENTS_QUEUE]: queue_urls[topology.SHOP_EVENTS_QUEUE],
+        topology.ENV[topology.SEND_QUEUE]: queue_urls[topology.SEND_QUEUE],
+        topology.ENV[topology.FLOWS]: json.dumps(state_machines),
+        topology.ENV[topology.SHOPIFY_SECRET]: shopify_id,
+        topology.ENV[topology.TWILIO_SECRET]: twilio_id,
+    }
+    return Provisioned(env=env, queue_urls=queue_urls, dlq_urls=dlq_urls, state_machines=state_machines)

@@ -1,0 +1,116 @@
+"""Composition root: builds clients and adapters from Settings, lazily, once per container."""
+
+from __future__ import annotations
+
+from functools import cache, cached_property
+from typing import Any
+
+from smsflows.runtime.clock import Clock, scaled_clock, system_clock
+from smsflows.runtime.settings import Settings
+
+
+class Deps:
+    """Everything a handler needs, created on first use (a handler pays only for what it touches)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def clock(self) -> Clock:
+        s = self.settings
+        if s.time_scale == 1.0 and s.clock_epoch_virtual is None:
+            return system_clock
+        if s.clock_epoch_real is None:
+            raise ValueError("SMSFLOWS_CLOCK_EPOCH_REAL is required with a time scale or virtual epoch")
+        return scaled_clock(s.time_scale, s.clock_epoch_real, s.clock_epoch_virtual)
+
+    def client(self, service: str) -> Any:
+        return _client(service, self.settings.aws_region, self.settings.aws_endpoint_url)
+
+    # Repositories and queues -------------------------------------------------------------
+    @cached_property
+    def webhook_inbox(self) -> Any:
+        from smsflows.adapters.dynamo import DynamoWebhookInbox
+
+        return DynamoWebhookInbox(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def shop_data(self) -> Any:
+        from smsflows.adapters.dynamo import DynamoShopData
+
+        return DynamoShopData(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def message_log(self) -> Any:
+        from smsflows.adapters.dynamo import DynamoMessageLog
+
+        return DynamoMessageLog(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def shop_events_queue(self) -> Any:
+        from smsflows.adapters.queues import SqsQueue
+
+        return SqsQueue(self.client("sqs"), self.settings.shop_events_queue_url)
+
+    @cached_property
+    def send_queue(self) -> Any:
+        from smsflows.adapters.queues import SqsQueue
+
+        return SqsQueue(self.client("sqs"), self.settings.send_queue_url)
+
+    @cached_property
+    def flow_starter(self) -> Any:
+        from smsflows.adapters.queues import StepFunctionsFlowStarter
+
+        return StepFunctionsFlowStarter(self.client("stepfunctions"), self.settings.flow_state_machines)
+
+    # Secrets and the provider ----------------------------------------------------------------
+    @cached_property
+    def secrets(self) -> Any:
+        from smsflows.adapters.secrets import SecretsStore
+
+        return SecretsStore(lambda: self.client("secretsmanager"))
+
+    def shopify_secret_for(self, shop: str) -> bytes | None:
+        """The webhook signing secret: a per-shop one if configured, else the app's."""
+        value = self.secrets.get(self.settings.shopify_secret_id)
+        secret = (value.get("shops") or {}).get(shop) or value.get("api_secret")
+        return secret.encode() if secret else None
+
+    @cached_property
+    def twilio_config(self) -> dict[str, Any]:
+        return dict(self.secrets.get(self.settings.twilio_secret_id))
+
+    @cached_property
+    def sms_provider(self) -> Any:
+        from smsflows.adapters.twilio_provider import TwilioProvider
+
+        cfg = self.twilio_config
+        return TwilioProvider(cfg["account_sid"], cfg["auth_token"], api_base=self.settings.twilio_api_base)
+
+    @cached_property
+    def default_sender(self) -> Any:
+        from smsflows.ports import Sender
+
+        cfg = self.twilio_config
+        return Sender(messaging_service_sid=cfg.get("messaging_service_sid"), from_number=cfg.get("from_number"))
+
+
+@cache
+def _client(service: str, region: str, endpoint_url: str | None) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    cfg = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+    return boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint_url, config=cfg)
+
+
+@cache
+def get_deps() -> Deps:
+    return Deps(Settings.from_env())
+
+
+def reset() -> None:
+    """Forget cached deps and clients (tests, and the local cloud when it restarts)."""
+    get_deps.cache_clear()
+    _client.cache_clear()

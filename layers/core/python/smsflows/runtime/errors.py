@@ -1,0 +1,59 @@
+"""Typed errors that handlers map to HTTP status codes in one place."""
+
+from __future__ import annotations
+
+
+class SmsflowsError(Exception):
+    """Base class of the errors the application raises on purpose."""
+
+    status_code = 500
+    code = "internal_error"
+
+
+class BadRequest(SmsflowsError):
+    status_code = 400
+    code = "bad_request"
+
+
+class Unauthorized(SmsflowsError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(SmsflowsError):
+    status_code = 403
+    code = "forbidden"
+
+
+class PayloadTooLarge(SmsflowsError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(SmsflowsError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class TransientError(SmsflowsError):
+    """A dependency failed in a way worth retrying (throttling, 5xx, timeout)."""
+
+    status_code = 503
+    code = "temporarily_unavailable"
+
+
+class AlreadyExists(SmsflowsError):
+    """A conditional write found the item there already (used for idempotency)."""
+
+    status_code = 409
+    code = "already_exists"
+
+
+class ProviderError(SmsflowsError):
+    """The SMS provider refused a message. `retryable` says whether trying again can help."""
+
+    def __init__(self, message: str, *, code: int | None, status: int | None, retryable: bool) -> None:
+        super().__init__(message)
+        self.provider_code = code
+        self.http_status = status
+        self.retryable = retryable

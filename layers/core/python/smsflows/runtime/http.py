@@ -1,0 +1,39 @@
+"""HTTP helpers shared by the API handlers: raw bodies and one error-to-response mapping."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from pydantic import ValidationError
+
+from smsflows.runtime.errors import SmsflowsError
+from smsflows.runtime.observability import logger
+
+
+def raw_body(event: dict[str, Any]) -> bytes:
+    """The request body exactly as sent (signatures are computed over these bytes)."""
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return base64.b64decode(body)
+    return body.encode("utf-8")
+
+
+def json_response(status: int, payload: dict[str, Any]) -> Response:
+    return Response(status_code=status, content_type="application/json", body=json.dumps(payload))
+
+
+def error_response(exc: Exception) -> Response:
+    """The one place errors become HTTP: 4xx with a clear message, 5xx without internals."""
+    if isinstance(exc, SmsflowsError):
+        if exc.status_code >= 500:
+            logger.warning("request failed", error=exc.code)
+            return json_response(exc.status_code, {"error": exc.code})
+        logger.info("request rejected", error=exc.code, detail=str(exc))
+        return json_response(exc.status_code, {"error": exc.code, "message": str(exc)})
+    if isinstance(exc, ValidationError):
+        return json_response(400, {"error": "bad_request", "message": str(exc.errors()[0]["msg"])})
+    logger.exception("unexpected error")
+    return json_response(500, {"error": "internal_error"})

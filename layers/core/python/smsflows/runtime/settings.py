@@ -1,0 +1,45 @@
+"""Settings: the only place that reads the environment."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Settings(BaseModel):
+    """Configuration of one deployment (a stage in AWS, or the local cloud)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    aws_region: str = Field("us-east-1", alias="AWS_REGION")
+    # Set only by the local cloud: every boto3 client then talks to moto's server.
+    aws_endpoint_url: str | None = Field(None, alias="SMSFLOWS_AWS_ENDPOINT_URL")
+    table_name: str = Field("", alias="TABLE_NAME")
+    shop_events_queue_url: str = Field("", alias="SHOP_EVENTS_QUEUE_URL")
+    send_queue_url: str = Field("", alias="SEND_QUEUE_URL")
+    # {"order_followup": "arn:aws:states:..."}: one state machine per flow.
+    flow_state_machines: dict[str, str] = Field(default_factory=dict, alias="FLOW_STATE_MACHINES")
+    shopify_secret_id: str = Field("", alias="SHOPIFY_SECRET_ID")
+    twilio_secret_id: str = Field("", alias="TWILIO_SECRET_ID")
+    # Local cloud only: where the fake Twilio REST API listens (the real client is redirected there).
+    twilio_api_base: str | None = Field(None, alias="SMSFLOWS_TWILIO_API_BASE")
+    public_base_url: str = Field("", alias="PUBLIC_BASE_URL")
+    # Clock: 1.0 in AWS. The local cloud compresses time (86400 => a day per second).
+    time_scale: float = Field(1.0, alias="SMSFLOWS_TIME_SCALE", gt=0)
+    clock_epoch_real: float | None = Field(None, alias="SMSFLOWS_CLOCK_EPOCH_REAL")
+    clock_epoch_virtual: float | None = Field(None, alias="SMSFLOWS_CLOCK_EPOCH_VIRTUAL")
+
+    @field_validator("flow_state_machines", mode="before")
+    @classmethod
+    def _parse_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        import os
+
+        return cls.model_validate(dict(os.environ if environ is None else environ))

@@ -1,0 +1,106 @@
+"""The system's wiring as data: functions, their routes and queues, and what each may touch.
+
+The CDK app and the local cloud both read this, so the routes, queues and event-source settings a
+user runs locally are the ones deployed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Resources a function can be given; each becomes one environment variable (see ENV).
+TABLE = "table"
+SHOP_EVENTS_QUEUE = "shop_events_queue"
+SEND_QUEUE = "send_queue"
+FLOWS = "flows"
+SHOPIFY_SECRET = "shopify_secret"
+TWILIO_SECRET = "twilio_secret"
+
+ENV = {
+    TABLE: "TABLE_NAME",
+    SHOP_EVENTS_QUEUE: "SHOP_EVENTS_QUEUE_URL",
+    SEND_QUEUE: "SEND_QUEUE_URL",
+    FLOWS: "FLOW_STATE_MACHINES",
+    SHOPIFY_SECRET: "SHOPIFY_SECRET_ID",
+    TWILIO_SECRET: "TWILIO_SECRET_ID",
+}
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    key: str
+    visibility_timeout_s: int
+    max_receive_count: int
+    retention_days: int = 14
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str  # folder under functions/, verb_noun
+    description: str
+    memory_mb: int = 256
+    timeout_s: int = 10
+    routes: tuple[Route, ...] = ()
+    consumes: str | None = None  # a QueueSpec key
+    batch_size: int = 10
+    max_batching_window_s: int = 0
+    reads: frozenset[str] = field(default_factory=frozenset)
+    writes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def uses(self) -> frozenset[str]:
+        return self.reads | self.writes
+
+
+QUEUES: dict[str, QueueSpec] = {
+    SHOP_EVENTS_QUEUE: QueueSpec(SHOP_EVENTS_QUEUE, visibility_timeout_s=180, max_receive_count=5),
+    SEND_QUEUE: QueueSpec(SEND_QUEUE, visibility_timeout_s=360, max_receive_count=5),
+}
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        name="shopify_webhook",
+        description="Verifies, dedupes and enqueues Shopify webhooks",
+        timeout_s=10,
+        routes=(Route("POST", "/webhooks/shopify"),),
+        reads=frozenset({SHOPIFY_SECRET}),
+        writes=frozenset({TABLE, SHOP_EVENTS_QUEUE}),
+    ),
+    FunctionSpec(
+        name="process_shop_event",
+        description="Turns Shopify events into profiles, orders, messages and flow executions",
+        timeout_s=30,
+        consumes=SHOP_EVENTS_QUEUE,
+        writes=frozenset({TABLE, SEND_QUEUE, FLOWS}),
+    ),
+    FunctionSpec(
+        name="send_message",
+        description="Sends queued messages through the SMS provider, exactly once",
+        timeout_s=60,
+        consumes=SEND_QUEUE,
+        reads=frozenset({TWILIO_SECRET}),
+        writes=frozenset({TABLE}),
+    ),
+    FunctionSpec(
+        name="flow_step",
+        description="Decides and renders one flow step for the flow state machines",
+        timeout_s=10,
+    ),
+)
+
+
+def function(name: str) -> FunctionSpec:
+    for spec in FUNCTIONS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+def routes() -> list[tuple[Route, FunctionSpec]]:
+    return [(route, spec) for spec in FUNCTIONS for route in spec.routes]
