@@ -14,5 +14,11 @@ from smsflows.runtime.observability import logger
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     order = from_item((event.get("order") or {}).get("Item"))
     result = render_step(event, order, get_deps().clock())
-    logger.info("flow step", flow=event.get("flow"), step=event.get("step"), send=result["send"], reason=result["reason"])
+    logger.info(
+        "flow step",
+        flow=event.get("flow"),
+        step=event.get("step"),
+        send=result["send"],
+        reason=result["reason"],
+    )
     return result

@@ -12,7 +12,8 @@ from smsflows.domain.shop_events import ShopEventDeps, ShopEventEnvelope, proces
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.observability import logger, metrics
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Report every failed record (even all of them) as a batch item failure instead of raising.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -35,4 +36,6 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

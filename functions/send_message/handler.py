@@ -13,7 +13,8 @@ from smsflows.domain.sending import SendDeps, send_one
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.observability import logger, mask_phone, metrics
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Report every failed record (even all of them) as a batch item failure instead of raising.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -21,7 +22,9 @@ def record_handler(record: SQSRecord) -> None:
     message = OutboundMessage.model_validate_json(record.body)
     outcome = send_one(
         message,
-        SendDeps(log=deps.message_log, provider=deps.sms_provider, sender=deps.default_sender, clock=deps.clock),
+        SendDeps(
+            log=deps.message_log, provider=deps.sms_provider, sender=deps.default_sender, clock=deps.clock
+        ),
     )
     logger.info(
         "message " + outcome.outcome,
@@ -40,4 +43,6 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

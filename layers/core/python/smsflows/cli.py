@@ -16,7 +16,13 @@ def _cmd_local(args: argparse.Namespace) -> int:
     from smsflows.local.cloud import LocalCloud, LocalConfig, PortInUse
 
     start_at = datetime.fromisoformat(args.start) if args.start else None
-    config = LocalConfig.from_env(port=args.port, host=args.host, time_scale=args.time_scale, start_at=start_at, log_level=args.log_level)
+    config = LocalConfig.from_env(
+        port=args.port,
+        host=args.host,
+        time_scale=args.time_scale,
+        start_at=start_at,
+        log_level=args.log_level,
+    )
     cloud = LocalCloud(config)
     try:
         cloud.start()
@@ -26,7 +32,9 @@ def _cmd_local(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    print(f"smsflows local cloud listening on {cloud.base_url} (time scale {config.time_scale:g})", flush=True)
+    print(
+        f"smsflows local cloud listening on {cloud.base_url} (time scale {config.time_scale:g})", flush=True
+    )
     print(f"  POST {cloud.base_url}/webhooks/shopify   shop {args.shop}", flush=True)
     print(f"  GET  {cloud.base_url}/_local/outbox", flush=True)
     try:
@@ -61,7 +69,9 @@ def _cmd_sign_webhook(args: argparse.Namespace) -> int:
     if not args.secret:
         print("sign-webhook: pass --secret or set SHOPIFY_API_SECRET", file=sys.stderr)
         return 2
-    headers = client.shopify_headers(body, secret=args.secret, topic=args.topic, shop=args.shop, webhook_id=args.webhook_id)
+    headers = client.shopify_headers(
+        body, secret=args.secret, topic=args.topic, shop=args.shop, webhook_id=args.webhook_id
+    )
     if not args.url:
         for key, value in headers.items():
             print(f"{key}: {value}")
@@ -77,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="smsflows", description="Consent-first SMS automation for Shopify.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("local", help="run the whole system on this machine (moto, fake Twilio, real handlers)")
+    p = sub.add_parser(
+        "local", help="run the whole system on this machine (moto, fake Twilio, real handlers)"
+    )
     p.add_argument("--port", type=int, default=8787)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--time-scale", type=float, default=1.0, help="86400 makes a day last one second")

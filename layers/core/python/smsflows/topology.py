@@ -13,8 +13,8 @@ TABLE = "table"
 SHOP_EVENTS_QUEUE = "shop_events_queue"
 SEND_QUEUE = "send_queue"
 FLOWS = "flows"
-SHOPIFY_SECRET = "shopify_secret"
-TWILIO_SECRET = "twilio_secret"
+SHOPIFY_SECRET = "shopify_secret"  # noqa: S105 - a resource name, not a secret
+TWILIO_SECRET = "twilio_secret"  # noqa: S105
 
 ENV = {
     TABLE: "TABLE_NAME",

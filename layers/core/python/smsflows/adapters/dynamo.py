@@ -237,10 +237,15 @@ class DynamoMessageLog:
         )
 
     def fail(self, message_id: str, code: int | None, reason: str, now: datetime) -> None:
-        self._update(message_id, {"state": "failed", "reason": reason, "error_code": code, "failed_at": now.isoformat()})
+        self._update(
+            message_id,
+            {"state": "failed", "reason": reason, "error_code": code, "failed_at": now.isoformat()},
+        )
 
     def _update(self, message_id: str, values: dict[str, Any]) -> None:
         try:
-            self._ddb.update_item(TableName=self._table, Key=to_item(keys.message(message_id)), **set_expression(values))
+            self._ddb.update_item(
+                TableName=self._table, Key=to_item(keys.message(message_id)), **set_expression(values)
+            )
         except ClientError as exc:
             raise _translate(exc) from exc

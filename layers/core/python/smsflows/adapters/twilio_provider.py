@@ -25,7 +25,9 @@ def _http_client(api_base: str | None) -> Any:
 
         def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
             parts = urlsplit(url)
-            return super().request(method, urlunsplit((base.scheme, base.netloc, parts.path, parts.query, "")), *args, **kwargs)
+            return super().request(
+                method, urlunsplit((base.scheme, base.netloc, parts.path, parts.query, "")), *args, **kwargs
+            )
 
     return RedirectingHttpClient(timeout=PROVIDER_TIMEOUT_S)
 
@@ -61,8 +63,12 @@ class TwilioProvider:
             msg = self._messages().create(**kwargs)
         except TwilioRestException as exc:
             retryable = exc.status == 429 or exc.status >= 500 or (exc.code in RETRYABLE_CODES)
-            raise ProviderError(f"twilio {exc.code}: {exc.msg}", code=exc.code, status=exc.status, retryable=retryable) from exc
+            raise ProviderError(
+                f"twilio {exc.code}: {exc.msg}", code=exc.code, status=exc.status, retryable=retryable
+            ) from exc
         except RequestException as exc:  # timeouts, refused connections: the provider may not have it
-            raise ProviderError(f"twilio unreachable: {type(exc).__name__}", code=None, status=None, retryable=True) from exc
+            raise ProviderError(
+                f"twilio unreachable: {type(exc).__name__}", code=None, status=None, retryable=True
+            ) from exc
         segments = int(msg.num_segments) if msg.num_segments not in (None, "") else None
         return ProviderReceipt(sid=str(msg.sid), status=str(msg.status), segments=segments, price=msg.price)

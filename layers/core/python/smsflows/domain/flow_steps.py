@@ -11,6 +11,7 @@ from typing import Any
 from smsflows.domain import messages
 from smsflows.domain.flows import FLOWS
 
+
 def render_step(event: dict[str, Any], order: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
     """{'send': bool, 'reason': str, 'message': JSON string or ''} for the Choice and SQS states."""
     flow = FLOWS.get(str(event.get("flow")))

@@ -66,7 +66,7 @@ def execution_name(flow: FlowDefinition, shop: str, subject_id: str) -> str:
 
 
 def order_flow_input(shop: str, order_id: str) -> dict[str, Any]:
-    """Execution input: references only, no phone numbers or names (execution input is visible in the console)."""
+    """Execution input: references only, no phone numbers or names (the console shows execution input)."""
     return {"context": {"shop": shop, "order_id": order_id, "order_key": keys.order(shop, order_id)}}
 
 
@@ -100,9 +100,16 @@ def compile_flow(flow: FlowDefinition) -> dict[str, Any]:
     for index, step in enumerate(flow.steps):
         name = names[index]
         if isinstance(step, Wait):
-            states[name] = {"Type": "Wait", "Seconds": int(step.seconds), "Comment": "planned wait", **next_of(index)}
+            states[name] = {
+                "Type": "Wait",
+                "Seconds": int(step.seconds),
+                "Comment": "planned wait",
+                **next_of(index),
+            }
             continue
-        check, render, decide, enqueue = (f"{name} · {part}"[:80] for part in ("load order", "render", "send?", "enqueue"))
+        check, render, decide, enqueue = (
+            f"{name} · {part}"[:80] for part in ("load order", "render", "send?", "enqueue")
+        )
         states[name] = {"Type": "Pass", "Comment": f"send step '{step.template}'", "Next": check}
         states[check] = {
             "Type": "Task",
@@ -132,7 +139,11 @@ def compile_flow(flow: FlowDefinition) -> dict[str, Any]:
                     "order.$": "$.order.item",
                 },
             },
-            "ResultSelector": {"send.$": "$.Payload.send", "reason.$": "$.Payload.reason", "message.$": "$.Payload.message"},
+            "ResultSelector": {
+                "send.$": "$.Payload.send",
+                "reason.$": "$.Payload.reason",
+                "message.$": "$.Payload.message",
+            },
             "ResultPath": "$.rendered",
             "Retry": _retry_lambda(),
             "Next": decide,

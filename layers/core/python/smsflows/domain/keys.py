@@ -1,4 +1,7 @@
-"""DynamoDB key layout of the one table; shared by the adapters and the compiled flows (direct integrations)."""
+"""DynamoDB key layout of the one table.
+
+Shared by the adapters and the compiled flows (their direct DynamoDB integrations).
+"""
 
 from __future__ import annotations
 

@@ -30,7 +30,9 @@ def normalize_phone(raw: str | None, default_region: str | None = "US") -> Phone
         return PhoneResult(None, text, "unusable")
     if not phonenumbers.is_valid_number(parsed):
         return PhoneResult(None, text, "unusable")
-    return PhoneResult(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), text, "usable")
+    return PhoneResult(
+        phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), text, "usable"
+    )
 
 
 def first_usable(candidates: list[tuple[str | None, str | None]]) -> PhoneResult:

@@ -21,7 +21,13 @@ class HttpResult:
         return json.loads(self.body or b"null")
 
 
-def request(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 15) -> HttpResult:
+def request(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 15,
+) -> HttpResult:
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - caller's URL
@@ -31,7 +37,13 @@ def request(method: str, url: str, body: bytes | None = None, headers: dict[str,
 
 
 def shopify_headers(
-    body: bytes, *, secret: str, topic: str, shop: str, webhook_id: str | None = None, api_version: str = "2026-04"
+    body: bytes,
+    *,
+    secret: str,
+    topic: str,
+    shop: str,
+    webhook_id: str | None = None,
+    api_version: str = "2026-04",
 ) -> dict[str, str]:
     """The headers Shopify sends with a webhook, signed with `secret`."""
     return {
@@ -46,7 +58,13 @@ def shopify_headers(
 
 
 def post_shopify(
-    base_url: str, payload: dict[str, Any] | bytes, *, secret: str, topic: str, shop: str, webhook_id: str | None = None
+    base_url: str,
+    payload: dict[str, Any] | bytes,
+    *,
+    secret: str,
+    topic: str,
+    shop: str,
+    webhook_id: str | None = None,
 ) -> HttpResult:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     headers = shopify_headers(body, secret=secret, topic=topic, shop=shop, webhook_id=webhook_id)

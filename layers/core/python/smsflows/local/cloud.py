@@ -37,8 +37,9 @@ class LocalConfig:
     host: str = "127.0.0.1"
     time_scale: float = 1.0
     start_at: datetime | None = None  # virtual start time; default: now
-    shopify_secret: str = "local-shopify-secret"
-    twilio_token: str = "local-twilio-token"
+    # The documented local defaults (DESIGN.md): not secrets, they only sign loopback traffic.
+    shopify_secret: str = "local-shopify-secret"  # noqa: S105
+    twilio_token: str = "local-twilio-token"  # noqa: S105
     log_level: str = "WARNING"
 
     @classmethod
@@ -64,7 +65,9 @@ def _check_port(host: str, port: int) -> None:
         try:
             s.bind((host, port))
         except OSError as exc:
-            raise PortInUse(f"port {port} on {host} is already in use: stop what uses it or pass --port") from exc
+            raise PortInUse(
+                f"port {port} on {host} is already in use: stop what uses it or pass --port"
+            ) from exc
 
 
 class LocalCloud:
@@ -109,7 +112,7 @@ class LocalCloud:
         self._set_env(
             {
                 "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto accepts any credentials
+                "AWS_SECRET_ACCESS_KEY": "local",
                 "AWS_SESSION_TOKEN": "local",
                 "AWS_DEFAULT_REGION": REGION,
                 "AWS_REGION": REGION,
@@ -147,7 +150,9 @@ class LocalCloud:
         sqs = deps_module.get_deps().client("sqs")
         for spec in topology.FUNCTIONS:
             if spec.consumes:
-                poller = QueuePoller(sqs, self.resources.queue_urls[spec.consumes], spec, self.lambdas.invoke, REGION)
+                poller = QueuePoller(
+                    sqs, self.resources.queue_urls[spec.consumes], spec, self.lambdas.invoke, REGION
+                )
                 self.pollers.append(poller.start())
 
         self.door = FrontDoor(

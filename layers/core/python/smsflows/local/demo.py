@@ -1,4 +1,4 @@
-"""`smsflows demo`: a scripted store day on the local cloud, driven over real HTTP, printed as a transcript."""
+"""`smsflows demo`: a scripted store day on the local cloud, over real HTTP, printed as a transcript."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def run_demo(out: TextIO, port: int = 0, time_scale: float = DEMO_TIME_SCALE) ->
     """Run the scenario; returns the outbox. Raises DemoFailed if the system misbehaves."""
     from smsflows.local.cloud import _free_port
 
-    config = LocalConfig.from_env(port=port or _free_port("127.0.0.1"), time_scale=time_scale, start_at=DEMO_START)
+    config = LocalConfig.from_env(
+        port=port or _free_port("127.0.0.1"), time_scale=time_scale, start_at=DEMO_START
+    )
     say = lambda text: print(text, file=out, flush=True)  # noqa: E731
     with LocalCloud(config) as cloud:
         base, secret = cloud.base_url, config.shopify_secret
@@ -40,30 +42,43 @@ def run_demo(out: TextIO, port: int = 0, time_scale: float = DEMO_TIME_SCALE) ->
 
         def step(label: str, result: client.HttpResult, expect: int) -> None:
             mark = "ok" if result.status == expect else "UNEXPECTED"
-            say(f"  {cloud.clock():%H:%M} {label:<58} HTTP {result.status} {result.body.decode()[:40]}  [{mark}]")
+            answer = result.body.decode()[:40]
+            say(f"  {cloud.clock():%H:%M} {label:<58} HTTP {result.status} {answer}  [{mark}]")
             if result.status != expect:
                 raise DemoFailed(f"{label}: expected HTTP {expect}, got {result.status}")
 
         ada = samples.order(820982911946154508, 1001, "+1 512 555 0123", "Ada")
         step(
             "Ada orders #1001 (orders/create, signed)",
-            client.post_shopify(base, ada, secret=secret, topic="orders/create", shop=DEFAULT_SHOP, webhook_id="wh-1001"),
+            client.post_shopify(
+                base, ada, secret=secret, topic="orders/create", shop=DEFAULT_SHOP, webhook_id="wh-1001"
+            ),
             200,
         )
         step(
             "Shopify redelivers the same webhook id",
-            client.post_shopify(base, ada, secret=secret, topic="orders/create", shop=DEFAULT_SHOP, webhook_id="wh-1001"),
+            client.post_shopify(
+                base, ada, secret=secret, topic="orders/create", shop=DEFAULT_SHOP, webhook_id="wh-1001"
+            ),
             200,
         )
         step(
             "A forged webhook (wrong secret)",
-            client.post_shopify(base, ada, secret="not-the-secret", topic="orders/create", shop=DEFAULT_SHOP),
+            client.post_shopify(
+                base,
+                ada,
+                secret="not-the-secret",  # noqa: S106 - a forged signature on purpose
+                topic="orders/create",
+                shop=DEFAULT_SHOP,
+            ),
             401,
         )
         ship = samples.order(820982911946154509, 1002, "555-555-SHIP", "Steve")
         step(
             "Steve orders #1002 with phone '555-555-SHIP'",
-            client.post_shopify(base, ship, secret=secret, topic="orders/create", shop=DEFAULT_SHOP, webhook_id="wh-1002"),
+            client.post_shopify(
+                base, ship, secret=secret, topic="orders/create", shop=DEFAULT_SHOP, webhook_id="wh-1002"
+            ),
             200,
         )
         step(
@@ -79,12 +94,13 @@ def run_demo(out: TextIO, port: int = 0, time_scale: float = DEMO_TIME_SCALE) ->
         say("SMS transcript (what the fake Twilio accepted):")
         for sms in outbox:
             at = datetime.fromisoformat(sms["at"])
-            say(f"  {at:%H:%M}  to {sms['to']}  ({sms['segments']} segment{'s' if sms['segments'] != 1 else ''}, {sms['encoding']})")
+            plural = "s" if sms["segments"] != 1 else ""
+            say(f"  {at:%H:%M}  to {sms['to']}  ({sms['segments']} segment{plural}, {sms['encoding']})")
             say(f"         {sms['body']}")
         bodies = [m["body"] for m in outbox]
         if len(outbox) != 2 or "#1001" not in bodies[0] or "being prepared" not in bodies[1]:
             raise DemoFailed(f"unexpected outbox: {bodies}")
         say(f"\nexecutions: {cloud.executions()}")
         say(f"dead letters: {cloud.dead_letters()}")
-        say("\ndemo ok: 1 order confirmation, 1 follow-up, no duplicate, forged webhook refused, bad phone kept")
+        say("\ndemo ok: confirmation and follow-up sent once each; forged webhook refused; bad phone kept")
         return outbox

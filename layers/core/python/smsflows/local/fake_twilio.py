@@ -77,7 +77,7 @@ class FakeTwilio:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeTwilio:
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-twilio", daemon=True)
@@ -104,8 +104,10 @@ class FakeTwilio:
             user, _, password = base64.b64decode(header[6:]).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
-        return secrets.compare_digest(user, sid) and sid == self.account_sid and secrets.compare_digest(
-            password, self.auth_token
+        return (
+            secrets.compare_digest(user, sid)
+            and sid == self.account_sid
+            and secrets.compare_digest(password, self.auth_token)
         )
 
     def _next_fault(self, form: dict[str, str]) -> Fault | None:
@@ -198,7 +200,9 @@ class FakeTwilio:
                 if fault is not None:
                     if fault.delay_s:
                         threading.Event().wait(fault.delay_s)
-                    self._send(fault.status, _error(fault.code or fault.status * 100, fault.message, fault.status))
+                    self._send(
+                        fault.status, _error(fault.code or fault.status * 100, fault.message, fault.status)
+                    )
                     return
                 status, payload = fake.create_message(sid, form)
                 self._send(status, payload)

@@ -94,7 +94,9 @@ class FrontDoor:
         self._server.shutdown()
         self._server.server_close()
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str) -> tuple[int, dict[str, str], bytes]:
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
+    ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(raw_path)
         query = parse_qs(parts.query, keep_blank_values=True)
         if parts.path in self._local and method == "GET":
@@ -127,7 +129,11 @@ class FrontDoor:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length > MAX_BODY:
-                    status, headers, data = 413, {"Content-Type": "application/json"}, b'{"message":"Request too long"}'
+                    status, headers, data = (
+                        413,
+                        {"Content-Type": "application/json"},
+                        b'{"message":"Request too long"}',
+                    )
                 else:
                     body = self.rfile.read(length) if length else b""
                     status, headers, data = door.handle(

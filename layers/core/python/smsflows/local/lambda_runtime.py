@@ -66,7 +66,9 @@ class LocalLambdas:
         spec = topology.function(name)
         module = self.module(name)
         with self._locks[name]:
-            context = LambdaContext(function_name=name, memory_limit_in_mb=spec.memory_mb, timeout_s=spec.timeout_s)
+            context = LambdaContext(
+                function_name=name, memory_limit_in_mb=spec.memory_mb, timeout_s=spec.timeout_s
+            )
             return module.handler(event, context)
 
 

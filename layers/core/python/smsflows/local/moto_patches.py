@@ -32,7 +32,9 @@ def install(invoker: LambdaInvoker, time_scale: float = 1.0) -> None:
         if _installed:
             return
         from moto.awslambda_simple.models import LambdaSimpleBackend
-        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+            WaitFunction,
+        )
 
         LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign,assignment]
         WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
@@ -51,7 +53,9 @@ def _function_name(name_or_arn: str) -> str:
     return name_or_arn.split(":", 1)[0]
 
 
-def _invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
+def _invoke(
+    self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
+) -> bytes:
     invoker = _state["invoker"]
     if invoker is None:
         raise RuntimeError("moto_patches.install() was not called")

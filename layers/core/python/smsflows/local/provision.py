@@ -1,4 +1,4 @@
-"""Creates the deployment's resources in moto, named as the settings expect, from the same topology and ASL."""
+"""Creates the deployment's resources in moto from the same topology and ASL that CDK deploys."""
 
 from __future__ import annotations
 
@@ -55,37 +55,56 @@ def provision(
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+    ddb.update_time_to_live(
+        TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
 
     sqs = session_client("sqs")
     queue_urls: dict[str, str] = {}
     dlq_urls: dict[str, str] = {}
     for spec in topology.QUEUES.values():
         dlq_url = sqs.create_queue(QueueName=f"{prefix}-{spec.key}-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         visibility = max(1, round(spec.visibility_timeout_s / max(queue_visibility_scale, 1.0)))
         url = sqs.create_queue(
             QueueName=f"{prefix}-{spec.key}",
             Attributes={
                 "VisibilityTimeout": str(visibility),
-                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count}),
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count}
+                ),
             },
         )["QueueUrl"]
         queue_urls[spec.key] = url
         dlq_urls[spec.key] = dlq_url
 
     sm = session_client("secretsmanager")
-    shopify_id = sm.create_secret(Name=f"{prefix}/shopify", SecretString=json.dumps({"api_secret": shopify_secret}))["ARN"]
+    shopify_id = sm.create_secret(
+        Name=f"{prefix}/shopify", SecretString=json.dumps({"api_secret": shopify_secret})
+    )["ARN"]
     twilio_id = sm.create_secret(
         Name=f"{prefix}/twilio",
         SecretString=json.dumps(
-            {"account_sid": LOCAL_TWILIO_SID, "auth_token": twilio_token, "messaging_service_sid": LOCAL_MESSAGING_SERVICE}
+            {
+                "account_sid": LOCAL_TWILIO_SID,
+                "auth_token": twilio_token,
+                "messaging_service_sid": LOCAL_MESSAGING_SERVICE,
+            }
         ),
     )["ARN"]
 
     iam = session_client("iam")
-    role_doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    role_arn = iam.create_role(RoleName=f"{prefix}-local", AssumeRolePolicyDocument=json.dumps(role_doc))["Role"]["Arn"]
+    role_doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    role_arn = iam.create_role(RoleName=f"{prefix}-local", AssumeRolePolicyDocument=json.dumps(role_doc))[
+        "Role"
+    ]["Arn"]
     lam = session_client("lambda")
     function_arns: dict[str, str] = {}
     for fn in topology.FUNCTIONS:

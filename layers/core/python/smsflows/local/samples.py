@@ -1,11 +1,13 @@
-"""Realistic Shopify payloads for the demo and `smsflows sign-webhook --sample` (shapes of Admin API 2026-04)."""
+"""Realistic Shopify payloads for the demo and tests (shapes of Admin API 2026-04)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-def order(order_id: int, number: int, phone: str | None, first_name: str = "Ada", country: str = "US") -> dict[str, Any]:
+def order(
+    order_id: int, number: int, phone: str | None, first_name: str = "Ada", country: str = "US"
+) -> dict[str, Any]:
     address = {
         "first_name": first_name,
         "last_name": "Lovelace",
@@ -41,5 +43,7 @@ def order(order_id: int, number: int, phone: str | None, first_name: str = "Ada"
         },
         "billing_address": address,
         "shipping_address": address,
-        "line_items": [{"id": 1, "title": "Brass Compass", "quantity": 1, "price": "42.00", "product_id": 632910392}],
+        "line_items": [
+            {"id": 1, "title": "Brass Compass", "quantity": 1, "price": "42.00", "product_id": 632910392}
+        ],
     }

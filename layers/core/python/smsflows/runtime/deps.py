@@ -93,16 +93,25 @@ class Deps:
         from smsflows.ports import Sender
 
         cfg = self.twilio_config
-        return Sender(messaging_service_sid=cfg.get("messaging_service_sid"), from_number=cfg.get("from_number"))
+        return Sender(
+            messaging_service_sid=cfg.get("messaging_service_sid"), from_number=cfg.get("from_number")
+        )
+
+
+@cache
+def _session() -> Any:
+    """One botocore session per process: its loader parses each service model once."""
+    import boto3
+
+    return boto3.session.Session()
 
 
 @cache
 def _client(service: str, region: str, endpoint_url: str | None) -> Any:
-    import boto3
     from botocore.config import Config
 
     cfg = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
-    return boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint_url, config=cfg)
+    return _session().client(service, region_name=region, endpoint_url=endpoint_url, config=cfg)
 
 
 @cache

@@ -1,0 +1,121 @@
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from smsflows.local import client, samples
+from tests.e2e.conftest import free_port, start_local, wait_for_outbox, wait_ready
+
+pytestmark = pytest.mark.e2e
+SHOP = "demo-shop.myshopify.com"
+
+
+def sms_for(box, order_name):
+    return [m for m in box if order_name in m["body"]]
+
+
+def test_signed_order_webhook_yields_one_sms_in_the_outbox(local_cloud):
+    order = samples.order(5001, 5001, "+1 512 555 0150", "Grace")
+    result = client.post_shopify(
+        local_cloud.base_url, order, secret=local_cloud.shopify_secret, topic="orders/create", shop=SHOP
+    )
+    assert result.status == 200 and result.json() == {"status": "queued"}
+    box = wait_for_outbox(local_cloud.base_url, lambda b: sms_for(b, "#5001"))
+    [sms] = [m for m in sms_for(box, "#5001") if "thanks for your order" in m["body"]]
+    assert sms["to"] == "+15125550150" and sms["body"].startswith("Demo Shop: Hi Grace")
+    assert sms["segments"] == 1 and sms["encoding"] == "GSM-7"
+
+
+def test_bad_signature_is_401_and_sends_nothing(local_cloud):
+    order = samples.order(5002, 5002, "+1 512 555 0151")
+    result = client.post_shopify(
+        local_cloud.base_url, order, secret="wrong", topic="orders/create", shop=SHOP
+    )
+    assert result.status == 401 and result.json()["error"] == "unauthorized"
+    time.sleep(1.0)
+    assert sms_for(client.outbox(local_cloud.base_url), "#5002") == []
+
+
+def test_same_webhook_id_twice_yields_one_sms(local_cloud):
+    order = samples.order(5003, 5003, "+1 512 555 0152")
+    kw = dict(secret=local_cloud.shopify_secret, topic="orders/create", shop=SHOP, webhook_id="e2e-dup-5003")
+    first = client.post_shopify(local_cloud.base_url, order, **kw)
+    second = client.post_shopify(local_cloud.base_url, order, **kw)
+    assert (first.json()["status"], second.json()["status"]) == ("queued", "duplicate")
+    box = wait_for_outbox(local_cloud.base_url, lambda b: len(sms_for(b, "#5003")) >= 2, timeout=8)
+    # the confirmation once, and the follow-up flow (2 h = 2 s here) once: never a duplicate
+    bodies = [m["body"] for m in sms_for(box, "#5003")]
+    assert sum("thanks for your order" in b for b in bodies) == 1
+    assert sum("being prepared" in b for b in bodies) == 1
+
+
+def test_unknown_route_is_404(local_cloud):
+    assert client.request("POST", local_cloud.base_url + "/nope", b"{}").status == 404
+
+
+def test_executions_and_dlq_are_inspectable(local_cloud):
+    executions = client.request("GET", local_cloud.base_url + "/_local/executions").json()
+    assert all(set(e) == {"flow", "name", "status"} for e in executions)
+    assert client.request("GET", local_cloud.base_url + "/_local/dlq").json() == {
+        "shop_events_queue": 0,
+        "send_queue": 0,
+    }
+
+
+def test_port_in_use_gives_a_clear_error(local_cloud):
+    port = int(local_cloud.base_url.rsplit(":", 1)[1])
+    proc = start_local(port)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert f"port {port}" in err and "already in use" in err and "--port" in err
+
+
+def test_sigterm_shuts_down_cleanly():
+    port = free_port()
+    proc = start_local(port)
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base, proc)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "shutting down" in out
+    with pytest.raises(OSError):
+        client.request("GET", base + "/_local/health", timeout=1)
+
+
+def test_demo_runs_the_scenario_and_prints_the_transcript():
+    proc = subprocess.run(
+        [sys.executable, "-m", "smsflows.cli", "demo"], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "SMS transcript" in proc.stdout and "demo ok" in proc.stdout
+    assert proc.stdout.count("thanks for your order #1001") == 1
+    assert proc.stdout.count("being prepared") == 1
+
+
+def test_sign_webhook_cli_signs_and_posts(local_cloud, tmp_path):
+    body = tmp_path / "order.json"
+    body.write_text(json.dumps(samples.order(5004, 5004, "+1 512 555 0153")))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "smsflows.cli",
+            "sign-webhook",
+            str(body),
+            "--topic",
+            "orders/create",
+            "--secret",
+            local_cloud.shopify_secret,
+            "--url",
+            local_cloud.base_url + "/webhooks/shopify",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 0 and "HTTP 200" in proc.stdout
+    assert wait_for_outbox(local_cloud.base_url, lambda b: sms_for(b, "#5004"))

@@ -1,0 +1,166 @@
+"""One real path through every layer, in-process: webhook handler -> SQS -> process_shop_event ->
+send queue -> send_message -> twilio client -> fake Twilio; and the order_followup flow in moto."""
+
+import json
+
+from smsflows.domain import flows
+from smsflows.local import samples
+from smsflows.local.fake_twilio import Fault
+from tests.integration.conftest import SHOP, api_event, shopify_headers, sqs_event
+
+
+def post(cloud, payload, **kw):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body, **kw)))
+
+
+def run_consumers(cloud):
+    """Hand what is queued to the consumers once, as the event source mappings would."""
+    bodies = cloud.queue_bodies("shop_events_queue")
+    if bodies:
+        assert cloud.invoke("process_shop_event", sqs_event(*bodies)) == {"batchItemFailures": []}
+    sends = cloud.queue_bodies("send_queue")
+    if sends:
+        assert cloud.invoke("send_message", sqs_event(*sends)) == {"batchItemFailures": []}
+
+
+def test_signed_order_webhook_ends_as_one_sms_with_the_order_name(cloud):
+    response = post(cloud, samples.order(42, 1001, "+1 512 555 0123"), webhook_id="wh-42")
+    assert response["statusCode"] == 200 and json.loads(response["body"]) == {"status": "queued"}
+    run_consumers(cloud)
+    [sms] = cloud.twilio.outbox()
+    assert sms["to"] == "+15125550123" and "#1001" in sms["body"] and sms["segments"] == 1
+    [msg] = cloud.items("MSG#")
+    assert msg["state"] == "sent" and msg["sid"] == sms["sid"] and msg["segments"] == 1
+    [order] = cloud.items("ORDER#")
+    assert order["name"] == "#1001"
+    [profile] = cloud.items("PROFILE#")
+    assert profile["phone_status"] == "usable"
+
+
+def test_wrong_signature_is_401_and_stores_and_queues_nothing(cloud):
+    body = json.dumps(samples.order(42, 1001, "+15125550123")).encode()
+    response = cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body, secret="wrong")))
+    assert response["statusCode"] == 401
+    assert cloud.items("") == [] and cloud.drain("shop_events_queue") == []
+
+
+def test_missing_signature_header_is_401(cloud):
+    body = b'{"id": 1}'
+    headers = shopify_headers(body)
+    del headers["X-Shopify-Hmac-Sha256"]
+    assert cloud.invoke("shopify_webhook", api_event(body, headers))["statusCode"] == 401
+
+
+def test_base64_encoded_body_is_verified_over_the_decoded_bytes(cloud):
+    body = json.dumps(samples.order(42, 1001, "+15125550123", first_name="Zoë")).encode()
+    response = cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body), b64=True))
+    assert response["statusCode"] == 200
+
+
+def test_redelivered_webhook_sends_one_sms(cloud):
+    order = samples.order(42, 1001, "+15125550123")
+    assert json.loads(post(cloud, order, webhook_id="wh-1")["body"])["status"] == "queued"
+    assert json.loads(post(cloud, order, webhook_id="wh-1")["body"])["status"] == "duplicate"
+    run_consumers(cloud)
+    assert len(cloud.twilio.outbox()) == 1
+
+
+def test_redelivered_queue_messages_send_one_sms(cloud):
+    post(cloud, samples.order(42, 1001, "+15125550123"))
+    [event_body] = cloud.queue_bodies("shop_events_queue")
+    for _ in range(2):  # SQS at-least-once: the same event twice
+        cloud.invoke("process_shop_event", sqs_event(event_body))
+    sends = cloud.queue_bodies("send_queue")
+    assert len(sends) == 2
+    cloud.invoke("send_message", sqs_event(*sends))
+    cloud.invoke("send_message", sqs_event(sends[0], receive_count=2))
+    assert len(cloud.twilio.outbox()) == 1
+    assert len(cloud.wait_executions()) == 1  # the flow started once
+
+
+def test_unusable_phone_is_recorded_and_nothing_is_sent(cloud):
+    post(cloud, samples.order(42, 1001, "555-555-SHIP"))
+    run_consumers(cloud)
+    [profile] = cloud.items("PROFILE#")
+    assert profile["phone_status"] == "unusable" and profile["phone_raw"] == "555-555-SHIP"
+    assert cloud.twilio.outbox() == []
+
+
+def test_unknown_topic_is_acknowledged_and_recorded_as_ignored(cloud):
+    response = post(cloud, {"id": 7}, topic="products/update", webhook_id="wh-p")
+    assert response["statusCode"] == 200
+    run_consumers(cloud)
+    [item] = cloud.items("WEBHOOK#")
+    assert item["state"] == "ignored" and item["topic"] == "products/update"
+
+
+def test_malformed_authentic_body_is_kept_for_replay_without_expiry(cloud):
+    response = post(cloud, b"{truncated", webhook_id="wh-bad")
+    assert response["statusCode"] == 200 and json.loads(response["body"]) == {"status": "unparseable"}
+    [item] = cloud.items("WEBHOOK#")
+    assert item["state"] == "unparseable" and "expires_at" not in item
+    import gzip
+
+    assert gzip.decompress(bytes(item["body_gz"])) == b"{truncated"
+    assert cloud.drain("shop_events_queue") == []
+
+
+def test_authentic_order_missing_required_fields_is_marked_unparseable_not_retried(cloud):
+    post(cloud, {"id": 5}, webhook_id="wh-5")
+    [body] = cloud.queue_bodies("shop_events_queue")
+    assert cloud.invoke("process_shop_event", sqs_event(body)) == {"batchItemFailures": []}
+    [item] = cloud.items("WEBHOOK#")
+    assert item["state"] == "unparseable" and "expires_at" not in item and "name" in item["reason"]
+
+
+def test_provider_5xx_is_retried_by_redelivery_and_sends_once(cloud):
+    post(cloud, samples.order(42, 1001, "+15125550123"))
+    cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
+    [send] = cloud.queue_bodies("send_queue")
+    cloud.twilio.fail_next(Fault(status=500, code=20500, message="Internal Server Error"))
+    result = cloud.invoke("send_message", sqs_event(send))
+    assert len(result["batchItemFailures"]) == 1
+    assert cloud.twilio.outbox() == []
+    assert cloud.invoke("send_message", sqs_event(send, receive_count=2)) == {"batchItemFailures": []}
+    assert len(cloud.twilio.outbox()) == 1
+
+
+def test_invalid_number_at_the_provider_fails_for_good_without_retry(cloud):
+    post(cloud, samples.order(42, 1001, "+15125550123"))
+    cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
+    [send] = cloud.queue_bodies("send_queue")
+    cloud.twilio.fail_next(Fault(status=400, code=21211, message="Invalid 'To' Phone Number"))
+    assert cloud.invoke("send_message", sqs_event(send)) == {"batchItemFailures": []}
+    [msg] = cloud.items("MSG#")
+    assert msg["state"] == "failed" and msg["error_code"] == 21211
+
+
+def test_order_followup_flow_runs_the_real_asl_and_enqueues_the_followup(cloud):
+    from smsflows import local  # noqa: F401
+    from smsflows.local import moto_patches
+
+    post(cloud, samples.order(42, 1001, "+15125550123"))
+    cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
+    [execution] = cloud.wait_executions()
+    assert execution["status"] == "SUCCEEDED"
+    assert execution["name"] == flows.execution_name(flows.ORDER_FOLLOWUP, SHOP, "42")
+    assert moto_patches.recorded_waits() == [7200]
+    bodies = [json.loads(b) for b in cloud.queue_bodies("send_queue")]
+    assert sorted(b["message_id"].split(":")[0] for b in bodies) == ["flow", "order-confirmation"]
+    followup = next(b for b in bodies if b["message_id"].startswith("flow:"))
+    assert "being prepared" in followup["body"] and followup["to"] == "+15125550123"
+
+
+def test_order_followup_exits_without_a_message_when_the_order_was_cancelled(cloud):
+    order = samples.order(42, 1001, "+15125550123")
+    order["cancelled_at"] = "2026-11-23T10:00:00-06:00"
+    post(cloud, order)
+    cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
+    [execution] = cloud.wait_executions()
+    assert execution["status"] == "SUCCEEDED"
+    history = cloud.sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+    assert "Exited" in entered and not any("enqueue" in n for n in entered)
+    bodies = [json.loads(b) for b in cloud.queue_bodies("send_queue")]
+    assert [b["message_id"].split(":")[0] for b in bodies] == ["order-confirmation"]

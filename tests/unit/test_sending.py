@@ -1,0 +1,83 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from smsflows.domain.messages import OutboundMessage
+from smsflows.domain.sending import SendDeps, send_one
+from smsflows.ports import Sender
+from smsflows.runtime.clock import fixed_clock
+from smsflows.runtime.errors import ProviderError, TransientError
+from tests.fakes import FakeMessageLog, FakeProvider
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+def message(**kw):
+    base = dict(
+        message_id="m-1",
+        shop="demo-shop.myshopify.com",
+        to="+15125550123",
+        body="Demo Shop: hi",
+        category="transactional",
+        created_at=NOW,
+    )
+    base.update(kw)
+    return OutboundMessage(**base)
+
+
+def deps(provider=None, log=None):
+    return SendDeps(
+        log=log or FakeMessageLog(),
+        provider=provider or FakeProvider(),
+        sender=Sender(messaging_service_sid="MG1"),
+        clock=fixed_clock(NOW),
+    )
+
+
+def test_sends_once_and_records_the_receipt():
+    d = deps()
+    outcome = send_one(message(), d)
+    assert outcome.outcome == "sent" and outcome.sid
+    assert d.provider.sent == [
+        {"to": "+15125550123", "body": "Demo Shop: hi", "sender": Sender(messaging_service_sid="MG1")}
+    ]
+    assert d.log.items["m-1"]["state"] == "sent"
+
+
+def test_redelivered_message_is_not_sent_twice():
+    d = deps()
+    send_one(message(), d)
+    assert send_one(message(), d).outcome == "duplicate"
+    assert len(d.provider.sent) == 1
+
+
+def test_retryable_provider_error_releases_the_claim_and_raises_for_redelivery():
+    d = deps(FakeProvider([ProviderError("busy", code=20429, status=429, retryable=True)]))
+    with pytest.raises(TransientError):
+        send_one(message(), d)
+    assert d.log.items["m-1"]["state"] == "retry"
+    assert send_one(message(), d).outcome == "sent"
+    assert len(d.provider.sent) == 1
+
+
+def test_permanent_provider_error_is_recorded_and_not_retried():
+    d = deps(FakeProvider([ProviderError("bad to", code=21211, status=400, retryable=False)]))
+    outcome = send_one(message(), d)
+    assert outcome.outcome == "failed"
+    assert d.log.items["m-1"]["error_code"] == 21211
+    assert send_one(message(), d).outcome == "duplicate"
+    assert d.provider.sent == []
+
+
+def test_expired_message_is_dropped_with_a_reason():
+    d = deps()
+    outcome = send_one(message(not_after=NOW - timedelta(minutes=1)), d)
+    assert outcome.outcome == "expired"
+    assert d.log.items["m-1"]["reason"].startswith("expired")
+    assert d.provider.sent == []
+
+
+@pytest.mark.parametrize("to", ["5125550123", "+0123", "", "+1512555012345678"])
+def test_message_needs_an_e164_recipient(to):
+    with pytest.raises(ValueError):
+        message(to=to)
