@@ -42,7 +42,7 @@ def test_wrong_signature_is_401_and_stores_and_queues_nothing(cloud):
     body = json.dumps(samples.order(42, 1001, "+15125550123")).encode()
     response = cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body, secret="wrong")))
     assert response["statusCode"] == 401
-    assert cloud.items("") == [] and cloud.drain("shop_events_queue") == []
+    assert cloud.items("") == [] and cloud.receive("shop_events_queue") == []
 
 
 def test_missing_signature_header_is_401(cloud):
@@ -103,7 +103,7 @@ def test_malformed_authentic_body_is_kept_for_replay_without_expiry(cloud):
     import gzip
 
     assert gzip.decompress(bytes(item["body_gz"])) == b"{truncated"
-    assert cloud.drain("shop_events_queue") == []
+    assert cloud.receive("shop_events_queue") == []
 
 
 def test_authentic_order_missing_required_fields_is_marked_unparseable_not_retried(cloud):
@@ -159,7 +159,9 @@ def test_order_followup_exits_without_a_message_when_the_order_was_cancelled(clo
     cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
     [execution] = cloud.wait_executions()
     assert execution["status"] == "SUCCEEDED"
-    history = cloud.sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+    history = cloud.client("stepfunctions").get_execution_history(executionArn=execution["executionArn"])[
+        "events"
+    ]
     entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
     assert "Exited" in entered and not any("enqueue" in n for n in entered)
     bodies = [json.loads(b) for b in cloud.queue_bodies("send_queue")]

@@ -7,12 +7,17 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from smsflows import topology
+from smsflows.runtime.observability import metrics
+
+# Locally metrics are disabled (POWERTOOLS_METRICS_DISABLED); Powertools still warns on every empty flush.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 def repo_root() -> Path:
@@ -69,7 +74,12 @@ class LocalLambdas:
             context = LambdaContext(
                 function_name=name, memory_limit_in_mb=spec.memory_mb, timeout_s=spec.timeout_s
             )
-            return module.handler(event, context)
+            try:
+                return module.handler(event, context)
+            finally:
+                # With POWERTOOLS_METRICS_DISABLED, Powertools keeps the metric set and prints it once it
+                # holds 100 values; locally nothing should print, so drop it after every invocation.
+                metrics.clear_metrics()
 
 
 def load_handler_module(name: str) -> ModuleType:

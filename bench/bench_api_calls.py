@@ -1,0 +1,102 @@
+"""AWS API calls per webhook and per sent message (counted with botocore event hooks), and in-process
+handler time, with the real handlers under moto and the real twilio client against the fake Twilio.
+
+Targets (DESIGN.md): <= 3 AWS calls per webhook at ingress and <= 3 per message on the send path.
+Handler times include moto's in-process emulation of every AWS call, so they are an upper bound.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true", TZ="UTC")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+
+import json
+import statistics
+import time
+from collections import Counter
+
+from smsflows.domain import shopify
+from smsflows.local import samples
+from smsflows.local.front_door import proxy_event
+from smsflows.local.inprocess import InProcessCloud
+from smsflows.local.pollers import sqs_event
+from smsflows.runtime import deps as deps_module
+
+N = 100
+SHOP = "demo-shop.myshopify.com"
+SECRET = "bench-secret"
+
+
+class CallCounter:
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        deps_module._session().events.register("before-call", self)
+
+    def __call__(self, event_name: str, **_: object) -> None:
+        _, service, operation = event_name.split(".", 2)
+        self.calls[f"{service}.{operation}"] += 1
+
+    def take(self) -> Counter[str]:
+        out, self.calls = self.calls, Counter()
+        return out
+
+
+def webhook_event(i: int) -> dict:
+    body = json.dumps(samples.order(10_000 + i, 10_000 + i, f"+1512555{i % 10000:04d}")).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Shop-Domain": SHOP,
+        "X-Shopify-Webhook-Id": f"bench-{i}",
+        "X-Shopify-Hmac-Sha256": shopify.sign(SECRET.encode(), body),
+    }
+    return proxy_event("POST", "/webhooks/shopify", {}, headers, body, "127.0.0.1")
+
+
+def phase(cloud: InProcessCloud, counter: CallCounter, name: str, events: list[dict], per: int) -> None:
+    # warm up once (cold start: secrets, client creation), then measure
+    cloud.invoke(name, events[0])
+    cold = counter.take()
+    times = []
+    for event in events[1:]:
+        t0 = time.perf_counter()
+        cloud.invoke(name, event)
+        times.append((time.perf_counter() - t0) * 1000)
+    warm = counter.take()
+    units = (len(events) - 1) * per
+    total = sum(warm.values())
+    detail = ", ".join(f"{k} {v / units:.2f}" for k, v in sorted(warm.items()))
+    print(f"{name:<20} {total / units:>5.2f} calls/unit  ({detail})")
+    print(
+        f"{'':<20} first (cold) invocation: {dict(cold)}; median {statistics.median(times):.1f} ms/invocation"
+    )
+
+
+def main() -> None:
+    with InProcessCloud(SECRET, "bench-token", prefix="bench") as cloud:
+        counter = CallCounter()
+        print(f"{N} orders/create webhooks, in-process under moto")
+        phase(cloud, counter, "shopify_webhook", [webhook_event(i) for i in range(N)], per=1)
+        arn = "arn:aws:sqs:us-east-1:123456789012:q"
+        shop_events = cloud.receive("shop_events_queue")
+        counter.take()
+        batches = [sqs_event([m], arn, "us-east-1") for m in shop_events]
+        phase(cloud, counter, "process_shop_event", batches, per=1)
+        cloud.wait_executions()
+        counter.take()
+        sends = [m for m in cloud.receive("send_queue") if "order-confirmation" in m["Body"]]
+        counter.take()
+        phase(cloud, counter, "send_message", [sqs_event([m], arn, "us-east-1") for m in sends], per=1)
+        batched = [sqs_event(sends[i : i + 10], arn, "us-east-1") for i in range(0, len(sends), 10)]
+        for event in batched:  # redelivered: every one a duplicate, nothing sent
+            cloud.invoke("send_message", event)
+        dup = counter.take()
+        print(f"{'redelivered sends':<20} {sum(dup.values()) / len(sends):>5.2f} calls/message ({dict(dup)})")
+        print(f"fake Twilio accepted {len(cloud.twilio.outbox())} messages for {len(sends)} message ids")
+
+
+if __name__ == "__main__":
+    main()

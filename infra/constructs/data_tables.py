@@ -1,0 +1,32 @@
+"""DataTables: the single-table DynamoDB store (shops, profiles, consent ledger, orders, message log …)."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+from infra.config import StageConfig
+
+TTL_ATTRIBUTE = "expires_at"
+
+
+class DataTables(Construct):
+    """One on-demand table keyed by `pk`/`sk` strings, with PITR, encryption and TTL."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.table = dynamodb.TableV2(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing=dynamodb.Billing.on_demand(),
+            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            # Idempotency records, rate-limit buckets and expired checkouts age out on their own.
+            time_to_live_attribute=TTL_ATTRIBUTE,
+            deletion_protection=config.deletion_protection,
+            removal_policy=config.removal_policy,
+        )

@@ -1,0 +1,140 @@
+"""ServiceFunction: the one place a Lambda function is defined (runtime, arm64, layers, logs, env)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import StageConfig
+from infra.constructs.layers import ARCHITECTURE, RUNTIME, Layers
+from infra.constructs.nag import acknowledge
+from smsflows import topology
+from smsflows.topology import ENV, FunctionSpec
+
+Grant = Callable[[iam.IGrantable], object]
+
+SERVICE_NAME = "smsflows"
+
+
+@dataclass(frozen=True)
+class Binding:
+    """How a topology resource reaches a function: its env value and its read / write grants."""
+
+    value: str
+    grant_read: Grant
+    grant_write: Grant
+
+
+def construct_id(name: str) -> str:
+    """`shopify_webhook` -> `ShopifyWebhook`."""
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+class ServiceFunction(Construct):
+    """One function of the topology, with its own role, log group and least-privilege grants."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id_: str,
+        *,
+        spec: FunctionSpec,
+        layers: Layers,
+        config: StageConfig,
+        repo_root: Path,
+    ) -> None:
+        super().__init__(scope, construct_id_)
+        self.spec = spec
+        self.queue_max_concurrency = config.queue_max_concurrency.get(spec.name)
+        code_dir = repo_root / "functions" / spec.name
+        if not (code_dir / "handler.py").is_file():
+            raise FileNotFoundError(f"{code_dir}/handler.py is missing (topology function {spec.name!r})")
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=config.retention_days, removal_policy=config.removal_policy
+        )
+        # Own role, no AWSLambdaBasicExecutionRole managed policy: it may write only its own log group.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"smsflows {spec.name}",
+        )
+        self.log_group.grant_write(self.role)
+        memory = spec.memory_mb if spec.memory_mb != FunctionSpec.memory_mb else config.lambda_memory_mb
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=lambda_.Code.from_asset(str(code_dir), exclude=["**/__pycache__", "**/*.pyc"]),
+            handler="handler.handler",
+            layers=layers.all,
+            memory_size=memory,
+            timeout=Duration.seconds(spec.timeout_s),
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            tracing=lambda_.Tracing.ACTIVE,
+            reserved_concurrent_executions=config.reserved_concurrency.get(spec.name),
+            environment={
+                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
+                "SMSFLOWS_FUNCTION": spec.name,
+            },
+        )
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            (
+                "Active X-Ray tracing: xray:PutTraceSegments/PutTelemetryRecords support no resource-level "
+                "permissions, so CDK grants them on '*'."
+            ),
+        )
+        acknowledge(
+            self.function,
+            "AwsSolutions-L1",
+            (
+                "Pinned to python3.12 on purpose: the dependencies layer is built from "
+                "requirements/runtime.lock for cp312 (pydantic-core and aiohttp are compiled wheels); bump "
+                "both together."
+            ),
+        )
+
+    def bind(self, resource: str, binding: Binding) -> None:
+        """Give this function `resource` if its spec uses it: env var (topology.ENV), read or write grant."""
+        if resource not in self.spec.uses:
+            return
+        self.function.add_environment(ENV[resource], binding.value)
+        if resource in self.spec.writes:
+            binding.grant_write(self.function)
+        else:
+            binding.grant_read(self.function)
+
+    def consume(self, queue: sqs.IQueue) -> None:
+        """Poll `queue` as the local cloud does: partial batch responses, batch size/window from the spec."""
+        window = self.spec.max_batching_window_s
+        visibility = topology.QUEUES[self.spec.consumes].visibility_timeout_s if self.spec.consumes else 0
+        if visibility < self.spec.timeout_s:
+            # Lambda refuses the mapping otherwise; AWS recommends 6x the timeout.
+            raise ValueError(
+                f"{self.spec.name}: queue visibility {visibility}s < function timeout {self.spec.timeout_s}s"
+            )
+        self.function.add_event_source(
+            event_sources.SqsEventSource(
+                queue,
+                batch_size=self.spec.batch_size,
+                report_batch_item_failures=True,
+                max_batching_window=Duration.seconds(window) if window else None,
+                max_concurrency=self.queue_max_concurrency,
+            )
+        )

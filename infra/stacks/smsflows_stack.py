@@ -1,0 +1,128 @@
+"""The smsflows stack: composes the constructs named after the architecture boxes, wired from topology."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.config import StageConfig
+from infra.constructs.campaign_scheduler import CampaignScheduler
+from infra.constructs.data_tables import DataTables
+from infra.constructs.flow_state_machines import FlowStateMachines
+from infra.constructs.layers import Layers
+from infra.constructs.message_queue import MessageQueue
+from infra.constructs.monitoring import Monitoring
+from infra.constructs.secrets import SecretsConstruct
+from infra.constructs.service_function import Binding, ServiceFunction, construct_id
+from infra.constructs.webhook_api import WebhookApi
+from smsflows import topology
+from smsflows.topology import FLOWS, SEND_QUEUE, SHOP_EVENTS_QUEUE, SHOPIFY_SECRET, TABLE, TWILIO_SECRET
+
+
+class SmsflowsStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id_: str,
+        *,
+        config: StageConfig,
+        repo_root: Path,
+        deps_layer_dir: Path | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, construct_id_, **kwargs)  # type: ignore[arg-type]
+        self.config = config
+
+        self.data = DataTables(self, "DataTables", config=config)
+        self.secrets = SecretsConstruct(self, "Secrets", config=config)
+        self.queues = {
+            key: MessageQueue(self, construct_id(key), spec=spec) for key, spec in topology.QUEUES.items()
+        }
+        self.layers = Layers(self, "Layers", repo_root=repo_root, deps_dir=deps_layer_dir)
+        self.functions = {
+            spec.name: ServiceFunction(
+                self,
+                construct_id(spec.name),
+                spec=spec,
+                layers=self.layers,
+                config=config,
+                repo_root=repo_root,
+            )
+            for spec in topology.FUNCTIONS
+        }
+        lambdas = {name: service.function for name, service in self.functions.items()}
+
+        self.webhook_api = WebhookApi(self, "WebhookApi", config=config)
+        self.webhook_api.add_routes(lambdas)
+
+        send_queue = self.queues[SEND_QUEUE].queue
+        self.flows = FlowStateMachines(
+            self,
+            "FlowStateMachines",
+            config=config,
+            table=self.data.table,
+            send_queue=send_queue,
+            flow_step=lambdas["flow_step"],
+        )
+        self.campaign_scheduler = CampaignScheduler(
+            self, "CampaignScheduler", config=config, send_queue=send_queue
+        )
+
+        table = self.data.table
+        bindings: dict[str, Binding] = {
+            TABLE: Binding(table.table_name, table.grant_read_data, table.grant_read_write_data),
+            SHOPIFY_SECRET: Binding(
+                self.secrets.shopify.secret_arn,
+                self.secrets.shopify.grant_read,
+                self.secrets.shopify.grant_read,
+            ),
+            TWILIO_SECRET: Binding(
+                self.secrets.twilio.secret_arn, self.secrets.twilio.grant_read, self.secrets.twilio.grant_read
+            ),
+            FLOWS: Binding(self.flows.arns_json(), self.flows.grant_read, self.flows.grant_write),
+        }
+        for key, queue in self.queues.items():
+            # Writers send. Consumers get their rights from the event source mapping (spec.consumes).
+            bindings[key] = Binding(
+                queue.queue.queue_url, queue.queue.grant_consume_messages, queue.queue.grant_send_messages
+            )
+        for service in self.functions.values():
+            for resource, binding in bindings.items():
+                service.bind(resource, binding)
+            service.function.add_environment("PUBLIC_BASE_URL", self.webhook_api.base_url)
+            if service.spec.consumes:
+                service.consume(self.queues[service.spec.consumes].queue)
+
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            queues={key: (q.queue, q.dlq) for key, q in self.queues.items()},
+            functions=lambdas,
+            state_machines=self.flows.state_machines,
+            api=self.webhook_api.api,
+        )
+        self._outputs()
+
+    def _outputs(self) -> None:
+        """Stable output names: the deploy guide and scripts read these."""
+        shop_events = self.queues[SHOP_EVENTS_QUEUE]
+        send = self.queues[SEND_QUEUE]
+        outputs = {
+            "ApiUrl": self.webhook_api.url,
+            "ShopifyWebhookUrl": self.webhook_api.api.url_for_path("/webhooks/shopify"),
+            "TableName": self.data.table.table_name,
+            "ShopifySecretName": self.secrets.shopify.secret_name,
+            "TwilioSecretName": self.secrets.twilio.secret_name,
+            "SendQueueUrl": send.queue.queue_url,
+            "ShopEventsQueueUrl": shop_events.queue.queue_url,
+            "SendDlqUrl": send.dlq.queue_url,
+            "ShopEventsDlqUrl": shop_events.dlq.queue_url,
+            "AlarmTopicArn": self.monitoring.topic.topic_arn,
+            "CampaignScheduleGroupName": self.campaign_scheduler.group_name,
+            "CampaignSchedulerRoleArn": self.campaign_scheduler.role.role_arn,
+        }
+        for name, value in outputs.items():
+            CfnOutput(self, name, value=value)

@@ -1,0 +1,129 @@
+"""The deployment under moto's in-process mock: real handlers, the real ASL, the fake Twilio on loopback.
+
+Integration tests and benchmarks use it; `smsflows local` uses moto's server instead (for HTTP clients).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+from smsflows.local import moto_patches
+from smsflows.local.fake_twilio import FakeTwilio
+from smsflows.local.lambda_runtime import LocalLambdas
+from smsflows.local.provision import LOCAL_TWILIO_SID, Provisioned, provision
+from smsflows.runtime import deps as deps_module
+
+REGION = "us-east-1"
+
+
+class InProcessCloud:
+    def __init__(
+        self, shopify_secret: str, twilio_token: str, prefix: str = "it", time_scale: float = 0
+    ) -> None:
+        self.shopify_secret = shopify_secret
+        self.twilio_token = twilio_token
+        self.prefix = prefix
+        self.time_scale = time_scale
+        self._mock: Any = None
+        self._saved: dict[str, str | None] = {}
+        self.res: Provisioned
+        self.twilio: FakeTwilio
+        self.lambdas = LocalLambdas()
+
+    def __enter__(self) -> InProcessCloud:
+        from moto import mock_aws
+
+        self._mock = mock_aws(
+            config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+        )
+        self._mock.start()
+        self._setenv({"TZ": "UTC", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION})
+        os.environ.pop("SMSFLOWS_AWS_ENDPOINT_URL", None)
+        deps_module.reset()
+        client = deps_module.get_deps().client
+        self.res = provision(
+            client, prefix=self.prefix, shopify_secret=self.shopify_secret, twilio_token=self.twilio_token
+        )
+        self.twilio = FakeTwilio(LOCAL_TWILIO_SID, self.twilio_token).start()
+        self._setenv({**self.res.env, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url})
+        deps_module.reset()
+        moto_patches.install(self.lambdas.invoke, time_scale=self.time_scale)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            # An execution still running when the mock stops would call real AWS (LOCAL_AWS.md §1).
+            sfn = self.client("stepfunctions")
+            for arn in self.res.state_machines.values():
+                for ex in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+                    sfn.stop_execution(executionArn=ex["executionArn"])
+            self.wait_executions()
+        finally:
+            self.twilio.stop()
+            self._mock.stop()
+            for key, value in self._saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            deps_module.reset()
+
+    # Helpers -----------------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        return deps_module.get_deps().client(service)
+
+    def invoke(self, name: str, event: dict[str, Any]) -> Any:
+        return self.lambdas.invoke(name, event)
+
+    def receive(self, queue_key: str) -> list[dict[str, Any]]:
+        """Receive and delete everything visible on a queue; the raw SQS messages."""
+        sqs, url = self.client("sqs"), self.res.queue_urls[queue_key]
+        out: list[dict[str, Any]] = []
+        while True:
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
+                "Messages", []
+            )
+            if not got:
+                return out
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)],
+            )
+            out += got
+
+    def queue_bodies(self, queue_key: str) -> list[str]:
+        return [m["Body"] for m in self.receive(queue_key)]
+
+    def items(self, prefix: str) -> list[dict[str, Any]]:
+        from smsflows.adapters.dynamo import from_item
+
+        table = self.res.env["TABLE_NAME"]
+        items = self.client("dynamodb").scan(TableName=table)["Items"]
+        return [from_item(i) or {} for i in items if i["pk"]["S"].startswith(prefix)]
+
+    def executions(self) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        out: list[dict[str, Any]] = []
+        for arn in self.res.state_machines.values():
+            out += sfn.list_executions(stateMachineArn=arn)["executions"]
+        return out
+
+    def wait_executions(self, timeout: float = 20) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while True:
+            out = self.executions()
+            if all(e["status"] != "RUNNING" for e in out) or time.monotonic() > deadline:
+                return out
+            time.sleep(0.02)
+
+    def _setenv(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))

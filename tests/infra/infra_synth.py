@@ -1,0 +1,77 @@
+"""Synthesis for the infra tests: the `Smsflows-dev` stack built by infra/app.py, cdk-nag included."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+for entry in (REPO_ROOT, REPO_ROOT / "layers" / "core" / "python"):
+    if str(entry) not in sys.path:
+        sys.path.insert(0, str(entry))
+
+import aws_cdk as cdk  # noqa: E402
+from aws_cdk import aws_sqs as sqs  # noqa: E402
+from aws_cdk.assertions import Template  # noqa: E402
+
+from infra.app import build  # noqa: E402
+from infra.stacks.smsflows_stack import SmsflowsStack  # noqa: E402
+
+# A stack that breaks AwsSolutions rules on purpose, in the same app: its findings prove cdk-nag really ran.
+CANARY_STACK = "NagCanary"
+
+
+@dataclass(frozen=True)
+class NagFinding:
+    rule: str
+    path: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    stack: SmsflowsStack
+    template: Template
+    findings: list[NagFinding]
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return self.template.to_json()
+
+
+def _findings(outdir: Path) -> list[NagFinding]:
+    report = json.loads((outdir / "validation-report.json").read_text())
+    return [
+        NagFinding(violation["ruleName"], construct["constructPath"], violation["description"])
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    ]
+
+
+def of_type(resources: dict[str, dict[str, Any]], type_: str) -> dict[str, dict[str, Any]]:
+    return {key: value for key, value in resources.items() if value["Type"] == type_}
+
+
+def synthesize(outdir: Path, deps_dir: Path) -> Synthesized:
+    """Synthesize the dev stack (and the canary) once; cdk-nag findings come from the validation report."""
+    app = cdk.App(
+        outdir=str(outdir),
+        context={"stage": "dev", "deps_layer_dir": str(deps_dir), "aws:cdk:disable-asset-staging": True},
+    )
+    stack = build(app)
+    sqs.Queue(cdk.Stack(app, CANARY_STACK), "QueueWithoutDlqOrTls")
+    try:
+        app.synth()
+    except RuntimeError as error:  # cdk-nag failing validation surfaces as a jsii RuntimeError
+        if "ValidationFailed" not in str(error):
+            raise
+    # Template.from_stack would synthesize (and fail validation) again: read what this synth wrote.
+    template = Template.from_json(json.loads((outdir / f"{stack.stack_name}.template.json").read_text()))
+    return Synthesized(stack=stack, template=template, findings=_findings(outdir))

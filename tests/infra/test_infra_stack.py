@@ -1,0 +1,283 @@
+"""What matters in the synthesized stack: durable hand-offs, partial batches, data safety, least privilege."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from infra_synth import NagFinding, Synthesized, of_type
+
+from infra.config import STAGES
+from smsflows import topology
+from smsflows.domain.flows import FLOWS, compile_flow
+
+
+def logical_id(synthesized: Synthesized, construct: Any) -> str:
+    return synthesized.stack.get_logical_id(construct.node.default_child)
+
+
+def role_statements(resources: dict[str, dict[str, Any]], role_id: str) -> list[dict[str, Any]]:
+    """Every statement of the inline/default policies attached to the role `role_id`."""
+    statements = []
+    for policy in of_type(resources, "AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def actions_of(statements: list[dict[str, Any]]) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        value = statement["Action"]
+        actions.update([value] if isinstance(value, str) else value)
+    return actions
+
+
+def test_every_queue_has_a_dlq_with_the_topology_max_receive_count(synthesized, resources):
+    queues = of_type(resources, "AWS::SQS::Queue")
+    assert len(queues) == 2 * len(topology.QUEUES)
+    for key, spec in topology.QUEUES.items():
+        message_queue = synthesized.stack.queues[key]
+        props = queues[logical_id(synthesized, message_queue.queue)]["Properties"]
+        assert props["RedrivePolicy"] == {
+            "deadLetterTargetArn": {"Fn::GetAtt": [logical_id(synthesized, message_queue.dlq), "Arn"]},
+            "maxReceiveCount": spec.max_receive_count,
+        }
+        assert props["VisibilityTimeout"] == spec.visibility_timeout_s
+        assert props["SqsManagedSseEnabled"] is True
+
+
+def test_every_queue_refuses_requests_without_tls(resources):
+    queue_policies = of_type(resources, "AWS::SQS::QueuePolicy")
+    assert len(queue_policies) == 2 * len(topology.QUEUES)
+    for policy in queue_policies.values():
+        (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert statement["Effect"] == "Deny"
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_every_sqs_event_source_reports_batch_item_failures(synthesized, resources):
+    mappings = of_type(resources, "AWS::Lambda::EventSourceMapping")
+    consumers = [spec for spec in topology.FUNCTIONS if spec.consumes]
+    assert len(mappings) == len(consumers)
+    by_function = {m["Properties"]["FunctionName"]["Ref"]: m["Properties"] for m in mappings.values()}
+    for spec in consumers:
+        service = synthesized.stack.functions[spec.name]
+        props = by_function[logical_id(synthesized, service.function)]
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert props["BatchSize"] == spec.batch_size
+        queue = synthesized.stack.queues[spec.consumes].queue
+        assert props["EventSourceArn"] == {"Fn::GetAtt": [logical_id(synthesized, queue), "Arn"]}
+
+
+def test_every_function_is_arm64_traced_json_logged_and_uses_both_layers(synthesized, resources):
+    functions = of_type(resources, "AWS::Lambda::Function")
+    assert len(functions) == len(topology.FUNCTIONS)
+    layers = [{"Ref": logical_id(synthesized, layer)} for layer in synthesized.stack.layers.all]
+    for props in (f["Properties"] for f in functions.values()):
+        assert props["Architectures"] == ["arm64"]
+        assert props["Runtime"].startswith("python3.1")
+        assert props["Handler"] == "handler.handler"
+        assert sorted(map(json.dumps, props["Layers"])) == sorted(map(json.dumps, layers))
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == "smsflows"
+
+
+def test_every_function_gets_exactly_the_env_vars_of_what_it_uses(synthesized, resources):
+    for spec in topology.FUNCTIONS:
+        function = synthesized.stack.functions[spec.name].function
+        variables = resources[logical_id(synthesized, function)]["Properties"]["Environment"]["Variables"]
+        resource_vars = {name for name in variables if name in topology.ENV.values()}
+        assert resource_vars == {topology.ENV[resource] for resource in spec.uses}, spec.name
+        assert spec.timeout_s == resources[logical_id(synthesized, function)]["Properties"]["Timeout"]
+
+
+def test_table_has_pitr_encryption_and_ttl(resources):
+    (table,) = of_type(resources, "AWS::DynamoDB::GlobalTable").values()
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert all(r["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] for r in props["Replicas"])
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_prod_keeps_its_data_and_dev_can_be_torn_down():
+    assert STAGES["prod"].retain_data and STAGES["prod"].deletion_protection
+    assert not STAGES["dev"].retain_data
+
+
+@pytest.mark.parametrize(("route", "spec"), topology.routes(), ids=lambda v: getattr(v, "path", ""))
+def test_every_topology_route_is_a_lambda_proxy_method(synthesized, resources, route, spec):
+    method = synthesized.stack.webhook_api.methods[route]
+    props = resources[logical_id(synthesized, method)]["Properties"]
+    assert props["HttpMethod"] == route.method
+    assert props["Integration"]["Type"] == "AWS_PROXY"
+    function_id = logical_id(synthesized, synthesized.stack.functions[spec.name].function)
+    assert {"Fn::GetAtt": [function_id, "Arn"]} in props["Integration"]["Uri"]["Fn::Join"][1]
+
+
+def test_shopify_route_is_post_webhooks_shopify(resources):
+    paths = {r["Properties"]["PathPart"]: r for r in of_type(resources, "AWS::ApiGateway::Resource").values()}
+    shopify = paths["shopify"]["Properties"]
+    assert shopify["ParentId"] == {"Ref": next(k for k, r in resources.items() if r is paths["webhooks"])}
+    shopify_id = next(k for k, r in resources.items() if r is paths["shopify"])
+    methods = [
+        m["Properties"]
+        for m in of_type(resources, "AWS::ApiGateway::Method").values()
+        if m["Properties"]["ResourceId"] == {"Ref": shopify_id}
+    ]
+    assert [(m["HttpMethod"], m["Integration"]["Type"]) for m in methods] == [("POST", "AWS_PROXY")]
+
+
+def test_api_stage_is_throttled_traced_and_access_logged(resources):
+    (stage,) = of_type(resources, "AWS::ApiGateway::Stage").values()
+    props = stage["Properties"]
+    assert props["TracingEnabled"] is True
+    assert "DestinationArn" in props["AccessLogSetting"]
+    (settings,) = props["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    assert settings["DataTraceEnabled"] is False
+
+
+@pytest.mark.parametrize("flow", FLOWS.values(), ids=lambda f: f.name)
+def test_flow_state_machine_deploys_the_compiled_asl_with_substitutions(synthesized, resources, flow):
+    machine = synthesized.stack.flows.state_machines[flow.name]
+    props = resources[logical_id(synthesized, machine)]["Properties"]
+    asl = compile_flow(flow)
+    definition = props["DefinitionString"]
+    for resource in (":states:::dynamodb:getItem", ":states:::lambda:invoke", ":states:::sqs:sendMessage"):
+        assert resource in definition
+    assert json.loads(definition) == asl
+    waits = sorted(s["Seconds"] for s in asl["States"].values() if s["Type"] == "Wait")
+    assert waits == sorted(
+        s["Seconds"] for s in json.loads(definition)["States"].values() if s["Type"] == "Wait"
+    )
+    stack = synthesized.stack
+    assert props["DefinitionSubstitutions"] == {
+        "TableName": {"Ref": logical_id(synthesized, stack.data.table)},
+        "SendQueueUrl": {"Ref": logical_id(synthesized, stack.queues[topology.SEND_QUEUE].queue)},
+        "FlowStepFunctionArn": {
+            "Fn::GetAtt": [logical_id(synthesized, stack.functions["flow_step"].function), "Arn"]
+        },
+    }
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    assert props["LoggingConfiguration"]["IncludeExecutionData"] is False
+    assert props.get("StateMachineType", "STANDARD") == "STANDARD"
+    assert "StateMachineName" not in props
+
+
+@pytest.mark.parametrize("flow", FLOWS.values(), ids=lambda f: f.name)
+def test_flow_role_may_do_only_what_the_asl_calls(synthesized, resources, flow):
+    machine = synthesized.stack.flows.state_machines[flow.name]
+    actions = actions_of(role_statements(resources, logical_id(synthesized, machine.role)))
+    business = {a for a in actions if not a.startswith(("logs:", "xray:"))}
+    assert {"dynamodb:GetItem", "lambda:InvokeFunction", "sqs:SendMessage"} <= business
+    assert not {a for a in business if a.startswith("dynamodb:") and a != "dynamodb:GetItem"}
+
+
+def test_an_alarm_fires_on_any_message_in_every_dlq(synthesized, resources):
+    alarms = of_type(resources, "AWS::CloudWatch::Alarm").values()
+    topic = {"Ref": logical_id(synthesized, synthesized.stack.monitoring.topic)}
+    for message_queue in synthesized.stack.queues.values():
+        dlq_name = {"Fn::GetAtt": [logical_id(synthesized, message_queue.dlq), "QueueName"]}
+        (alarm,) = [
+            a["Properties"]
+            for a in alarms
+            if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+            and a["Properties"]["Dimensions"] == [{"Name": "QueueName", "Value": dlq_name}]
+        ]
+        assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["AlarmActions"] == [topic]
+
+
+def test_every_function_has_an_error_alarm_and_a_dashboard_exists(template):
+    template.resource_properties_count_is(
+        "AWS::CloudWatch::Alarm", {"MetricName": "Errors", "Namespace": "AWS/Lambda"}, len(topology.FUNCTIONS)
+    )
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+
+
+def test_alarm_topic_is_encrypted_and_refuses_plain_http(resources):
+    (topic,) = of_type(resources, "AWS::SNS::Topic").values()
+    assert "KmsMasterKeyId" in topic["Properties"]
+    (policy,) = of_type(resources, "AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s) for s in statements)
+
+
+def test_campaign_schedule_group_exists_with_a_role_that_can_only_send(synthesized, resources):
+    assert len(of_type(resources, "AWS::Scheduler::ScheduleGroup")) == 1
+    role_id = logical_id(synthesized, synthesized.stack.campaign_scheduler.role)
+    trust = resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "scheduler.amazonaws.com"}]
+    assert actions_of(role_statements(resources, role_id)) <= {
+        "sqs:SendMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
+
+
+def test_template_holds_no_secret_value(synthesized, resources):
+    text = json.dumps(synthesized.json)
+    assert "local-shopify-secret" not in text
+    assert "local-twilio-token" not in text
+    secrets = of_type(resources, "AWS::SecretsManager::Secret")
+    assert len(secrets) == 2
+    for secret in secrets.values():
+        props = secret["Properties"]
+        assert "SecretString" not in props
+        # The sensitive field is generated by Secrets Manager, never templated.
+        template_fields = json.loads(props["GenerateSecretString"]["SecretStringTemplate"])
+        assert not {"auth_token", "api_secret"} & set(template_fields)
+        assert props["GenerateSecretString"]["GenerateStringKey"] in {"auth_token", "api_secret"}
+
+
+def test_only_process_shop_event_may_start_or_stop_flow_executions(synthesized, resources):
+    may_start = set()
+    for name, service in synthesized.stack.functions.items():
+        actions = actions_of(role_statements(resources, logical_id(synthesized, service.role)))
+        if {"states:StartExecution", "states:StopExecution"} & actions:
+            may_start.add(name)
+    assert may_start == {"process_shop_event"}
+
+
+def test_shopify_webhook_may_not_start_executions_or_read_twilio_credentials(synthesized, resources):
+    service = synthesized.stack.functions["shopify_webhook"]
+    statements = role_statements(resources, logical_id(synthesized, service.role))
+    assert not any(a.startswith("states:") for a in actions_of(statements))
+    twilio = {"Ref": logical_id(synthesized, synthesized.stack.secrets.twilio)}
+    assert all(s["Resource"] != twilio for s in statements)
+
+
+def test_functions_use_no_aws_managed_policies(synthesized, resources):
+    for service in synthesized.stack.functions.values():
+        assert "ManagedPolicyArns" not in resources[logical_id(synthesized, service.role)]["Properties"]
+
+
+def test_stack_outputs_are_stable(template):
+    outputs = set(template.to_json()["Outputs"])
+    assert {
+        "ApiUrl",
+        "ShopifyWebhookUrl",
+        "TableName",
+        "ShopifySecretName",
+        "TwilioSecretName",
+        "SendQueueUrl",
+        "ShopEventsQueueUrl",
+        "SendDlqUrl",
+        "AlarmTopicArn",
+    } <= outputs
+
+
+def test_cdk_nag_is_active(canary_findings: list[NagFinding]):
+    assert {"AwsSolutions-SQS3", "AwsSolutions-SQS4"} <= {f.rule for f in canary_findings}
+
+
+def test_cdk_nag_finds_nothing_unacknowledged(nag_findings: list[NagFinding]):
+    assert nag_findings == []
