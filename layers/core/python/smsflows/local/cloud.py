@@ -226,13 +226,23 @@ class LocalCloud:
             os.environ[key] = value
 
     def _stop_running_executions(self) -> None:
+        """Stop what is still waiting, so no execution outlives the cloud. Never hangs shutdown."""
         try:
             sfn = deps_module.get_deps().client("stepfunctions")
-            for arn in self.resources.state_machines.values() if self.resources else []:
-                for ex in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
-                    sfn.stop_execution(executionArn=ex["executionArn"], cause="local cloud shutting down")
-        except Exception:  # shutting down: report, never hang
-            LOG.warning("could not stop running executions", exc_info=True)
+            arns = list(self.resources.state_machines.values()) if self.resources else []
+            running = [
+                ex
+                for arn in arns
+                for ex in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+            ]
+        except Exception:
+            LOG.warning("could not list running executions", exc_info=True)
+            return
+        for ex in running:
+            try:
+                sfn.stop_execution(executionArn=ex["executionArn"], cause="local cloud shutting down")
+            except Exception:
+                LOG.warning("could not stop %s", ex["name"], exc_info=True)
 
 
 def _wait_http(url: str, timeout: float = 10.0) -> None:

@@ -21,12 +21,19 @@ REGION = "us-east-1"
 
 class InProcessCloud:
     def __init__(
-        self, shopify_secret: str, twilio_token: str, prefix: str = "it", time_scale: float = 0
+        self,
+        shopify_secret: str,
+        twilio_token: str,
+        prefix: str = "it",
+        time_scale: float = 0,
+        queue_visibility_scale: float = 1.0,
     ) -> None:
         self.shopify_secret = shopify_secret
         self.twilio_token = twilio_token
         self.prefix = prefix
         self.time_scale = time_scale
+        self.queue_visibility_scale = queue_visibility_scale
+        self.queue_visibility_scale = queue_visibility_scale
         self._mock: Any = None
         self._saved: dict[str, str | None] = {}
         self.res: Provisioned
@@ -45,7 +52,11 @@ class InProcessCloud:
         deps_module.reset()
         client = deps_module.get_deps().client
         self.res = provision(
-            client, prefix=self.prefix, shopify_secret=self.shopify_secret, twilio_token=self.twilio_token
+            client,
+            prefix=self.prefix,
+            shopify_secret=self.shopify_secret,
+            twilio_token=self.twilio_token,
+            queue_visibility_scale=self.queue_visibility_scale,
         )
         self.twilio = FakeTwilio(LOCAL_TWILIO_SID, self.twilio_token).start()
         self._setenv({**self.res.env, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url})
@@ -56,11 +67,18 @@ class InProcessCloud:
     def __exit__(self, *exc: object) -> None:
         try:
             # An execution still running when the mock stops would call real AWS (LOCAL_AWS.md §1).
+            # Most finish on their own (waits are skipped by default); stop the rest. A just-started
+            # execution cannot be stopped until moto's worker has set it up, hence the retries.
             sfn = self.client("stepfunctions")
-            for arn in self.res.state_machines.values():
-                for ex in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
-                    sfn.stop_execution(executionArn=ex["executionArn"])
-            self.wait_executions()
+            for _ in range(50):
+                running = [e for e in self.wait_executions(timeout=2) if e["status"] == "RUNNING"]
+                if not running:
+                    break
+                for ex in running:
+                    try:
+                        sfn.stop_execution(executionArn=ex["executionArn"])
+                    except Exception:  # noqa: S112 - not ready to be stopped yet: try again
+                        continue
         finally:
             self.twilio.stop()
             self._mock.stop()

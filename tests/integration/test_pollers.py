@@ -1,0 +1,65 @@
+"""The local event source mapping: batches, partial batch failures, visibility timeout, DLQ."""
+
+import json
+import time
+
+from smsflows import topology
+from smsflows.local import samples
+from smsflows.local.inprocess import InProcessCloud
+from smsflows.local.pollers import QueuePoller
+from tests.integration.conftest import SHOPIFY_SECRET, TWILIO_TOKEN
+
+ARN_REGION = "us-east-1"
+
+
+def test_poison_message_goes_to_the_dlq_after_max_receives_and_good_ones_are_deleted():
+    # visibility 360 s / 1000 => 1 s, so five receives take about five seconds
+    with InProcessCloud(SHOPIFY_SECRET, TWILIO_TOKEN, queue_visibility_scale=1000) as cloud:
+        sqs = cloud.client("sqs")
+        url = cloud.res.queue_urls[topology.SEND_QUEUE]
+        good = {
+            "message_id": "m-good",
+            "shop": "demo-shop.myshopify.com",
+            "to": "+15125550123",
+            "body": "Demo Shop: hi",
+            "category": "transactional",
+            "created_at": "2026-11-23T15:00:00+00:00",
+        }
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(good))
+        sqs.send_message(QueueUrl=url, MessageBody='{"not": "a message"}')
+        calls = []
+
+        def invoke(name, event):
+            calls.append(len(event["Records"]))
+            return cloud.invoke(name, event)
+
+        poller = QueuePoller(sqs, url, topology.function("send_message"), invoke, ARN_REGION)
+        deadline = time.monotonic() + 20
+        dlq = cloud.res.dlq_urls[topology.SEND_QUEUE]
+        while time.monotonic() < deadline:
+            poller.poll_once()
+            attrs = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+            if attrs["Attributes"]["ApproximateNumberOfMessages"] == "1":
+                break
+            time.sleep(0.2)
+        [dead] = sqs.receive_message(QueueUrl=dlq)["Messages"]
+        assert json.loads(dead["Body"]) == {"not": "a message"}
+        assert calls[0] == 2  # both arrived in one batch
+        assert len(calls) == 1 + topology.QUEUES[topology.SEND_QUEUE].max_receive_count - 1
+        assert [m["to"] for m in cloud.twilio.outbox()] == ["+15125550123"]  # the good one, once
+        assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+
+
+def test_an_invocation_that_raises_returns_the_whole_batch(cloud):
+    sqs = cloud.client("sqs")
+    url = cloud.res.queue_urls[topology.SHOP_EVENTS_QUEUE]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"order": samples.order(1, 1, None)}))
+
+    def broken(name, event):
+        raise RuntimeError("function crashed")
+
+    poller = QueuePoller(sqs, url, topology.function("process_shop_event"), broken, ARN_REGION)
+    assert poller.poll_once() == 1
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
