@@ -29,6 +29,7 @@ def build(app: cdk.App) -> SmsflowsStack:
     config = stage_config.load(
         str(app.node.try_get_context("stage") or "dev"),
         alarm_email=app.node.try_get_context("alarm_email"),
+        default_shop=app.node.try_get_context("default_shop"),
     )
     stack = SmsflowsStack(
         app,

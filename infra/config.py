@@ -27,6 +27,8 @@ class StageConfig(BaseModel):
     # {consumer function name: SQS event source maximum concurrency (>= 2)}. Bounds a consumer without the
     # throttling (and receive-count burn towards the DLQ) that reserved concurrency causes on SQS sources.
     queue_max_concurrency: dict[str, int] = Field(default_factory=dict)
+    # The shop that owns inbound texts to a sender no shop config claims (single-store deployments).
+    default_shop: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
     api_stage_name: str = "v1"
     api_throttle_rate: float = Field(50.0, gt=0)
     api_throttle_burst: int = Field(100, gt=0)
@@ -63,7 +65,7 @@ STAGES: dict[str, StageConfig] = {
 }
 
 
-def load(stage: str, alarm_email: str | None = None) -> StageConfig:
+def load(stage: str, alarm_email: str | None = None, default_shop: str | None = None) -> StageConfig:
     """The config of `stage`, with an optional alarm e-mail given on the command line (`-c alarm_email=`)."""
     try:
         config = STAGES[stage]
@@ -71,4 +73,6 @@ def load(stage: str, alarm_email: str | None = None) -> StageConfig:
         raise ValueError(f"unknown stage {stage!r}; expected one of {sorted(STAGES)}") from None
     if alarm_email:
         config = config.model_copy(update={"alarm_email": alarm_email})
+    if default_shop:
+        config = StageConfig.model_validate({**config.model_dump(), "default_shop": default_shop})
     return config

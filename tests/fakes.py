@@ -7,9 +7,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from smsflows.domain.consent import ConsentEvent, SubscriberState, suppression_key
+from smsflows.domain.frequency import SendRecord
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.models import InboxRecord, OrderRecord, ProfileRecord
-from smsflows.ports import ProviderReceipt, Sender
+from smsflows.domain.shops import ShopConfig
+from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions, Sender
 from smsflows.runtime.errors import ProviderError
 
 
@@ -79,24 +82,114 @@ class FakeFlows:
         return True
 
 
-class FakeMessageLog:
+class FakeConsentStore:
     def __init__(self) -> None:
-        self.items: dict[str, dict[str, Any]] = {}
+        self.states: dict[tuple[str, str], SubscriberState] = {}
+        self.ledger: dict[tuple[str, str], list[ConsentEvent]] = {}
+        self.suppressed: set[str] = set()
         self._lock = threading.Lock()
 
-    def begin(self, message: OutboundMessage, now: datetime) -> str | None:
+    def state(self, shop: str, phone: str) -> SubscriberState | None:
+        return self.states.get((shop, phone))
+
+    def append(self, event: ConsentEvent, new_state: SubscriberState, expected_version: int) -> str:
+        with self._lock:
+            events = self.ledger.setdefault((event.shop, event.phone), [])
+            if any(e.event_id == event.event_id for e in events):
+                return "duplicate"
+            current = self.states.get((event.shop, event.phone))
+            if (current.version if current else 0) != expected_version:
+                return "conflict"
+            events.append(event)
+            if current is not None:  # addresses are not part of the consent projection
+                new_state = new_state.model_copy(update={"addresses": current.addresses})
+            self.states[(event.shop, event.phone)] = new_state
+            hashed = suppression_key(event.shop, event.phone)
+            if event.kind == "opt_out":
+                self.suppressed.add(hashed)
+            elif event.kind in ("opt_in", "opt_in_confirmed"):
+                self.suppressed.discard(hashed)
+            return "ok"
+
+    def events(self, shop: str, phone: str) -> list[ConsentEvent]:
+        return list(self.ledger.get((shop, phone), []))
+
+    def is_suppressed(self, shop: str, phone: str) -> bool:
+        return suppression_key(shop, phone) in self.suppressed
+
+    def note_addresses(self, shop, phone, addresses, customer_id) -> None:
+        current = self.states.get((shop, phone)) or SubscriberState(shop=shop, phone=phone)
+        self.states[(shop, phone)] = current.model_copy(update={"addresses": addresses})
+
+
+class FakeShopConfigs:
+    def __init__(self, *configs: ShopConfig) -> None:
+        self.configs = {c.shop: c for c in configs}
+
+    def get(self, shop: str) -> ShopConfig | None:
+        return self.configs.get(shop)
+
+    def put(self, config: ShopConfig) -> None:
+        self.configs[config.shop] = config
+
+    def shop_for_sender(self, sender: str) -> str | None:
+        return next((c.shop for c in self.configs.values() if sender in c.senders), None)
+
+
+class FakeConversations:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def add(self, shop, phone, message_sid, body, at, kind, rating=None, review=False) -> bool:
+        if message_sid in self.items:
+            return False
+        self.items[message_sid] = dict(shop=shop, phone=phone, body=body, kind=kind, rating=rating, review=review)
+        return True
+
+
+class FakeMessageLog:
+    """The message claims, plus the frequency history; reads consent from a FakeConsentStore."""
+
+    def __init__(self, consent: FakeConsentStore | None = None) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.consent = consent or FakeConsentStore()
+        self.history: dict[tuple[str, str], tuple[int, list[SendRecord]]] = {}
+        self._lock = threading.Lock()
+
+    def snapshot(self, shop: str, phone: str) -> RecipientSnapshot:
+        version, history = self.history.get((shop, phone), (0, []))
+        return RecipientSnapshot(
+            state=self.consent.state(shop, phone),
+            suppressed=self.consent.is_suppressed(shop, phone),
+            history=list(history),
+            history_version=version,
+        )
+
+    def begin(self, message: OutboundMessage, now: datetime, conditions: SendConditions | None = None) -> str | None:
+        c = conditions or SendConditions()
         with self._lock:
             old = self.items.get(message.message_id)
             if old is not None and old["state"] != "retry":
                 return str(old["state"])
+            state = self.consent.state(message.shop, message.to)
+            if c.require_subscribed and (state is None or not state.subscribed or state.version != c.state_version):
+                return "consent_changed"
+            if c.forbid_unsubscribed and state is not None and state.status == "unsubscribed":
+                return "consent_changed"
+            if c.frequency is not None:
+                expected, new_history = c.frequency
+                version, _ = self.history.get((message.shop, message.to), (0, []))
+                if version != expected:
+                    return "frequency_conflict"
+                self.history[(message.shop, message.to)] = (version + 1, list(new_history))
             self.items[message.message_id] = {"state": "sending", "to": message.to}
             return None
 
     def release(self, message_id: str, reason: str) -> None:
         self.items[message_id].update(state="retry", reason=reason)
 
-    def complete(self, message_id: str, receipt: ProviderReceipt, now: datetime) -> None:
-        self.items[message_id].update(state="sent", sid=receipt.sid, segments=receipt.segments)
+    def complete(self, message_id: str, receipt: ProviderReceipt, now: datetime, extra=None) -> None:
+        self.items[message_id].update(state="sent", sid=receipt.sid, segments=receipt.segments, **(extra or {}))
 
     def fail(self, message_id: str, code: int | None, reason: str, now: datetime) -> None:
         self.items.setdefault(message_id, {}).update(state="failed", error_code=code, reason=reason)

@@ -27,6 +27,8 @@ def record_handler(record: SQSRecord) -> None:
             send_queue=deps.send_queue,
             flows=deps.flow_starter,
             clock=deps.clock,
+            consent=deps.consent,
+            privacy=deps.privacy,
         ),
     )
     logger.info("shop event", topic=envelope.topic, outcome=outcome.outcome, detail=outcome.detail)

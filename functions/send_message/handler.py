@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from smsflows.domain.messages import OutboundMessage
-from smsflows.domain.sending import SendDeps, send_one
+from smsflows.domain.sending import send_one
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.observability import logger, mask_phone, metrics
 
@@ -20,12 +20,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 def record_handler(record: SQSRecord) -> None:
     deps = get_deps()
     message = OutboundMessage.model_validate_json(record.body)
-    outcome = send_one(
-        message,
-        SendDeps(
-            log=deps.message_log, provider=deps.sms_provider, sender=deps.default_sender, clock=deps.clock
-        ),
-    )
+    outcome = send_one(message, deps.send_deps)
     logger.info(
         "message " + outcome.outcome,
         message_id=message.message_id,
@@ -34,6 +29,7 @@ def record_handler(record: SQSRecord) -> None:
         segments=outcome.segments,
         category=message.category,
         detail=outcome.detail,
+        until=outcome.until.isoformat() if outcome.until else None,
     )
     metrics.add_metric(name=f"Message_{outcome.outcome}", unit=MetricUnit.Count, value=1)
     if outcome.segments:

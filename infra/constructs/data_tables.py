@@ -6,6 +6,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from infra.config import StageConfig
+from smsflows.domain import keys
 
 TTL_ATTRIBUTE = "expires_at"
 
@@ -29,4 +30,19 @@ class DataTables(Construct):
             time_to_live_attribute=TTL_ATTRIBUTE,
             deletion_protection=config.deletion_protection,
             removal_policy=config.removal_policy,
+            # Privacy requests: everything about one phone or Shopify customer, and everything of one shop.
+            global_secondary_indexes=[
+                dynamodb.GlobalSecondaryIndexPropsV2(
+                    index_name=keys.BY_SUBJECT,
+                    partition_key=dynamodb.Attribute(name="gsi1pk", type=dynamodb.AttributeType.STRING),
+                    sort_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+                    projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+                ),
+                dynamodb.GlobalSecondaryIndexPropsV2(
+                    index_name=keys.BY_SHOP,
+                    partition_key=dynamodb.Attribute(name="shop", type=dynamodb.AttributeType.STRING),
+                    sort_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+                    projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+                ),
+            ],
         )

@@ -59,7 +59,8 @@ class FlowStateMachines(Construct):
                 removal_policy=config.removal_policy,
             )
             # Exactly what the ASL calls: dynamodb:getItem, lambda:invoke, sqs:sendMessage.
-            table.grant(machine, "dynamodb:GetItem")
+            # GetItem on the table itself only (table.grant would add its indexes too: not needed here).
+            machine.add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[table.table_arn]))
             flow_step.grant_invoke(machine)
             send_queue.grant_send_messages(machine)
             self._acknowledge(machine, flow_step)
@@ -80,6 +81,8 @@ class FlowStateMachines(Construct):
         for machine in self.state_machines.values():
             machine.grant_start_execution(grantee)
             machine.grant_execution(grantee, "states:StopExecution", "states:DescribeExecution")
+            # Uninstall and redaction stop every running execution of a shop: they list them first.
+            machine.grant(grantee, "states:ListExecutions")
             principal = grantee.grant_principal
             if isinstance(principal, Construct):
                 acknowledge_wildcard_resource(

@@ -14,6 +14,7 @@ from infra.constructs.flow_state_machines import FlowStateMachines
 from infra.constructs.layers import Layers
 from infra.constructs.message_queue import MessageQueue
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.nag import acknowledge_wildcard_resource
 from infra.constructs.secrets import SecretsConstruct
 from infra.constructs.service_function import Binding, ServiceFunction, construct_id
 from infra.constructs.webhook_api import WebhookApi
@@ -92,6 +93,15 @@ class SmsflowsStack(Stack):
             for resource, binding in bindings.items():
                 service.bind(resource, binding)
             service.function.add_environment("PUBLIC_BASE_URL", self.webhook_api.base_url)
+            if config.default_shop:
+                service.function.add_environment("DEFAULT_SHOP", config.default_shop)
+            if TABLE in service.spec.uses and service.function.role is not None:
+                acknowledge_wildcard_resource(
+                    service.function.role,
+                    f"{table.table_arn}/index/*",
+                    "grant_read(_write)_data covers this table's own secondary indexes (by_subject, by_shop) "
+                    "used by privacy requests; the wildcard reaches no other table.",
+                )
             if service.spec.consumes:
                 service.consume(self.queues[service.spec.consumes].queue)
 

@@ -281,3 +281,36 @@ def test_cdk_nag_is_active(canary_findings: list[NagFinding]):
 
 def test_cdk_nag_finds_nothing_unacknowledged(nag_findings: list[NagFinding]):
     assert nag_findings == []
+
+
+def test_table_has_the_privacy_indexes_keys_only(resources):
+    (table,) = of_type(resources, "AWS::DynamoDB::GlobalTable").values()
+    indexes = {i["IndexName"]: i for i in table["Properties"]["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"by_subject", "by_shop"}
+    assert all(i["Projection"]["ProjectionType"] == "KEYS_ONLY" for i in indexes.values())
+    assert [k["AttributeName"] for k in indexes["by_subject"]["KeySchema"]] == ["gsi1pk", "pk"]
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/subscribe"), ("POST", "/sms/inbound")])
+def test_consent_routes_exist(resources, method, path):
+    resources_by_id = of_type(resources, "AWS::ApiGateway::Resource")
+    parts = [r["Properties"]["PathPart"] for r in resources_by_id.values()]
+    assert path.rsplit("/", 1)[1] in parts
+    methods = [m["Properties"]["HttpMethod"] for m in of_type(resources, "AWS::ApiGateway::Method").values()]
+    assert method in methods
+
+
+def test_twilio_inbound_reads_twilio_credentials_but_not_the_shopify_secret(synthesized, resources):
+    service = synthesized.stack.functions["twilio_inbound"]
+    statements = role_statements(resources, logical_id(synthesized, service.role))
+    twilio = {"Ref": logical_id(synthesized, synthesized.stack.secrets.twilio)}
+    shopify = {"Ref": logical_id(synthesized, synthesized.stack.secrets.shopify)}
+    resources_granted = [s["Resource"] for s in statements]
+    assert twilio in resources_granted and shopify not in resources_granted
+    assert not any(a.startswith("sqs:") for a in actions_of(statements))
+
+
+def test_sender_may_requeue_deferred_messages_on_the_send_queue(synthesized, resources):
+    service = synthesized.stack.functions["send_message"]
+    actions = actions_of(role_statements(resources, logical_id(synthesized, service.role)))
+    assert "sqs:SendMessage" in actions

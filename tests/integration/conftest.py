@@ -27,6 +27,8 @@ def api_event(
 ) -> dict[str, Any]:
     event = json.loads((EVENTS / "apigw_rest_proxy.json").read_text())
     event["path"] = event["resource"] = path
+    event["requestContext"]["path"] = f"/{event['requestContext']['stage']}{path}"
+    event["requestContext"]["resourcePath"] = path
     event["headers"] = {**event["headers"], **headers}
     event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
     event["body"] = base64.b64encode(body).decode() if b64 else body.decode()
@@ -63,3 +65,31 @@ def cloud():
     with InProcessCloud(SHOPIFY_SECRET, TWILIO_TOKEN) as c:
         yield c
     assert "SMSFLOWS_TWILIO_API_BASE" not in os.environ
+
+
+INBOUND_URL = "https://abc123.execute-api.us-east-1.amazonaws.com/prod/sms/inbound"
+SHOP_SENDER = "MG" + "0" * 31 + "1"  # the local Messaging Service provision() assigns to the demo shop
+
+
+def twilio_event(params: dict[str, str], token: str = TWILIO_TOKEN, url: str = INBOUND_URL, sign: bool = True):
+    from urllib.parse import urlencode
+
+    from twilio.request_validator import RequestValidator
+
+    body = urlencode(params).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "TwilioProxy/1.1"}
+    if sign:
+        headers["X-Twilio-Signature"] = RequestValidator(token).compute_signature(url, params)
+    return api_event(body, headers, path="/sms/inbound")
+
+
+def inbound_params(body: str, sid: str, frm: str = "+15125550123") -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "AccountSid": "AC" + "0" * 31 + "1",
+        "MessagingServiceSid": SHOP_SENDER,
+        "From": frm,
+        "To": "+15125550000",
+        "Body": body,
+        "NumMedia": "0",
+    }

@@ -42,7 +42,8 @@ def test_wrong_signature_is_401_and_stores_and_queues_nothing(cloud):
     body = json.dumps(samples.order(42, 1001, "+15125550123")).encode()
     response = cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body, secret="wrong")))
     assert response["statusCode"] == 401
-    assert cloud.items("") == [] and cloud.receive("shop_events_queue") == []
+    assert cloud.items("WEBHOOK#") == [] and cloud.items("ORDER#") == []
+    assert cloud.receive("shop_events_queue") == []
 
 
 def test_missing_signature_header_is_401(cloud):

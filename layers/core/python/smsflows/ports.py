@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from smsflows.domain.consent import ConsentEvent, SubscriberState
+from smsflows.domain.frequency import SendRecord
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.models import InboxRecord, OrderRecord, ProfileRecord
+from smsflows.domain.shops import ShopConfig
 
 
 class WebhookInbox(Protocol):
@@ -41,15 +44,53 @@ class FlowStarter(Protocol):
     def start(self, flow: str, name: str, payload: Mapping[str, Any]) -> bool:
         """Start a flow execution with a deterministic name; False if it already exists."""
 
+    def stop(self, flow: str, name: str, cause: str) -> int:
+        """Stop that execution if it is running; 1 if it was stopped, else 0."""
+
+    def stop_all_for_shop(self, shop: str, cause: str) -> int:
+        """Stop every running execution of the shop; how many were stopped."""
+
+
+@dataclass(frozen=True)
+class SendConditions:
+    """What must still hold when a message is claimed (checked in the same atomic write).
+
+    state_version: the subscriber state read before deciding (a STOP since then bumps it: no send);
+    forbid_unsubscribed: no send if the state says unsubscribed; frequency: (expected history version,
+    history after this send) to reserve a frequency-cap slot atomically.
+    """
+
+    state_version: int | None = None
+    require_subscribed: bool = False
+    forbid_unsubscribed: bool = False
+    frequency: tuple[int, list[SendRecord]] | None = None
+
+
+@dataclass(frozen=True)
+class RecipientSnapshot:
+    """What the sender reads before deciding, in one round trip."""
+
+    state: SubscriberState | None
+    suppressed: bool
+    history: list[SendRecord]
+    history_version: int
+
 
 class MessageLog(Protocol):
-    def begin(self, message: OutboundMessage, now: datetime) -> str | None:
-        """Claim a message id for sending; returns the state found if it was claimed before."""
+    def snapshot(self, shop: str, phone: str) -> RecipientSnapshot: ...
+
+    def begin(
+        self, message: OutboundMessage, now: datetime, conditions: SendConditions | None = None
+    ) -> str | None:
+        """Claim a message id for sending. None when claimed; otherwise why not: the state found for
+        a message claimed before ('sending', 'sent', 'failed'), 'consent_changed' or 'frequency_conflict'."""
 
     def release(self, message_id: str, reason: str) -> None:
         """Give the claim back after a retryable failure (the provider did not accept it)."""
 
-    def complete(self, message_id: str, receipt: ProviderReceipt, now: datetime) -> None: ...
+    def complete(
+        self, message_id: str, receipt: ProviderReceipt, now: datetime, extra: dict[str, Any] | None = None
+    ) -> None: ...
 
     def fail(self, message_id: str, code: int | None, reason: str, now: datetime) -> None: ...
 
@@ -73,3 +114,49 @@ class ProviderReceipt:
 class SmsProvider(Protocol):
     def send(self, *, to: str, body: str, sender: Sender, status_callback: str | None) -> ProviderReceipt:
         """Hand one message to the provider; raises runtime.errors.ProviderError when refused."""
+
+
+class ConsentStore(Protocol):
+    """The ledger, the state projection and the suppression list, written together."""
+
+    def state(self, shop: str, phone: str) -> SubscriberState | None: ...
+
+    def append(self, event: ConsentEvent, new_state: SubscriberState, expected_version: int) -> str:
+        """Write the event, the new state (if the stored version is still `expected_version`) and, for
+        an opt-out, the hashed suppression, atomically: 'ok', 'duplicate' (event id seen) or 'conflict'."""
+
+    def events(self, shop: str, phone: str) -> list[ConsentEvent]: ...
+
+    def is_suppressed(self, shop: str, phone: str) -> bool: ...
+
+    def note_addresses(
+        self,
+        shop: str,
+        phone: str,
+        addresses: tuple[tuple[str | None, str | None, str], ...],
+        customer_id: str | None,
+    ) -> None:
+        """Remember where the recipient may be (for quiet hours), without touching consent."""
+
+
+class ShopConfigs(Protocol):
+    def get(self, shop: str) -> ShopConfig | None: ...
+
+    def put(self, config: ShopConfig) -> None: ...
+
+    def shop_for_sender(self, sender: str) -> str | None: ...
+
+
+class Conversations(Protocol):
+    def add(
+        self,
+        shop: str,
+        phone: str,
+        message_sid: str,
+        body: str,
+        at: datetime,
+        kind: str,
+        rating: int | None = None,
+        review: bool = False,
+    ) -> bool:
+        """Store an inbound reply for the shop's support; False if this message sid was stored before."""

@@ -81,9 +81,24 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="send_message",
-        description="Sends queued messages through the SMS provider, exactly once",
+        description="Sends queued messages through the SMS provider, exactly once, when they may be sent",
         timeout_s=60,
         consumes=SEND_QUEUE,
+        reads=frozenset({TWILIO_SECRET}),
+        writes=frozenset({TABLE, SEND_QUEUE}),  # the send queue: deferrals go back with a delay
+    ),
+    FunctionSpec(
+        name="subscribe",
+        description="Website and checkout sign-ups with consent proof; sends the double opt-in request",
+        timeout_s=10,
+        routes=(Route("POST", "/subscribe"), Route("OPTIONS", "/subscribe")),
+        writes=frozenset({TABLE, SEND_QUEUE}),
+    ),
+    FunctionSpec(
+        name="twilio_inbound",
+        description="Inbound SMS: signature check, STOP/HELP/START/YES and keywords, TwiML replies",
+        timeout_s=10,
+        routes=(Route("POST", "/sms/inbound"),),
         reads=frozenset({TWILIO_SECRET}),
         writes=frozenset({TABLE}),
     ),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +14,9 @@ from botocore.exceptions import ClientError
 from smsflows.domain import keys
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.models import InboxRecord, OrderRecord, ProfileRecord
-from smsflows.ports import ProviderReceipt
+from smsflows.domain.consent import suppression_key
+from smsflows.domain.frequency import SendRecord
+from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions
 from smsflows.runtime.errors import TransientError
 
 _ser = TypeSerializer()
@@ -154,10 +158,18 @@ class DynamoShopData:
         fields = profile.model_dump(mode="json")
         if profile.phone_status == "missing":
             fields["phone_status"] = None
-        profile_update = set_expression({"type": "profile", **fields})
+        # The privacy index: everything about a Shopify customer (or a guest's phone) is found by it.
+        if profile.customer_id:
+            subject = keys.customer_subject(profile.shop, profile.customer_id)
+        elif profile.phone:
+            subject = keys.phone_subject(profile.shop, profile.phone)
+        else:
+            subject = None
+        profile_update = set_expression({"type": "profile", "gsi1pk": subject, **fields})
         order_item = {
             **keys.order(order.shop, order.order_id),
             "type": "order",
+            "gsi1pk": subject,
             **order.model_dump(mode="json", exclude_none=True),
         }
         try:
@@ -185,48 +197,160 @@ class DynamoShopData:
 
 
 class DynamoMessageLog:
-    """One item per message id: the idempotency claim and the delivery record in one."""
+    """One item per message id: the idempotency claim and the delivery record in one.
+
+    The claim is one TransactWriteItems: the claim itself, a check that consent did not change since the
+    sender read it (a STOP one second before the send wins), and the frequency-cap reservation.
+    """
 
     def __init__(self, client: Any, table: str) -> None:
         self._ddb = client
         self._table = table
 
-    def begin(self, message: OutboundMessage, now: datetime) -> str | None:
+    def snapshot(self, shop: str, phone: str) -> RecipientSnapshot:
+        from smsflows.adapters.consent_store import state_from_item
+
+        wanted = [
+            keys.subscriber(shop, phone),
+            keys.suppression(suppression_key(shop, phone)),
+            keys.frequency(shop, phone),
+        ]
+        try:
+            out = self._ddb.batch_get_item(
+                RequestItems={self._table: {"Keys": [to_item(k) for k in wanted], "ConsistentRead": True}}
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        if out.get("UnprocessedKeys"):
+            raise TransientError("DynamoDB left keys unprocessed")
+        by_pk = {item["pk"]["S"]: item for item in out["Responses"].get(self._table, [])}
+        freq = from_item(by_pk.get(wanted[2]["pk"])) or {}
+        history = [
+            SendRecord(datetime.fromisoformat(at), flow)
+            for at, flow in json.loads(freq.get("history") or "[]")
+        ]
+        return RecipientSnapshot(
+            state=state_from_item(by_pk.get(wanted[0]["pk"])),
+            suppressed=wanted[1]["pk"] in by_pk,
+            history=history,
+            history_version=int(freq.get("version", 0)),
+        )
+
+    def begin(
+        self, message: OutboundMessage, now: datetime, conditions: SendConditions | None = None
+    ) -> str | None:
         item = {
             **keys.message(message.message_id),
             "type": "message",
             "state": "sending",
             "shop": message.shop,
             "to": message.to,
+            "gsi1pk": keys.phone_subject(message.shop, message.to),
             "category": message.category,
             "flow": message.flow,
             "claimed_at": now.isoformat(),
-            "attempts": 1,
+            "body_hash": hashlib.sha256(message.body.encode()).hexdigest(),
         }
-        try:
-            self._ddb.put_item(
-                TableName=self._table,
-                Item=to_item(item),
+        claim = {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(item),
                 # A released claim (retryable provider error) may be taken again.
-                ConditionExpression="attribute_not_exists(pk) OR #s = :released",
-                ExpressionAttributeNames={"#s": "state"},
-                ExpressionAttributeValues={":released": {"S": "retry"}},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                "ConditionExpression": "attribute_not_exists(pk) OR #s = :released",
+                "ExpressionAttributeNames": {"#s": "state"},
+                "ExpressionAttributeValues": {":released": {"S": "retry"}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+        items: list[dict[str, Any]] = [claim]
+        c = conditions or SendConditions()
+        state_key = to_item(keys.subscriber(message.shop, message.to))
+        if c.require_subscribed:
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": state_key,
+                        "ConditionExpression": "#st = :sub AND version = :v",
+                        "ExpressionAttributeNames": {"#st": "status"},
+                        "ExpressionAttributeValues": {
+                            ":sub": {"S": "subscribed"},
+                            ":v": {"N": str(c.state_version or 0)},
+                        },
+                    }
+                }
             )
+        elif c.forbid_unsubscribed:
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": state_key,
+                        "ConditionExpression": "attribute_not_exists(#st) OR #st <> :unsub",
+                        "ExpressionAttributeNames": {"#st": "status"},
+                        "ExpressionAttributeValues": {":unsub": {"S": "unsubscribed"}},
+                    }
+                }
+            )
+        if c.frequency is not None:
+            expected, history = c.frequency
+            freq_item = {
+                **keys.frequency(message.shop, message.to),
+                "type": "frequency",
+                "shop": message.shop,
+                "gsi1pk": keys.phone_subject(message.shop, message.to),
+                "history": json.dumps([[r.at.isoformat(), r.flow] for r in history]),
+                "version": expected + 1,
+                # operational data: gone 31 days after the last marketing send (no cap looks further back)
+                "expires_at": int(now.timestamp()) + 31 * 86400,
+            }
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(freq_item),
+                        "ConditionExpression": "attribute_not_exists(version) OR version = :v",
+                        "ExpressionAttributeValues": {":v": {"N": str(expected)}},
+                    }
+                }
+            )
+        try:
+            if len(items) == 1:
+                put = dict(claim["Put"])
+                put["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+                self._ddb.put_item(**put)
+            else:
+                self._ddb.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if _code(exc) == "ConditionalCheckFailedException":
+            code = _code(exc)
+            if code == "ConditionalCheckFailedException":
                 old = from_item(exc.response.get("Item")) or {}
                 return str(old.get("state", "unknown"))
+            if code == "TransactionCanceledException":
+                reasons = exc.response.get("CancellationReasons", [])
+                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                    old = from_item(reasons[0].get("Item")) or {}
+                    return str(old.get("state", "unknown"))
+                if (
+                    len(reasons) > 1
+                    and reasons[1].get("Code") == "ConditionalCheckFailed"
+                    and (c.require_subscribed or c.forbid_unsubscribed)
+                ):
+                    return "consent_changed"
+                return "frequency_conflict"
             raise _translate(exc) from exc
         return None
 
     def release(self, message_id: str, reason: str) -> None:
         self._update(message_id, {"state": "retry", "reason": reason})
 
-    def complete(self, message_id: str, receipt: ProviderReceipt, now: datetime) -> None:
+    def complete(
+        self, message_id: str, receipt: ProviderReceipt, now: datetime, extra: dict[str, Any] | None = None
+    ) -> None:
         self._update(
             message_id,
             {
+                **(extra or {}),
                 "state": "sent",
                 "sid": receipt.sid,
                 "provider_status": receipt.status,

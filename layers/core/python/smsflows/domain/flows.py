@@ -59,10 +59,15 @@ FLOWS: dict[str, FlowDefinition] = {ORDER_FOLLOWUP.name: ORDER_FOLLOWUP}
 _NAME_OK = re.compile(r"[^A-Za-z0-9_-]")
 
 
+def shop_tag(shop: str) -> str:
+    """The shop's part of execution names (lets an uninstall find and stop all of a shop's flows)."""
+    return stable_id(shop)[:10]
+
+
 def execution_name(flow: FlowDefinition, shop: str, subject_id: str) -> str:
     """Deterministic (so a redelivered trigger starts nothing twice) and within the 80-char limit."""
     subject = _NAME_OK.sub("-", subject_id)[:40]
-    return f"{flow.name}-v{flow.version}-{stable_id(shop)[:10]}-{subject}"[:80]
+    return f"{flow.name}-v{flow.version}-{shop_tag(shop)}-{subject}"[:80]
 
 
 def order_flow_input(shop: str, order_id: str) -> dict[str, Any]:

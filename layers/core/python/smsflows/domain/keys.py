@@ -20,3 +20,48 @@ def order(shop: str, order_id: str) -> dict[str, str]:
 
 def message(message_id: str) -> dict[str, str]:
     return {"pk": f"MSG#{message_id}", "sk": "MSG"}
+
+
+def subscriber(shop: str, phone: str) -> dict[str, str]:
+    return {"pk": f"SUB#{shop}#{phone}", "sk": "STATE"}
+
+
+def consent_event(shop: str, phone: str, event_id: str) -> dict[str, str]:
+    return {"pk": f"SUB#{shop}#{phone}", "sk": f"EVENT#{event_id}"}
+
+
+def suppression(hashed: str) -> dict[str, str]:
+    return {"pk": f"SUPPRESS#{hashed}", "sk": "SUPPRESS"}
+
+
+def shop_config(shop: str) -> dict[str, str]:
+    return {"pk": f"SHOP#{shop}", "sk": "CONFIG"}
+
+
+def sender(sender_id: str) -> dict[str, str]:
+    return {"pk": f"SENDER#{sender_id}", "sk": "SENDER"}
+
+
+def conversation(shop: str, phone: str, message_sid: str) -> dict[str, str]:
+    return {"pk": f"CONVO#{shop}#{phone}", "sk": f"MSG#{message_sid}"}
+
+
+def frequency(shop: str, phone: str) -> dict[str, str]:
+    return {"pk": f"FREQ#{shop}#{phone}", "sk": "FREQ"}
+
+
+def export(shop: str, request_id: str) -> dict[str, str]:
+    return {"pk": f"EXPORT#{shop}#{request_id}", "sk": "EXPORT"}
+
+
+# Secondary index keys: everything about one phone, or one Shopify customer, of one shop (privacy requests).
+def phone_subject(shop: str, phone: str) -> str:
+    return f"PHONE#{shop}#{phone}"
+
+
+def customer_subject(shop: str, customer_id: str) -> str:
+    return f"CUSTOMER#{shop}#{customer_id}"
+
+
+BY_SUBJECT = "by_subject"  # partition gsi1pk, sort pk, keys only
+BY_SHOP = "by_shop"  # partition shop, sort pk, keys only

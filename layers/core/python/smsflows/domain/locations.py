@@ -97,7 +97,9 @@ def number_locations(e164: str) -> tuple[Location, ...]:
         return ()
     country = phonenumbers.region_code_for_number(parsed)
     zones = [z for z in timezone.time_zones_for_number(parsed) if z != "Etc/Unknown"]
-    state = _state_from_description(geocoder.description_for_number(parsed, "en")) if country == "US" else None
+    state = (
+        _state_from_description(geocoder.description_for_number(parsed, "en")) if country == "US" else None
+    )
     if not zones:
         zones = list(NANP_TIME_ZONES.get(country or "", ()))
     return tuple(Location(country, state, zone, "area_code") for zone in zones)

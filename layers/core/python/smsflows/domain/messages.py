@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Category = Literal["transactional", "marketing"]
+# compliance: opt-in requests and confirmations, HELP and STOP replies (exempt from quiet hours, A1.1).
+Category = Literal["transactional", "marketing", "compliance"]
 
 
 class OutboundMessage(BaseModel):

@@ -35,7 +35,9 @@ class Window:
 
 
 # Seven entries, Monday first; None = no sending that day.
-Week = tuple[Window | None, Window | None, Window | None, Window | None, Window | None, Window | None, Window | None]
+Week = tuple[
+    Window | None, Window | None, Window | None, Window | None, Window | None, Window | None, Window | None
+]
 
 
 def _every_day(start: int, end: int) -> Week:

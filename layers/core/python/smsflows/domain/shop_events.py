@@ -8,8 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from smsflows.domain import flows, messages, shopify
+from smsflows.domain import flows, messages, privacy, shopify, subscriptions
 from smsflows.domain.models import OrderRecord, ProfileRecord
+from smsflows.domain.privacy import PrivacyDeps
+from smsflows.domain.subscriptions import ConsentDeps
 from smsflows.domain.phones import first_usable
 from smsflows.ports import FlowStarter, Queue, ShopDataRepository, WebhookInbox
 from smsflows.runtime.clock import Clock
@@ -41,6 +43,8 @@ class ShopEventDeps:
     send_queue: Queue
     flows: FlowStarter
     clock: Clock
+    consent: ConsentDeps | None = None
+    privacy: PrivacyDeps | None = None
 
 
 def process_shop_event(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> EventOutcome:
@@ -108,10 +112,19 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
         created_at=now,
     )
     deps.data.save_order(record, profile)
-    if not phone.usable:
+    if not phone.usable or phone.e164 is None:
         return EventOutcome("processed", f"no usable phone ({phone.status})")
+    if deps.consent is not None:
+        # Where the recipient may be, for quiet hours (RULES.md A2.2): default and shipping address.
+        places = []
+        for address, source in ((order.customer.default_address if order.customer else None, "default_address"),
+                                (order.shipping_address, "shipping_address")):  # fmt: skip
+            if address and address.country_code:
+                places.append((address.country_code, address.province_code, source))
+        deps.consent.store.note_addresses(envelope.shop, phone.e164, tuple(places), customer_id)
 
-    brand = messages.brand_from_shop(envelope.shop)
+    config = deps.consent.shops.get(envelope.shop) if deps.consent else None
+    brand = config.brand if config else messages.brand_from_shop(envelope.shop)
     confirmation = messages.OutboundMessage(
         message_id=f"order-confirmation:{envelope.shop}:{order.id}",
         shop=envelope.shop,
@@ -130,6 +143,70 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
     return EventOutcome("processed", "order confirmation queued")
 
 
+def _need_consent(deps: ShopEventDeps) -> ConsentDeps:
+    if deps.consent is None:
+        raise RuntimeError("consent dependencies are not wired")
+    return deps.consent
+
+
+def _need_privacy(deps: ShopEventDeps) -> PrivacyDeps:
+    if deps.privacy is None:
+        raise RuntimeError("privacy dependencies are not wired")
+    return deps.privacy
+
+
+def _consent_update(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    if not isinstance(payload, dict):
+        raise ValueError("consent payload is not an object")
+    result = subscriptions.shopify_consent_update(
+        envelope.shop, envelope.webhook_id, payload, _need_consent(deps)
+    )
+    return EventOutcome("processed", result)
+
+
+def _checkout(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    """The SMS consent box of Shopify's checkout (buyer_accepts_sms_marketing + sms_marketing_phone)."""
+    if not isinstance(payload, dict) or "token" not in payload:
+        raise ValueError("checkout payload without a token")
+    if not payload.get("buyer_accepts_sms_marketing") or not payload.get("sms_marketing_phone"):
+        return EventOutcome("processed", "no SMS consent on this checkout")
+    customer = payload.get("customer") or {}
+    result = subscriptions.shopify_consent_update(
+        envelope.shop,
+        f"checkout-{payload['token']}",
+        {
+            "id": customer.get("id"),
+            "phone": payload["sms_marketing_phone"],
+            "sms_marketing_consent": {"state": "subscribed", "consent_collected_from": "SHOPIFY_CHECKOUT"},
+        },
+        _need_consent(deps),
+    )
+    return EventOutcome("processed", f"checkout consent: {result}")
+
+
+def _data_request(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    return EventOutcome("processed", privacy.data_request(envelope.shop, payload, _need_privacy(deps)))
+
+
+def _customer_redact(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    return EventOutcome("processed", privacy.redact_customer(envelope.shop, payload, _need_privacy(deps)))
+
+
+def _shop_redact(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    return EventOutcome("processed", privacy.redact_shop(envelope.shop, _need_privacy(deps)))
+
+
+def _uninstalled(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    return EventOutcome("processed", privacy.uninstalled(envelope.shop, _need_privacy(deps)))
+
+
 _TOPICS = {
     "orders/create": _order_created,
+    "customers_marketing_consent/update": _consent_update,
+    "checkouts/create": _checkout,
+    "checkouts/update": _checkout,
+    "customers/data_request": _data_request,
+    "customers/redact": _customer_redact,
+    "shop/redact": _shop_redact,
+    "app/uninstalled": _uninstalled,
 }

@@ -15,7 +15,7 @@ from typing import Any
 from smsflows import topology
 from smsflows.local import moto_patches
 from smsflows.local.fake_twilio import FakeTwilio
-from smsflows.local.front_door import FrontDoor, json_route
+from smsflows.local.front_door import FrontDoor, json_route, post_route, query_route
 from smsflows.local.lambda_runtime import LocalLambdas
 from smsflows.local.pollers import QueuePoller
 from smsflows.local.provision import LOCAL_TWILIO_SID, Provisioned, provision
@@ -164,6 +164,9 @@ class LocalCloud:
                 "/_local/health": json_route(lambda: {"status": "ok", "now": self.clock().isoformat()}),
                 "/_local/executions": json_route(self.executions),
                 "/_local/dlq": json_route(self.dead_letters),
+                "/_local/consent": query_route(self.consent),
+                "/_local/enqueue": post_route(self.enqueue),
+                "/_local/env": json_route(self.client_env),
             },
         )
         self.door.serve_in_thread()
@@ -218,6 +221,33 @@ class LocalCloud:
             attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
             counts[key] = int(attrs["Attributes"]["ApproximateNumberOfMessages"])
         return counts
+
+    def consent(self, args: dict[str, str]) -> dict[str, Any]:
+        """The subscriber state and its ledger (with proof) for ?phone=+1...&shop=..."""
+        shop = args.get("shop", DEFAULT_SHOP)
+        phone = args["phone"]
+        store = deps_module.get_deps().consent_store
+        state = store.state(shop, phone)
+        return {
+            "state": state.model_dump(mode="json") if state else None,
+            "suppressed": store.is_suppressed(shop, phone),
+            "events": [e.model_dump(mode="json", exclude_none=True) for e in store.events(shop, phone)],
+        }
+
+    def enqueue(self, message: Any) -> dict[str, str]:
+        """Put an OutboundMessage on the send queue, as a flow or campaign would (local testing only)."""
+        from smsflows.domain.messages import OutboundMessage
+
+        parsed = OutboundMessage.model_validate({"created_at": self.clock().isoformat(), **message})
+        deps_module.get_deps().send_queue.send(parsed.model_dump(mode="json"))
+        return {"status": "queued", "message_id": parsed.message_id}
+
+    def client_env(self) -> dict[str, str]:
+        """What a CLI needs to talk to this cloud's AWS services (moto) like to a deployed stage."""
+        keep = ("SMSFLOWS_AWS_ENDPOINT_URL", "AWS_REGION", "TABLE_NAME", "SEND_QUEUE_URL", "SHOP_EVENTS_QUEUE_URL",
+                "FLOW_STATE_MACHINES", "DEFAULT_SHOP", "SMSFLOWS_TIME_SCALE", "SMSFLOWS_CLOCK_EPOCH_REAL",
+                "SMSFLOWS_CLOCK_EPOCH_VIRTUAL")  # fmt: skip
+        return {k: os.environ[k] for k in keep if k in os.environ}
 
     # Internals ---------------------------------------------------------------------------------
     def _set_env(self, values: dict[str, str]) -> None:

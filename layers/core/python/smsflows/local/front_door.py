@@ -99,11 +99,21 @@ class FrontDoor:
     ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(raw_path)
         query = parse_qs(parts.query, keep_blank_values=True)
-        if parts.path in self._local and method == "GET":
-            return self._local[parts.path](method, query, body)
+        if parts.path in self._local:
+            try:
+                return self._local[parts.path](method, query, body)
+            except (ValueError, KeyError) as exc:
+                return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)}).encode()
         route = _match(method, parts.path)
         if route is None:
             return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
+        # API Gateway tells the function how it was called: scheme and port (signature checks need them).
+        headers = {
+            **headers,
+            "X-Forwarded-Proto": "http",
+            "X-Forwarded-Port": str(self.port),
+            "X-Forwarded-For": source_ip,
+        }
         event = proxy_event(method, parts.path, query, headers, body, source_ip)
         try:
             result = self._invoke(route[1].name, event)
@@ -147,13 +157,43 @@ class FrontDoor:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
 
         return Handler
 
 
 def json_route(producer: Callable[[], Any]) -> LocalRoute:
     def route(method: str, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
-        return 200, {"Content-Type": "application/json"}, json.dumps(producer(), indent=1).encode()
+        if method != "GET":
+            return 405, {"Content-Type": "application/json"}, b'{"error":"GET only"}'
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps(producer(), indent=1, default=str).encode(),
+        )
+
+    return route
+
+
+def query_route(producer: Callable[[dict[str, str]], Any]) -> LocalRoute:
+    def route(method: str, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if method != "GET":
+            return 405, {"Content-Type": "application/json"}, b'{"error":"GET only"}'
+        args = {k: v[-1] for k, v in query.items()}
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps(producer(args), indent=1, default=str).encode(),
+        )
+
+    return route
+
+
+def post_route(consumer: Callable[[Any], Any]) -> LocalRoute:
+    def route(method: str, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if method != "POST":
+            return 405, {"Content-Type": "application/json"}, b'{"error":"POST only"}'
+        result = consumer(json.loads(body or b"null"))
+        return 200, {"Content-Type": "application/json"}, json.dumps(result, default=str).encode()
 
     return route

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smsflows import topology
-from smsflows.domain import flows
+from smsflows.domain import flows, keys
 
 ACCOUNT = "123456789012"
 LOCAL_TWILIO_SID = "AC" + "0" * 31 + "1"
@@ -38,6 +38,8 @@ def provision(
     shopify_secret: str,
     twilio_token: str,
     queue_visibility_scale: float = 1.0,
+    shop: str = "demo-shop.myshopify.com",
+    brand: str = "Demo Shop",
 ) -> Provisioned:
     """Create table, queues with DLQs, secrets, Lambda stubs (for ARNs only) and the flow state machines.
 
@@ -51,9 +53,22 @@ def provision(
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "gsi1pk", "AttributeType": "S"},
+            {"AttributeName": "shop", "AttributeType": "S"},
         ],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": name,
+                "KeySchema": [
+                    {"AttributeName": part, "KeyType": "HASH"},
+                    {"AttributeName": "pk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+            for name, part in ((keys.BY_SUBJECT, "gsi1pk"), (keys.BY_SHOP, "shop"))
+        ],
     )
     ddb.update_time_to_live(
         TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
@@ -133,6 +148,21 @@ def provision(
 
     session_client("scheduler").create_schedule_group(Name=f"{prefix}-campaigns")
 
+    from smsflows.adapters.consent_store import DynamoShopConfigs
+    from smsflows.domain.shops import ShopConfig
+
+    DynamoShopConfigs(ddb, table).put(
+        ShopConfig(
+            shop=shop,
+            brand_name=brand,
+            support_contact="help@demo-shop.example",
+            terms_url="https://demo-shop.example/terms",
+            privacy_url="https://demo-shop.example/privacy",
+            keywords=("JOIN", "VIP"),
+            senders=(LOCAL_MESSAGING_SERVICE,),
+        )
+    )
+
     env = {
         topology.ENV[topology.TABLE]: table,
         topology.ENV[topology.SHOP_EVENTS_QUEUE]: queue_urls[topology.SHOP_EVENTS_QUEUE],
@@ -140,5 +170,6 @@ def provision(
         topology.ENV[topology.FLOWS]: json.dumps(state_machines),
         topology.ENV[topology.SHOPIFY_SECRET]: shopify_id,
         topology.ENV[topology.TWILIO_SECRET]: twilio_id,
+        "DEFAULT_SHOP": shop,
     }
     return Provisioned(env=env, queue_urls=queue_urls, dlq_urls=dlq_urls, state_machines=state_machines)

@@ -64,6 +64,63 @@ class Deps:
 
         return StepFunctionsFlowStarter(self.client("stepfunctions"), self.settings.flow_state_machines)
 
+    @cached_property
+    def consent_store(self) -> Any:
+        from smsflows.adapters.consent_store import DynamoConsentStore
+
+        return DynamoConsentStore(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def shop_configs(self) -> Any:
+        from smsflows.adapters.consent_store import DynamoShopConfigs
+        from smsflows.runtime.cache import TtlCache
+
+        # Shop settings change rarely and must apply without a redeploy: cached for a minute per container.
+        return TtlCache(DynamoShopConfigs(self.client("dynamodb"), self.settings.table_name), ttl_s=60)
+
+    @cached_property
+    def conversations(self) -> Any:
+        from smsflows.adapters.consent_store import DynamoConversations
+
+        return DynamoConversations(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def consent(self) -> Any:
+        from smsflows.domain.subscriptions import ConsentDeps
+
+        return ConsentDeps(
+            store=self.consent_store,
+            shops=self.shop_configs,
+            send_queue=self.send_queue,
+            conversations=self.conversations,
+            clock=self.clock,
+            default_shop=self.settings.default_shop,
+        )
+
+    @cached_property
+    def privacy(self) -> Any:
+        from smsflows.adapters.privacy_store import DynamoPrivacyStore
+        from smsflows.domain.privacy import PrivacyDeps
+
+        store = DynamoPrivacyStore(self.client("dynamodb"), self.settings.table_name)
+        return PrivacyDeps(store=store, shops=self.shop_configs, flows=self.flow_starter, clock=self.clock)
+
+    @cached_property
+    def send_deps(self) -> Any:
+        from smsflows.domain.sending import SendDeps
+        from smsflows.domain.subscriptions import provider_opt_out
+
+        return SendDeps(
+            log=self.message_log,
+            provider=self.sms_provider,
+            sender=self.default_sender,
+            clock=self.clock,
+            shops=self.shop_configs,
+            requeue=self.send_queue,
+            on_provider_opt_out=lambda shop, phone, mid: provider_opt_out(shop, phone, mid, self.consent),
+            delay_scale=self.settings.time_scale,
+        )
+
     # Secrets and the provider ----------------------------------------------------------------
     @cached_property
     def secrets(self) -> Any:

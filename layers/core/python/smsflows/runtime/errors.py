@@ -25,6 +25,11 @@ class Forbidden(SmsflowsError):
     code = "forbidden"
 
 
+class NotFound(SmsflowsError):
+    status_code = 404
+    code = "not_found"
+
+
 class PayloadTooLarge(SmsflowsError):
     status_code = 413
     code = "payload_too_large"

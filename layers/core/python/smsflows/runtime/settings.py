@@ -26,6 +26,8 @@ class Settings(BaseModel):
     # Local cloud only: where the fake Twilio REST API listens (the real client is redirected there).
     twilio_api_base: str | None = Field(None, alias="SMSFLOWS_TWILIO_API_BASE")
     public_base_url: str = Field("", alias="PUBLIC_BASE_URL")
+    # The shop that owns inbound texts to a sender no shop has claimed (single-store deployments).
+    default_shop: str | None = Field(None, alias="DEFAULT_SHOP")
     # Clock: 1.0 in AWS. The local cloud compresses time (86400 => a day per second).
     time_scale: float = Field(1.0, alias="SMSFLOWS_TIME_SCALE", gt=0)
     clock_epoch_real: float | None = Field(None, alias="SMSFLOWS_CLOCK_EPOCH_REAL")

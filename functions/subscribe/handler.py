@@ -1,0 +1,45 @@
+"""POST /subscribe: a website or checkout sign-up, with the consent proof; answers with a double opt-in text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from smsflows.domain.subscriptions import SubscribeRequest, subscribe
+from smsflows.runtime.deps import get_deps
+from smsflows.runtime.errors import BadRequest
+from smsflows.runtime.http import error_response, json_response, raw_body
+from smsflows.runtime.observability import logger, mask_phone, metrics
+
+# The form is posted from the shop's storefront, whatever its domain; no cookies are involved.
+app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", max_age=600))
+MAX_BODY = 16_384
+
+
+@app.post("/subscribe")
+def subscribe_route() -> Response:
+    event = app.current_event
+    body = raw_body(event.raw_event)
+    if len(body) > MAX_BODY:
+        raise BadRequest("request too large")
+    if "json" not in (event.headers.get("content-type") or event.headers.get("Content-Type") or ""):
+        raise BadRequest("send the sign-up as application/json")
+    request = SubscribeRequest.model_validate_json(body)
+    identity = event.request_context.identity
+    result = subscribe(request, identity.source_ip, identity.user_agent, get_deps().consent)
+    logger.info("subscribe", shop=request.shop, to=mask_phone(result.phone), status=result.status)
+    metrics.add_metric(name=f"Subscribe_{result.status}", unit=MetricUnit.Count, value=1)
+    return json_response(202 if result.status == "pending" else 200, {"status": result.status})
+
+
+@app.exception_handler(Exception)
+def handle_error(exc: Exception) -> Response:
+    return error_response(exc)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,82 @@
+"""POST /sms/inbound: Twilio's inbound SMS webhook. Signature first (403 otherwise), then keywords and
+consent, answered with TwiML. An opt-out is recorded before the response: the next send sees it."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+from xml.sax.saxutils import escape
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from smsflows.domain.subscriptions import InboundSms, handle_inbound
+from smsflows.runtime.deps import get_deps
+from smsflows.runtime.errors import Forbidden
+from smsflows.runtime.http import error_response, raw_body
+from smsflows.runtime.observability import logger, mask_phone, metrics
+from smsflows.runtime.twilio_signature import form_params, is_authentic
+
+app = APIGatewayRestResolver()
+
+
+def twiml(message: str | None) -> Response:
+    inner = f"<Message>{escape(message)}</Message>" if message else ""
+    return Response(
+        status_code=200,
+        content_type="text/xml",
+        body=f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>',
+    )
+
+
+@app.post("/sms/inbound")
+def inbound() -> Response:
+    deps = get_deps()
+    event = app.current_event.raw_event
+    body = raw_body(event)
+    if not is_authentic(event, body, deps.twilio_config.get("auth_token", ""), deps.settings.public_base_url):
+        raise Forbidden("X-Twilio-Signature does not match")
+    sms = InboundSms.model_validate(form_params(body))
+    outcome = handle_inbound(sms, deps.consent)
+    logger.info(
+        "inbound sms",
+        sid=sms.message_sid,
+        frm=mask_phone(sms.from_),
+        intent=outcome.intent,
+        review=outcome.review,
+    )
+    metrics.add_metric(name=f"Inbound_{outcome.intent}", unit=MetricUnit.Count, value=1)
+    if outcome.forward:
+        _forward(outcome.forward, deps)
+    return twiml(outcome.reply)
+
+
+def _forward(conversation: dict[str, Any], deps: Any) -> None:
+    """Best effort: the conversation is stored already; a support webhook that is down loses nothing."""
+    config = deps.shop_configs.get(conversation["shop"])
+    url = config.support_webhook_url if config else None
+    if not url or not url.startswith("https://"):
+        return
+    request = urllib.request.Request(  # noqa: S310 - https only, the shop's own endpoint
+        url,
+        data=json.dumps(conversation).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=2):  # noqa: S310
+            pass
+    except OSError as exc:
+        logger.warning("support webhook failed", error=type(exc).__name__)
+
+
+@app.exception_handler(Exception)
+def handle_error(exc: Exception) -> Response:
+    return error_response(exc)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,118 @@
+"""DynamoDB side of the privacy webhooks: find everything about a subject (secondary indexes), export, erase."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+
+from boto3.dynamodb.types import Binary
+
+from smsflows.adapters.consent_store import _query_all
+from smsflows.adapters.dynamo import from_item, to_item
+from smsflows.domain import keys
+
+KEEP = frozenset({"consent_event", "suppression"})  # evidence (RULES.md A8.2): see domain.privacy
+INTERNAL = frozenset({"pk", "sk", "gsi1pk", "body_gz"})
+
+
+class DynamoPrivacyStore:
+    def __init__(self, client: Any, table: str) -> None:
+        self._ddb = client
+        self._table = table
+
+    def _subject_keys(self, subject: str) -> list[dict[str, Any]]:
+        items = _query_all(
+            self._ddb,
+            TableName=self._table,
+            IndexName=keys.BY_SUBJECT,
+            KeyConditionExpression="gsi1pk = :s",
+            ExpressionAttributeValues={":s": {"S": subject}},
+        )
+        return [{"pk": i["pk"], "sk": i["sk"]} for i in items]
+
+    def _get_many(self, item_keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        unique = list({(k["pk"]["S"], k["sk"]["S"]): k for k in item_keys}.values())
+        for i in range(0, len(unique), 100):
+            request = {self._table: {"Keys": unique[i : i + 100], "ConsistentRead": True}}
+            while request:
+                got = self._ddb.batch_get_item(RequestItems=request)
+                out += got["Responses"].get(self._table, [])
+                request = got.get("UnprocessedKeys") or {}
+        return out
+
+    def _items(
+        self, shop: str, customer_id: str | None, phones: list[str], order_ids: list[str]
+    ) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        if customer_id:
+            found += self._subject_keys(keys.customer_subject(shop, customer_id))
+        for phone in phones:
+            found += self._subject_keys(keys.phone_subject(shop, phone))
+        found += [to_item(keys.order(shop, o)) for o in order_ids]
+        return self._get_many(found)
+
+    def phones_of(self, shop: str, customer_id: str) -> list[str]:
+        items = self._get_many(self._subject_keys(keys.customer_subject(shop, customer_id)))
+        return sorted({i["phone"]["S"] for i in items if "phone" in i and "S" in i["phone"]})
+
+    def collect(
+        self, shop: str, customer_id: str | None, phones: list[str], order_ids: list[str]
+    ) -> dict[str, Any]:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for item in self._items(shop, customer_id, phones, order_ids):
+            plain = from_item(item) or {}
+            kind = str(plain.get("type", "other"))
+            grouped.setdefault(kind, []).append(
+                {
+                    k: (v if not isinstance(v, (set, bytes, Binary)) else str(v))
+                    for k, v in plain.items()
+                    if k not in INTERNAL
+                }
+            )
+        return json.loads(json.dumps(grouped, default=str))
+
+    def save_export(self, shop: str, request_id: str, payload: dict[str, Any]) -> None:
+        body = gzip.compress(json.dumps(payload, default=str).encode())
+        item = {**keys.export(shop, request_id), "type": "privacy_export", "shop": shop, "request_id": request_id,
+                "export_gz": Binary(body)}  # fmt: skip
+        self._ddb.put_item(TableName=self._table, Item=to_item(item))
+
+    def erase_subject(
+        self, shop: str, customer_id: str | None, phones: list[str], order_ids: list[str]
+    ) -> int:
+        count = 0
+        for item in self._items(shop, customer_id, phones, order_ids):
+            kind = item.get("type", {}).get("S")
+            key = {"pk": item["pk"], "sk": item["sk"]}
+            if kind in KEEP:
+                continue
+            if kind == "message":  # keep the delivery record (billing, audit), drop who it went to
+                self._ddb.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression="SET redacted = :t REMOVE #to, gsi1pk",
+                    ExpressionAttributeNames={"#to": "to"},
+                    ExpressionAttributeValues={":t": {"BOOL": True}},
+                )
+            else:
+                self._ddb.delete_item(TableName=self._table, Key=key)
+            count += 1
+        return count
+
+    def erase_shop(self, shop: str) -> int:
+        found = _query_all(
+            self._ddb,
+            TableName=self._table,
+            IndexName=keys.BY_SHOP,
+            KeyConditionExpression="shop = :s",
+            ExpressionAttributeValues={":s": {"S": shop}},
+        )
+        count = 0
+        for item in self._get_many([{"pk": i["pk"], "sk": i["sk"]} for i in found]):
+            if item.get("type", {}).get("S") in KEEP | {"shop_config"}:
+                continue
+            self._ddb.delete_item(TableName=self._table, Key={"pk": item["pk"], "sk": item["sk"]})
+            count += 1
+        return count

@@ -1,0 +1,87 @@
+"""Per-shop configuration, editable without a redeploy (`smsflows shop set`), and the copy it drives."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from smsflows.domain.messages import brand_from_shop
+from smsflows.domain.quiet_hours import Week, Window
+
+
+class DayWindow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    start: time
+    end: time
+
+
+class ShopConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    shop: str
+    status: Literal["active", "uninstalled", "redacted"] = "active"
+    brand_name: str | None = None
+    support_contact: str | None = None  # URL, e-mail or phone shown in HELP replies (A3.3)
+    frequency_text: str = "Up to 6 msgs/mo"  # A3.1/A3.2
+    terms_url: str | None = None
+    privacy_url: str | None = None
+    default_country: str = "US"
+    keywords: tuple[str, ...] = ("JOIN",)  # text-to-join keywords (A3/A4: START and UNSTOP always work)
+    # Narrow the quiet-hours window (never widen): 7 entries, Monday first, None = no marketing that day.
+    quiet_hours_override: tuple[DayWindow | None, ...] | None = None
+    max_marketing_per_30_days: int | None = Field(None, ge=1)  # a shop cap on top of 3 per 24 h (A2.3)
+    smart_sending_hours: dict[str, float] = Field(default_factory=dict)  # {flow: hours}; "*" for all
+    support_webhook_url: str | None = None  # conversations are POSTed here as JSON, best effort
+    senders: tuple[str, ...] = ()  # Twilio numbers or Messaging Service SIDs that belong to this shop
+
+    @field_validator("quiet_hours_override")
+    @classmethod
+    def _seven_days(cls, value: tuple[DayWindow | None, ...] | None) -> tuple[DayWindow | None, ...] | None:
+        if value is not None and len(value) != 7:
+            raise ValueError("quiet_hours_override needs 7 entries, Monday first")
+        return value
+
+    @property
+    def brand(self) -> str:
+        return self.brand_name or brand_from_shop(self.shop)
+
+    @property
+    def override_week(self) -> Week | None:
+        if self.quiet_hours_override is None:
+            return None
+        return tuple(Window(d.start, d.end) if d else None for d in self.quiet_hours_override)  # type: ignore[return-value]
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    # Compliance copy (RULES.md A3) ---------------------------------------------------------------
+    def help_text(self) -> str:
+        """A3.3: brand, customer care contact, frequency, rates, opt-out instruction."""
+        contact = f" Help: {self.support_contact}." if self.support_contact else ""
+        return (
+            f"{self.brand}: Marketing texts, {self.frequency_text}.{contact} "
+            "Msg & data rates may apply. Reply STOP to cancel."
+        )
+
+    def opt_in_request_text(self) -> str:
+        """The double opt-in request after a web or checkout sign-up."""
+        return (
+            f"{self.brand}: Reply Y to confirm you want recurring automated marketing texts "
+            f"({self.frequency_text}). Consent is not a condition of purchase. "
+            "Msg & data rates may apply. Reply HELP for help, STOP to cancel."
+        )
+
+    def opt_in_confirmation_text(self) -> str:
+        """A3.2: brand, what they signed up for, frequency, rates, HELP and STOP."""
+        return (
+            f"{self.brand}: You're subscribed to {self.brand} marketing texts. {self.frequency_text}. "
+            "Msg & data rates may apply. Reply HELP for help, STOP to cancel."
+        )
+
+    def opt_out_confirmation_text(self) -> str:
+        """A3.4 / A5.1: brand and confirmation, no marketing content."""
+        return f"{self.brand}: You're unsubscribed and will receive no further messages. Reply START to resubscribe."

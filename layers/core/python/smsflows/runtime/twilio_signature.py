@@ -1,0 +1,47 @@
+"""X-Twilio-Signature: validated against the URL exactly as Twilio called it.
+
+Behind API Gateway the function sees a path without the stage (`/sms/inbound`) and a requestContext
+path with it (`/v1/sms/inbound`, or the base path on a custom domain); the scheme and port come from
+X-Forwarded-Proto / X-Forwarded-Port. Every plausible URL is tried; any match is authentic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+
+def candidate_urls(event: dict[str, Any], public_base_url: str | None) -> list[str]:
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    query_pairs = [
+        (k, v) for k, vs in (event.get("multiValueQueryStringParameters") or {}).items() for v in vs
+    ]
+    query = ("?" + urlencode(query_pairs)) if query_pairs else ""
+    proto = headers.get("x-forwarded-proto", "https").split(",")[0].strip()
+    host = headers.get("host", "")
+    port = headers.get("x-forwarded-port", "").split(",")[0].strip()
+    paths = [p for p in ((event.get("requestContext") or {}).get("path"), event.get("path")) if p]
+    urls: list[str] = []
+    for path in dict.fromkeys(paths):
+        urls.append(f"{proto}://{host}{path}{query}")
+        if port and ":" not in host and port not in ("80", "443"):
+            urls.append(f"{proto}://{host}:{port}{path}{query}")
+    if public_base_url:
+        urls.append(public_base_url.rstrip("/") + (event.get("path") or "") + query)
+    return list(dict.fromkeys(urls))
+
+
+def form_params(body: bytes) -> dict[str, str]:
+    return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+
+
+def is_authentic(event: dict[str, Any], body: bytes, auth_token: str, public_base_url: str | None) -> bool:
+    from twilio.request_validator import RequestValidator
+
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    signature = headers.get("x-twilio-signature")
+    if not signature or not auth_token:
+        return False
+    validator = RequestValidator(auth_token)
+    params = form_params(body)
+    return any(validator.validate(url, params, signature) for url in candidate_urls(event, public_base_url))

@@ -1,0 +1,359 @@
+"""The consent engine through the real handlers under moto: sign-up with proof, double opt-in, keywords,
+STOP (one confirmation), HELP, signatures, the STOP race, quiet hours and caps in the sender."""
+
+import json
+from datetime import UTC, datetime
+from xml.etree import ElementTree
+
+import pytest
+
+from smsflows.domain import keys
+from smsflows.local.inprocess import InProcessCloud
+from tests.integration.conftest import (
+    SHOP,
+    SHOPIFY_SECRET,
+    TWILIO_TOKEN,
+    api_event,
+    inbound_params,
+    sqs_event,
+    twilio_event,
+)
+
+PHONE = "+15125550123"
+DISCLOSURE = (
+    "By checking this box you agree to receive recurring automated marketing texts from Demo Shop "
+    "(up to 6 msgs/month) at the number provided. Consent is not a condition of purchase. "
+    "Msg & data rates may apply. Reply HELP for help and STOP to cancel. See Terms and Privacy."
+)
+
+
+def form(**overrides):
+    body = {
+        "shop": SHOP,
+        "phone": "(512) 555-0123",
+        "country": "US",
+        "consent": {"checked": True, "default_checked": False, "disclosure_text": DISCLOSURE},
+        "page_url": "https://demo-shop.example/pages/sms",
+        "submission_id": "sub-1",
+    }
+    body.update(overrides)
+    return body
+
+
+def post_subscribe(cloud, payload):
+    event = api_event(json.dumps(payload).encode(), {"Content-Type": "application/json"}, path="/subscribe")
+    event["requestContext"]["identity"]["userAgent"] = "Mozilla/5.0 (iPhone)"
+    return cloud.invoke("subscribe", event)
+
+
+def reply_of(response) -> str | None:
+    assert response["statusCode"] == 200, response
+    assert response["multiValueHeaders"]["Content-Type"] == ["text/xml"]
+    message = ElementTree.fromstring(response["body"]).find("Message")
+    return None if message is None else message.text
+
+
+def text(cloud, body, sid, frm=PHONE):
+    return cloud.invoke("twilio_inbound", twilio_event(inbound_params(body, sid, frm)))
+
+
+def state(cloud, phone=PHONE):
+    from smsflows.runtime.deps import get_deps
+
+    return get_deps().consent_store.state(SHOP, phone)
+
+
+def send_all(cloud):
+    bodies = cloud.queue_bodies("send_queue")
+    if bodies:
+        cloud.invoke("send_message", sqs_event(*bodies))
+    return bodies
+
+
+def test_web_sign_up_double_opt_in_then_yes_subscribes_with_proof(cloud):
+    response = post_subscribe(cloud, form())
+    assert response["statusCode"] == 202 and json.loads(response["body"]) == {"status": "pending"}
+    assert state(cloud).status == "pending"
+    send_all(cloud)
+    [request] = cloud.twilio.outbox()
+    assert request["to"] == PHONE and "Reply Y to confirm" in request["body"] and "STOP" in request["body"]
+
+    confirmation = reply_of(text(cloud, "Y", "SM-yes-1"))
+    assert "You're subscribed to Demo Shop marketing texts" in confirmation
+    assert "Msg & data rates may apply" in confirmation and "HELP" in confirmation and "STOP" in confirmation
+    assert state(cloud).status == "subscribed"
+
+    from smsflows.runtime.deps import get_deps
+
+    events = {e.kind: e for e in get_deps().consent_store.events(SHOP, PHONE)}
+    requested, confirmed = events["opt_in_requested"], events["opt_in_confirmed"]
+    assert requested.disclosure_text == DISCLOSURE and len(requested.disclosure_version) == 64
+    assert requested.checkbox_default == "unchecked" and requested.ip == "34.123.45.67"
+    assert requested.user_agent == "Mozilla/5.0 (iPhone)" and requested.page_url.endswith("/pages/sms")
+    assert confirmed.message_sid == "SM-yes-1" and confirmed.message_body == "Y"
+    assert confirmed.confirmation_of == requested.event_id
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"consent": {"checked": True, "default_checked": True, "disclosure_text": DISCLOSURE}}, "pre-checked"),
+        ({"consent": {"checked": False, "default_checked": False, "disclosure_text": DISCLOSURE}}, "not given"),
+        ({"consent": {"checked": True, "default_checked": False, "disclosure_text": DISCLOSURE,
+                      "required_for_purchase": True}}, "condition of purchase"),
+        ({"consent": {"checked": True, "default_checked": False, "disclosure_text": "Get texts from Demo Shop!!!"}},
+         "Msg & data rates"),
+        ({"phone": "555-555-SHIP"}, "not a valid"),
+        ({"shop": "unknown-shop.myshopify.com"}, "not set up"),
+        ({"surprise": 1}, "Extra inputs"),
+    ],
+)  # fmt: skip
+def test_bad_sign_ups_get_a_clear_4xx_and_change_nothing(cloud, change, message):
+    response = post_subscribe(cloud, form(**change))
+    assert 400 <= response["statusCode"] < 500
+    assert message in json.loads(response["body"])["message"]
+    assert state(cloud) is None and cloud.queue_bodies("send_queue") == []
+
+
+def test_stop_gets_one_confirmation_and_a_second_stop_none(cloud):
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    assert state(cloud).status == "subscribed"
+    first = reply_of(text(cloud, "Stop", "SM-stop-1"))
+    assert first.startswith("Demo Shop:") and "unsubscribed" in first and "%" not in first
+    assert reply_of(text(cloud, "STOP", "SM-stop-2")) is None
+    assert reply_of(text(cloud, "Stop", "SM-stop-1")) is None  # Twilio retrying the same message
+    assert state(cloud).status == "unsubscribed"
+    from smsflows.runtime.deps import get_deps
+
+    assert get_deps().consent_store.is_suppressed(SHOP, PHONE)
+
+
+def test_help_is_answered_with_brand_contact_and_opt_out(cloud):
+    reply = reply_of(text(cloud, "help", "SM-help"))
+    assert reply.startswith("Demo Shop:") and "help@demo-shop.example" in reply and "STOP" in reply
+    assert "Msg & data rates may apply" in reply
+
+
+def test_ambiguous_revocation_suppresses_and_is_flagged_for_review(cloud):
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    reply_of(text(cloud, "can you stop sending these", "SM-amb"))
+    assert state(cloud).status == "unsubscribed" and state(cloud).review is True
+    [convo] = [i for i in cloud.items("CONVO#")]
+    assert convo["review"] is True and convo["kind"] == "opt_out_review"
+
+
+def test_yes_without_a_pending_request_is_not_an_opt_in(cloud):
+    assert reply_of(text(cloud, "yes", "SM-yes")) is None
+    assert state(cloud) is None
+    [convo] = cloud.items("CONVO#")
+    assert convo["body"] == "yes"
+
+
+def test_ratings_and_messages_are_stored_for_support(cloud):
+    text(cloud, "4", "SM-r")
+    text(cloud, "Where is my order?", "SM-q")
+    kinds = {i["body"]: (i["kind"], i.get("rating")) for i in cloud.items("CONVO#")}
+    assert kinds == {"4": ("rating", 4), "Where is my order?": ("message", None)}
+
+
+@pytest.mark.parametrize("how", ["unsigned", "wrong_token", "tampered", "wrong_url"])
+def test_unsigned_or_mis_signed_inbound_is_403_and_changes_nothing(cloud, how):
+    params = inbound_params("STOP", "SM-forged")
+    if how == "unsigned":
+        event = twilio_event(params, sign=False)
+    elif how == "wrong_token":
+        event = twilio_event(params, token="not-the-token")
+    elif how == "wrong_url":
+        event = twilio_event(params, url="https://evil.example/sms/inbound")
+    else:
+        event = twilio_event(params)
+        event["body"] = event["body"].replace("STOP", "START")
+    response = cloud.invoke("twilio_inbound", event)
+    assert response["statusCode"] == 403
+    assert state(cloud) is None and cloud.items("CONVO#") == []
+
+
+def test_signature_over_a_custom_domain_with_a_base_path_is_accepted(cloud):
+    params = inbound_params("HELP", "SM-cd")
+    url = "https://sms.example.com/api/sms/inbound"
+    event = twilio_event(params, url=url)
+    event["headers"]["Host"] = "sms.example.com"
+    event["requestContext"]["path"] = "/api/sms/inbound"
+    assert reply_of(cloud.invoke("twilio_inbound", event)).startswith("Demo Shop:")
+
+
+def marketing(message_id="mkt-1", flow="campaign"):
+    return json.dumps(
+        {
+            "message_id": message_id,
+            "shop": SHOP,
+            "to": PHONE,
+            "body": "Demo Shop: 20% off today. Reply STOP to opt out.",
+            "category": "marketing",
+            "flow": flow,
+            "created_at": "2026-11-23T15:00:00+00:00",
+        }
+    )
+
+
+@pytest.fixture
+def daytime(monkeypatch):
+    """Monday 2026-11-23 11:00 in Austin: inside every window for a Texas number."""
+    from smsflows.runtime import deps as deps_module
+
+    at = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+    monkeypatch.setattr(deps_module.Deps, "clock", property(lambda self: lambda: at))
+    return at
+
+
+def test_stop_race_a_queued_marketing_message_is_not_sent(cloud, daytime):
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    queued = marketing()  # queued while subscribed...
+    reply_of(text(cloud, "STOP", "SM-stop"))  # ...STOP arrives before the sender runs
+    assert cloud.invoke("send_message", sqs_event(queued)) == {"batchItemFailures": []}
+    assert cloud.twilio.outbox() == []
+    [msg] = cloud.items("MSG#")
+    assert msg["state"] == "failed" and msg["reason"] == "opted out"
+
+
+def test_stop_between_the_senders_read_and_its_claim_still_wins(cloud, daytime, monkeypatch):
+    from smsflows.adapters.dynamo import DynamoMessageLog
+
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    real_snapshot = DynamoMessageLog.snapshot
+
+    def snapshot_then_stop(self, shop, phone):
+        snap = real_snapshot(self, shop, phone)
+        reply_of(text(cloud, "STOP", "SM-late-stop"))  # lands after the read, before the claim
+        return snap
+
+    monkeypatch.setattr(DynamoMessageLog, "snapshot", snapshot_then_stop)
+    cloud.invoke("send_message", sqs_event(marketing()))
+    assert cloud.twilio.outbox() == []
+    [msg] = cloud.items("MSG#")
+    assert msg["reason"] == "consent changed just before sending"
+
+
+def test_marketing_needs_consent_but_transactional_does_not(cloud, daytime):
+    cloud.invoke("send_message", sqs_event(marketing()))
+    assert cloud.twilio.outbox() == []
+    [msg] = cloud.items("MSG#")
+    assert msg["reason"] == "no marketing consent"
+
+
+def test_subscribed_marketing_is_sent_inside_quiet_hours_window_and_recorded_with_the_rules(cloud, daytime):
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    cloud.invoke("send_message", sqs_event(marketing()))
+    [sms] = cloud.twilio.outbox()
+    assert sms["to"] == PHONE
+    [msg] = cloud.items("MSG#")
+    assert msg["state"] == "sent" and msg["quiet_hours_rules"] and "America/Chicago" in msg["locations"]
+
+
+@pytest.fixture
+def requeued(monkeypatch):
+    """What the sender puts back on the send queue, with its delay (a real SQS send still happens)."""
+    from smsflows.adapters.queues import SqsQueue
+
+    calls = []
+    real = SqsQueue.send
+
+    def spy(self, body, *, delay_seconds=0):
+        calls.append((body["message_id"] if "message_id" in body else None, delay_seconds))
+        return real(self, body, delay_seconds=delay_seconds)
+
+    monkeypatch.setattr(SqsQueue, "send", spy)
+    return calls
+
+
+def test_marketing_at_night_is_deferred_to_the_next_allowed_instant(cloud, monkeypatch, requeued):
+    from smsflows.runtime import deps as deps_module
+
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    night = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 22:00 Monday in Austin
+    monkeypatch.setattr(deps_module.Deps, "clock", property(lambda self: lambda: night))
+    cloud.invoke("send_message", sqs_event(marketing()))
+    assert cloud.twilio.outbox() == []
+    # 22:00 -> 09:00 is 11 hours: deferred (not dropped) by SQS's longest delay, to be checked again then
+    assert requeued == [("mkt-1", 900)]
+    assert cloud.items("MSG#") == []  # not claimed: it will be tried again
+
+
+def test_a_fourth_marketing_text_in_24_hours_is_deferred(cloud, daytime, requeued):
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    for i in range(4):
+        cloud.invoke("send_message", sqs_event(marketing(f"mkt-{i}", flow=f"f{i}")))
+    assert len(cloud.twilio.outbox()) == 3
+    assert requeued == [("mkt-3", 900)]
+
+
+def test_smart_sending_skips_a_flow_message_after_recent_marketing(cloud, daytime):
+    from smsflows.runtime.deps import get_deps
+
+    configs = get_deps().shop_configs
+    configs.put(configs.get(SHOP).model_copy(update={"smart_sending_hours": {"winback": 16}}))
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    cloud.invoke("send_message", sqs_event(marketing("mkt-a", flow="campaign")))
+    cloud.invoke("send_message", sqs_event(marketing("mkt-b", flow="winback")))
+    assert len(cloud.twilio.outbox()) == 1
+    skipped = next(i for i in cloud.items("MSG#") if i["pk"].endswith("mkt-b"))
+    assert skipped["reason"] == "skipped: smart_sending"
+
+
+def test_provider_21610_records_an_opt_out(cloud, daytime):
+    from smsflows.local.fake_twilio import Fault
+
+    cloud.twilio.fail_next(Fault(status=400, code=21610, message="Attempt to send to unsubscribed recipient"))
+    transactional = json.loads(marketing("tx-1"))
+    transactional["category"] = "transactional"
+    cloud.invoke("send_message", sqs_event(json.dumps(transactional)))
+    assert state(cloud).status == "unsubscribed"
+    from smsflows.runtime.deps import get_deps
+
+    [event] = get_deps().consent_store.events(SHOP, PHONE)
+    assert event.source == "provider_opt_out" and event.classifier == "twilio:21610"
+
+
+def test_opt_out_survives_when_the_state_item_is_erased(cloud, daytime):
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    reply_of(text(cloud, "STOP", "SM-stop"))
+    ddb = cloud.client("dynamodb")
+    ddb.delete_item(TableName=cloud.res.env["TABLE_NAME"], Key={k: {"S": v} for k, v in keys.subscriber(SHOP, PHONE).items()})
+    transactional = json.loads(marketing("tx-2"))
+    transactional["category"] = "transactional"
+    cloud.invoke("send_message", sqs_event(json.dumps(transactional)))
+    assert cloud.twilio.outbox() == []  # the hashed suppression still says no
+
+
+def test_shopify_consent_webhook_records_both_directions(cloud):
+    from tests.integration.conftest import shopify_headers
+
+    def consent_update(state_name, webhook_id):
+        payload = {"id": 77, "phone": "+15125550123", "sms_marketing_consent": {"state": state_name, "opt_in_level": "single_opt_in", "consent_updated_at": "2026-11-23T10:00:00-06:00", "consent_collected_from": "SHOPIFY"}}  # fmt: skip
+        body = json.dumps(payload).encode()
+        cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body, topic="customers_marketing_consent/update", webhook_id=webhook_id)))
+        cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
+
+    consent_update("subscribed", "wh-c1")
+    assert state(cloud).status == "subscribed" and state(cloud).opt_in_source == "shopify_consent"
+    consent_update("unsubscribed", "wh-c2")
+    assert state(cloud).status == "unsubscribed"
+
+
+def test_ledger_replays_to_the_stored_state(cloud):
+    from smsflows.domain.consent import replay
+    from smsflows.runtime.deps import get_deps
+
+    post_subscribe(cloud, form())
+    for body, sid in [("Y", "s1"), ("please stop", "s2"), ("START", "s3"), ("STOP", "s4"), ("UNSTOP", "s5")]:
+        text(cloud, body, sid)
+    store = get_deps().consent_store
+    replayed = replay(SHOP, PHONE, store.events(SHOP, PHONE))
+    stored = store.state(SHOP, PHONE)
+    assert replayed.status == stored.status == "subscribed"
+    assert replayed.version == stored.version == 6
+
+
+def test_inprocess_cloud_has_the_demo_shop(cloud):
+    assert isinstance(cloud, InProcessCloud)
+    assert SHOPIFY_SECRET and TWILIO_TOKEN
