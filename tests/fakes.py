@@ -143,7 +143,9 @@ class FakeConversations:
     def add(self, shop, phone, message_sid, body, at, kind, rating=None, review=False) -> bool:
         if message_sid in self.items:
             return False
-        self.items[message_sid] = dict(shop=shop, phone=phone, body=body, kind=kind, rating=rating, review=review)
+        self.items[message_sid] = dict(
+            shop=shop, phone=phone, body=body, kind=kind, rating=rating, review=review
+        )
         return True
 
 
@@ -165,14 +167,18 @@ class FakeMessageLog:
             history_version=version,
         )
 
-    def begin(self, message: OutboundMessage, now: datetime, conditions: SendConditions | None = None) -> str | None:
+    def begin(
+        self, message: OutboundMessage, now: datetime, conditions: SendConditions | None = None
+    ) -> str | None:
         c = conditions or SendConditions()
         with self._lock:
             old = self.items.get(message.message_id)
             if old is not None and old["state"] != "retry":
                 return str(old["state"])
             state = self.consent.state(message.shop, message.to)
-            if c.require_subscribed and (state is None or not state.subscribed or state.version != c.state_version):
+            if c.require_subscribed and (
+                state is None or not state.subscribed or state.version != c.state_version
+            ):
                 return "consent_changed"
             if c.forbid_unsubscribed and state is not None and state.status == "unsubscribed":
                 return "consent_changed"
@@ -189,7 +195,9 @@ class FakeMessageLog:
         self.items[message_id].update(state="retry", reason=reason)
 
     def complete(self, message_id: str, receipt: ProviderReceipt, now: datetime, extra=None) -> None:
-        self.items[message_id].update(state="sent", sid=receipt.sid, segments=receipt.segments, **(extra or {}))
+        self.items[message_id].update(
+            state="sent", sid=receipt.sid, segments=receipt.segments, **(extra or {})
+        )
 
     def fail(self, message_id: str, code: int | None, reason: str, now: datetime) -> None:
         self.items.setdefault(message_id, {}).update(state="failed", error_code=code, reason=reason)

@@ -60,7 +60,9 @@ class FlowStateMachines(Construct):
             )
             # Exactly what the ASL calls: dynamodb:getItem, lambda:invoke, sqs:sendMessage.
             # GetItem on the table itself only (table.grant would add its indexes too: not needed here).
-            machine.add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[table.table_arn]))
+            machine.add_to_role_policy(
+                iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[table.table_arn])
+            )
             flow_step.grant_invoke(machine)
             send_queue.grant_send_messages(machine)
             self._acknowledge(machine, flow_step)

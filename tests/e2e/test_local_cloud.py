@@ -94,6 +94,8 @@ def test_demo_runs_the_scenario_and_prints_the_transcript():
     assert "SMS transcript" in proc.stdout and "demo ok" in proc.stdout
     assert proc.stdout.count("thanks for your order #1001") == 1
     assert proc.stdout.count("being prepared") == 1
+    assert proc.stdout.count("You're unsubscribed") == 1  # one opt-out confirmation, never a second
+    assert "after her STOP: failed (opted out)" in proc.stdout
 
 
 def test_sign_webhook_cli_signs_and_posts(local_cloud, tmp_path):

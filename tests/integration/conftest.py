@@ -71,7 +71,9 @@ INBOUND_URL = "https://abc123.execute-api.us-east-1.amazonaws.com/prod/sms/inbou
 SHOP_SENDER = "MG" + "0" * 31 + "1"  # the local Messaging Service provision() assigns to the demo shop
 
 
-def twilio_event(params: dict[str, str], token: str = TWILIO_TOKEN, url: str = INBOUND_URL, sign: bool = True):
+def twilio_event(
+    params: dict[str, str], token: str = TWILIO_TOKEN, url: str = INBOUND_URL, sign: bool = True
+):
     from urllib.parse import urlencode
 
     from twilio.request_validator import RequestValidator

@@ -259,7 +259,7 @@ def requeued(monkeypatch):
     real = SqsQueue.send
 
     def spy(self, body, *, delay_seconds=0):
-        calls.append((body["message_id"] if "message_id" in body else None, delay_seconds))
+        calls.append((body.get("message_id"), delay_seconds))
         return real(self, body, delay_seconds=delay_seconds)
 
     monkeypatch.setattr(SqsQueue, "send", spy)
@@ -318,7 +318,10 @@ def test_opt_out_survives_when_the_state_item_is_erased(cloud, daytime):
     reply_of(text(cloud, "JOIN", "SM-join"))
     reply_of(text(cloud, "STOP", "SM-stop"))
     ddb = cloud.client("dynamodb")
-    ddb.delete_item(TableName=cloud.res.env["TABLE_NAME"], Key={k: {"S": v} for k, v in keys.subscriber(SHOP, PHONE).items()})
+    ddb.delete_item(
+        TableName=cloud.res.env["TABLE_NAME"],
+        Key={k: {"S": v} for k, v in keys.subscriber(SHOP, PHONE).items()},
+    )
     transactional = json.loads(marketing("tx-2"))
     transactional["category"] = "transactional"
     cloud.invoke("send_message", sqs_event(json.dumps(transactional)))
@@ -329,9 +332,23 @@ def test_shopify_consent_webhook_records_both_directions(cloud):
     from tests.integration.conftest import shopify_headers
 
     def consent_update(state_name, webhook_id):
-        payload = {"id": 77, "phone": "+15125550123", "sms_marketing_consent": {"state": state_name, "opt_in_level": "single_opt_in", "consent_updated_at": "2026-11-23T10:00:00-06:00", "consent_collected_from": "SHOPIFY"}}  # fmt: skip
+        payload = {
+            "id": 77,
+            "phone": "+15125550123",
+            "sms_marketing_consent": {
+                "state": state_name,
+                "opt_in_level": "single_opt_in",
+                "consent_updated_at": "2026-11-23T10:00:00-06:00",
+                "consent_collected_from": "SHOPIFY",
+            },
+        }
         body = json.dumps(payload).encode()
-        cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body, topic="customers_marketing_consent/update", webhook_id=webhook_id)))
+        cloud.invoke(
+            "shopify_webhook",
+            api_event(
+                body, shopify_headers(body, topic="customers_marketing_consent/update", webhook_id=webhook_id)
+            ),
+        )
         cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
 
     consent_update("subscribed", "wh-c1")

@@ -67,7 +67,9 @@ near_dst = st.builds(
     st.sampled_from(DST_DAYS),
     st.integers(-36 * 60, 36 * 60),
 )
-anytime = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC))
+anytime = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)
+)
 instants = st.one_of(anytime, near_dst)
 cases = st.tuples(st.sampled_from(NUMBERS), addresses, addresses, instants)
 

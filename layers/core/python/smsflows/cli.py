@@ -81,6 +81,78 @@ def _cmd_sign_webhook(args: argparse.Namespace) -> int:
     return 0 if result.status < 400 else 1
 
 
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+def _admin(args: argparse.Namespace) -> object:
+    from smsflows import admin
+
+    if getattr(args, "local", None):
+        admin.use_local_cloud(args.local)
+    return admin
+
+
+def _cmd_shop(args: argparse.Namespace) -> int:
+    admin = _admin(args)
+    if args.action == "show":
+        found = admin.shop_show(args.shop)  # type: ignore[attr-defined]
+        if found is None:
+            print(f"shop {args.shop} is not set up", file=sys.stderr)
+            return 1
+        _print_json(found)
+        return 0
+    smart = dict(kv.split("=", 1) for kv in args.smart_sending) if args.smart_sending else None
+    changes = {
+        "brand_name": args.brand,
+        "support_contact": args.support,
+        "frequency_text": args.frequency,
+        "terms_url": args.terms_url,
+        "privacy_url": args.privacy_url,
+        "default_country": args.country,
+        "keywords": tuple(k.strip().upper() for k in args.keywords.split(",")) if args.keywords else None,
+        "senders": tuple(args.sender) if args.sender else None,
+        "max_marketing_per_30_days": args.max_per_30_days,
+        "smart_sending_hours": {k: float(v) for k, v in smart.items()} if smart else None,
+        "support_webhook_url": args.support_webhook,
+        "quiet_hours": args.quiet_hours,
+        "status": "active" if args.activate else None,
+    }
+    _print_json(admin.shop_set(args.shop, changes))  # type: ignore[attr-defined]
+    return 0
+
+
+def _cmd_consent(args: argparse.Namespace) -> int:
+    admin = _admin(args)
+    if args.action == "show":
+        _print_json(admin.consent_show(args.shop, args.phone))  # type: ignore[attr-defined]
+    else:
+        _print_json(admin.consent_opt_out(args.shop, args.phone, args.note))  # type: ignore[attr-defined]
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    admin = _admin(args)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"import: {path} not found", file=sys.stderr)
+        return 2
+    try:
+        result = admin.import_csv(path, args.shop, args.dry_run)  # type: ignore[attr-defined]
+    except ValueError as exc:
+        print(f"import: {exc}", file=sys.stderr)
+        return 2
+    for problem in result.pop("problems"):
+        print(f"  {problem}", file=sys.stderr)
+    _print_json(result)
+    return 1 if result["errors"] else 0
+
+
+def _cmd_privacy(args: argparse.Namespace) -> int:
+    _print_json(_admin(args).privacy_export(args.shop, args.request_id))  # type: ignore[attr-defined]
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     import os
 
@@ -112,6 +184,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="e.g. http://127.0.0.1:8787/webhooks/shopify")
     p.add_argument("--allow-invalid", action="store_true")
     p.set_defaults(func=_cmd_sign_webhook)
+
+    def target(sub_parser: argparse.ArgumentParser) -> None:
+        sub_parser.add_argument("--shop", default=os.environ.get("DEFAULT_SHOP", "demo-shop.myshopify.com"))
+        sub_parser.add_argument(
+            "--local", metavar="URL", help="a running `smsflows local`, e.g. http://127.0.0.1:8787"
+        )
+
+    p = sub.add_parser("shop", help="show or change a shop's SMS settings (no redeploy needed)")
+    p.add_argument("action", choices=["show", "set"])
+    target(p)
+    p.add_argument("--brand")
+    p.add_argument("--support", help="customer care contact for HELP replies: URL, e-mail or phone")
+    p.add_argument("--frequency", help='e.g. "Up to 6 msgs/mo"')
+    p.add_argument("--terms-url")
+    p.add_argument("--privacy-url")
+    p.add_argument("--country", help="default country for local numbers, e.g. US")
+    p.add_argument("--keywords", help="text-to-join keywords, comma separated (START and UNSTOP always work)")
+    p.add_argument("--sender", action="append", help="a Twilio number or Messaging Service SID of this shop")
+    p.add_argument("--max-per-30-days", type=int)
+    p.add_argument("--smart-sending", action="append", metavar="FLOW=HOURS")
+    p.add_argument("--support-webhook", help="https URL that receives customer replies as JSON")
+    p.add_argument(
+        "--quiet-hours", metavar="HH:MM-HH:MM", help="narrow the marketing window (never widens it)"
+    )
+    p.add_argument("--activate", action="store_true", help="mark the shop active again")
+    p.set_defaults(func=_cmd_shop)
+
+    p = sub.add_parser("consent", help="look up a number's consent and proof, or opt it out by hand")
+    p.add_argument("action", choices=["show", "optout"])
+    p.add_argument("--phone", required=True)
+    p.add_argument("--note", default="manual opt-out")
+    target(p)
+    p.set_defaults(func=_cmd_consent)
+
+    p = sub.add_parser("import", help="import existing subscribers with their consent proof from a CSV file")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    target(p)
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("privacy", help="privacy requests")
+    p.add_argument("action", choices=["export"])
+    p.add_argument("--request-id", required=True)
+    target(p)
+    p.set_defaults(func=_cmd_privacy)
     return parser
 
 

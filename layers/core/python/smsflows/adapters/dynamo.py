@@ -12,10 +12,10 @@ from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from smsflows.domain import keys
-from smsflows.domain.messages import OutboundMessage
-from smsflows.domain.models import InboxRecord, OrderRecord, ProfileRecord
 from smsflows.domain.consent import suppression_key
 from smsflows.domain.frequency import SendRecord
+from smsflows.domain.messages import OutboundMessage
+from smsflows.domain.models import InboxRecord, OrderRecord, ProfileRecord
 from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions
 from smsflows.runtime.errors import TransientError
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from smsflows.domain import flows, messages, privacy, shopify, subscriptions
 from smsflows.domain.models import OrderRecord, ProfileRecord
+from smsflows.domain.phones import first_usable
 from smsflows.domain.privacy import PrivacyDeps
 from smsflows.domain.subscriptions import ConsentDeps
-from smsflows.domain.phones import first_usable
 from smsflows.ports import FlowStarter, Queue, ShopDataRepository, WebhookInbox
 from smsflows.runtime.clock import Clock
 

@@ -63,7 +63,7 @@ class ShopConfig(BaseModel):
         """A3.3: brand, customer care contact, frequency, rates, opt-out instruction."""
         contact = f" Help: {self.support_contact}." if self.support_contact else ""
         return (
-            f"{self.brand}: Marketing texts, {self.frequency_text}.{contact} "
+            f"{self.brand}: {self.frequency_text} of marketing texts.{contact} "
             "Msg & data rates may apply. Reply STOP to cancel."
         )
 

@@ -191,7 +191,7 @@ def handle_inbound(inbound: InboundSms, deps: ConsentDeps) -> InboundOutcome:
     now = deps.clock()
     e164 = phone.e164
     found = classify(inbound.body, config.keywords)
-    base = {
+    base: dict[str, Any] = {
         "event_id": f"sms:{inbound.message_sid}",
         "shop": shop,
         "phone": e164,
@@ -283,7 +283,7 @@ def shopify_consent_update(shop: str, webhook_id: str, payload: dict[str, Any], 
     phone = normalize_phone(payload.get("phone"), config.default_country)
     if not phone.usable or phone.e164 is None or state is None:
         return "ignored: no usable phone or consent state"
-    common = {
+    common: dict[str, Any] = {
         "event_id": f"shopify:{webhook_id}",
         "shop": shop,
         "phone": phone.e164,

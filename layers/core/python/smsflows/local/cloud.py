@@ -126,6 +126,9 @@ class LocalCloud:
             }
         )
         deps_module.reset()
+        from smsflows.runtime.observability import logger as app_logger
+
+        app_logger.setLevel(cfg.log_level)  # in case the app's logger was created before the env was set
         client = deps_module.get_deps().client
         self.resources = provision(
             client,
@@ -167,6 +170,7 @@ class LocalCloud:
                 "/_local/consent": query_route(self.consent),
                 "/_local/enqueue": post_route(self.enqueue),
                 "/_local/env": json_route(self.client_env),
+                "/_local/message": query_route(self.message),
             },
         )
         self.door.serve_in_thread()
@@ -233,6 +237,17 @@ class LocalCloud:
             "suppressed": store.is_suppressed(shop, phone),
             "events": [e.model_dump(mode="json", exclude_none=True) for e in store.events(shop, phone)],
         }
+
+    def message(self, args: dict[str, str]) -> dict[str, Any] | None:
+        """The message log entry (claim, state, reason, sid) for ?id=<message_id>."""
+        from smsflows.adapters.dynamo import from_item, to_item
+        from smsflows.domain import keys
+
+        deps = deps_module.get_deps()
+        out = deps.client("dynamodb").get_item(
+            TableName=deps.settings.table_name, Key=to_item(keys.message(args["id"])), ConsistentRead=True
+        )
+        return from_item(out.get("Item"))
 
     def enqueue(self, message: Any) -> dict[str, str]:
         """Put an OutboundMessage on the send queue, as a flow or campaign would (local testing only)."""

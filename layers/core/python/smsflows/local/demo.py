@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -88,8 +89,55 @@ def run_demo(out: TextIO, port: int = 0, time_scale: float = DEMO_TIME_SCALE) ->
         )
         say("\n  …store time passes; the order_followup flow waits 2 h on Step Functions…\n")
         outbox = _wait_for(lambda: (o := client.outbox(base)) and len(o) >= 2 and o, "the follow-up text")
+
+        say("Ada talks to the store by SMS (replies are TwiML, sent back by Twilio):")
+        from smsflows.local.provision import LOCAL_MESSAGING_SERVICE
+
+        def text(body: str, sid: str) -> str | None:
+            result = client.post_sms(
+                base,
+                token=config.twilio_token,
+                body=body,
+                sid=sid,
+                from_="+15125550123",
+                to="+15125550000",
+                sender=LOCAL_MESSAGING_SERVICE,
+            )
+            if result.status != 200:
+                raise DemoFailed(f"inbound {body!r}: HTTP {result.status}")
+            answer = client.twiml_reply(result)
+            say(f"  {cloud.clock():%H:%M} Ada: {body!r:<14} -> {answer or '(no reply)'}")
+            return answer
+
+        replies = [
+            text("JOIN", "SMdemo1"),
+            text("help", "SMdemo2"),
+            text("stop please", "SMdemo3"),
+            text("STOP", "SMdemo4"),
+        ]
+        if (
+            not (replies[0] and "subscribed" in replies[0] and replies[2] and "unsubscribed" in replies[2])
+            or replies[3]
+        ):
+            raise DemoFailed(f"unexpected replies: {replies}")
+        queued = client.request(
+            "POST",
+            base + "/_local/enqueue",
+            json.dumps({"message_id": "demo-campaign-1", "shop": DEFAULT_SHOP, "to": "+15125550123",
+                        "body": "Demo Shop: 20% off today!", "category": "marketing"}).encode(),
+        )  # fmt: skip
+        logged = _wait_for(
+            lambda: (m := client.request("GET", base + "/_local/message?id=demo-campaign-1").json()) and m,
+            "the campaign",
+        )
+        say(
+            f"  {cloud.clock():%H:%M} a campaign text queued for Ada after her STOP: {logged['state']} ({logged['reason']})"
+        )
+        if queued.status != 200 or logged["state"] != "failed":
+            raise DemoFailed("a marketing text went to someone who said STOP")
         time.sleep(0.5)  # anything unexpected would show up now
         outbox = client.outbox(base)
+        say("")
 
         say("SMS transcript (what the fake Twilio accepted):")
         for sms in outbox:
@@ -102,5 +150,8 @@ def run_demo(out: TextIO, port: int = 0, time_scale: float = DEMO_TIME_SCALE) ->
             raise DemoFailed(f"unexpected outbox: {bodies}")
         say(f"\nexecutions: {cloud.executions()}")
         say(f"dead letters: {cloud.dead_letters()}")
-        say("\ndemo ok: confirmation and follow-up sent once each; forged webhook refused; bad phone kept")
+        say(
+            "\ndemo ok: confirmation and follow-up sent once each; forged webhook refused; bad phone kept; "
+            "JOIN/HELP/STOP answered, one opt-out confirmation, no marketing after STOP"
+        )
         return outbox

@@ -14,7 +14,6 @@ from types import ModuleType
 from typing import Any
 
 from smsflows import topology
-from smsflows.runtime.observability import metrics
 
 # Locally metrics are disabled (POWERTOOLS_METRICS_DISABLED); Powertools still warns on every empty flush.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -79,6 +78,8 @@ class LocalLambdas:
             finally:
                 # With POWERTOOLS_METRICS_DISABLED, Powertools keeps the metric set and prints it once it
                 # holds 100 values; locally nothing should print, so drop it after every invocation.
+                from smsflows.runtime.observability import metrics  # not at import: env decides its level
+
                 metrics.clear_metrics()
 
 

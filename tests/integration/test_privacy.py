@@ -1,0 +1,109 @@
+"""Shopify's privacy webhooks end to end through the handlers: export, customer and shop redaction, uninstall."""
+
+import gzip
+import json
+from pathlib import Path
+
+from smsflows.domain import flows, keys
+from smsflows.local import samples
+from tests.integration.conftest import (
+    SHOP,
+    api_event,
+    inbound_params,
+    shopify_headers,
+    sqs_event,
+    twilio_event,
+)
+
+EVENTS = Path(__file__).parents[1] / "events" / "shopify"
+PHONE = "+15125550123"
+
+
+def webhook(cloud, topic, payload, webhook_id):
+    body = json.dumps(payload).encode()
+    response = cloud.invoke(
+        "shopify_webhook", api_event(body, shopify_headers(body, topic=topic, webhook_id=webhook_id))
+    )
+    assert response["statusCode"] == 200
+    result = cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
+    assert result == {"batchItemFailures": []}
+
+
+def documented(name, customer_id, phone):
+    payload = json.loads((EVENTS / name).read_text())
+    payload["shop_domain"] = SHOP
+    if "customer" in payload:
+        payload["customer"].update(id=customer_id, phone=phone)
+    return payload
+
+
+def a_customer_with_history(cloud):
+    order = samples.order(42, 1001, PHONE, "Ada")  # customer id 7000000001001
+    webhook(cloud, "orders/create", order, "wh-order")
+    cloud.invoke("twilio_inbound", twilio_event(inbound_params("JOIN", "SM-join")))
+    cloud.invoke("twilio_inbound", twilio_event(inbound_params("Where is my order?", "SM-q")))
+    sends = cloud.queue_bodies("send_queue")
+    cloud.invoke("send_message", sqs_event(*sends))
+    cloud.wait_executions()
+    return "7000000001001"
+
+
+def test_data_request_exports_everything_held_about_the_customer(cloud):
+    customer = a_customer_with_history(cloud)
+    payload = documented("customers_data_request.json", int(customer), "555-625-1199")
+    webhook(cloud, "customers/data_request", payload, "wh-dr")
+    [export] = cloud.items("EXPORT#")
+    data = json.loads(gzip.decompress(bytes(export["export_gz"])))
+    assert data["customer_id"] == customer and data["request_id"] == "9999"
+    kinds = set(data["data"])
+    assert {"profile", "order", "subscriber", "consent_event", "conversation", "message"} <= kinds
+    assert data["data"]["conversation"][0]["body"] == "Where is my order?"
+
+
+def test_customer_redact_erases_personal_data_but_keeps_evidence_and_suppression(cloud):
+    customer = a_customer_with_history(cloud)
+    cloud.invoke("twilio_inbound", twilio_event(inbound_params("STOP", "SM-stop")))
+    payload = documented("customers_redact.json", int(customer), None)
+    payload["orders_to_redact"] = [42]
+    webhook(cloud, "customers/redact", payload, "wh-redact")
+
+    assert cloud.items("PROFILE#") == [] and cloud.items("ORDER#") == [] and cloud.items("CONVO#") == []
+    remaining = cloud.items(f"SUB#{SHOP}#{PHONE}")
+    assert remaining and {i["type"] for i in remaining} == {"consent_event"}  # evidence kept (A8.2)
+    assert cloud.items("SUPPRESS#")  # the hashed suppression outlives the customer
+    for message in cloud.items("MSG#"):
+        assert "to" not in message and message["redacted"] is True
+    # and nothing can be sent to the number by mistake afterwards
+    tx = {"message_id": "tx-after", "shop": SHOP, "to": PHONE, "body": "Demo Shop: hi", "category": "transactional",
+          "created_at": "2026-11-23T15:00:00+00:00"}  # fmt: skip
+    before = len(cloud.twilio.outbox())
+    cloud.invoke("send_message", sqs_event(json.dumps(tx)))
+    assert len(cloud.twilio.outbox()) == before
+
+
+def test_uninstall_stops_sending_and_every_flow_of_the_shop(cloud):
+    from smsflows.local import moto_patches
+
+    moto_patches.install(cloud.lambdas.invoke, time_scale=1)  # let the follow-up wait really wait
+    webhook(cloud, "orders/create", samples.order(43, 1002, PHONE), "wh-o2")
+    name = flows.execution_name(flows.ORDER_FOLLOWUP, SHOP, "43")
+    assert [e["status"] for e in cloud.executions() if e["name"] == name] == ["RUNNING"]
+
+    webhook(cloud, "app/uninstalled", json.loads((EVENTS / "app_uninstalled.json").read_text()), "wh-un")
+    assert [e["status"] for e in cloud.wait_executions() if e["name"] == name] == ["ABORTED"]
+    before = len(cloud.twilio.outbox())
+    cloud.invoke("send_message", sqs_event(*cloud.queue_bodies("send_queue")))
+    assert len(cloud.twilio.outbox()) == before  # the queued confirmation is not sent either
+    [msg] = [m for m in cloud.items("MSG#") if "order-confirmation" in m["pk"]]
+    assert msg["reason"] == "shop uninstalled"
+
+
+def test_shop_redact_erases_the_shop_but_keeps_consent_evidence(cloud):
+    a_customer_with_history(cloud)
+    payload = json.loads((EVENTS / "shop_redact.json").read_text())
+    payload["shop_domain"] = SHOP
+    webhook(cloud, "shop/redact", payload, "wh-sr")
+    types = {i.get("type") for i in cloud.items("")}
+    assert types <= {"consent_event", "suppression", "shop_config", "sender", "webhook"}, types
+    [config] = cloud.items(keys.shop_config(SHOP)["pk"])
+    assert json.loads(config["config"])["status"] == "redacted"
