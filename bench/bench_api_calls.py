@@ -56,7 +56,14 @@ def webhook_event(i: int) -> dict:
     return proxy_event("POST", "/webhooks/shopify", {}, headers, body, "127.0.0.1")
 
 
-def phase(cloud: InProcessCloud, counter: CallCounter, name: str, events: list[dict], per: int) -> None:
+def phase(
+    cloud: InProcessCloud,
+    counter: CallCounter,
+    name: str,
+    events: list[dict],
+    per: int,
+    label: str | None = None,
+) -> None:
     # warm up once (cold start: secrets, client creation), then measure
     cloud.invoke(name, events[0])
     cold = counter.take()
@@ -69,10 +76,41 @@ def phase(cloud: InProcessCloud, counter: CallCounter, name: str, events: list[d
     units = (len(events) - 1) * per
     total = sum(warm.values())
     detail = ", ".join(f"{k} {v / units:.2f}" for k, v in sorted(warm.items()))
-    print(f"{name:<20} {total / units:>5.2f} calls/unit  ({detail})")
+    print(f"{label or name:<20} {total / units:>5.2f} calls/unit  ({detail})")
     print(
         f"{'':<20} first (cold) invocation: {dict(cold)}; median {statistics.median(times):.1f} ms/invocation"
     )
+
+
+def marketing_phase(cloud: InProcessCloud, counter: CallCounter) -> None:
+    """Marketing to subscribers at 11:00 in Austin: consent, quiet hours, caps, claim, send, record."""
+    from datetime import UTC, datetime
+
+    from smsflows.domain.subscriptions import InboundSms, handle_inbound
+
+    daytime = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+    deps_module.Deps.clock = property(lambda self: lambda: daytime)  # type: ignore[assignment,method-assign]
+    deps_module.reset()
+    deps = deps_module.get_deps()
+    phones = [f"+1512555{i:04d}" for i in range(5000, 5000 + N)]
+    for i, phone in enumerate(phones):
+        handle_inbound(
+            InboundSms.model_validate({"MessageSid": f"SMjoin{i}", "From": phone, "Body": "JOIN"}),
+            deps.consent,
+        )
+    counter.take()
+    arn = "arn:aws:sqs:us-east-1:123456789012:q"
+    messages = [
+        {"messageId": f"m{i}", "receiptHandle": "r", "body": json.dumps({
+            "message_id": f"mkt-{i}", "shop": SHOP, "to": phone, "body": "Demo Shop: 20% off today. Reply STOP to opt out",
+            "category": "marketing", "flow": "campaign", "created_at": daytime.isoformat()})}
+        for i, phone in enumerate(phones)
+    ]  # fmt: skip
+    events = [
+        {"Records": [{**m, "attributes": {}, "eventSource": "aws:sqs", "eventSourceARN": arn}]}
+        for m in messages
+    ]
+    phase(cloud, counter, "send_message", events, per=1, label="send_message (mkt)")
 
 
 def main() -> None:
@@ -89,13 +127,21 @@ def main() -> None:
         counter.take()
         sends = [m for m in cloud.receive("send_queue") if "order-confirmation" in m["Body"]]
         counter.take()
-        phase(cloud, counter, "send_message", [sqs_event([m], arn, "us-east-1") for m in sends], per=1)
+        phase(
+            cloud,
+            counter,
+            "send_message",
+            [sqs_event([m], arn, "us-east-1") for m in sends],
+            per=1,
+            label="send_message (tx)",
+        )
         batched = [sqs_event(sends[i : i + 10], arn, "us-east-1") for i in range(0, len(sends), 10)]
         for event in batched:  # redelivered: every one a duplicate, nothing sent
             cloud.invoke("send_message", event)
         dup = counter.take()
         print(f"{'redelivered sends':<20} {sum(dup.values()) / len(sends):>5.2f} calls/message ({dict(dup)})")
-        print(f"fake Twilio accepted {len(cloud.twilio.outbox())} messages for {len(sends)} message ids")
+        marketing_phase(cloud, counter)
+        print(f"fake Twilio accepted {len(cloud.twilio.outbox())} texts for {len(sends) + N} distinct message ids")
 
 
 if __name__ == "__main__":

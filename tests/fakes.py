@@ -54,8 +54,11 @@ class FakeShopData:
     def __init__(self) -> None:
         self.orders: dict[tuple[str, str], OrderRecord] = {}
         self.profiles: dict[tuple[str, str], ProfileRecord] = {}
+        self.places: dict[tuple[str, str], tuple] = {}
 
-    def save_order(self, order: OrderRecord, profile: ProfileRecord) -> None:
+    def save_order(self, order: OrderRecord, profile: ProfileRecord, places=()) -> None:
+        if profile.phone and places:
+            self.places[(profile.shop, profile.phone)] = tuple(places)
         self.orders[(order.shop, order.order_id)] = order
         key = (profile.shop, profile.customer_key)
         old = self.profiles.get(key)
@@ -116,10 +119,6 @@ class FakeConsentStore:
 
     def is_suppressed(self, shop: str, phone: str) -> bool:
         return suppression_key(shop, phone) in self.suppressed
-
-    def note_addresses(self, shop, phone, addresses, customer_id) -> None:
-        current = self.states.get((shop, phone)) or SubscriberState(shop=shop, phone=phone)
-        self.states[(shop, phone)] = current.model_copy(update={"addresses": addresses})
 
 
 class FakeShopConfigs:

@@ -115,3 +115,8 @@ def test_a_later_order_without_phone_keeps_the_known_phone(deps):
     process_shop_event(envelope(samples.order(43, 1001, None), webhook_id="wh-2"), deps)
     profile = deps.data.profiles[(SHOP, "customer:7000000001001")]
     assert profile.phone == "+15125550123" and profile.phone_status == "usable"
+
+
+def test_order_addresses_are_noted_for_quiet_hours(deps):
+    process_shop_event(envelope(samples.order(42, 1001, "+15125550123")), deps)
+    assert deps.data.places[(SHOP, "+15125550123")] == (("US", "TX", "default_address"), ("US", "TX", "shipping_address"))

@@ -34,8 +34,11 @@ class Queue(Protocol):
 
 
 class ShopDataRepository(Protocol):
-    def save_order(self, order: OrderRecord, profile: ProfileRecord) -> None:
-        """Upsert the profile and store the order in one atomic write."""
+    def save_order(
+        self, order: OrderRecord, profile: ProfileRecord, places: tuple[tuple[str | None, str | None, str], ...] = ()
+    ) -> None:
+        """Upsert the profile, store the order and note where the phone's owner may be (quiet hours), in
+        one atomic write. `places` are (country, state, source) from the order's addresses."""
 
     def get_order(self, shop: str, order_id: str) -> OrderRecord | None: ...
 
@@ -128,15 +131,6 @@ class ConsentStore(Protocol):
     def events(self, shop: str, phone: str) -> list[ConsentEvent]: ...
 
     def is_suppressed(self, shop: str, phone: str) -> bool: ...
-
-    def note_addresses(
-        self,
-        shop: str,
-        phone: str,
-        addresses: tuple[tuple[str | None, str | None, str], ...],
-        customer_id: str | None,
-    ) -> None:
-        """Remember where the recipient may be (for quiet hours), without touching consent."""
 
 
 class ShopConfigs(Protocol):

@@ -124,28 +124,6 @@ class DynamoConsentStore:
         )
         return "Item" in out
 
-    def note_addresses(
-        self,
-        shop: str,
-        phone: str,
-        addresses: tuple[tuple[str | None, str | None, str], ...],
-        customer_id: str | None,
-    ) -> None:
-        values: dict[str, Any] = {
-            "addresses": json.dumps([list(a) for a in addresses]),
-            "shop": shop,
-            "phone": phone,
-            "gsi1pk": keys.phone_subject(shop, phone),
-        }
-        if customer_id:
-            values["customer_id"] = customer_id
-        try:
-            self._ddb.update_item(
-                TableName=self._table, Key=to_item(keys.subscriber(shop, phone)), **set_expression(values)
-            )
-        except ClientError as exc:
-            raise _translate(exc) from exc
-
 
 class DynamoShopConfigs:
     def __init__(self, client: Any, table: str) -> None:

@@ -153,7 +153,9 @@ class DynamoShopData:
         self._ddb = client
         self._table = table
 
-    def save_order(self, order: OrderRecord, profile: ProfileRecord) -> None:
+    def save_order(
+        self, order: OrderRecord, profile: ProfileRecord, places: tuple[tuple[str | None, str | None, str], ...] = ()
+    ) -> None:
         # Never overwrite what we knew with "unknown": None fields are left as they are.
         fields = profile.model_dump(mode="json")
         if profile.phone_status == "missing":
@@ -183,10 +185,34 @@ class DynamoShopData:
                         }
                     },
                     {"Put": {"TableName": self._table, "Item": to_item(order_item)}},
+                    *self._places_update(profile, places),
                 ]
             )
         except ClientError as exc:
             raise _translate(exc) from exc
+
+    def _places_update(
+        self, profile: ProfileRecord, places: tuple[tuple[str | None, str | None, str], ...]
+    ) -> list[dict[str, Any]]:
+        """The subscriber item learns where its phone's owner may be; consent fields are not touched."""
+        if not profile.phone or not places:
+            return []
+        values = {
+            "addresses": json.dumps([list(p) for p in places]),
+            "shop": profile.shop,
+            "phone": profile.phone,
+            "gsi1pk": keys.phone_subject(profile.shop, profile.phone),
+            "customer_id": profile.customer_id,
+        }
+        return [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.subscriber(profile.shop, profile.phone)),
+                    **set_expression(values),
+                }
+            }
+        ]
 
     def get_order(self, shop: str, order_id: str) -> OrderRecord | None:
         out = self._ddb.get_item(TableName=self._table, Key=to_item(keys.order(shop, order_id)))

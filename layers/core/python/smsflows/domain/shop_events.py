@@ -111,17 +111,15 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
         cancelled=order.cancelled_at is not None,
         created_at=now,
     )
-    deps.data.save_order(record, profile)
+    # Where the recipient may be, for quiet hours (RULES.md A2.2): default and shipping address.
+    places: list[tuple[str | None, str | None, str]] = []
+    default_address = order.customer.default_address if order.customer else None
+    for address, source in ((default_address, "default_address"), (order.shipping_address, "shipping_address")):
+        if address and address.country_code:
+            places.append((address.country_code, address.province_code, source))
+    deps.data.save_order(record, profile, tuple(places))
     if not phone.usable or phone.e164 is None:
         return EventOutcome("processed", f"no usable phone ({phone.status})")
-    if deps.consent is not None:
-        # Where the recipient may be, for quiet hours (RULES.md A2.2): default and shipping address.
-        places = []
-        for address, source in ((order.customer.default_address if order.customer else None, "default_address"),
-                                (order.shipping_address, "shipping_address")):  # fmt: skip
-            if address and address.country_code:
-                places.append((address.country_code, address.province_code, source))
-        deps.consent.store.note_addresses(envelope.shop, phone.e164, tuple(places), customer_id)
 
     config = deps.consent.shops.get(envelope.shop) if deps.consent else None
     brand = config.brand if config else messages.brand_from_shop(envelope.shop)
