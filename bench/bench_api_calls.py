@@ -141,7 +141,9 @@ def main() -> None:
         dup = counter.take()
         print(f"{'redelivered sends':<20} {sum(dup.values()) / len(sends):>5.2f} calls/message ({dict(dup)})")
         marketing_phase(cloud, counter)
-        print(f"fake Twilio accepted {len(cloud.twilio.outbox())} texts for {len(sends) + N} distinct message ids")
+        print(
+            f"fake Twilio accepted {len(cloud.twilio.outbox())} texts for {len(sends) + N} distinct message ids"
+        )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,10 @@ print(f"{(t1 - t0) * 1000:.2f} {(t2 - t0) * 1000:.2f}")
 FIRST_USE = {
     "shopify_webhook": "webhook_inbox,shop_events_queue",
     "process_shop_event": "webhook_inbox,shop_data,send_queue,flow_starter",
-    "send_message": "message_log",
+    "send_message": "send_deps",
     "flow_step": "",
+    "subscribe": "consent",
+    "twilio_inbound": "consent",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smsflows.adapters.dynamo import from_item
+from smsflows.adapters.ddb_json import item as from_item
 from smsflows.domain.flow_steps import render_step
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.observability import logger

@@ -93,3 +93,15 @@ def test_scaled_clock_runs_faster_from_its_virtual_start(monkeypatch):
     assert clock() == start
     now[0] += 2.5
     assert clock() == datetime(2026, 11, 23, 17, 30, tzinfo=UTC)
+
+
+def test_dynamodb_json_decoder_matches_boto3():
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    from smsflows.adapters.ddb_json import item
+
+    values = {"s": "x", "n": 42, "f": __import__("decimal").Decimal("1.5"), "b": True, "z": None,
+              "m": {"a": [1, "b", {"c": False}]}, "ss": {"a", "b"}}  # fmt: skip
+    raw = {k: TypeSerializer().serialize(v) for k, v in values.items()}
+    expected = {k: TypeDeserializer().deserialize(v) for k, v in raw.items()}
+    assert item(raw) == expected

@@ -119,4 +119,7 @@ def test_a_later_order_without_phone_keeps_the_known_phone(deps):
 
 def test_order_addresses_are_noted_for_quiet_hours(deps):
     process_shop_event(envelope(samples.order(42, 1001, "+15125550123")), deps)
-    assert deps.data.places[(SHOP, "+15125550123")] == (("US", "TX", "default_address"), ("US", "TX", "shipping_address"))
+    assert deps.data.places[(SHOP, "+15125550123")] == (
+        ("US", "TX", "default_address"),
+        ("US", "TX", "shipping_address"),
+    )

@@ -35,7 +35,10 @@ class Queue(Protocol):
 
 class ShopDataRepository(Protocol):
     def save_order(
-        self, order: OrderRecord, profile: ProfileRecord, places: tuple[tuple[str | None, str | None, str], ...] = ()
+        self,
+        order: OrderRecord,
+        profile: ProfileRecord,
+        places: tuple[tuple[str | None, str | None, str], ...] = (),
     ) -> None:
         """Upsert the profile, store the order and note where the phone's owner may be (quiet hours), in
         one atomic write. `places` are (country, state, source) from the order's addresses."""

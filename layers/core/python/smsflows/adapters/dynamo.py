@@ -154,7 +154,10 @@ class DynamoShopData:
         self._table = table
 
     def save_order(
-        self, order: OrderRecord, profile: ProfileRecord, places: tuple[tuple[str | None, str | None, str], ...] = ()
+        self,
+        order: OrderRecord,
+        profile: ProfileRecord,
+        places: tuple[tuple[str | None, str | None, str], ...] = (),
     ) -> None:
         # Never overwrite what we knew with "unknown": None fields are left as they are.
         fields = profile.model_dump(mode="json")

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from functools import cache
 
 import phonenumbers
-from phonenumbers import geocoder, timezone
+from phonenumbers import timezone
+
+from smsflows.domain.area_codes import US_AREA_CODES
 
 US_STATES = {
     "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA", "Colorado": "CO",
@@ -97,9 +99,7 @@ def number_locations(e164: str) -> tuple[Location, ...]:
         return ()
     country = phonenumbers.region_code_for_number(parsed)
     zones = [z for z in timezone.time_zones_for_number(parsed) if z != "Etc/Unknown"]
-    state = (
-        _state_from_description(geocoder.description_for_number(parsed, "en")) if country == "US" else None
-    )
+    state = US_AREA_CODES.get(str(parsed.national_number)[:3]) if country == "US" else None
     if not zones:
         zones = list(NANP_TIME_ZONES.get(country or "", ()))
     return tuple(Location(country, state, zone, "area_code") for zone in zones)

@@ -114,7 +114,10 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
     # Where the recipient may be, for quiet hours (RULES.md A2.2): default and shipping address.
     places: list[tuple[str | None, str | None, str]] = []
     default_address = order.customer.default_address if order.customer else None
-    for address, source in ((default_address, "default_address"), (order.shipping_address, "shipping_address")):
+    for address, source in (
+        (default_address, "default_address"),
+        (order.shipping_address, "shipping_address"),
+    ):
         if address and address.country_code:
             places.append((address.country_code, address.province_code, source))
     deps.data.save_order(record, profile, tuple(places))
