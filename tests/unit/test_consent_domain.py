@@ -197,3 +197,13 @@ def test_csv_header_problems_are_refused_up_front():
         list(imports.read_rows(io.StringIO("phone\n+15125550123\n"), SHOP, NOW))
     with pytest.raises(ValueError, match="unknown columns"):
         list(imports.read_rows(io.StringIO("phone,consent_at,favourite_color\n"), SHOP, NOW))
+
+
+def test_when_twilio_answers_its_keywords_we_record_but_do_not_reply_twice():
+    d = deps()
+    d.shops.put(d.shops.get(SHOP).model_copy(update={"twilio_answers_keywords": True}))
+    out = handle_inbound(sms("STOP", "1"), d)
+    assert out.reply is None and d.store.state(SHOP, PHONE).status == "unsubscribed"
+    # a revocation Twilio does not recognise still gets our one confirmation
+    handle_inbound(sms("START", "2"), d)
+    assert "unsubscribed" in handle_inbound(sms("please stop texting me", "3"), d).reply

@@ -117,6 +117,7 @@ def _cmd_shop(args: argparse.Namespace) -> int:
         "support_webhook_url": args.support_webhook,
         "quiet_hours": args.quiet_hours,
         "status": "active" if args.activate else None,
+        "twilio_answers_keywords": {"twilio": True, "smsflows": False}.get(args.keyword_replies or ""),
     }
     _print_json(admin.shop_set(args.shop, changes))  # type: ignore[attr-defined]
     return 0
@@ -209,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--quiet-hours", metavar="HH:MM-HH:MM", help="narrow the marketing window (never widens it)"
     )
     p.add_argument("--activate", action="store_true", help="mark the shop active again")
+    p.add_argument(
+        "--keyword-replies",
+        choices=["smsflows", "twilio"],
+        help="who answers STOP/HELP/START: smsflows (TwiML, default) or twilio (Advanced Opt-Out configured)",
+    )
     p.set_defaults(func=_cmd_shop)
 
     p = sub.add_parser("consent", help="look up a number's consent and proof, or opt it out by hand")

@@ -36,6 +36,9 @@ class ShopConfig(BaseModel):
     smart_sending_hours: dict[str, float] = Field(default_factory=dict)  # {flow: hours}; "*" for all
     support_webhook_url: str | None = None  # conversations are POSTed here as JSON, best effort
     senders: tuple[str, ...] = ()  # Twilio numbers or Messaging Service SIDs that belong to this shop
+    # True when the Messaging Service's (Advanced) Opt-Out answers Twilio's own keywords itself: then we
+    # record them but send no TwiML reply of our own, so nobody gets two confirmations (RULES.md A4, A5.1).
+    twilio_answers_keywords: bool = False
 
     @field_validator("quiet_hours_override")
     @classmethod

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from smsflows.domain import consent, messages
 from smsflows.domain.consent import ConsentEvent, SubscriberState
-from smsflows.domain.keywords import Intent, classify
+from smsflows.domain.keywords import Intent, classify, normalise
 from smsflows.domain.phones import normalize_phone
 from smsflows.domain.shops import ShopConfig
 from smsflows.ports import ConsentStore, Conversations, Queue, ShopConfigs
@@ -182,7 +182,42 @@ def _shop_for(inbound: InboundSms, deps: ConsentDeps) -> str:
     raise NotFound("no shop owns this sender")
 
 
+# The keywords Twilio's opt-out management answers by itself (RULES.md A4).
+TWILIO_KEYWORDS = frozenset(
+    {
+        "stop",
+        "stopall",
+        "unsubscribe",
+        "end",
+        "quit",
+        "revoke",
+        "optout",
+        "cancel",
+        "start",
+        "yes",
+        "unstop",
+        "help",
+        "info",
+    }
+)
+
+
 def handle_inbound(inbound: InboundSms, deps: ConsentDeps) -> InboundOutcome:
+    outcome = _handle_inbound(inbound, deps)
+    config = deps.shops.get(_shop_for(inbound, deps))
+    if (
+        outcome.reply
+        and config
+        and config.twilio_answers_keywords
+        and normalise(inbound.body) in TWILIO_KEYWORDS
+    ):
+        # Twilio already replied (and, for STOP, blocked the number): a second reply would be a second
+        # confirmation. The event is in the ledger all the same.
+        return InboundOutcome(outcome.intent, None, outcome.detail + " (answered by Twilio)", outcome.review)
+    return outcome
+
+
+def _handle_inbound(inbound: InboundSms, deps: ConsentDeps) -> InboundOutcome:
     shop = _shop_for(inbound, deps)
     config = deps.shops.get(shop) or ShopConfig(shop=shop)
     phone = normalize_phone(inbound.from_, None if inbound.from_.startswith("+") else config.default_country)
