@@ -45,7 +45,7 @@ print(f"{(t1 - t0) * 1000:.2f} {(t2 - t0) * 1000:.2f}")
 # What each handler touches on its first request (the clients behind these are created then).
 FIRST_USE = {
     "shopify_webhook": "webhook_inbox,shop_events_queue",
-    "process_shop_event": "webhook_inbox,shop_data,send_queue,flow_starter",
+    "process_shop_event": "shop_event_deps",
     "send_message": "message_log,shop_configs,send_queue",
     "flow_step": "",
     "subscribe": "consent",

@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from smsflows.domain.shop_events import ShopEventDeps, ShopEventEnvelope, process_shop_event
+from smsflows.domain.shop_events import ShopEventEnvelope, process_shop_event
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.observability import logger, metrics
 
@@ -17,20 +17,8 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def record_handler(record: SQSRecord) -> None:
-    deps = get_deps()
     envelope = ShopEventEnvelope.model_validate_json(record.body)
-    outcome = process_shop_event(
-        envelope,
-        ShopEventDeps(
-            inbox=deps.webhook_inbox,
-            data=deps.shop_data,
-            send_queue=deps.send_queue,
-            flows=deps.flow_starter,
-            clock=deps.clock,
-            consent=deps.consent,
-            privacy=deps.privacy,
-        ),
-    )
+    outcome = process_shop_event(envelope, get_deps().shop_event_deps)
     logger.info("shop event", topic=envelope.topic, outcome=outcome.outcome, detail=outcome.detail)
     metrics.add_metric(name=f"ShopEvent_{outcome.outcome}", unit=MetricUnit.Count, value=1)
 

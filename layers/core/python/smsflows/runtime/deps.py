@@ -106,6 +106,20 @@ class Deps:
         return PrivacyDeps(store=store, shops=self.shop_configs, flows=self.flow_starter, clock=self.clock)
 
     @cached_property
+    def shop_event_deps(self) -> Any:
+        from smsflows.domain.shop_events import ShopEventDeps
+
+        return ShopEventDeps(
+            inbox=self.webhook_inbox,
+            data=self.shop_data,
+            send_queue=self.send_queue,
+            flows=self.flow_starter,
+            clock=self.clock,
+            consent=self.consent,
+            privacy=self.privacy,
+        )
+
+    @cached_property
     def send_deps(self) -> Any:
         from smsflows.domain.sending import SendDeps
         from smsflows.domain.subscriptions import provider_opt_out
