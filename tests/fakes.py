@@ -51,24 +51,59 @@ class FakeQueue:
 
 
 class FakeShopData:
-    def __init__(self) -> None:
+    def __init__(self, consent: FakeConsentStore | None = None) -> None:
         self.orders: dict[tuple[str, str], OrderRecord] = {}
-        self.profiles: dict[tuple[str, str], ProfileRecord] = {}
+        self.profile_items: dict[tuple[str, str], ProfileRecord] = {}
         self.places: dict[tuple[str, str], tuple] = {}
+        self.checkouts: dict[tuple[str, str], dict[str, Any]] = {}
+        self.locks: dict[tuple[str, str, str], str] = {}
+        self.consent = consent
+
+    @property
+    def profiles_by_key(self) -> dict[tuple[str, str], ProfileRecord]:
+        return self.profile_items
+
+    def set_tracking(self, shop, order_id, company, url) -> None:
+        if (shop, order_id) in self.orders:
+            self.orders[(shop, order_id)] = self.orders[(shop, order_id)].model_copy(
+                update={"tracking_company": company, "tracking_url": url}
+            )
+
+    def save_checkout(self, checkout) -> None:
+        old = self.checkouts.get((checkout.shop, checkout.token), {})
+        self.checkouts[(checkout.shop, checkout.token)] = {**old, **checkout.model_dump()}
+
+    def complete_checkout(self, shop, token, at) -> bool:
+        if (shop, token) not in self.checkouts:
+            return False
+        self.checkouts[(shop, token)]["completed_at"] = at
+        return True
+
+    def swap_flow_lock(self, shop, flow, phone, execution):
+        previous = self.locks.get((shop, flow, phone))
+        self.locks[(shop, flow, phone)] = execution
+        return previous if previous and previous != execution else None
+
+    def profiles(self, shop):
+        return [p for (s, _), p in self.profile_items.items() if s == shop]
+
+    def flow_snapshot(self, shop, phone, customer_key):
+        state = self.consent.state(shop, phone) if self.consent else None
+        return state, self.profile_items.get((shop, customer_key)) if customer_key else None
 
     def save_order(self, order: OrderRecord, profile: ProfileRecord, places=()) -> None:
         if profile.phone and places:
             self.places[(profile.shop, profile.phone)] = tuple(places)
         self.orders[(order.shop, order.order_id)] = order
         key = (profile.shop, profile.customer_key)
-        old = self.profiles.get(key)
+        old = self.profile_items.get(key)
         if old is not None:  # None fields keep what was known, as the DynamoDB adapter does
             merged = old.model_dump()
             merged.update({k: v for k, v in profile.model_dump().items() if v is not None})
             if profile.phone_status == "missing":
                 merged["phone_status"] = old.phone_status
             profile = ProfileRecord.model_validate(merged)
-        self.profiles[key] = profile
+        self.profile_items[key] = profile
 
     def get_order(self, shop: str, order_id: str) -> OrderRecord | None:
         return self.orders.get((shop, order_id))
@@ -77,12 +112,26 @@ class FakeShopData:
 class FakeFlows:
     def __init__(self) -> None:
         self.started: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.stopped: list[str] = []
 
     def start(self, flow: str, name: str, payload: Mapping[str, Any]) -> bool:
         if name in self.started:
             return False
         self.started[name] = (flow, dict(payload))
         return True
+
+    def stop(self, flow: str, name: str, cause: str) -> int:
+        if name in self.started and name not in self.stopped:
+            self.stopped.append(name)
+            return 1
+        return 0
+
+    def stop_all_for_shop(self, shop: str, cause: str) -> int:
+        from smsflows.domain.flows import shop_tag
+
+        names = [n for n in self.started if f"-{shop_tag(shop)}-" in n and n not in self.stopped]
+        self.stopped += names
+        return len(names)
 
 
 class FakeConsentStore:
@@ -133,6 +182,9 @@ class FakeShopConfigs:
 
     def shop_for_sender(self, sender: str) -> str | None:
         return next((c.shop for c in self.configs.values() if sender in c.senders), None)
+
+    def all(self) -> list[ShopConfig]:
+        return list(self.configs.values())
 
 
 class FakeConversations:

@@ -1,24 +1,24 @@
-"""Lambda task of the flow state machines: decide whether a step sends, and render its text."""
+"""Lambda task of the flow state machines: exit, wait for quiet hours, or send (rendered) — one step."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from smsflows.adapters.ddb_json import item as from_item
-from smsflows.domain.flow_steps import render_step
+from smsflows.domain.flow_steps import plan
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.observability import logger
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    order = from_item((event.get("order") or {}).get("Item"))
-    result = render_step(event, order, get_deps().clock())
+    if event.get("action") != "plan":
+        raise ValueError(f"unknown action {event.get('action')!r}")
+    result = plan(event, get_deps().flow_deps)
     logger.info(
         "flow step",
         flow=event.get("flow"),
         step=event.get("step"),
-        send=result["send"],
+        decision=result["decision"],
         reason=result["reason"],
     )
     return result

@@ -15,7 +15,13 @@ class CampaignScheduler(Construct):
     """Schedules are created at run time (one per campaign) in this group, targeting the send queue."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: StageConfig, send_queue: sqs.IQueue
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        send_queue: sqs.IQueue,
+        shop_events_queue: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
         self.group = scheduler.CfnScheduleGroup(self, "Group")
@@ -31,3 +37,35 @@ class CampaignScheduler(Construct):
             description=f"EventBridge Scheduler -> smsflows send queue ({config.stage})",
         )
         send_queue.grant_send_messages(self.role)
+
+        # The daily job (win-back candidates): an event on the shop-events queue, handled by
+        # process_shop_event like any Shopify event. Its id is the scheduled time, so a retry is a duplicate.
+        daily_role = iam.Role(
+            self,
+            "DailyRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            ),
+            description=f"EventBridge Scheduler -> smsflows shop-events queue, daily job ({config.stage})",
+        )
+        shop_events_queue.grant_send_messages(daily_role)
+        payload = (
+            '{"shop": "*", "topic": "smsflows/daily", "webhook_id": "daily-<aws.scheduler.scheduled-time>", '
+            '"received_at": "<aws.scheduler.scheduled-time>", "body": "{}"}'
+        )
+        self.daily = scheduler.CfnSchedule(
+            self,
+            "Daily",
+            group_name=self.group.ref,
+            schedule_expression="cron(0 15 * * ? *)",
+            schedule_expression_timezone="UTC",
+            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+            description="smsflows daily job: win-back candidates",
+            target=scheduler.CfnSchedule.TargetProperty(
+                arn=shop_events_queue.queue_arn,
+                role_arn=daily_role.role_arn,
+                input=payload,
+                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(maximum_retry_attempts=10),
+            ),
+        )

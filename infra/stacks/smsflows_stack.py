@@ -68,7 +68,11 @@ class SmsflowsStack(Stack):
             flow_step=lambdas["flow_step"],
         )
         self.campaign_scheduler = CampaignScheduler(
-            self, "CampaignScheduler", config=config, send_queue=send_queue
+            self,
+            "CampaignScheduler",
+            config=config,
+            send_queue=send_queue,
+            shop_events_queue=self.queues[SHOP_EVENTS_QUEUE].queue,
         )
 
         table = self.data.table

@@ -3,10 +3,9 @@ send queue -> send_message -> twilio client -> fake Twilio; and the order_follow
 
 import json
 
-from smsflows.domain import flows
 from smsflows.local import samples
 from smsflows.local.fake_twilio import Fault
-from tests.integration.conftest import SHOP, api_event, shopify_headers, sqs_event
+from tests.integration.conftest import api_event, shopify_headers, sqs_event
 
 
 def post(cloud, payload, **kw):
@@ -77,7 +76,6 @@ def test_redelivered_queue_messages_send_one_sms(cloud):
     cloud.invoke("send_message", sqs_event(*sends))
     cloud.invoke("send_message", sqs_event(sends[0], receive_count=2))
     assert len(cloud.twilio.outbox()) == 1
-    assert len(cloud.wait_executions()) == 1  # the flow started once
 
 
 def test_unusable_phone_is_recorded_and_nothing_is_sent(cloud):
@@ -135,35 +133,3 @@ def test_invalid_number_at_the_provider_fails_for_good_without_retry(cloud):
     assert cloud.invoke("send_message", sqs_event(send)) == {"batchItemFailures": []}
     [msg] = cloud.items("MSG#")
     assert msg["state"] == "failed" and msg["error_code"] == 21211
-
-
-def test_order_followup_flow_runs_the_real_asl_and_enqueues_the_followup(cloud):
-    from smsflows import local  # noqa: F401
-    from smsflows.local import moto_patches
-
-    post(cloud, samples.order(42, 1001, "+15125550123"))
-    cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
-    [execution] = cloud.wait_executions()
-    assert execution["status"] == "SUCCEEDED"
-    assert execution["name"] == flows.execution_name(flows.ORDER_FOLLOWUP, SHOP, "42")
-    assert moto_patches.recorded_waits() == [7200]
-    bodies = [json.loads(b) for b in cloud.queue_bodies("send_queue")]
-    assert sorted(b["message_id"].split(":")[0] for b in bodies) == ["flow", "order-confirmation"]
-    followup = next(b for b in bodies if b["message_id"].startswith("flow:"))
-    assert "being prepared" in followup["body"] and followup["to"] == "+15125550123"
-
-
-def test_order_followup_exits_without_a_message_when_the_order_was_cancelled(cloud):
-    order = samples.order(42, 1001, "+15125550123")
-    order["cancelled_at"] = "2026-11-23T10:00:00-06:00"
-    post(cloud, order)
-    cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
-    [execution] = cloud.wait_executions()
-    assert execution["status"] == "SUCCEEDED"
-    history = cloud.client("stepfunctions").get_execution_history(executionArn=execution["executionArn"])[
-        "events"
-    ]
-    entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
-    assert "Exited" in entered and not any("enqueue" in n for n in entered)
-    bodies = [json.loads(b) for b in cloud.queue_bodies("send_queue")]
-    assert [b["message_id"].split(":")[0] for b in bodies] == ["order-confirmation"]

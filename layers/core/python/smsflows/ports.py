@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from smsflows.domain.consent import ConsentEvent, SubscriberState
 from smsflows.domain.frequency import SendRecord
 from smsflows.domain.messages import OutboundMessage
-from smsflows.domain.models import InboxRecord, OrderRecord, ProfileRecord
+from smsflows.domain.models import CheckoutRecord, InboxRecord, OrderRecord, ProfileRecord
 from smsflows.domain.shops import ShopConfig
 
 
@@ -44,6 +44,19 @@ class ShopDataRepository(Protocol):
         one atomic write. `places` are (country, state, source) from the order's addresses."""
 
     def get_order(self, shop: str, order_id: str) -> OrderRecord | None: ...
+
+    def set_tracking(self, shop: str, order_id: str, company: str | None, url: str | None) -> None: ...
+
+    def save_checkout(self, checkout: CheckoutRecord) -> None: ...
+
+    def complete_checkout(self, shop: str, token: str, at: datetime) -> bool:
+        """Mark the checkout completed (the abandoned-checkout flow exits on it); False if unknown."""
+
+    def swap_flow_lock(self, shop: str, flow: str, phone: str, execution: str) -> str | None:
+        """Record `execution` as the phone's one active instance of `flow`; the previous one, if another."""
+
+    def profiles(self, shop: str) -> list[ProfileRecord]:
+        """Every profile of the shop (the daily win-back job)."""
 
 
 class FlowStarter(Protocol):
@@ -138,6 +151,8 @@ class ConsentStore(Protocol):
 
 class ShopConfigs(Protocol):
     def get(self, shop: str) -> ShopConfig | None: ...
+
+    def all(self) -> list[ShopConfig]: ...
 
     def put(self, config: ShopConfig) -> None: ...
 

@@ -92,7 +92,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Website and checkout sign-ups with consent proof; sends the double opt-in request",
         timeout_s=10,
         routes=(Route("POST", "/subscribe"), Route("OPTIONS", "/subscribe")),
-        writes=frozenset({TABLE, SEND_QUEUE}),
+        writes=frozenset({TABLE, SEND_QUEUE, SHOP_EVENTS_QUEUE}),  # shop events: "subscribed" starts flows
     ),
     FunctionSpec(
         name="twilio_inbound",
@@ -100,12 +100,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=10,
         routes=(Route("POST", "/sms/inbound"),),
         reads=frozenset({TWILIO_SECRET}),
-        writes=frozenset({TABLE}),
+        writes=frozenset({TABLE, SHOP_EVENTS_QUEUE}),
     ),
     FunctionSpec(
         name="flow_step",
         description="Decides and renders one flow step for the flow state machines",
         timeout_s=10,
+        reads=frozenset({TABLE}),  # shop settings, consent and profile before each step
     ),
 )
 

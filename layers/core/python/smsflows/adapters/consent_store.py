@@ -165,6 +165,22 @@ class DynamoShopConfigs:
             items.append({"Delete": {"TableName": self._table, "Key": to_item(keys.sender(sender))}})
         self._ddb.transact_write_items(TransactItems=items)
 
+    def all(self) -> list[ShopConfig]:
+        items = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "#t = :t",
+            "ExpressionAttributeNames": {"#t": "type"},
+            "ExpressionAttributeValues": {":t": {"S": "shop_config"}},
+        }
+        while True:  # a handful of shops per deployment: a filtered scan once a day is fine
+            out = self._ddb.scan(**kwargs)
+            items += out.get("Items", [])
+            if "LastEvaluatedKey" not in out:
+                break
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        return [ShopConfig.model_validate_json((from_item(i) or {})["config"]) for i in items]
+
     def shop_for_sender(self, sender: str) -> str | None:
         out = self._ddb.get_item(TableName=self._table, Key=to_item(keys.sender(sender)))
         plain = from_item(out.get("Item"))

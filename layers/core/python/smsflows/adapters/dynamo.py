@@ -12,10 +12,10 @@ from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from smsflows.domain import keys
-from smsflows.domain.consent import suppression_key
+from smsflows.domain.consent import SubscriberState, suppression_key
 from smsflows.domain.frequency import SendRecord
 from smsflows.domain.messages import OutboundMessage
-from smsflows.domain.models import InboxRecord, OrderRecord, ProfileRecord
+from smsflows.domain.models import CheckoutRecord, InboxRecord, OrderRecord, ProfileRecord
 from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions
 from smsflows.runtime.errors import TransientError
 
@@ -222,7 +222,116 @@ class DynamoShopData:
         item = from_item(out.get("Item"))
         if item is None:
             return None
-        return OrderRecord.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "type")})
+        return OrderRecord.model_validate({k: v for k, v in item.items() if k in OrderRecord.model_fields})
+
+    def set_tracking(self, shop: str, order_id: str, company: str | None, url: str | None) -> None:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.order(shop, order_id)),
+                ConditionExpression="attribute_exists(pk)",
+                **set_expression(
+                    {"tracking_company": company, "tracking_url": url}
+                    if (company or url)
+                    else {"type": "order"}
+                ),
+            )
+        except ClientError as exc:
+            if _code(exc) != "ConditionalCheckFailedException":
+                raise _translate(exc) from exc
+
+    def save_checkout(self, checkout: CheckoutRecord) -> None:
+        subject = (
+            keys.customer_subject(checkout.shop, checkout.customer_id)
+            if checkout.customer_id
+            else keys.phone_subject(checkout.shop, checkout.phone)
+            if checkout.phone
+            else None
+        )
+        values = {"type": "checkout", "gsi1pk": subject, **checkout.model_dump(mode="json")}
+        try:
+            # An update, not a put: a late checkouts/update must not erase completed_at.
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.checkout(checkout.shop, checkout.token)),
+                **set_expression(values),
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
+
+    def complete_checkout(self, shop: str, token: str, at: datetime) -> bool:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.checkout(shop, token)),
+                ConditionExpression="attribute_exists(pk)",
+                **set_expression({"completed_at": at.isoformat()}),
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise _translate(exc) from exc
+        return True
+
+    def swap_flow_lock(self, shop: str, flow: str, phone: str, execution: str) -> str | None:
+        values = {"type": "flow_lock", "shop": shop, "flow": flow, "execution": execution,
+                  "gsi1pk": keys.phone_subject(shop, phone)}  # fmt: skip
+        update = set_expression(values)
+        update["ReturnValues"] = "UPDATED_OLD"
+        try:
+            out = self._ddb.update_item(
+                TableName=self._table, Key=to_item(keys.flow_lock(shop, flow, phone)), **update
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        old = from_item(out.get("Attributes")) or {}
+        previous = old.get("execution")
+        return str(previous) if previous and previous != execution else None
+
+    def profiles(self, shop: str) -> list[ProfileRecord]:
+        from smsflows.adapters.consent_store import _query_all
+
+        found = _query_all(
+            self._ddb,
+            TableName=self._table,
+            IndexName=keys.BY_SHOP,
+            KeyConditionExpression="shop = :s AND begins_with(pk, :p)",
+            ExpressionAttributeValues={":s": {"S": shop}, ":p": {"S": "PROFILE#"}},
+        )
+        out: list[ProfileRecord] = []
+        for i in range(0, len(found), 100):
+            request = {self._table: {"Keys": [{"pk": f["pk"], "sk": f["sk"]} for f in found[i : i + 100]]}}
+            while request:
+                got = self._ddb.batch_get_item(RequestItems=request)
+                for item in got["Responses"].get(self._table, []):
+                    plain = from_item(item) or {}
+                    out.append(
+                        ProfileRecord.model_validate(
+                            {k: v for k, v in plain.items() if k in ProfileRecord.model_fields}
+                        )
+                    )
+                request = got.get("UnprocessedKeys") or {}
+        return out
+
+    def flow_snapshot(
+        self, shop: str, phone: str, customer_key: str | None
+    ) -> tuple[SubscriberState | None, ProfileRecord | None]:
+        from smsflows.adapters.consent_store import state_from_item
+
+        wanted = [keys.subscriber(shop, phone)] + ([keys.profile(shop, customer_key)] if customer_key else [])
+        out = self._ddb.batch_get_item(
+            RequestItems={self._table: {"Keys": [to_item(k) for k in wanted], "ConsistentRead": True}}
+        )
+        by_pk = {item["pk"]["S"]: item for item in out["Responses"].get(self._table, [])}
+        profile_item = from_item(by_pk.get(wanted[1]["pk"])) if customer_key else None
+        profile = (
+            ProfileRecord.model_validate(
+                {k: v for k, v in profile_item.items() if k in ProfileRecord.model_fields}
+            )
+            if profile_item
+            else None
+        )
+        return state_from_item(by_pk.get(wanted[0]["pk"])), profile
 
 
 class DynamoMessageLog:

@@ -1,37 +1,39 @@
 """Flows as versioned Python data, compiled to Amazon States Language.
 
-One definition compiles to one ASL document. CDK deploys it (placeholders become
-DefinitionSubstitutions) and the local cloud runs the very same document in moto.
+One definition compiles to one ASL document. CDK deploys it (placeholders become DefinitionSubstitutions)
+and the local cloud runs the very same document in moto. Every step of a state-machine flow is:
+
+    Wait until the step is due (TimestampPath: the starter computed the due times from the shop's timing)
+    -> [read the checkout with a direct DynamoDB getItem; Choice: completed => exit]   (checkout flows)
+    -> Lambda flow_step "plan": enabled? consent? ordered since? quiet hours? render the text
+    -> Choice: exit | wait for quiet hours (TimestampPath, then check again) | send
+    -> SQS sendMessage to the send queue (the sender re-checks everything and sends exactly once)
+
+Immediate transactional texts (order confirmation, shipping, delivered, delayed) are "direct" flows:
+same definitions, templates and per-shop settings, but one step and no state machine.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
-from smsflows.domain import keys
 from smsflows.domain.messages import stable_id
 
-# Placeholders the deployment fills in: CDK DefinitionSubstitutions, or the local cloud.
 PLACEHOLDERS = ("TableName", "SendQueueUrl", "FlowStepFunctionArn")
+HOUR, DAY = 3600, 86400
 
 
 @dataclass(frozen=True)
-class Wait:
-    seconds: int
-    label: str
-
-
-@dataclass(frozen=True)
-class Send:
-    """Re-check the order, let the flow_step function render the text, enqueue it."""
-
+class Step:
+    key: str
+    offset_s: int  # after the trigger; shops may retime
     template: str
     label: str
-
-
-Step = Wait | Send
+    discount_code: str | None = None  # the default code for the step (shops set their own)
 
 
 @dataclass(frozen=True)
@@ -39,22 +41,121 @@ class FlowDefinition:
     name: str
     version: int
     description: str
+    category: Literal["marketing", "transactional"]
+    trigger: str
     steps: tuple[Step, ...]
+    runner: Literal["state_machine", "direct"] = "state_machine"
+    exits: tuple[str, ...] = ()  # checkout_completed | ordered_since_start | opted_out (marketing: always)
+    reentry: str = ""
 
 
-# The walking skeleton's flow: the order is thanked at once (order confirmation), then after a
-# wait the customer hears that it is being prepared, unless the order was cancelled meanwhile.
-ORDER_FOLLOWUP = FlowDefinition(
-    name="order_followup",
+WELCOME = FlowDefinition(
+    name="welcome",
     version=1,
-    description="Thank-you, wait, follow-up: 'your order is being prepared' two hours after the order.",
+    description="Welcome series after a confirmed opt-in",
+    category="marketing",
+    trigger="opt-in confirmed (double opt-in YES, keyword, Shopify consent)",
     steps=(
-        Wait(seconds=2 * 3600, label="Wait 2 hours"),
-        Send(template="order_followup", label="Order being prepared"),
+        Step("code", 0, "{shop_name}: Welcome, {first_name}! Here's 10% off your first order: {discount_code}. {shop_url}",
+             "Welcome code", "WELCOME10"),
+        Step("best_sellers", 2 * DAY, "{shop_name}: Our best sellers are flying off the shelves. Take a look: {shop_url}",
+             "Best sellers"),
+        Step("code_expires", 5 * DAY, "{shop_name}: Your 10% code {discount_code} expires tomorrow. {shop_url}",
+             "Code expires tomorrow", "WELCOME10"),
     ),
-)
+    exits=("ordered_since_start",),
+    reentry="once per phone per 90 days (execution name by phone; Step Functions keeps names 90 days)",
+)  # fmt: skip
 
-FLOWS: dict[str, FlowDefinition] = {ORDER_FOLLOWUP.name: ORDER_FOLLOWUP}
+ABANDONED_CHECKOUT = FlowDefinition(
+    name="abandoned_checkout",
+    version=1,
+    description="Checkout reminders: +1 h, +24 h with a code, +3 d last chance",
+    category="marketing",
+    trigger="checkouts/create, checkouts/update with a consented phone",
+    steps=(
+        Step("reminder", 1 * HOUR,
+             "{shop_name}: {first_name}, you left {product} in your cart. Finish your order: {checkout_url}", "Reminder"),
+        Step("code", 24 * HOUR,
+             "{shop_name}: Still thinking it over? Take 10% off {product} with {discount_code}: {checkout_url}",
+             "Reminder with code", "COMEBACK10"),
+        Step("last_chance", 3 * DAY, "{shop_name}: Last chance, your cart is about to expire: {checkout_url}",
+             "Last chance"),
+    ),
+    exits=("checkout_completed", "ordered_since_start"),
+    reentry="one flow per checkout; a newer checkout from the same phone replaces the older flow",
+)  # fmt: skip
+
+POST_PURCHASE = FlowDefinition(
+    name="post_purchase",
+    version=1,
+    description="Review request 7 days after delivery (reply 1-5), cross-sell after 14 days",
+    category="marketing",
+    trigger="fulfillment_events/create with status delivered",
+    steps=(
+        Step("review", 7 * DAY, "{shop_name}: How are you liking {product}? Reply with a rating from 1 to 5.",
+             "Review request"),
+        Step("cross_sell", 14 * DAY, "{shop_name}: Customers who bought {product} also love our new arrivals: {shop_url}",
+             "Cross-sell"),
+    ),
+    reentry="one flow per order",
+)  # fmt: skip
+
+WINBACK = FlowDefinition(
+    name="winback",
+    version=1,
+    description="30/60/90 days without an order: 20% off, new arrivals, 25% last chance",
+    category="marketing",
+    trigger="daily schedule: last order 30 days ago",
+    steps=(
+        Step("twenty", 0, "{shop_name}: We miss you, {first_name}! 20% off your next order with {discount_code}: {shop_url}",
+             "20% off", "MISSYOU20"),
+        Step("new_arrivals", 30 * DAY, "{shop_name}: New arrivals just landed. Come take a look: {shop_url}", "New arrivals"),
+        Step("last_chance", 60 * DAY, "{shop_name}: Last chance: 25% off with {discount_code} this week only. {shop_url}",
+             "25% last chance", "MISSYOU25"),
+    ),
+    exits=("ordered_since_start",),
+    reentry="once per customer per lapse (execution name by phone and last order)",
+)  # fmt: skip
+
+ORDER_CONFIRMATION = FlowDefinition(
+    name="order_confirmation", version=1, description="Order confirmation", category="transactional",
+    trigger="orders/create", runner="direct",
+    steps=(Step("confirm", 0, "{shop_name}: Hi {first_name}, thanks for your order {order_name}! "
+                "We'll text you when it ships. Reply HELP for help, STOP to opt out.", "Confirmation"),),
+)  # fmt: skip
+SHIPPING = FlowDefinition(
+    name="shipping", version=1, description="Shipped, with carrier and tracking link", category="transactional",
+    trigger="fulfillments/create", runner="direct",
+    steps=(Step("shipped", 0, "{shop_name}: Good news, {first_name}! Order {order_name} shipped with {tracking_company}. "
+                "Track it: {tracking_url}", "Shipped"),),
+)  # fmt: skip
+DELIVERED = FlowDefinition(
+    name="delivered", version=1, description="Delivered", category="transactional",
+    trigger="fulfillment_events/create status delivered", runner="direct",
+    steps=(Step("delivered", 0, "{shop_name}: Your order {order_name} was delivered. Enjoy!", "Delivered"),),
+)  # fmt: skip
+DELAYED = FlowDefinition(
+    name="delayed", version=1, description="Delivery delayed or failed", category="transactional",
+    trigger="fulfillment_events/create status delayed, attempted_delivery or failure", runner="direct",
+    steps=(Step("delayed", 0, "{shop_name}: Your order {order_name} is delayed with {tracking_company}. "
+                "We're sorry for the wait. Track it: {tracking_url}", "Delayed"),),
+)  # fmt: skip
+
+FLOWS: dict[str, FlowDefinition] = {
+    f.name: f
+    for f in (
+        WELCOME,
+        ABANDONED_CHECKOUT,
+        POST_PURCHASE,
+        WINBACK,
+        ORDER_CONFIRMATION,
+        SHIPPING,
+        DELIVERED,
+        DELAYED,
+    )
+}
+STATE_MACHINE_FLOWS = {name: f for name, f in FLOWS.items() if f.runner == "state_machine"}
 
 _NAME_OK = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -70,9 +171,19 @@ def execution_name(flow: FlowDefinition, shop: str, subject_id: str) -> str:
     return f"{flow.name}-v{flow.version}-{shop_tag(shop)}-{subject}"[:80]
 
 
-def order_flow_input(shop: str, order_id: str) -> dict[str, Any]:
-    """Execution input: references only, no phone numbers or names (the console shows execution input)."""
-    return {"context": {"shop": shop, "order_id": order_id, "order_key": keys.order(shop, order_id)}}
+def sfn_timestamp(at: datetime) -> str:
+    """The Wait state's timestamp format (UTC, whole seconds, 'Z')."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def due_times(offsets: list[int], start: datetime) -> dict[str, str]:
+    return {f"s{i}": sfn_timestamp(start + timedelta(seconds=offset)) for i, offset in enumerate(offsets)}
+
+
+def flow_input(context: dict[str, Any], offsets: list[int], start: datetime) -> dict[str, Any]:
+    """Execution input: references and display values, never a full phone number in clear beyond what the
+    send needs (the phone is the message's address; execution history is access-controlled like the table)."""
+    return {"context": {**context, "started_at": start.isoformat()}, "due": due_times(offsets, start)}
 
 
 def _retry_lambda() -> list[dict[str, Any]]:
@@ -93,91 +204,113 @@ def _retry_lambda() -> list[dict[str, Any]]:
 
 
 def compile_flow(flow: FlowDefinition) -> dict[str, Any]:
-    """ASL for `flow`, with ${Placeholder} strings for the deployment-specific names."""
+    """ASL for a state-machine flow, with ${Placeholder} strings for the deployment-specific names."""
+    if flow.runner != "state_machine":
+        raise ValueError(f"{flow.name} is a direct flow: it has no state machine")
     states: dict[str, Any] = {}
-    names: list[str] = []
-    for index, step in enumerate(flow.steps):
-        names.append(f"{index + 1:02d} {step.label}"[:80])
+    n = len(flow.steps)
 
-    def next_of(index: int) -> dict[str, Any]:
-        return {"Next": names[index + 1]} if index + 1 < len(names) else {"Next": "Done"}
+    def name(i: int, part: str) -> str:
+        return f"{i + 1} {flow.steps[i].label}: {part}"[:80]
 
-    for index, step in enumerate(flow.steps):
-        name = names[index]
-        if isinstance(step, Wait):
-            states[name] = {
-                "Type": "Wait",
-                "Seconds": int(step.seconds),
-                "Comment": "planned wait",
-                **next_of(index),
-            }
-            continue
-        check, render, decide, enqueue = (
-            f"{name} · {part}"[:80] for part in ("load order", "render", "send?", "enqueue")
-        )
-        states[name] = {"Type": "Pass", "Comment": f"send step '{step.template}'", "Next": check}
-        states[check] = {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::dynamodb:getItem",
-            "Parameters": {
-                "TableName": "${TableName}",
-                "Key": {"pk": {"S.$": "$.context.order_key.pk"}, "sk": {"S.$": "$.context.order_key.sk"}},
-                "ConsistentRead": True,
-            },
-            "ResultSelector": {"item.$": "$"},
-            "ResultPath": "$.order",
-            "Next": render,
+    def first_of(i: int) -> str:
+        return name(i, "wait until due") if i < n else "Done"
+
+    for i, step in enumerate(flow.steps):
+        check = name(i, "check")
+        states[name(i, "wait until due")] = {
+            "Type": "Wait",
+            "TimestampPath": f"$.due.s{i}",
+            "Comment": f"{step.key}: {step.offset_s} s after the trigger unless the shop retimed it",
+            "Next": name(i, "read checkout") if "checkout_completed" in flow.exits else check,
         }
-        states[render] = {
+        if "checkout_completed" in flow.exits:
+            states[name(i, "read checkout")] = {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Parameters": {
+                    "TableName": "${TableName}",
+                    "Key": {
+                        "pk": {"S.$": "$.context.checkout_key.pk"},
+                        "sk": {"S.$": "$.context.checkout_key.sk"},
+                    },
+                    "ConsistentRead": True,
+                },
+                "ResultSelector": {"item.$": "$"},
+                "ResultPath": "$.subject",
+                "Next": name(i, "checkout completed?"),
+            }
+            states[name(i, "checkout completed?")] = {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.subject.item.Item.completed_at", "IsPresent": True, "Next": "Exited"}
+                ],
+                "Default": check,
+            }
+            # quiet-hours waits come back to re-read the checkout
+            recheck = name(i, "read checkout")
+        else:
+            recheck = check
+        states[check] = {
             "Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke",
             "Parameters": {
                 "FunctionName": "${FlowStepFunctionArn}",
                 "Payload": {
-                    "action": "render",
+                    "action": "plan",
                     "flow": flow.name,
                     "version": flow.version,
-                    "step": index,
-                    "template": step.template,
+                    "step": i,
                     "execution.$": "$$.Execution.Name",
                     "context.$": "$.context",
-                    "order.$": "$.order.item",
                 },
             },
             "ResultSelector": {
-                "send.$": "$.Payload.send",
+                "decision.$": "$.Payload.decision",
                 "reason.$": "$.Payload.reason",
+                "send_at.$": "$.Payload.send_at",
                 "message.$": "$.Payload.message",
             },
-            "ResultPath": "$.rendered",
+            "ResultPath": "$.plan",
             "Retry": _retry_lambda(),
-            "Next": decide,
+            "Next": name(i, "decide"),
         }
-        states[decide] = {
+        states[name(i, "decide")] = {
             "Type": "Choice",
-            "Choices": [{"Variable": "$.rendered.send", "BooleanEquals": True, "Next": enqueue}],
-            "Default": "Exited",
+            "Choices": [
+                {"Variable": "$.plan.decision", "StringEquals": "exit", "Next": "Exited"},
+                {
+                    "Variable": "$.plan.decision",
+                    "StringEquals": "wait",
+                    "Next": name(i, "wait for quiet hours"),
+                },
+            ],
+            "Default": name(i, "enqueue"),
         }
-        states[enqueue] = {
+        states[name(i, "wait for quiet hours")] = {
+            "Type": "Wait",
+            "TimestampPath": "$.plan.send_at",
+            "Comment": "the recipient's next allowed instant ($.plan.reason says why)",
+            "Next": recheck,
+        }
+        states[name(i, "enqueue")] = {
             "Type": "Task",
             "Resource": "arn:aws:states:::sqs:sendMessage",
-            "Parameters": {"QueueUrl": "${SendQueueUrl}", "MessageBody.$": "$.rendered.message"},
+            "Parameters": {"QueueUrl": "${SendQueueUrl}", "MessageBody.$": "$.plan.message"},
             "ResultPath": None,
-            **next_of(index),
+            "Next": first_of(i + 1),
         }
-    states["Exited"] = {"Type": "Succeed", "Comment": "an exit condition held (see $.rendered.reason)"}
+    states["Exited"] = {"Type": "Succeed", "Comment": "an exit condition held ($.plan.reason)"}
     states["Done"] = {"Type": "Succeed"}
     return {
         "Comment": f"{flow.name} v{flow.version}: {flow.description}",
-        "StartAt": names[0],
+        "StartAt": first_of(0),
         "States": states,
     }
 
 
 def substitute(asl: dict[str, Any], values: dict[str, str]) -> str:
     """The ASL as JSON with placeholders filled, as Step Functions does with DefinitionSubstitutions."""
-    import json
-
     text = json.dumps(asl)
     missing = [p for p in PLACEHOLDERS if f"${{{p}}}" in text and p not in values]
     if missing:

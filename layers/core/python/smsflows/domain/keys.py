@@ -22,6 +22,14 @@ def message(message_id: str) -> dict[str, str]:
     return {"pk": f"MSG#{message_id}", "sk": "MSG"}
 
 
+def checkout(shop: str, token: str) -> dict[str, str]:
+    return {"pk": f"CHECKOUT#{shop}#{token}", "sk": "CHECKOUT"}
+
+
+def flow_lock(shop: str, flow: str, phone: str) -> dict[str, str]:
+    return {"pk": f"FLOWLOCK#{shop}#{flow}#{phone}", "sk": "LOCK"}
+
+
 def subscriber(shop: str, phone: str) -> dict[str, str]:
     return {"pk": f"SUB#{shop}#{phone}", "sk": "STATE"}
 

@@ -35,6 +35,7 @@ class ProfileRecord(BaseModel):
     phone_status: str = "missing"  # usable | unusable | missing
     first_name: str | None = None
     country_code: str | None = None
+    last_order_at: datetime | None = None
     updated_at: datetime
 
 
@@ -50,4 +51,24 @@ class OrderRecord(BaseModel):
     total_price: str | None = None
     currency: str | None = None
     cancelled: bool = False
+    product: str | None = None  # the first line item's title (for post-purchase copy)
+    checkout_token: str | None = None
+    tracking_company: str | None = None
+    tracking_url: str | None = None
     created_at: datetime
+
+
+class CheckoutRecord(BaseModel):
+    """What an abandoned-checkout flow needs; `completed_at` set by the order ends the flow (ASL Choice)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    shop: str
+    token: str
+    phone: str | None = None
+    customer_key: str | None = None
+    customer_id: str | None = None
+    first_name: str | None = None
+    url: str | None = None
+    product: str | None = None
+    updated_at: datetime

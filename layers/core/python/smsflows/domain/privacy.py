@@ -82,7 +82,7 @@ def redact_customer(shop: str, payload: dict[str, Any], deps: PrivacyDeps) -> st
     orders = [str(o) for o in payload.get("orders_to_redact") or []]
     stopped = 0
     for order_id in orders:
-        for flow in flows.FLOWS.values():
+        for flow in flows.STATE_MACHINE_FLOWS.values():
             stopped += deps.flows.stop(
                 flow.name, flows.execution_name(flow, shop, order_id), "customer redacted"
             )

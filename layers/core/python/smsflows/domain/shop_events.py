@@ -8,12 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from smsflows.domain import flows, messages, privacy, shopify, subscriptions
-from smsflows.domain.models import OrderRecord, ProfileRecord
+from smsflows.domain import flow_steps, flows, keys, privacy, shopify, subscriptions
+from smsflows.domain.flow_steps import FlowDeps
+from smsflows.domain.models import CheckoutRecord, OrderRecord, ProfileRecord
 from smsflows.domain.phones import first_usable
 from smsflows.domain.privacy import PrivacyDeps
 from smsflows.domain.subscriptions import ConsentDeps
-from smsflows.ports import FlowStarter, Queue, ShopDataRepository, WebhookInbox
+from smsflows.ports import FlowStarter, Queue, ShopConfigs, ShopDataRepository, WebhookInbox
 from smsflows.runtime.clock import Clock
 
 
@@ -45,6 +46,14 @@ class ShopEventDeps:
     clock: Clock
     consent: ConsentDeps | None = None
     privacy: PrivacyDeps | None = None
+    shops: ShopConfigs | None = None
+
+    @property
+    def flow_deps(self) -> FlowDeps:
+        shops = self.shops or (self.consent.shops if self.consent else None)
+        if shops is None:
+            raise RuntimeError("shop configs are not wired")
+        return FlowDeps(shops=shops, starter=self.flows, send_queue=self.send_queue, clock=self.clock)
 
 
 def process_shop_event(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> EventOutcome:
@@ -53,6 +62,8 @@ def process_shop_event(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> Even
         deps.inbox.mark(envelope.shop, envelope.webhook_id, "ignored", f"unsupported topic {envelope.topic}")
         return EventOutcome("ignored", envelope.topic)
     raw = envelope.body
+    if raw is None and envelope.topic.startswith("smsflows/"):
+        raw = "{}"  # internal events (the daily schedule) need no body
     if raw is None:
         stored = deps.inbox.get(envelope.shop, envelope.webhook_id)
         if stored is None:
@@ -97,6 +108,7 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
         phone_status=phone.status,
         first_name=first_name,
         country_code=country,
+        last_order_at=now,
         updated_at=now,
     )
     record = OrderRecord(
@@ -109,6 +121,8 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
         total_price=order.total_price,
         currency=order.currency,
         cancelled=order.cancelled_at is not None,
+        product=order.product(),
+        checkout_token=order.checkout_token,
         created_at=now,
     )
     # Where the recipient may be, for quiet hours (RULES.md A2.2): default and shipping address.
@@ -121,27 +135,177 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
         if address and address.country_code:
             places.append((address.country_code, address.province_code, source))
     deps.data.save_order(record, profile, tuple(places))
+
+    # The order ends its checkout's reminders: the ASL re-reads completed_at before every step, and the
+    # running execution is stopped now.
+    stopped = 0
+    if order.checkout_token:
+        deps.data.complete_checkout(envelope.shop, order.checkout_token, now)
+        name = flows.execution_name(flows.ABANDONED_CHECKOUT, envelope.shop, order.checkout_token)
+        stopped = deps.flows.stop(flows.ABANDONED_CHECKOUT.name, name, f"order {order.name} placed")
     if not phone.usable or phone.e164 is None:
         return EventOutcome("processed", f"no usable phone ({phone.status})")
+    sent = flow_steps.send_direct(
+        flows.ORDER_CONFIRMATION,
+        envelope.shop,
+        phone.e164,
+        f"order-confirmation:{envelope.shop}:{order.id}",
+        {"first_name": first_name, "order_name": order.name, "product": record.product},
+        deps.flow_deps,
+    )
+    detail = "order confirmation queued" if sent else "order confirmation disabled"
+    return EventOutcome("processed", detail + (f", {stopped} checkout flow stopped" if stopped else ""))
 
-    config = deps.consent.shops.get(envelope.shop) if deps.consent else None
-    brand = config.brand if config else messages.brand_from_shop(envelope.shop)
-    confirmation = messages.OutboundMessage(
-        message_id=f"order-confirmation:{envelope.shop}:{order.id}",
+
+def _checkout_flow(envelope: ShopEventEnvelope, payload: dict[str, Any], deps: ShopEventDeps) -> str:
+    """Keep the checkout, and start (or replace) the phone's abandoned-checkout flow if it may get marketing."""
+    checkout = shopify.Checkout.model_validate(payload)
+    if checkout.completed_at:
+        return "checkout already completed"
+    phone = first_usable(checkout.phone_candidates())
+    customer_id = str(checkout.customer.id) if checkout.customer else None
+    now = deps.clock()
+    record = CheckoutRecord(
         shop=envelope.shop,
-        to=phone.e164 or "",
-        body=messages.order_confirmation_text(brand, order.name, first_name),
-        category="transactional",
-        created_at=now,
+        token=checkout.token,
+        phone=phone.e164,
+        customer_key=f"customer:{customer_id}"
+        if customer_id
+        else (f"phone:{phone.e164}" if phone.e164 else None),
+        customer_id=customer_id,
+        first_name=checkout.customer.first_name if checkout.customer else None,
+        url=checkout.abandoned_checkout_url,
+        product=checkout.product(),
+        updated_at=now,
     )
-    deps.send_queue.send(confirmation.model_dump(mode="json"))
-    flow = flows.ORDER_FOLLOWUP
-    deps.flows.start(
-        flow.name,
-        flows.execution_name(flow, envelope.shop, str(order.id)),
-        flows.order_flow_input(envelope.shop, str(order.id)),
+    deps.data.save_checkout(record)
+    if not phone.usable or phone.e164 is None or deps.consent is None:
+        return "checkout kept, no usable phone"
+    state = deps.consent.store.state(envelope.shop, phone.e164)
+    if state is None or not state.subscribed:
+        return "checkout kept, no marketing consent"
+    context = {
+        "phone": phone.e164,
+        "customer_key": record.customer_key,
+        "first_name": record.first_name,
+        "product": record.product,
+        "checkout_url": record.url,
+        "checkout_key": keys.checkout(envelope.shop, checkout.token),
+    }
+    name = flow_steps.start(flows.ABANDONED_CHECKOUT, envelope.shop, checkout.token, context, deps.flow_deps)
+    if name is None:
+        return "abandoned-checkout flow running already or disabled"
+    previous = deps.data.swap_flow_lock(envelope.shop, flows.ABANDONED_CHECKOUT.name, phone.e164, name)
+    if previous:  # one active instance per customer: the newer checkout wins
+        deps.flows.stop(flows.ABANDONED_CHECKOUT.name, previous, "replaced by a newer checkout")
+    return "abandoned-checkout flow started"
+
+
+def _fulfillment_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    fulfillment = shopify.Fulfillment.model_validate(payload)
+    order_id = str(fulfillment.order_id)
+    deps.data.set_tracking(envelope.shop, order_id, fulfillment.tracking_company, fulfillment.tracking())
+    order = deps.data.get_order(envelope.shop, order_id)
+    if order is None or not order.phone:
+        return EventOutcome("processed", "no order with a usable phone for this fulfillment")
+    flow_steps.send_direct(
+        flows.SHIPPING,
+        envelope.shop,
+        order.phone,
+        f"shipping:{envelope.shop}:{fulfillment.id}",
+        {"first_name": order.first_name, "order_name": order.name, "tracking_company": fulfillment.tracking_company,
+         "tracking_url": fulfillment.tracking(), "product": order.product},
+        deps.flow_deps,
+    )  # fmt: skip
+    return EventOutcome("processed", "shipping update queued")
+
+
+DELAY_STATUSES = frozenset({"delayed", "attempted_delivery", "failure"})
+
+
+def _fulfillment_event(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    event = shopify.FulfillmentEvent.model_validate(payload)
+    if event.status != "delivered" and event.status not in DELAY_STATUSES:
+        return EventOutcome("processed", f"status {event.status}: nothing to send")
+    order = deps.data.get_order(envelope.shop, str(event.order_id))
+    if order is None or not order.phone:
+        return EventOutcome("processed", "no order with a usable phone for this event")
+    values = {"first_name": order.first_name, "order_name": order.name, "product": order.product,
+              "tracking_company": order.tracking_company, "tracking_url": order.tracking_url}  # fmt: skip
+    if event.status in DELAY_STATUSES:
+        flow_steps.send_direct(
+            flows.DELAYED,
+            envelope.shop,
+            order.phone,
+            f"delayed:{envelope.shop}:{event.id}",
+            values,
+            deps.flow_deps,
+        )
+        return EventOutcome("processed", "delay notice queued")
+    flow_steps.send_direct(
+        flows.DELIVERED,
+        envelope.shop,
+        order.phone,
+        f"delivered:{envelope.shop}:{order.order_id}",
+        values,
+        deps.flow_deps,
     )
-    return EventOutcome("processed", "order confirmation queued")
+    context = {"phone": order.phone, "customer_key": order.customer_key, "first_name": order.first_name,
+               "order_name": order.name, "product": order.product}  # fmt: skip
+    started = flow_steps.start(flows.POST_PURCHASE, envelope.shop, order.order_id, context, deps.flow_deps)
+    return EventOutcome(
+        "processed", "delivered; post-purchase flow " + ("started" if started else "not started")
+    )
+
+
+def _subscribed(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    """Internal event from the consent engine: a phone became subscribed, so the welcome series starts."""
+    phone = str(payload["phone"])
+    context = {
+        "phone": phone,
+        "customer_key": payload.get("customer_key"),
+        "first_name": payload.get("first_name"),
+    }
+    started = flow_steps.start(flows.WELCOME, envelope.shop, stable_phone(phone), context, deps.flow_deps)
+    return EventOutcome(
+        "processed", "welcome series " + ("started" if started else "not started (ran before or disabled)")
+    )
+
+
+def stable_phone(phone: str) -> str:
+    """Execution names show in the console: a phone's hash, not the number."""
+    from smsflows.domain.messages import stable_id
+
+    return "p" + stable_id(phone)
+
+
+def _daily(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    """The daily schedule: win-back candidates (last order 30 days ago) of every active shop."""
+    from datetime import timedelta
+
+    now = deps.clock()
+    shops = deps.flow_deps.shops
+    started = 0
+    for config in shops.all():
+        if not config.active or not config.flow_enabled(flows.WINBACK.name):
+            continue
+        for profile in deps.data.profiles(config.shop):
+            last = profile.last_order_at
+            if (
+                not profile.phone
+                or last is None
+                or not (now - timedelta(days=31) < last <= now - timedelta(days=30))
+            ):
+                continue
+            context = {
+                "phone": profile.phone,
+                "customer_key": profile.customer_key,
+                "first_name": profile.first_name,
+            }
+            subject = f"{stable_phone(profile.phone)}-{last:%Y%m%d}"
+            if flow_steps.start(flows.WINBACK, config.shop, subject, context, deps.flow_deps):
+                started += 1
+    return EventOutcome("processed", f"{started} win-back flows started")
 
 
 def _need_consent(deps: ShopEventDeps) -> ConsentDeps:
@@ -166,11 +330,12 @@ def _consent_update(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDe
 
 
 def _checkout(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
-    """The SMS consent box of Shopify's checkout (buyer_accepts_sms_marketing + sms_marketing_phone)."""
+    """The SMS consent box of Shopify's checkout (buyer_accepts_sms_marketing + sms_marketing_phone), then
+    the abandoned-checkout flow."""
     if not isinstance(payload, dict) or "token" not in payload:
         raise ValueError("checkout payload without a token")
     if not payload.get("buyer_accepts_sms_marketing") or not payload.get("sms_marketing_phone"):
-        return EventOutcome("processed", "no SMS consent on this checkout")
+        return EventOutcome("processed", _checkout_flow(envelope, payload, deps))
     customer = payload.get("customer") or {}
     result = subscriptions.shopify_consent_update(
         envelope.shop,
@@ -182,7 +347,7 @@ def _checkout(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) ->
         },
         _need_consent(deps),
     )
-    return EventOutcome("processed", f"checkout consent: {result}")
+    return EventOutcome("processed", f"checkout consent: {result}; {_checkout_flow(envelope, payload, deps)}")
 
 
 def _data_request(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
@@ -210,4 +375,8 @@ _TOPICS = {
     "customers/redact": _customer_redact,
     "shop/redact": _shop_redact,
     "app/uninstalled": _uninstalled,
+    "fulfillments/create": _fulfillment_created,
+    "fulfillment_events/create": _fulfillment_event,
+    "smsflows/subscribed": _subscribed,
+    "smsflows/daily": _daily,
 }

@@ -66,10 +66,21 @@ class Customer(BaseModel):
     default_address: Address | None = None
 
 
+class LineItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    title: str | None = None
+    variant_id: int | str | None = None
+    product_id: int | str | None = None
+
+
 class Order(BaseModel):
     """The fields of orders/create that the product uses (everything else is ignored)."""
 
     model_config = ConfigDict(extra="ignore")
+
+    checkout_token: str | None = None
+    line_items: list[LineItem] = Field(default_factory=list)
 
     id: int | str
     name: str = Field(min_length=1)
@@ -106,3 +117,54 @@ class Order(BaseModel):
             if source and source.first_name:
                 return source.first_name
         return None
+
+    def product(self) -> str | None:
+        return next((li.title for li in self.line_items if li.title), None)
+
+
+class Checkout(BaseModel):
+    """checkouts/create and checkouts/update: what the abandoned-checkout flow needs."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    token: str = Field(min_length=1)
+    completed_at: str | None = None
+    abandoned_checkout_url: str | None = None
+    phone: str | None = None
+    sms_marketing_phone: str | None = None
+    customer: Customer | None = None
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    line_items: list[LineItem] = Field(default_factory=list)
+
+    def phone_candidates(self) -> list[tuple[str | None, str | None]]:
+        ship, bill = self.shipping_address, self.billing_address
+        region = (ship.country_code if ship else None) or (bill.country_code if bill else None)
+        candidates = [(self.sms_marketing_phone, region), (self.phone, region)]
+        if self.customer:
+            candidates.append((self.customer.phone, region))
+        return candidates
+
+    def product(self) -> str | None:
+        return next((li.title for li in self.line_items if li.title), None)
+
+
+class Fulfillment(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | str
+    order_id: int | str
+    tracking_company: str | None = None
+    tracking_url: str | None = None
+    tracking_urls: list[str] = Field(default_factory=list)
+
+    def tracking(self) -> str | None:
+        return self.tracking_url or next(iter(self.tracking_urls), None)
+
+
+class FulfillmentEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | str
+    order_id: int | str
+    status: str

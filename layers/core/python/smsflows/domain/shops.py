@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from smsflows.domain.flows import FlowDefinition
 from smsflows.domain.messages import brand_from_shop
 from smsflows.domain.quiet_hours import Week, Window
 
@@ -16,6 +17,17 @@ class DayWindow(BaseModel):
 
     start: time
     end: time
+
+
+class FlowSettings(BaseModel):
+    """A shop's changes to one flow: on/off, timing (seconds after the trigger, per step), copy, codes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    offsets_s: tuple[int, ...] | None = None
+    templates: dict[int, str] = Field(default_factory=dict)
+    discount_codes: dict[int, str] = Field(default_factory=dict)
 
 
 class ShopConfig(BaseModel):
@@ -39,6 +51,8 @@ class ShopConfig(BaseModel):
     # True when the Messaging Service's (Advanced) Opt-Out answers Twilio's own keywords itself: then we
     # record them but send no TwiML reply of our own, so nobody gets two confirmations (RULES.md A4, A5.1).
     twilio_answers_keywords: bool = False
+    shop_url: str | None = None
+    flows: dict[str, FlowSettings] = Field(default_factory=dict)
 
     @field_validator("quiet_hours_override")
     @classmethod
@@ -60,6 +74,28 @@ class ShopConfig(BaseModel):
     @property
     def active(self) -> bool:
         return self.status == "active"
+
+    # Flows ------------------------------------------------------------------------------------------
+    def flow(self, name: str) -> FlowSettings:
+        return self.flows.get(name) or FlowSettings()
+
+    def flow_enabled(self, name: str) -> bool:
+        return self.flow(name).enabled
+
+    def offsets(self, definition: FlowDefinition) -> list[int]:
+        custom = self.flow(definition.name).offsets_s
+        if custom is not None and len(custom) == len(definition.steps):
+            return list(custom)
+        return [step.offset_s for step in definition.steps]
+
+    def template(self, definition: FlowDefinition, index: int) -> str:
+        return self.flow(definition.name).templates.get(index) or definition.steps[index].template
+
+    def discount_code(self, definition: FlowDefinition, index: int) -> str | None:
+        return self.flow(definition.name).discount_codes.get(index) or definition.steps[index].discount_code
+
+    def storefront(self) -> str:
+        return self.shop_url or f"https://{self.shop}"
 
     # Compliance copy (RULES.md A3) ---------------------------------------------------------------
     def help_text(self) -> str:

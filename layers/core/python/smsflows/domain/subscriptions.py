@@ -3,6 +3,7 @@ every way out (STOP and its variants, Shopify, the provider's 21610, a manual op
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ class ConsentDeps:
     conversations: Conversations
     clock: Clock
     default_shop: str | None = None
+    events: Queue | None = None  # the shop-events queue: "smsflows/subscribed" starts the welcome series
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,24 @@ def record(store: ConsentStore, event: ConsentEvent, attempts: int = 5) -> Recor
         if outcome == "duplicate":
             return Recorded(before, before, duplicate=True)
     raise TransientError("consent state kept changing under us; retry")
+
+
+def record_and_announce(deps: ConsentDeps, event: ConsentEvent) -> Recorded:
+    """record(), then tell the flows when someone became subscribed (imports start no welcome series)."""
+    result = record(deps.store, event)
+    became = not result.duplicate and not result.before.subscribed and result.after.subscribed
+    if became and deps.events is not None and event.source != "import":
+        deps.events.send(
+            {
+                "shop": event.shop,
+                "topic": "smsflows/subscribed",
+                "webhook_id": f"subscribed-{event.event_id}",
+                "received_at": event.at.isoformat(),
+                "body": json.dumps({"phone": event.phone, "customer_key": f"customer:{event.shopify_customer_id}"
+                                    if event.shopify_customer_id else None}),
+            }
+        )  # fmt: skip
+    return result
 
 
 def shop_config(deps: ConsentDeps, shop: str) -> ShopConfig:
@@ -136,7 +156,7 @@ def subscribe(
         locale=request.locale,
         country=request.country,
     )
-    result = record(deps.store, event)
+    result = record_and_announce(deps, event)
     if result.before.subscribed:
         return SubscribeResult("already_subscribed", phone.e164)
     if not result.duplicate:
@@ -237,8 +257,8 @@ def _handle_inbound(inbound: InboundSms, deps: ConsentDeps) -> InboundOutcome:
 
     if found.intent is Intent.OPT_OUT:
         label = f"opt_out:{found.keyword}" + (" (review)" if found.review else "")
-        rec = record(
-            deps.store,
+        rec = record_and_announce(
+            deps,
             ConsentEvent(
                 **base,
                 kind="opt_out",
@@ -260,8 +280,8 @@ def _handle_inbound(inbound: InboundSms, deps: ConsentDeps) -> InboundOutcome:
         return InboundOutcome("help", config.help_text())
 
     if found.intent is Intent.OPT_IN:
-        rec = record(
-            deps.store,
+        rec = record_and_announce(
+            deps,
             ConsentEvent(**base, kind="opt_in", source="keyword", classifier=f"opt_in:{found.keyword}"),
         )
         if rec.duplicate:
@@ -275,8 +295,8 @@ def _handle_inbound(inbound: InboundSms, deps: ConsentDeps) -> InboundOutcome:
     if found.intent is Intent.CONFIRM:
         state = deps.store.state(shop, e164)
         if state is not None and state.status == "pending":
-            rec = record(
-                deps.store,
+            rec = record_and_announce(
+                deps,
                 ConsentEvent(
                     **base,
                     kind="opt_in_confirmed",
@@ -329,10 +349,10 @@ def shopify_consent_update(shop: str, webhook_id: str, payload: dict[str, Any], 
         f"updated={sms.get('consent_updated_at')}",
     }
     if state in ("unsubscribed", "not_subscribed", "redacted"):
-        record(deps.store, ConsentEvent(**common, kind="opt_out", classifier=f"shopify:{state}"))
+        record_and_announce(deps, ConsentEvent(**common, kind="opt_out", classifier=f"shopify:{state}"))
         return "opt_out"
     if state == "subscribed":
-        record(deps.store, ConsentEvent(**common, kind="opt_in", classifier=f"shopify:{state}"))
+        record_and_announce(deps, ConsentEvent(**common, kind="opt_in", classifier=f"shopify:{state}"))
         return "opt_in"
     return f"ignored: state {state}"
 
@@ -355,7 +375,7 @@ def manual_opt_out(
         classifier=source,
         note=note[:500],
     )
-    return record(deps.store, event)
+    return record_and_announce(deps, event)
 
 
 def provider_opt_out(shop: str, phone: str, message_id: str, deps: ConsentDeps) -> Recorded:
@@ -369,4 +389,4 @@ def provider_opt_out(shop: str, phone: str, message_id: str, deps: ConsentDeps) 
         at=deps.clock(),
         classifier="twilio:21610",
     )
-    return record(deps.store, event)
+    return record_and_announce(deps, event)

@@ -106,7 +106,7 @@ class LocalCloud:
             f"{endpoint}/moto-api/config",
             {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
         )
-        moto_patches.install(self.lambdas.invoke, time_scale=cfg.time_scale)
+        moto_patches.install(self.lambdas.invoke, time_scale=cfg.time_scale, clock=lambda: self.clock())
 
         self.twilio = FakeTwilio(LOCAL_TWILIO_SID, cfg.twilio_token, clock=lambda: self.clock()).start()
         self._set_env(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from smsflows.local import moto_patches
@@ -17,6 +18,8 @@ from smsflows.local.provision import LOCAL_TWILIO_SID, Provisioned, provision
 from smsflows.runtime import deps as deps_module
 
 REGION = "us-east-1"
+# Monday 2026-11-23 11:00 in Austin: inside every marketing window, so results do not depend on when tests run.
+DEFAULT_START = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 
 
 class InProcessCloud:
@@ -27,13 +30,16 @@ class InProcessCloud:
         prefix: str = "it",
         time_scale: float = 0,
         queue_visibility_scale: float = 1.0,
+        start_at: datetime | None = DEFAULT_START,
     ) -> None:
         self.shopify_secret = shopify_secret
         self.twilio_token = twilio_token
         self.prefix = prefix
         self.time_scale = time_scale
         self.queue_visibility_scale = queue_visibility_scale
+        self.start_at = start_at
         self.queue_visibility_scale = queue_visibility_scale
+        self.start_at = start_at
         self._mock: Any = None
         self._saved: dict[str, str | None] = {}
         self.res: Provisioned
@@ -48,6 +54,14 @@ class InProcessCloud:
         )
         self._mock.start()
         self._setenv({"TZ": "UTC", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION})
+        if self.start_at is not None:  # the app's clock starts at a known instant and runs at real speed
+            self._setenv(
+                {
+                    "SMSFLOWS_TIME_SCALE": "1.0",
+                    "SMSFLOWS_CLOCK_EPOCH_REAL": repr(time.time()),
+                    "SMSFLOWS_CLOCK_EPOCH_VIRTUAL": repr(self.start_at.timestamp()),
+                }
+            )
         os.environ.pop("SMSFLOWS_AWS_ENDPOINT_URL", None)
         deps_module.reset()
         client = deps_module.get_deps().client
@@ -61,7 +75,9 @@ class InProcessCloud:
         self.twilio = FakeTwilio(LOCAL_TWILIO_SID, self.twilio_token).start()
         self._setenv({**self.res.env, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url})
         deps_module.reset()
-        moto_patches.install(self.lambdas.invoke, time_scale=self.time_scale)
+        moto_patches.install(
+            self.lambdas.invoke, time_scale=self.time_scale, clock=lambda: deps_module.get_deps().clock()
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:

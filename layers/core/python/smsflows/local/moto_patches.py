@@ -10,17 +10,19 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 LambdaInvoker = Callable[[str, dict[str, Any]], Any]
 
-_state: dict[str, Any] = {"invoker": None, "scale": 1.0, "waits": []}
+_state: dict[str, Any] = {"invoker": None, "scale": 1.0, "waits": [], "clock": None}
 _lock = threading.Lock()
 _installed = False
 
 
-def install(invoker: LambdaInvoker, time_scale: float = 1.0) -> None:
-    """Route `lambda:invoke` to `invoker(function_name, payload)`; divide Wait states by `time_scale`.
+def install(invoker: LambdaInvoker, time_scale: float = 1.0, clock: Callable[[], Any] | None = None) -> None:
+    """Route `lambda:invoke` to `invoker(function_name, payload)`; divide Wait states by `time_scale`;
+    measure Timestamp waits against `clock` (the application's, possibly virtual, clock).
 
     A `time_scale` of 0 skips waits entirely (tests assert the recorded seconds instead).
     """
@@ -29,15 +31,19 @@ def install(invoker: LambdaInvoker, time_scale: float = 1.0) -> None:
         _state["invoker"] = invoker
         _state["scale"] = time_scale
         _state["waits"] = []
+        _state["clock"] = clock
         if _installed:
             return
         from moto.awslambda_simple.models import LambdaSimpleBackend
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
             WaitFunction,
         )
 
         LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign,assignment]
         WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
+        _state["timestamp_seconds"] = Timestamp._get_wait_seconds
+        Timestamp._get_wait_seconds = _timestamp_wait_seconds  # type: ignore[method-assign]
         _installed = True
 
 
@@ -66,6 +72,21 @@ def _invoke(
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
     return json.dumps(result).encode()
+
+
+def _timestamp_wait_seconds(self: Any, env: Any) -> int:
+    """moto measures `Timestamp` waits against naive local wall time; measure them against our clock."""
+    clock = _state["clock"]
+    if clock is None:
+        return int(_state["timestamp_seconds"](self, env))
+    self.string.eval(env=env)
+    raw = env.stack.pop()
+    target = self._from_timestamp_string(timestamp=raw)
+    if target is None:  # let moto raise its own States.Runtime failure for a bad timestamp
+        env.stack.append(raw)
+        return int(_state["timestamp_seconds"](self, env))
+    now = clock().astimezone(UTC).replace(tzinfo=None)
+    return int((target - now).total_seconds())
 
 
 def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:

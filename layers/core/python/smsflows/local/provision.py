@@ -140,7 +140,7 @@ def provision(
         "FlowStepFunctionArn": function_arns["flow_step"],
     }
     state_machines: dict[str, str] = {}
-    for flow in flows.FLOWS.values():
+    for flow in flows.STATE_MACHINE_FLOWS.values():
         definition = flows.substitute(flows.compile_flow(flow), values)
         state_machines[flow.name] = sfn.create_state_machine(
             name=f"{prefix}-{flow.name}", definition=definition, roleArn=role_arn, type="STANDARD"

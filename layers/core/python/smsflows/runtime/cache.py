@@ -34,6 +34,9 @@ class TtlCache:
     def shop_for_sender(self, sender: str) -> Any:
         return self._cached("shop_for_sender", sender)
 
+    def all(self) -> Any:
+        return self._inner.all()
+
     def put(self, value: Any) -> None:
         self._inner.put(value)
         with self._lock:

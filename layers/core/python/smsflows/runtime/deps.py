@@ -95,6 +95,7 @@ class Deps:
             conversations=self.conversations,
             clock=self.clock,
             default_shop=self.settings.default_shop,
+            events=self.shop_events_queue if self.settings.shop_events_queue_url else None,
         )
 
     @cached_property
@@ -104,6 +105,18 @@ class Deps:
 
         store = DynamoPrivacyStore(self.client("dynamodb"), self.settings.table_name)
         return PrivacyDeps(store=store, shops=self.shop_configs, flows=self.flow_starter, clock=self.clock)
+
+    @cached_property
+    def flow_deps(self) -> Any:
+        from smsflows.domain.flow_steps import FlowDeps
+
+        return FlowDeps(
+            shops=self.shop_configs,
+            starter=self.flow_starter,
+            send_queue=self.send_queue,
+            clock=self.clock,
+            reads=self.shop_data,
+        )
 
     @cached_property
     def shop_event_deps(self) -> Any:
@@ -117,6 +130,7 @@ class Deps:
             clock=self.clock,
             consent=self.consent,
             privacy=self.privacy,
+            shops=self.shop_configs,
         )
 
     @cached_property
