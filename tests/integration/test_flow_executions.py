@@ -97,6 +97,7 @@ def test_welcome_series_sends_its_three_steps_at_the_playbook_times(cloud):
 
 def test_a_duplicate_trigger_starts_nothing_twice(cloud):
     join(cloud, "SM-1")
+    cloud.wait_executions()
     cloud.invoke("twilio_inbound", twilio_event(inbound_params("STOP", "SM-2")))
     join(cloud, "SM-3")  # subscribed again: the welcome series ran for this phone already
     run_shop_events(cloud)

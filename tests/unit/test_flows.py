@@ -168,7 +168,7 @@ def test_plan_sends_a_rendered_branded_message_with_a_stable_id():
     assert result["decision"] == "send"
     message = json.loads(result["message"])
     assert message["message_id"] == "flow:welcome:ex-1:0" and message["category"] == "marketing"
-    assert message["body"].startswith("Demo Shop: Welcome, Ada!") and "WELCOME10" in message["body"]
+    assert message["body"].startswith("Demo Shop: Welcome to Demo Shop!") and "WELCOME10" in message["body"]
 
 
 @pytest.mark.parametrize(

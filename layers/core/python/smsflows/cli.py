@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="a scripted store day on the local cloud, printed as an SMS transcript")
     p.add_argument("--port", type=int, default=0, help="default: a free port")
-    p.add_argument("--time-scale", type=float, default=3600.0)
+    p.add_argument("--time-scale", type=float, default=21600.0)
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("sign-webhook", help="sign a Shopify webhook body (and POST it with --url)")

@@ -56,7 +56,7 @@ WELCOME = FlowDefinition(
     category="marketing",
     trigger="opt-in confirmed (double opt-in YES, keyword, Shopify consent)",
     steps=(
-        Step("code", 0, "{shop_name}: Welcome, {first_name}! Here's 10% off your first order: {discount_code}. {shop_url}",
+        Step("code", 0, "{shop_name}: Welcome to {shop_name}! Here's 10% off your first order: {discount_code}. {shop_url}",
              "Welcome code", "WELCOME10"),
         Step("best_sellers", 2 * DAY, "{shop_name}: Our best sellers are flying off the shelves. Take a look: {shop_url}",
              "Best sellers"),

@@ -272,6 +272,21 @@ def _subscribed(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) 
     )
 
 
+def _opted_out(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    """Internal event: stop the phone's welcome series and abandoned-checkout flow now. Flows whose name
+    does not derive from the phone (post-purchase, win-back) exit at their next step's consent check."""
+    phone = str(payload["phone"])
+    stopped = deps.flows.stop(
+        flows.WELCOME.name,
+        flows.execution_name(flows.WELCOME, envelope.shop, stable_phone(phone)),
+        "opted out",
+    )
+    current = deps.data.swap_flow_lock(envelope.shop, flows.ABANDONED_CHECKOUT.name, phone, "")
+    if current:
+        stopped += deps.flows.stop(flows.ABANDONED_CHECKOUT.name, current, "opted out")
+    return EventOutcome("processed", f"{stopped} marketing flows stopped")
+
+
 def stable_phone(phone: str) -> str:
     """Execution names show in the console: a phone's hash, not the number."""
     from smsflows.domain.messages import stable_id
@@ -379,4 +394,5 @@ _TOPICS = {
     "fulfillment_events/create": _fulfillment_event,
     "smsflows/subscribed": _subscribed,
     "smsflows/daily": _daily,
+    "smsflows/opted_out": _opted_out,
 }

@@ -56,8 +56,20 @@ def record(store: ConsentStore, event: ConsentEvent, attempts: int = 5) -> Recor
 
 
 def record_and_announce(deps: ConsentDeps, event: ConsentEvent) -> Recorded:
-    """record(), then tell the flows when someone became subscribed (imports start no welcome series)."""
+    """record(), then tell the flows: "subscribed" starts the welcome series (not for imports); "opted_out"
+    stops the running marketing flows at once (each flow also re-checks consent before every step)."""
     result = record(deps.store, event)
+    left = not result.duplicate and result.before.subscribed and result.after.status == "unsubscribed"
+    if left and deps.events is not None:
+        deps.events.send(
+            {
+                "shop": event.shop,
+                "topic": "smsflows/opted_out",
+                "webhook_id": f"opted-out-{event.event_id}",
+                "received_at": event.at.isoformat(),
+                "body": json.dumps({"phone": event.phone}),
+            }
+        )
     became = not result.duplicate and not result.before.subscribed and result.after.subscribed
     if became and deps.events is not None and event.source != "import":
         deps.events.send(

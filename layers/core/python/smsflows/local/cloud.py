@@ -93,6 +93,9 @@ class LocalCloud:
         logging.getLogger("smsflows.local").setLevel(cfg.log_level)
         for noisy in ("werkzeug", "moto"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
+        # moto's ASL interpreter logs an ERROR for a Choice `IsPresent` on a missing path, which is the
+        # normal "checkout not completed" case of the abandoned-checkout flow: not an error here.
+        logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").setLevel(logging.CRITICAL)
         moto_port = _free_port("127.0.0.1")
         # The Step Functions interpreter calls other services at localhost:$MOTO_PORT (LOCAL_AWS.md §2).
         self._set_env({"MOTO_PORT": str(moto_port), "TZ": "UTC"})
@@ -137,6 +140,7 @@ class LocalCloud:
             twilio_token=cfg.twilio_token,
             queue_visibility_scale=cfg.time_scale,
         )
+        self._warm()
         # Virtual time starts now that the cloud is ready (provisioning must not eat scaled hours).
         self.epoch_real = time.time()
         self.clock = scaled_clock(cfg.time_scale, self.epoch_real, self.epoch_virtual)
@@ -264,7 +268,17 @@ class LocalCloud:
                 "SMSFLOWS_CLOCK_EPOCH_VIRTUAL")  # fmt: skip
         return {k: os.environ[k] for k in keep if k in os.environ}
 
-    # Internals ---------------------------------------------------------------------------------
+    # Internals ----
+    def _warm(self) -> None:
+        """Load every handler and client once, as warm Lambda containers would be, so that cold starts
+        do not eat hours of compressed time."""
+        for spec in topology.FUNCTIONS:
+            self.lambdas.module(spec.name)
+        deps = deps_module.get_deps()
+        for service in ("dynamodb", "sqs", "stepfunctions", "secretsmanager"):
+            deps.client(service)
+        import twilio.rest  # noqa: F401
+
     def _set_env(self, values: dict[str, str]) -> None:
         for key, value in values.items():
             self._saved_env.setdefault(key, os.environ.get(key))

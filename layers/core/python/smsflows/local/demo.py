@@ -1,4 +1,5 @@
-"""`smsflows demo`: a scripted store day on the local cloud, over real HTTP, printed as a transcript."""
+"""`smsflows demo`: a store's day (and week) on the local cloud in compressed time, driven over real
+HTTP as Shopify, Twilio and a storefront would, printed as the SMS transcript."""
 
 from __future__ import annotations
 
@@ -7,12 +8,32 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from smsflows.local import client, samples
 from smsflows.local.cloud import DEFAULT_SHOP, LocalCloud, LocalConfig
+from smsflows.local.provision import LOCAL_MESSAGING_SERVICE
 
-DEMO_START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 09:00 in Austin
-DEMO_TIME_SCALE = 3600.0  # an hour of store time per second
+DEMO_START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 09:00 in Austin
+DEMO_TIME_SCALE = 21600.0  # six hours of store time per second
+ADA, BOB = "+15125550123", "+15125550177"
+AUSTIN = ZoneInfo("America/Chicago")
+DISCLOSURE = (
+    "Yes, text me offers from Demo Shop: recurring automated marketing texts, up to 6 msgs/mo. Consent is not a "
+    "condition of purchase. Msg & data rates may apply. Reply HELP for help, STOP to cancel. Terms & Privacy: "
+    "https://demo-shop.example/legal"
+)
+
+# What the fake Twilio must have accepted, in order: (recipient, a phrase of the text)
+EXPECTED = [
+    (BOB, "Reply Y to confirm"),
+    (BOB, "Welcome to Demo Shop! Here's 10% off"),
+    (ADA, "Welcome to Demo Shop! Here's 10% off"),
+    (ADA, "you left Brass Compass in your cart"),
+    (ADA, "thanks for your order #1001"),
+    (ADA, "shipped with UPS"),
+    (BOB, "Our best sellers"),
+]
 
 
 class DemoFailed(RuntimeError):
@@ -25,7 +46,7 @@ def _wait_for(predicate: Callable[[], Any], what: str, timeout: float = 30.0) ->
         value = predicate()
         if value:
             return value
-        time.sleep(0.05)
+        time.sleep(0.02)
     raise DemoFailed(f"timed out waiting for {what}")
 
 
@@ -39,119 +60,115 @@ def run_demo(out: TextIO, port: int = 0, time_scale: float = DEMO_TIME_SCALE) ->
     say = lambda text: print(text, file=out, flush=True)  # noqa: E731
     with LocalCloud(config) as cloud:
         base, secret = cloud.base_url, config.shopify_secret
-        say(f"smsflows demo — local cloud at {base}, 1 s = {time_scale / 3600:g} h of store time\n")
 
-        def step(label: str, result: client.HttpResult, expect: int) -> None:
+        def now() -> str:
+            return f"{cloud.clock().astimezone(AUSTIN):%a %H:%M}"
+
+        def shopify(
+            label: str, topic: str, payload: dict[str, Any] | bytes, expect: int = 200, **kw: Any
+        ) -> None:
+            result = client.post_shopify(base, payload, secret=kw.pop("with_secret", secret), topic=topic,
+                                         shop=DEFAULT_SHOP, **kw)  # fmt: skip
             mark = "ok" if result.status == expect else "UNEXPECTED"
-            answer = result.body.decode()[:40]
-            say(f"  {cloud.clock():%H:%M} {label:<58} HTTP {result.status} {answer}  [{mark}]")
+            say(f"  {now()}  Shopify  {label:<52} HTTP {result.status} [{mark}]")
             if result.status != expect:
                 raise DemoFailed(f"{label}: expected HTTP {expect}, got {result.status}")
 
-        ada = samples.order(820982911946154508, 1001, "+1 512 555 0123", "Ada")
-        step(
-            "Ada orders #1001 (orders/create, signed)",
-            client.post_shopify(
-                base, ada, secret=secret, topic="orders/create", shop=DEFAULT_SHOP, webhook_id="wh-1001"
-            ),
-            200,
-        )
-        step(
-            "Shopify redelivers the same webhook id",
-            client.post_shopify(
-                base, ada, secret=secret, topic="orders/create", shop=DEFAULT_SHOP, webhook_id="wh-1001"
-            ),
-            200,
-        )
-        step(
-            "A forged webhook (wrong secret)",
-            client.post_shopify(
-                base,
-                ada,
-                secret="not-the-secret",  # noqa: S106 - a forged signature on purpose
-                topic="orders/create",
-                shop=DEFAULT_SHOP,
-            ),
-            401,
-        )
-        ship = samples.order(820982911946154509, 1002, "555-555-SHIP", "Steve")
-        step(
-            "Steve orders #1002 with phone '555-555-SHIP'",
-            client.post_shopify(
-                base, ship, secret=secret, topic="orders/create", shop=DEFAULT_SHOP, webhook_id="wh-1002"
-            ),
-            200,
-        )
-        step(
-            "An unknown topic (products/update)",
-            client.post_shopify(base, {"id": 1}, secret=secret, topic="products/update", shop=DEFAULT_SHOP),
-            200,
-        )
-        say("\n  …store time passes; the order_followup flow waits 2 h on Step Functions…\n")
-        outbox = _wait_for(lambda: (o := client.outbox(base)) and len(o) >= 2 and o, "the follow-up text")
-
-        say("Ada talks to the store by SMS (replies are TwiML, sent back by Twilio):")
-        from smsflows.local.provision import LOCAL_MESSAGING_SERVICE
-
-        def text(body: str, sid: str) -> str | None:
-            result = client.post_sms(
-                base,
-                token=config.twilio_token,
-                body=body,
-                sid=sid,
-                from_="+15125550123",
-                to="+15125550000",
-                sender=LOCAL_MESSAGING_SERVICE,
-            )
+        def text(who: str, phone: str, body: str, sid: str) -> str | None:
+            result = client.post_sms(base, token=config.twilio_token, body=body, sid=sid, from_=phone,
+                                     to="+15125550000", sender=LOCAL_MESSAGING_SERVICE)  # fmt: skip
             if result.status != 200:
                 raise DemoFailed(f"inbound {body!r}: HTTP {result.status}")
             answer = client.twiml_reply(result)
-            say(f"  {cloud.clock():%H:%M} Ada: {body!r:<14} -> {answer or '(no reply)'}")
+            say(f"  {now()}  {who:<7}  texts {body!r:<10} -> reply: {answer or '(none)'}")
             return answer
 
-        replies = [
-            text("JOIN", "SMdemo1"),
-            text("help", "SMdemo2"),
-            text("stop please", "SMdemo3"),
-            text("STOP", "SMdemo4"),
-        ]
-        if (
-            not (replies[0] and "subscribed" in replies[0] and replies[2] and "unsubscribed" in replies[2])
-            or replies[3]
-        ):
-            raise DemoFailed(f"unexpected replies: {replies}")
-        queued = client.request(
-            "POST",
-            base + "/_local/enqueue",
-            json.dumps({"message_id": "demo-campaign-1", "shop": DEFAULT_SHOP, "to": "+15125550123",
-                        "body": "Demo Shop: 20% off today!", "category": "marketing"}).encode(),
-        )  # fmt: skip
-        logged = _wait_for(
-            lambda: (m := client.request("GET", base + "/_local/message?id=demo-campaign-1").json()) and m,
-            "the campaign",
-        )
-        say(
-            f"  {cloud.clock():%H:%M} a campaign text queued for Ada after her STOP: {logged['state']} ({logged['reason']})"
-        )
-        if queued.status != 200 or logged["state"] != "failed":
-            raise DemoFailed("a marketing text went to someone who said STOP")
-        time.sleep(0.5)  # anything unexpected would show up now
-        outbox = client.outbox(base)
-        say("")
+        def outbox_has(count: int, what: str) -> list[dict[str, Any]]:
+            return _wait_for(lambda: o if len(o := client.outbox(base)) >= count else None, what)
 
-        say("SMS transcript (what the fake Twilio accepted):")
-        for sms in outbox:
-            at = datetime.fromisoformat(sms["at"])
-            plural = "s" if sms["segments"] != 1 else ""
-            say(f"  {at:%H:%M}  to {sms['to']}  ({sms['segments']} segment{plural}, {sms['encoding']})")
-            say(f"         {sms['body']}")
-        bodies = [m["body"] for m in outbox]
-        if len(outbox) != 2 or "#1001" not in bodies[0] or "being prepared" not in bodies[1]:
-            raise DemoFailed(f"unexpected outbox: {bodies}")
-        say(f"\nexecutions: {cloud.executions()}")
-        say(f"dead letters: {cloud.dead_letters()}")
         say(
-            "\ndemo ok: confirmation and follow-up sent once each; forged webhook refused; bad phone kept; "
-            "JOIN/HELP/STOP answered, one opt-out confirmation, no marketing after STOP"
+            f"smsflows demo: the local cloud at {base}; 1 s = {time_scale / 3600:g} h of store time; "
+            "times are Austin time (the customers' area code)\n"
         )
+
+        # Bob signs up on the website: double opt-in, then the welcome series
+        form = {"shop": DEFAULT_SHOP, "phone": "(512) 555-0177", "source": "web_form",
+                "consent": {"checked": True, "default_checked": False, "disclosure_text": DISCLOSURE},
+                "page_url": "https://demo-shop.example/"}  # fmt: skip
+        result = client.request(
+            "POST", base + "/subscribe", json.dumps(form).encode(), {"Content-Type": "application/json"}
+        )
+        say(
+            f"  {now()}  Bob      signs up on the website                                  HTTP {result.status}"
+        )
+        outbox_has(1, "the double opt-in request")
+        text("Bob", BOB, "Y", "SMdemo-bob-y")
+        outbox_has(2, "Bob's welcome text")
+
+        # Ada ticks the SMS box at checkout and leaves; an hour later the reminder goes out
+        checkout = {"token": "ck-1001", "abandoned_checkout_url": "https://demo-shop.example/checkouts/ck-1001/recover",
+                    "buyer_accepts_sms_marketing": True, "sms_marketing_phone": "+1 512 555 0123",
+                    "customer": {"id": 7000000001001, "first_name": "Ada"},
+                    "line_items": [{"title": "Brass Compass", "variant_id": 1}]}  # fmt: skip
+        shopify("Ada starts a checkout, SMS box ticked (checkouts/create)", "checkouts/create", checkout)
+        outbox_has(4, "the abandoned-checkout reminder")
+
+        # Ada orders: the reminders stop, the order and shipping texts go out
+        order = samples.order(820982911946154508, 1001, "+1 512 555 0123", "Ada")
+        order["checkout_token"] = "ck-1001"  # noqa: S105 - a checkout token, not a password
+        shopify("Ada orders #1001 (orders/create)", "orders/create", order, webhook_id="wh-1001")
+        shopify("Shopify redelivers the same webhook", "orders/create", order, webhook_id="wh-1001")
+        shopify("A forged webhook (wrong secret)", "orders/create", order, expect=401, with_secret="forged")  # noqa: S106
+        shopify("Steve orders #1002, phone '555-555-SHIP'", "orders/create",
+                samples.order(820982911946154509, 1002, "555-555-SHIP", "Steve"), webhook_id="wh-1002")  # fmt: skip
+        outbox_has(5, "the order confirmation")
+        fulfillment = {"id": 4411, "order_id": 820982911946154508, "tracking_company": "UPS",
+                       "tracking_url": "https://www.ups.com/track?tracknum=1Z999AA10123456784"}  # fmt: skip
+        shopify("The order ships (fulfillments/create)", "fulfillments/create", fulfillment)
+        outbox_has(6, "the shipping text")
+
+        # Two days later Bob gets the next welcome text; he replies HELP, then STOP: the series ends
+        say("\n  ... two days pass ...\n")
+        outbox_has(7, "Bob's second welcome text")
+        text("Bob", BOB, "HELP", "SMdemo-bob-help")
+        text("Bob", BOB, "STOP", "SMdemo-bob-stop")
+        text("Bob", BOB, "stop", "SMdemo-bob-stop2")
+        welcome = _wait_for(
+            lambda: (
+                [
+                    e
+                    for e in cloud.executions()
+                    if e["name"].startswith("welcome") and e["status"] != "RUNNING"
+                ]
+                and len([e for e in cloud.executions() if e["name"].startswith("welcome")]) == 2
+                and all(
+                    e["status"] != "RUNNING" for e in cloud.executions() if e["name"].startswith("welcome")
+                )
+                and cloud.executions()
+            ),
+            "the welcome series to end",
+        )
+        time.sleep(1.0)  # anything that should not be sent would show up now
+        outbox = client.outbox(base)
+
+        say("\nSMS transcript (what the fake Twilio accepted):")
+        for sms in outbox:
+            at = datetime.fromisoformat(sms["at"]).astimezone(AUSTIN)
+            who = {ADA: "Ada", BOB: "Bob"}.get(sms["to"], sms["to"])
+            say(f"  {at:%a %H:%M}  to {who}  ({sms['segments']} segment{'s' if sms['segments'] != 1 else ''}, "
+                f"{sms['encoding']})")  # fmt: skip
+            say(f"      {sms['body']}")
+        say("\nflows:")
+        for execution in sorted(welcome, key=lambda e: e["name"]):
+            say(f"  {execution['flow']:<20} {execution['status']}")
+        say(f"dead letters: {cloud.dead_letters()}")
+
+        got = [(m["to"], m["body"]) for m in outbox]
+        if len(got) != len(EXPECTED) or any(
+            phrase not in body or to != want
+            for (want, phrase), (to, body) in zip(EXPECTED, got, strict=False)
+        ):
+            raise DemoFailed(f"unexpected outbox: {got}")
+        say("\ndemo ok: double opt-in, welcome series, abandoned checkout stopped by the order, order and shipping "
+            "texts, one STOP confirmation, the series ended, no duplicate, forged webhook refused")  # fmt: skip
         return outbox
