@@ -154,3 +154,22 @@ def test_cli_import_dry_run_then_real_and_manual_opt_out(local_cloud, tmp_path):
     assert json.loads(out.stdout) == {"phone": "+15125550190", "status": "unsubscribed", "was": "subscribed"}
     shown = json.loads(run_cli("consent", "show", "--phone", "+15125550190", "--local", base).stdout)
     assert shown["suppressed"] is True and shown["events"][-1]["note"] == "asked by email"
+
+
+def test_cli_flow_settings_apply_without_redeploy_and_preview_shows_segments(local_cloud):
+    base = local_cloud.base_url
+    preview = run_cli("flow", "preview", "--flow", "welcome", "--text", "{shop_name}: It’s here… 😀", "--local", base)
+    shown = json.loads(preview.stdout)
+    assert shown["text"].startswith("Demo Shop: It's here...") and shown["encoding"] == "UCS-2" and shown["warnings"]
+
+    off = run_cli("flow", "set", "--flow", "welcome", "--enabled", "off", "--local", base)
+    assert off.returncode == 0 and json.loads(off.stdout)["enabled"] is False
+    welcomes = lambda: [e for e in client.request("GET", base + "/_local/executions").json() if e["flow"] == "welcome"]  # noqa: E731
+    before = len(welcomes())
+    reply(sms(base, "JOIN", "SMe2e-join-off", "+15125550179"))
+    time.sleep(1.5)  # the "subscribed" event goes through the shop-events queue
+    assert len(welcomes()) == before  # no welcome series while the shop has it switched off
+    bad = run_cli("flow", "set", "--flow", "welcome", "--template", "0=Hi {firstname}", "--local", base)
+    assert bad.returncode != 0 and "unknown placeholders" in bad.stderr
+    on = run_cli("flow", "set", "--flow", "welcome", "--enabled", "on", "--local", base)
+    assert json.loads(on.stdout)["enabled"] is True

@@ -146,3 +146,59 @@ def privacy_export(shop: str, request_id: str) -> dict[str, Any]:
     if item is None:
         raise SystemExit(f"no export {request_id} for {shop} (has customers/data_request arrived?)")
     return dict(json.loads(gzip.decompress(bytes(item["export_gz"]))))
+
+
+def flow_set(shop: str, flow: str, enabled: bool | None, offsets: list[int] | None, templates_: dict[int, str],
+             codes: dict[int, str]) -> dict[str, Any]:  # fmt: skip
+    """Enable/disable, retime (seconds after the trigger, one per step) or re-copy one flow of one shop."""
+    from smsflows.domain import flows, templates
+    from smsflows.domain.shops import FlowSettings, ShopConfig
+
+    definition = flows.FLOWS.get(flow)
+    if definition is None:
+        raise SystemExit(f"unknown flow {flow!r}; flows: {', '.join(flows.FLOWS)}")
+    if offsets is not None and len(offsets) != len(definition.steps):
+        raise SystemExit(f"{flow} has {len(definition.steps)} steps: give {len(definition.steps)} offsets")
+    for index, text in templates_.items():
+        if not 0 <= index < len(definition.steps):
+            raise SystemExit(f"{flow} has no step {index}")
+        try:
+            templates.validate(text)
+        except templates.TemplateError as exc:
+            raise SystemExit(f"step {index}: {exc}") from None
+    deps = _deps()
+    config = deps.shop_configs.get(shop) or ShopConfig(shop=shop)
+    current = config.flow(flow)
+    updated = FlowSettings(
+        enabled=current.enabled if enabled is None else enabled,
+        offsets_s=tuple(offsets) if offsets is not None else current.offsets_s,
+        templates={**current.templates, **templates_},
+        discount_codes={**current.discount_codes, **codes},
+    )
+    deps.shop_configs.put(config.model_copy(update={"flows": {**config.flows, flow: updated}}))
+    return {"shop": shop, "flow": flow, **updated.model_dump(mode="json")}
+
+
+def template_preview(shop: str, flow: str, step: int, text: str | None) -> dict[str, Any]:
+    """The rendered text of a step with sample values, its encoding and segment count."""
+    from smsflows.domain import flow_steps, flows, templates
+    from smsflows.domain.shops import ShopConfig
+
+    definition = flows.FLOWS.get(flow)
+    if definition is None or not 0 <= step < len(definition.steps):
+        raise SystemExit(f"unknown flow/step {flow}/{step}")
+    config = (_deps().shop_configs.get(shop) if os.environ.get("TABLE_NAME") else None) or ShopConfig(
+        shop=shop
+    )
+    sample = {"first_name": "Ada", "order_name": "#1001", "product": "Brass Compass",
+              "product_url": f"{config.storefront()}/products/brass-compass",
+              "checkout_url": f"{config.storefront()}/checkouts/abc123/recover",
+              "tracking_url": "https://www.ups.com/track?tracknum=1Z999AA10123456784", "tracking_company": "UPS"}  # fmt: skip
+    values = flow_steps.values_for(config, definition, step, sample)
+    try:
+        preview = templates.preview(text or config.template(definition, step), values, brand=config.brand,
+                                    marketing=definition.category == "marketing")  # fmt: skip
+    except templates.TemplateError as exc:
+        raise SystemExit(str(exc)) from None
+    return {"flow": flow, "step": step, "text": preview.text, "encoding": preview.encoding,
+            "segments": preview.segments, "characters": preview.characters, "warnings": list(preview.warnings)}  # fmt: skip

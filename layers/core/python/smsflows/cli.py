@@ -82,7 +82,7 @@ def _cmd_sign_webhook(args: argparse.Namespace) -> int:
 
 
 def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2, default=str))
+    print(json.dumps(value, indent=2, default=str, ensure_ascii=False))
 
 
 def _admin(args: argparse.Namespace) -> object:
@@ -147,6 +147,38 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(f"  {problem}", file=sys.stderr)
     _print_json(result)
     return 1 if result["errors"] else 0
+
+
+def _pairs(items: list[str] | None, what: str) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for item in items or []:
+        index, sep, value = item.partition("=")
+        if not sep or not index.isdigit():
+            raise SystemExit(f"--{what} takes STEP=VALUE, e.g. 0=...")
+        out[int(index)] = value
+    return out
+
+
+def _cmd_flow(args: argparse.Namespace) -> int:
+    admin = _admin(args)
+    if args.action == "list":
+        from smsflows.domain import flows
+
+        for definition in flows.FLOWS.values():
+            steps = ", ".join(f"{s.key}@{s.offset_s}s" for s in definition.steps)
+            print(f"{definition.name:<20} {definition.category:<13} {definition.runner:<13} {steps}")
+            print(f"{'':<20} trigger: {definition.trigger}")
+        return 0
+    if args.action == "preview":
+        _print_json(admin.template_preview(args.shop, args.flow, args.step, args.text))  # type: ignore[attr-defined]
+        return 0
+    enabled = {"on": True, "off": False}.get(args.enabled or "")
+    offsets = [int(x) for x in args.offsets.split(",")] if args.offsets else None
+    result = admin.flow_set(  # type: ignore[attr-defined]
+        args.shop, args.flow, enabled, offsets, _pairs(args.template, "template"), _pairs(args.code, "code")
+    )
+    _print_json(result)
+    return 0
 
 
 def _cmd_privacy(args: argparse.Namespace) -> int:
@@ -229,6 +261,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
     target(p)
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser(
+        "flow", help="list flows; enable, retime or re-copy one per shop; preview a step's text"
+    )
+    p.add_argument("action", choices=["list", "set", "preview"])
+    p.add_argument("--flow", default="welcome")
+    p.add_argument("--enabled", choices=["on", "off"])
+    p.add_argument("--offsets", help="seconds after the trigger, one per step, comma separated")
+    p.add_argument(
+        "--template", action="append", metavar="STEP=TEXT", help="new copy for a step (placeholders ok)"
+    )
+    p.add_argument("--code", action="append", metavar="STEP=CODE", help="discount code for a step")
+    p.add_argument("--step", type=int, default=0)
+    p.add_argument("--text", help="preview this text instead of the shop's template")
+    target(p)
+    p.set_defaults(func=_cmd_flow)
 
     p = sub.add_parser("privacy", help="privacy requests")
     p.add_argument("action", choices=["export"])

@@ -126,6 +126,7 @@ class LocalCloud:
                 "POWERTOOLS_METRICS_NAMESPACE": "smsflows",
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "POWERTOOLS_LOG_LEVEL": cfg.log_level,
+                "SMSFLOWS_SHOP_CONFIG_CACHE_S": "0",  # `smsflows shop/flow set` applies at once locally
             }
         )
         deps_module.reset()

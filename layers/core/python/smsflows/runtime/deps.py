@@ -76,7 +76,9 @@ class Deps:
         from smsflows.runtime.cache import TtlCache
 
         # Shop settings change rarely and must apply without a redeploy: cached for a minute per container.
-        return TtlCache(DynamoShopConfigs(self.client("dynamodb"), self.settings.table_name), ttl_s=60)
+        return TtlCache(
+            DynamoShopConfigs(self.client("dynamodb"), self.settings.table_name), ttl_s=self.settings.shop_config_cache_s
+        )
 
     @cached_property
     def conversations(self) -> Any:

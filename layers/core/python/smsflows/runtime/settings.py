@@ -28,6 +28,8 @@ class Settings(BaseModel):
     public_base_url: str = Field("", alias="PUBLIC_BASE_URL")
     # The shop that owns inbound texts to a sender no shop has claimed (single-store deployments).
     default_shop: str | None = Field(None, alias="DEFAULT_SHOP")
+    # How long a function keeps a shop's settings before reading them again (the local cloud: 0).
+    shop_config_cache_s: float = Field(60.0, alias="SMSFLOWS_SHOP_CONFIG_CACHE_S", ge=0)
     # Clock: 1.0 in AWS. The local cloud compresses time (86400 => a day per second).
     time_scale: float = Field(1.0, alias="SMSFLOWS_TIME_SCALE", gt=0)
     clock_epoch_real: float | None = Field(None, alias="SMSFLOWS_CLOCK_EPOCH_REAL")
