@@ -87,6 +87,28 @@ class FakeShopData:
     def profiles(self, shop):
         return [p for (s, _), p in self.profile_items.items() if s == shop]
 
+    def set_birthday(self, shop, customer_key, birthday):
+        old = self.profile_items.get((shop, customer_key))
+        base = (
+            old.model_dump()
+            if old
+            else {"shop": shop, "customer_key": customer_key, "updated_at": datetime.now()}
+        )
+        self.profile_items[(shop, customer_key)] = ProfileRecord.model_validate(
+            {**base, "birthday": birthday}
+        )
+
+    def add_restock(self, shop, variant_id, phone, product, url):
+        self.restocks = getattr(self, "restocks", {})
+        self.restocks.setdefault((shop, variant_id), {})[phone] = {
+            "phone": phone,
+            "product": product,
+            "url": url,
+        }
+
+    def take_restocks(self, shop, variant_id):
+        return list(getattr(self, "restocks", {}).pop((shop, variant_id), {}).values())
+
     def flow_snapshot(self, shop, phone, customer_key):
         state = self.consent.state(shop, phone) if self.consent else None
         return state, self.profile_items.get((shop, customer_key)) if customer_key else None

@@ -158,13 +158,24 @@ def test_cli_import_dry_run_then_real_and_manual_opt_out(local_cloud, tmp_path):
 
 def test_cli_flow_settings_apply_without_redeploy_and_preview_shows_segments(local_cloud):
     base = local_cloud.base_url
-    preview = run_cli("flow", "preview", "--flow", "welcome", "--text", "{shop_name}: It’s here… 😀", "--local", base)
+    preview = run_cli(
+        "flow", "preview", "--flow", "welcome", "--text", "{shop_name}: It’s here… 😀", "--local", base
+    )
     shown = json.loads(preview.stdout)
-    assert shown["text"].startswith("Demo Shop: It's here...") and shown["encoding"] == "UCS-2" and shown["warnings"]
+    assert (
+        shown["text"].startswith("Demo Shop: It's here...")
+        and shown["encoding"] == "UCS-2"
+        and shown["warnings"]
+    )
 
     off = run_cli("flow", "set", "--flow", "welcome", "--enabled", "off", "--local", base)
     assert off.returncode == 0 and json.loads(off.stdout)["enabled"] is False
-    welcomes = lambda: [e for e in client.request("GET", base + "/_local/executions").json() if e["flow"] == "welcome"]  # noqa: E731
+
+    def welcomes():
+        return [
+            e for e in client.request("GET", base + "/_local/executions").json() if e["flow"] == "welcome"
+        ]
+
     before = len(welcomes())
     reply(sms(base, "JOIN", "SMe2e-join-off", "+15125550179"))
     time.sleep(1.5)  # the "subscribed" event goes through the shop-events queue

@@ -245,3 +245,24 @@ def test_a_disabled_flow_starts_nothing(cloud):
     configs.put(configs.get(SHOP).model_copy(update={"flows": {"welcome": FlowSettings(enabled=False)}}))
     join(cloud)
     assert cloud.wait_executions() == []
+
+
+def test_back_in_stock_sign_up_on_the_form_then_restock_sends_once(cloud):
+    from tests.integration.test_consent import DISCLOSURE
+
+    join(cloud)
+    cloud.wait_executions()
+    cloud.queue_bodies("send_queue")
+    form = {"shop": SHOP, "phone": PHONE, "consent": {"checked": True, "default_checked": False,
+            "disclosure_text": DISCLOSURE}, "restock_variant_id": "808950810", "restock_product": "IPod Nano - 8GB"}  # fmt: skip
+    response = cloud.invoke("subscribe", api_event(json.dumps(form).encode(), {"Content-Type": "application/json"},
+                                                   path="/subscribe"))  # fmt: skip
+    assert json.loads(response["body"]) == {"status": "already_subscribed"}
+    product = {"id": 1, "title": "IPod Nano - 8GB", "handle": "ipod-nano",
+               "variants": [{"id": 808950810, "inventory_quantity": 5}]}  # fmt: skip
+    webhook(cloud, "products/update", product, "wh-p1")
+    webhook(cloud, "products/update", product, "wh-p2")
+    sends = cloud.queue_bodies("send_queue")
+    assert len(sends) == 1 and "back in stock" in json.loads(sends[0])["body"]
+    cloud.invoke("send_message", sqs_event(*sends))
+    assert [m["to"] for m in cloud.twilio.outbox() if "back in stock" in m["body"]] == [PHONE]

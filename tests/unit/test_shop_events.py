@@ -111,8 +111,8 @@ def test_malformed_authentic_order_is_marked_unparseable_not_retried(deps, body)
 
 
 def test_unknown_topic_is_acknowledged_and_recorded(deps):
-    store(deps, {"id": 1}, topic="products/update")
-    outcome = process_shop_event(envelope({"id": 1}, topic="products/update"), deps)
+    store(deps, {"id": 1}, topic="collections/update")
+    outcome = process_shop_event(envelope({"id": 1}, topic="collections/update"), deps)
     assert outcome.outcome == "ignored"
     assert deps.inbox.items[(SHOP, "wh-1")].state == "ignored"
 
@@ -231,6 +231,41 @@ def test_daily_job_starts_winback_for_a_30_day_lapse_only(deps):
             updated_at=NOW,
         )  # fmt: skip
     outcome = process_shop_event(envelope({}, topic="smsflows/daily"), deps)
-    assert outcome.detail == "1 win-back flows started"
+    assert outcome.detail == "1 win-back flows started, 0 birthday texts queued"
     [(flow, payload)] = deps.flows.started.values()
     assert flow == "winback" and payload["context"]["customer_key"] == "customer:1"
+
+
+def test_birthday_tag_and_the_daily_birthday_text(deps):
+    process_shop_event(envelope(samples.order(42, 1001, "+15125550123")), deps)
+    customer = {"id": 7000000001001, "first_name": "Ada", "tags": "vip, birthday:11-23"}
+    assert (
+        process_shop_event(envelope(customer, topic="customers/update", webhook_id="wh-c"), deps).detail
+        == "birthday noted"
+    )
+    outcome = process_shop_event(envelope({}, topic="smsflows/daily", webhook_id="d1"), deps)
+    assert outcome.detail.endswith("1 birthday texts queued")
+    birthday = deps.send_queue.sent[-1]
+    assert (
+        birthday["category"] == "marketing"
+        and "Happy birthday, Ada" in birthday["body"]
+        and "BDAY15" in birthday["body"]
+    )
+
+
+def test_back_in_stock_texts_each_sign_up_once(deps):
+    deps.data.add_restock(SHOP, "808950810", "+15125550123", "IPod Nano - 8GB", None)
+    product = {"id": 632910392, "title": "IPod Nano - 8GB", "handle": "ipod-nano",
+               "variants": [{"id": 808950810, "inventory_quantity": 0}]}  # fmt: skip
+    assert "0 back-in-stock" in process_shop_event(envelope(product, topic="products/update"), deps).detail
+    product["variants"][0]["inventory_quantity"] = 3
+    assert (
+        "1 back-in-stock"
+        in process_shop_event(envelope(product, topic="products/update", webhook_id="w2"), deps).detail
+    )
+    assert (
+        "0 back-in-stock"
+        in process_shop_event(envelope(product, topic="products/update", webhook_id="w3"), deps).detail
+    )
+    text = deps.send_queue.sent[-1]
+    assert "IPod Nano - 8GB is back in stock" in text["body"] and "/products/ipod-nano" in text["body"]

@@ -58,6 +58,15 @@ class ShopDataRepository(Protocol):
     def profiles(self, shop: str) -> list[ProfileRecord]:
         """Every profile of the shop (the daily win-back job)."""
 
+    def set_birthday(self, shop: str, customer_key: str, birthday: str | None) -> None: ...
+
+    def add_restock(
+        self, shop: str, variant_id: str, phone: str, product: str | None, url: str | None
+    ) -> None: ...
+
+    def take_restocks(self, shop: str, variant_id: str) -> list[dict[str, Any]]:
+        """The sign-ups for a variant, removed as they are returned (each gets one text)."""
+
 
 class FlowStarter(Protocol):
     def start(self, flow: str, name: str, payload: Mapping[str, Any]) -> bool:

@@ -313,6 +313,37 @@ class DynamoShopData:
                 request = got.get("UnprocessedKeys") or {}
         return out
 
+    def set_birthday(self, shop: str, customer_key: str, birthday: str | None) -> None:
+        values = {"type": "profile", "shop": shop, "customer_key": customer_key, "birthday": birthday or ""}
+        self._ddb.update_item(
+            TableName=self._table, Key=to_item(keys.profile(shop, customer_key)), **set_expression(values)
+        )
+
+    def add_restock(
+        self, shop: str, variant_id: str, phone: str, product: str | None, url: str | None
+    ) -> None:
+        item = {**keys.restock(shop, variant_id, phone), "type": "restock", "shop": shop, "phone": phone,
+                "gsi1pk": keys.phone_subject(shop, phone), "product": product, "url": url}  # fmt: skip
+        self._ddb.put_item(TableName=self._table, Item=to_item(item))
+
+    def take_restocks(self, shop: str, variant_id: str) -> list[dict[str, Any]]:
+        from smsflows.adapters.consent_store import _query_all
+
+        pk = keys.restock(shop, variant_id, "")["pk"]
+        items = _query_all(self._ddb, TableName=self._table, KeyConditionExpression="pk = :p",
+                           ExpressionAttributeValues={":p": {"S": pk}})  # fmt: skip
+        out = []
+        for item in items:
+            try:  # whoever deletes it sends it: a concurrent consumer cannot double the text
+                self._ddb.delete_item(TableName=self._table, Key={"pk": item["pk"], "sk": item["sk"]},
+                                      ConditionExpression="attribute_exists(pk)")  # fmt: skip
+            except ClientError as exc:
+                if _code(exc) == "ConditionalCheckFailedException":
+                    continue
+                raise _translate(exc) from exc
+            out.append(from_item(item) or {})
+        return out
+
     def flow_snapshot(
         self, shop: str, phone: str, customer_key: str | None
     ) -> tuple[SubscriberState | None, ProfileRecord | None]:

@@ -142,19 +142,28 @@ DELAYED = FlowDefinition(
                 "We're sorry for the wait. Track it: {tracking_url}", "Delayed"),),
 )  # fmt: skip
 
+BIRTHDAY = FlowDefinition(
+    name="birthday", version=1, description="On the customer's birthday, with a code", category="marketing",
+    trigger="daily schedule: profile birthday (customer tag birthday:MM-DD) is today", runner="direct",
+    steps=(Step("birthday", 0, "{shop_name}: Happy birthday, {first_name}! Here's 15% off to celebrate: {discount_code}. "
+                "{shop_url}", "Birthday", "BDAY15"),),
+    reentry="once per customer per year",
+)  # fmt: skip
+BACK_IN_STOCK = FlowDefinition(
+    name="back_in_stock", version=1, description="A product someone asked about is available again",
+    category="marketing", trigger="sign-up on /subscribe with restock_variant_id, then products/update with stock",
+    runner="direct",
+    steps=(Step("available", 0, "{shop_name}: Good news! {product} is back in stock: {product_url}", "Back in stock"),),
+    reentry="once per sign-up (the sign-up is removed when the text is queued)",
+)  # fmt: skip
+
 FLOWS: dict[str, FlowDefinition] = {
     f.name: f
     for f in (
-        WELCOME,
-        ABANDONED_CHECKOUT,
-        POST_PURCHASE,
-        WINBACK,
-        ORDER_CONFIRMATION,
-        SHIPPING,
-        DELIVERED,
-        DELAYED,
+        WELCOME, ABANDONED_CHECKOUT, POST_PURCHASE, WINBACK, ORDER_CONFIRMATION, SHIPPING, DELIVERED, DELAYED,
+        BIRTHDAY, BACK_IN_STOCK,
     )
-}
+}  # fmt: skip
 STATE_MACHINE_FLOWS = {name: f for name, f in FLOWS.items() if f.runner == "state_machine"}
 
 _NAME_OK = re.compile(r"[^A-Za-z0-9_-]")

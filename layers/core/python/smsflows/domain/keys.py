@@ -30,6 +30,10 @@ def flow_lock(shop: str, flow: str, phone: str) -> dict[str, str]:
     return {"pk": f"FLOWLOCK#{shop}#{flow}#{phone}", "sk": "LOCK"}
 
 
+def restock(shop: str, variant_id: str, phone: str) -> dict[str, str]:
+    return {"pk": f"RESTOCK#{shop}#{variant_id}", "sk": f"PHONE#{phone}"}
+
+
 def subscriber(shop: str, phone: str) -> dict[str, str]:
     return {"pk": f"SUB#{shop}#{phone}", "sk": "STATE"}
 

@@ -36,6 +36,7 @@ class ProfileRecord(BaseModel):
     first_name: str | None = None
     country_code: str | None = None
     last_order_at: datetime | None = None
+    birthday: str | None = None  # "MM-DD", from the customer tag birthday:MM-DD
     updated_at: datetime
 
 

@@ -287,6 +287,35 @@ def _opted_out(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -
     return EventOutcome("processed", f"{stopped} marketing flows stopped")
 
 
+def _customer(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    customer = shopify.ShopifyCustomer.model_validate(payload)
+    birthday = customer.birthday()
+    if birthday is None:
+        return EventOutcome("processed", "no birthday tag")
+    deps.data.set_birthday(envelope.shop, f"customer:{customer.id}", birthday)
+    return EventOutcome("processed", "birthday noted")
+
+
+def _product(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    """products/update: a variant back in stock texts everyone who asked for it, once."""
+    product = shopify.Product.model_validate(payload)
+    config = deps.flow_deps.shops.get(envelope.shop)
+    store = config.storefront() if config else f"https://{envelope.shop}"
+    queued = 0
+    for variant in product.variants:
+        if (variant.inventory_quantity or 0) <= 0:
+            continue
+        for signup in deps.data.take_restocks(envelope.shop, str(variant.id)):
+            url = signup.get("url") or (f"{store}/products/{product.handle}" if product.handle else store)
+            sent = flow_steps.send_direct(
+                flows.BACK_IN_STOCK, envelope.shop, str(signup["phone"]),
+                f"restock:{envelope.shop}:{variant.id}:{stable_phone(str(signup['phone']))}:{deps.clock():%Y%m%d}",
+                {"product": signup.get("product") or product.title, "product_url": url}, deps.flow_deps,
+            )  # fmt: skip
+            queued += int(sent)
+    return EventOutcome("processed", f"{queued} back-in-stock texts queued")
+
+
 def stable_phone(phone: str) -> str:
     """Execution names show in the console: a phone's hash, not the number."""
     from smsflows.domain.messages import stable_id
@@ -320,7 +349,19 @@ def _daily(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> Ev
             subject = f"{stable_phone(profile.phone)}-{last:%Y%m%d}"
             if flow_steps.start(flows.WINBACK, config.shop, subject, context, deps.flow_deps):
                 started += 1
-    return EventOutcome("processed", f"{started} win-back flows started")
+    birthdays = 0
+    today = now.strftime("%m-%d")
+    for config in shops.all():
+        if not config.active:
+            continue
+        for profile in deps.data.profiles(config.shop):
+            if profile.phone and profile.birthday == today:
+                birthdays += flow_steps.send_direct(
+                    flows.BIRTHDAY, config.shop, profile.phone,
+                    f"birthday:{config.shop}:{stable_phone(profile.phone)}:{now:%Y}",
+                    {"first_name": profile.first_name}, deps.flow_deps,
+                )  # fmt: skip
+    return EventOutcome("processed", f"{started} win-back flows started, {birthdays} birthday texts queued")
 
 
 def _need_consent(deps: ShopEventDeps) -> ConsentDeps:
@@ -395,4 +436,7 @@ _TOPICS = {
     "smsflows/subscribed": _subscribed,
     "smsflows/daily": _daily,
     "smsflows/opted_out": _opted_out,
+    "customers/create": _customer,
+    "customers/update": _customer,
+    "products/update": _product,
 }

@@ -168,3 +168,39 @@ class FulfillmentEvent(BaseModel):
     id: int | str
     order_id: int | str
     status: str
+
+
+class ShopifyCustomer(BaseModel):
+    """customers/create and customers/update: the parts the flows use (tags carry the birthday)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | str
+    first_name: str | None = None
+    phone: str | None = None
+    tags: str | None = None
+
+    def birthday(self) -> str | None:
+        """The tag `birthday:MM-DD` (a merchant convention; Shopify has no birthday field)."""
+        for tag in (self.tags or "").split(","):
+            key, _, value = tag.strip().partition(":")
+            if key.strip().lower() == "birthday" and re.fullmatch(r"\d{2}-\d{2}", value.strip()):
+                return value.strip()
+        return None
+
+
+class Variant(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | str
+    title: str | None = None
+    inventory_quantity: int | None = None
+
+
+class Product(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | str
+    title: str = ""
+    handle: str | None = None
+    variants: list[Variant] = Field(default_factory=list)

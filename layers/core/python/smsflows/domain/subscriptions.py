@@ -29,6 +29,7 @@ class ConsentDeps:
     clock: Clock
     default_shop: str | None = None
     events: Queue | None = None  # the shop-events queue: "smsflows/subscribed" starts the welcome series
+    restocks: Any = None  # ShopDataRepository: back-in-stock sign-ups
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,10 @@ class SubscribeRequest(BaseModel):
     customer_id: str | None = Field(None, max_length=40)
     locale: str | None = Field(None, max_length=20)
     submission_id: str | None = Field(None, max_length=100)
+    # Back in stock: the variant the shopper wants to hear about (the form on a sold-out product page).
+    restock_variant_id: str | None = Field(None, max_length=40, pattern=r"^\d+$")
+    restock_product: str | None = Field(None, max_length=200)
+    restock_url: str | None = Field(None, max_length=500)
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,9 @@ def subscribe(
         country=request.country,
     )
     result = record_and_announce(deps, event)
+    if request.restock_variant_id and deps.restocks is not None:
+        deps.restocks.add_restock(request.shop, request.restock_variant_id, phone.e164, request.restock_product,
+                                  request.restock_url)  # fmt: skip
     if result.before.subscribed:
         return SubscribeResult("already_subscribed", phone.e164)
     if not result.duplicate:

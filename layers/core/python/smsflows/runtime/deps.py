@@ -77,7 +77,8 @@ class Deps:
 
         # Shop settings change rarely and must apply without a redeploy: cached for a minute per container.
         return TtlCache(
-            DynamoShopConfigs(self.client("dynamodb"), self.settings.table_name), ttl_s=self.settings.shop_config_cache_s
+            DynamoShopConfigs(self.client("dynamodb"), self.settings.table_name),
+            ttl_s=self.settings.shop_config_cache_s,
         )
 
     @cached_property
@@ -98,6 +99,7 @@ class Deps:
             clock=self.clock,
             default_shop=self.settings.default_shop,
             events=self.shop_events_queue if self.settings.shop_events_queue_url else None,
+            restocks=self.shop_data,
         )
 
     @cached_property
