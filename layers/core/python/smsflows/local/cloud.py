@@ -176,6 +176,7 @@ class LocalCloud:
                 "/_local/enqueue": post_route(self.enqueue),
                 "/_local/env": json_route(self.client_env),
                 "/_local/message": query_route(self.message),
+                "/_local/daily": post_route(self.run_daily),
             },
         )
         self.door.serve_in_thread()
@@ -253,6 +254,20 @@ class LocalCloud:
             TableName=deps.settings.table_name, Key=to_item(keys.message(args["id"])), ConsistentRead=True
         )
         return from_item(out.get("Item"))
+
+    def run_daily(self, _: Any) -> dict[str, str]:
+        """What the deployed EventBridge schedule does once a day (moto stores schedules, never fires them)."""
+        now = self.clock().isoformat()
+        deps_module.get_deps().shop_events_queue.send(
+            {
+                "shop": "*",
+                "topic": "smsflows/daily",
+                "webhook_id": f"daily-{now}",
+                "received_at": now,
+                "body": "{}",
+            }
+        )
+        return {"status": "queued", "at": now}
 
     def enqueue(self, message: Any) -> dict[str, str]:
         """Put an OutboundMessage on the send queue, as a flow or campaign would (local testing only)."""
