@@ -47,7 +47,7 @@ FIRST_USE = {
     "shopify_webhook": "webhook_inbox,shop_events_queue",
     "process_shop_event": "shop_event_deps",
     "send_message": "message_log,shop_configs,send_queue",
-    "flow_step": "",
+    "flow_step": "flow_deps",
     "subscribe": "consent",
     "twilio_inbound": "consent",
 }
