@@ -87,6 +87,9 @@ class FakeShopData:
     def profiles(self, shop):
         return [p for (s, _), p in self.profile_items.items() if s == shop]
 
+    def get_profile(self, shop, customer_key):
+        return self.profile_items.get((shop, customer_key))
+
     def set_birthday(self, shop, customer_key, birthday):
         old = self.profile_items.get((shop, customer_key))
         base = (

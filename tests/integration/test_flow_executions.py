@@ -266,3 +266,25 @@ def test_back_in_stock_sign_up_on_the_form_then_restock_sends_once(cloud):
     assert len(sends) == 1 and "back in stock" in json.loads(sends[0])["body"]
     cloud.invoke("send_message", sqs_event(*sends))
     assert [m["to"] for m in cloud.twilio.outbox() if "back in stock" in m["body"]] == [PHONE]
+
+
+def test_browse_abandonment_runs_its_asl_and_nudges_once(cloud):
+    webhook(cloud, "orders/create", samples.order(66, 1066, PHONE), "wh-o66")
+    join(cloud)
+    cloud.wait_executions()
+    cloud.queue_bodies("send_queue")
+    view = {"customer_id": "7000000001066", "product": "Brass Compass", "product_id": "632910392",
+            "product_url": "https://demo-shop.example/products/brass-compass"}  # fmt: skip
+    cloud.client("sqs").send_message(
+        QueueUrl=cloud.res.queue_urls["shop_events_queue"],
+        MessageBody=json.dumps({"shop": SHOP, "topic": "storefront/product_viewed", "webhook_id": "view-1",
+                                "received_at": "2026-11-23T17:00:00+00:00", "body": json.dumps(view)}),
+    )  # fmt: skip
+    run_shop_events(cloud)
+    [browse] = [e for e in cloud.wait_executions() if e["name"].startswith("browse_abandonment")]
+    assert browse["status"] == "SUCCEEDED"
+    [nudge] = sent_messages(cloud)
+    assert (
+        "Still thinking about Brass Compass" in nudge["body"]
+        and round(moto_patches.recorded_waits()[-1] / 60) == 90
+    )

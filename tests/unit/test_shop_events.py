@@ -269,3 +269,22 @@ def test_back_in_stock_texts_each_sign_up_once(deps):
     )
     text = deps.send_queue.sent[-1]
     assert "IPod Nano - 8GB is back in stock" in text["body"] and "/products/ipod-nano" in text["body"]
+
+
+def test_a_product_view_by_a_subscribed_customer_starts_one_browse_flow_per_day(deps):
+    process_shop_event(envelope(samples.order(42, 1001, "+15125550123")), deps)
+    view = {"customer_id": "7000000001001", "product": "Brass Compass", "product_id": "632910392",
+            "product_url": "https://demo-shop.example/products/brass-compass"}  # fmt: skip
+    assert (
+        "no marketing consent"
+        in process_shop_event(envelope(view, topic="storefront/product_viewed"), deps).detail
+    )
+    subscribe(deps)
+    assert process_shop_event(
+        envelope(view, topic="storefront/product_viewed", webhook_id="v2"), deps
+    ).detail.endswith("started")
+    assert process_shop_event(
+        envelope(view, topic="storefront/product_viewed", webhook_id="v3"), deps
+    ).detail.endswith("not started")
+    [(flow, payload)] = [v for v in deps.flows.started.values() if v[0] == "browse_abandonment"]
+    assert payload["context"]["product"] == "Brass Compass" and payload["due"]["s0"] == "2026-11-23T16:30:00Z"

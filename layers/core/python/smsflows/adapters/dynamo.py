@@ -313,6 +313,15 @@ class DynamoShopData:
                 request = got.get("UnprocessedKeys") or {}
         return out
 
+    def get_profile(self, shop: str, customer_key: str) -> ProfileRecord | None:
+        out = self._ddb.get_item(TableName=self._table, Key=to_item(keys.profile(shop, customer_key)))
+        plain = from_item(out.get("Item"))
+        if plain is None:
+            return None
+        return ProfileRecord.model_validate(
+            {k: v for k, v in plain.items() if k in ProfileRecord.model_fields}
+        )
+
     def set_birthday(self, shop: str, customer_key: str, birthday: str | None) -> None:
         values = {"type": "profile", "shop": shop, "customer_key": customer_key, "birthday": birthday or ""}
         self._ddb.update_item(

@@ -118,6 +118,20 @@ WINBACK = FlowDefinition(
     reentry="once per customer per lapse (execution name by phone and last order)",
 )  # fmt: skip
 
+BROWSE_ABANDONMENT = FlowDefinition(
+    name="browse_abandonment",
+    version=1,
+    description="A subscriber looked at a product and did not buy: one nudge",
+    category="marketing",
+    trigger="storefront/product_viewed on the shop-events queue (needs a product-view event source)",
+    steps=(
+        Step("nudge", 90 * 60, "{shop_name}: Still thinking about {product}, {first_name}? Take another look: {product_url}",
+             "Still thinking"),
+    ),
+    exits=("ordered_since_start",),
+    reentry="once per customer per product per day",
+)  # fmt: skip
+
 ORDER_CONFIRMATION = FlowDefinition(
     name="order_confirmation", version=1, description="Order confirmation", category="transactional",
     trigger="orders/create", runner="direct",
@@ -160,8 +174,8 @@ BACK_IN_STOCK = FlowDefinition(
 FLOWS: dict[str, FlowDefinition] = {
     f.name: f
     for f in (
-        WELCOME, ABANDONED_CHECKOUT, POST_PURCHASE, WINBACK, ORDER_CONFIRMATION, SHIPPING, DELIVERED, DELAYED,
-        BIRTHDAY, BACK_IN_STOCK,
+        WELCOME, ABANDONED_CHECKOUT, BROWSE_ABANDONMENT, POST_PURCHASE, WINBACK, ORDER_CONFIRMATION, SHIPPING,
+        DELIVERED, DELAYED, BIRTHDAY, BACK_IN_STOCK,
     )
 }  # fmt: skip
 STATE_MACHINE_FLOWS = {name: f for name, f in FLOWS.items() if f.runner == "state_machine"}

@@ -316,6 +316,37 @@ def _product(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> 
     return EventOutcome("processed", f"{queued} back-in-stock texts queued")
 
 
+class ProductView(BaseModel):
+    """storefront/product_viewed: put on the shop-events queue by a product-view source (e.g. a web pixel
+    relay the merchant runs); only logged-in customers can be matched to a profile."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    customer_id: str
+    product: str
+    product_url: str | None = None
+    product_id: str | None = None
+
+
+def _product_viewed(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    view = ProductView.model_validate(payload)
+    customer_key = f"customer:{view.customer_id}"
+    profile = deps.data.get_profile(envelope.shop, customer_key)
+    if profile is None or not profile.phone:
+        return EventOutcome("processed", "no profile with a phone for this customer")
+    if deps.consent is not None:
+        state = deps.consent.store.state(envelope.shop, profile.phone)
+        if state is None or not state.subscribed:
+            return EventOutcome("processed", "no marketing consent")
+    context = {"phone": profile.phone, "customer_key": customer_key, "first_name": profile.first_name,
+               "product": view.product, "product_url": view.product_url}  # fmt: skip
+    subject = (
+        f"{stable_phone(profile.phone)}-{view.product_id or stable_phone(view.product)}-{deps.clock():%Y%m%d}"
+    )
+    started = flow_steps.start(flows.BROWSE_ABANDONMENT, envelope.shop, subject, context, deps.flow_deps)
+    return EventOutcome("processed", "browse flow " + ("started" if started else "not started"))
+
+
 def stable_phone(phone: str) -> str:
     """Execution names show in the console: a phone's hash, not the number."""
     from smsflows.domain.messages import stable_id
@@ -439,4 +470,5 @@ _TOPICS = {
     "customers/create": _customer,
     "customers/update": _customer,
     "products/update": _product,
+    "storefront/product_viewed": _product_viewed,
 }
