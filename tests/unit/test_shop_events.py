@@ -286,5 +286,5 @@ def test_a_product_view_by_a_subscribed_customer_starts_one_browse_flow_per_day(
     assert process_shop_event(
         envelope(view, topic="storefront/product_viewed", webhook_id="v3"), deps
     ).detail.endswith("not started")
-    [(flow, payload)] = [v for v in deps.flows.started.values() if v[0] == "browse_abandonment"]
+    [(_, payload)] = [v for v in deps.flows.started.values() if v[0] == "browse_abandonment"]
     assert payload["context"]["product"] == "Brass Compass" and payload["due"]["s0"] == "2026-11-23T16:30:00Z"
