@@ -27,6 +27,14 @@ def test_signed_order_webhook_yields_one_sms_in_the_outbox(local_cloud):
     [sms] = [m for m in sms_for(box, "#5001") if "thanks for your order" in m["body"]]
     assert sms["to"] == "+15125550150" and sms["body"].startswith("Demo Shop: Hi Grace")
     assert sms["segments"] == 1 and sms["encoding"] == "GSM-7"
+    # the fake Twilio posts signed status callbacks to /sms/status, as Twilio does
+    message_id = f"order-confirmation:{SHOP}:5001"
+    deadline = time.monotonic() + 10
+    logged = {}
+    while time.monotonic() < deadline and logged.get("delivery_status") != "delivered":
+        logged = client.request("GET", f"{local_cloud.base_url}/_local/message?id={message_id}").json() or {}
+        time.sleep(0.05)
+    assert logged["delivery_status"] == "delivered" and logged["sid"] == sms["sid"]
 
 
 def test_bad_signature_is_401_and_sends_nothing(local_cloud):

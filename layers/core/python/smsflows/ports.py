@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from smsflows.domain.consent import ConsentEvent, SubscriberState
+from smsflows.domain.delivery import StatusUpdate
 from smsflows.domain.frequency import SendRecord
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.models import CheckoutRecord, InboxRecord, OrderRecord, ProfileRecord
@@ -123,6 +124,10 @@ class MessageLog(Protocol):
     ) -> None: ...
 
     def fail(self, message_id: str, code: int | None, reason: str, now: datetime) -> None: ...
+
+    def apply_status(self, update: StatusUpdate, now: datetime) -> str | None:
+        """Record a delivery status if it moves the message forward; the recipient's phone when it did,
+        None when it was a duplicate, out of order, or for an unknown message."""
 
 
 @dataclass(frozen=True)

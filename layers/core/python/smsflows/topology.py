@@ -103,6 +103,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         writes=frozenset({TABLE, SHOP_EVENTS_QUEUE}),
     ),
     FunctionSpec(
+        name="twilio_status",
+        description="Twilio status callbacks: delivery state per message, idempotent and order-insensitive",
+        timeout_s=10,
+        routes=(Route("POST", "/sms/status"),),
+        reads=frozenset({TWILIO_SECRET}),
+        writes=frozenset({TABLE}),
+    ),
+    FunctionSpec(
         name="flow_step",
         description="Decides and renders one flow step for the flow state machines",
         timeout_s=10,

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from smsflows.domain import keys
 from smsflows.domain.consent import SubscriberState, suppression_key
+from smsflows.domain.delivery import StatusUpdate
 from smsflows.domain.frequency import SendRecord
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.models import CheckoutRecord, InboxRecord, OrderRecord, ProfileRecord
@@ -543,6 +544,35 @@ class DynamoMessageLog:
             message_id,
             {"state": "failed", "reason": reason, "error_code": code, "failed_at": now.isoformat()},
         )
+
+    def apply_status(self, update: StatusUpdate, now: datetime) -> str | None:
+        values = {
+            "delivery_status": update.status,
+            "delivery_rank": update.rank,
+            "delivery_error": update.error_code,
+            "segments": update.segments,
+            "price": update.price,
+            "status_at": now.isoformat(),
+        }
+        expression = set_expression(values)
+        expression["ExpressionAttributeValues"][":sid"] = {"S": update.sid}
+        expression["ExpressionAttributeValues"][":rank"] = {"N": str(update.rank)}
+        try:
+            out = self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.message(update.message_id)),
+                # the message exists, is this provider message, and the status moves forward
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(sid) OR sid = :sid) "
+                "AND (attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
+                ReturnValues="ALL_NEW",
+                **expression,
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                return None
+            raise _translate(exc) from exc
+        item = from_item(out.get("Attributes")) or {}
+        return str(item["to"]) if item.get("to") else None
 
     def _update(self, message_id: str, values: dict[str, Any]) -> None:
         try:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from smsflows.domain import frequency, quiet_hours
 from smsflows.domain.encoding import segment_info
@@ -44,7 +45,7 @@ class SendDeps:
     shops: ShopConfigs | None = None
     requeue: Queue | None = None  # the send queue, for deferrals
     on_provider_opt_out: Callable[[str, str, str], Any] | None = None  # (shop, phone, message_id)
-    status_callback_url: str | None = None
+    status_callback_url: str | None = None  # the API's public base URL; /sms/status?mid=… is added
     delay_scale: float = 1.0  # the local cloud's time scale: virtual seconds per real second
 
 
@@ -134,8 +135,13 @@ def send_one(message: OutboundMessage, deps: SendDeps) -> SendOutcome:
         return SendOutcome("duplicate", detail=f"already {found}")
 
     try:
+        callback = (
+            f"{deps.status_callback_url.rstrip('/')}/sms/status?mid={quote(message.message_id, safe='')}"
+            if deps.status_callback_url
+            else None
+        )
         receipt = deps.provider.send(
-            to=message.to, body=message.body, sender=deps.sender, status_callback=deps.status_callback_url
+            to=message.to, body=message.body, sender=deps.sender, status_callback=callback
         )
     except ProviderError as exc:
         if exc.retryable:

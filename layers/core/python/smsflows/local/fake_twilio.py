@@ -68,6 +68,8 @@ class FakeTwilio:
         self._outbox: list[OutboxEntry] = []
         self._faults: deque[Fault] = deque()
         self.fault_rule: Callable[[dict[str, str]], Fault | None] | None = None
+        self.send_status_callbacks = True  # like Twilio: "sent", then "delivered", signed, to StatusCallback
+        self.callbacks_posted: list[tuple[str, str, int]] = []
         self.requests = 0
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
@@ -142,6 +144,8 @@ class FakeTwilio:
         )
         with self._lock:
             self._outbox.append(entry)
+        if entry.status_callback and self.send_status_callbacks:
+            threading.Thread(target=self._callbacks, args=(sid, entry), daemon=True).start()
         stamp = now.strftime("%a, %d %b %Y %H:%M:%S +0000")
         return 201, {
             "sid": entry.sid,
@@ -164,6 +168,29 @@ class FakeTwilio:
             "date_sent": None,
             "uri": f"/2010-04-01/Accounts/{sid}/Messages/{entry.sid}.json",
         }
+
+    def _callbacks(self, account_sid: str, entry: OutboxEntry) -> None:
+        import urllib.request
+        from urllib.parse import urlencode
+
+        from twilio.request_validator import RequestValidator
+
+        url = entry.status_callback or ""
+        for status in ("sent", "delivered"):
+            params = {"MessageSid": entry.sid, "MessageStatus": status, "AccountSid": account_sid, "To": entry.to,
+                      "NumSegments": str(entry.segments)}  # fmt: skip
+            signature = RequestValidator(self.auth_token).compute_signature(url, params)
+            request = urllib.request.Request(  # noqa: S310 - the local cloud's own loopback URL
+                url, data=urlencode(params).encode(), method="POST",
+                headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+            )  # fmt: skip
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                    code = response.status
+            except OSError as exc:
+                code = getattr(exc, "code", 0) or 0
+            with self._lock:
+                self.callbacks_posted.append((entry.sid, status, int(code)))
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self

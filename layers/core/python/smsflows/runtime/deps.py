@@ -151,6 +151,7 @@ class Deps:
             requeue=self.send_queue,
             on_provider_opt_out=lambda shop, phone, mid: provider_opt_out(shop, phone, mid, self.consent),
             delay_scale=self.settings.time_scale,
+            status_callback_url=self.settings.public_base_url or None,
         )
 
     # Secrets and the provider ----------------------------------------------------------------

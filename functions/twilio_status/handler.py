@@ -1,0 +1,65 @@
+"""POST /sms/status?mid=<message id>: Twilio's status callback. Signature first (403 otherwise); the
+status is applied only if it moves the message forward, so duplicates and late arrivals change nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from smsflows.domain.delivery import StatusUpdate
+from smsflows.runtime.deps import get_deps
+from smsflows.runtime.errors import BadRequest, Forbidden
+from smsflows.runtime.http import error_response, raw_body
+from smsflows.runtime.observability import logger, metrics
+from smsflows.runtime.twilio_signature import form_params, is_authentic
+
+app = APIGatewayRestResolver()
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@app.post("/sms/status")
+def status() -> Response:
+    deps = get_deps()
+    event = app.current_event.raw_event
+    body = raw_body(event)
+    if not is_authentic(event, body, deps.twilio_config.get("auth_token", ""), deps.settings.public_base_url):
+        raise Forbidden("X-Twilio-Signature does not match")
+    params = form_params(body)
+    message_id = (app.current_event.query_string_parameters or {}).get("mid")
+    sid, state = params.get("MessageSid"), params.get("MessageStatus")
+    if not message_id or not sid or not state:
+        raise BadRequest("mid, MessageSid and MessageStatus are required")
+    update = StatusUpdate(
+        message_id=message_id,
+        sid=sid,
+        status=state.lower(),
+        error_code=_int(params.get("ErrorCode")),
+        segments=_int(params.get("NumSegments")),
+        price=params.get("Price") or None,
+    )
+    applied = deps.message_log.apply_status(update, deps.clock()) is not None
+    logger.info(
+        "status callback",
+        message_id=message_id,
+        status=update.status,
+        error=update.error_code,
+        applied=applied,
+    )
+    metrics.add_metric(name=f"Delivery_{update.status}", unit=MetricUnit.Count, value=1)
+    return Response(status_code=200, content_type="text/plain", body="")
+
+
+@app.exception_handler(Exception)
+def handle_error(exc: Exception) -> Response:
+    return error_response(exc)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,74 @@
+"""POST /sms/status: signature-validated, idempotent, order-insensitive delivery states."""
+
+import json
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+from smsflows.local import samples
+from tests.integration.conftest import TWILIO_TOKEN, api_event, shopify_headers, sqs_event
+
+BASE = "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
+
+
+def sent_message(cloud, monkeypatch):
+    monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
+    from smsflows.runtime import deps as deps_module
+
+    deps_module.reset()
+    cloud.twilio.send_status_callbacks = False  # the test posts them itself
+    body = json.dumps(samples.order(42, 1001, "+15125550123")).encode()
+    cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body)))
+    cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
+    cloud.invoke("send_message", sqs_event(*cloud.queue_bodies("send_queue")))
+    [sms] = cloud.twilio.outbox()
+    return sms
+
+
+def callback(cloud, sms, status, error=None, token=TWILIO_TOKEN, sid=None):
+    params = {"MessageSid": sid or sms["sid"], "MessageStatus": status, "NumSegments": "1"}
+    if error:
+        params["ErrorCode"] = str(error)
+    url = sms["status_callback"]
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": RequestValidator(token).compute_signature(url, params),
+    }
+    event = api_event(urlencode(params).encode(), headers, path="/sms/status")
+    event["queryStringParameters"] = {"mid": url.split("mid=", 1)[1].replace("%3A", ":").replace("%2E", ".")}
+    event["multiValueQueryStringParameters"] = {"mid": [event["queryStringParameters"]["mid"]]}
+    return cloud.invoke("twilio_status", event)
+
+
+def message_item(cloud):
+    [item] = cloud.items("MSG#")
+    return item
+
+
+def test_the_sender_asks_for_status_callbacks_with_the_message_id(cloud, monkeypatch):
+    sms = sent_message(cloud, monkeypatch)
+    assert sms["status_callback"].startswith(f"{BASE}/sms/status?mid=order-confirmation")
+
+
+def test_statuses_apply_in_order_once_and_late_ones_change_nothing(cloud, monkeypatch):
+    sms = sent_message(cloud, monkeypatch)
+    assert callback(cloud, sms, "delivered")["statusCode"] == 200
+    assert callback(cloud, sms, "sent")["statusCode"] == 200  # late and out of order
+    assert callback(cloud, sms, "delivered")["statusCode"] == 200  # twice
+    item = message_item(cloud)
+    assert item["delivery_status"] == "delivered" and item["segments"] == 1
+
+
+def test_a_failure_records_its_error_code(cloud, monkeypatch):
+    sms = sent_message(cloud, monkeypatch)
+    callback(cloud, sms, "sent")
+    callback(cloud, sms, "undelivered", error=30003)
+    item = message_item(cloud)
+    assert item["delivery_status"] == "undelivered" and item["delivery_error"] == 30003
+
+
+def test_unsigned_or_foreign_callbacks_change_nothing(cloud, monkeypatch):
+    sms = sent_message(cloud, monkeypatch)
+    assert callback(cloud, sms, "failed", token="nope")["statusCode"] == 403
+    assert callback(cloud, sms, "failed", sid="SM" + "f" * 32)["statusCode"] == 200  # another message's sid
+    assert "delivery_status" not in message_item(cloud)
