@@ -241,6 +241,7 @@ class FakeMessageLog:
             suppressed=self.consent.is_suppressed(shop, phone),
             history=list(history),
             history_version=version,
+            unreachable=(shop, phone) in getattr(self, "unreachable", set()),
         )
 
     def begin(
@@ -269,6 +270,9 @@ class FakeMessageLog:
 
     def release(self, message_id: str, reason: str) -> None:
         self.items[message_id].update(state="retry", reason=reason)
+
+    def mark_unreachable(self, shop, phone, reason, now) -> None:
+        self.unreachable = getattr(self, "unreachable", set()) | {(shop, phone)}
 
     def complete(self, message_id: str, receipt: ProviderReceipt, now: datetime, extra=None) -> None:
         self.items[message_id].update(

@@ -32,6 +32,8 @@ def record_handler(record: SQSRecord) -> None:
         until=outcome.until.isoformat() if outcome.until else None,
     )
     metrics.add_metric(name=f"Message_{outcome.outcome}", unit=MetricUnit.Count, value=1)
+    if outcome.detail.startswith(("config_error", "content_error")):
+        metrics.add_metric(name="ProviderNeedsOperator", unit=MetricUnit.Count, value=1)
     if outcome.segments:
         metrics.add_metric(name="SegmentsSent", unit=MetricUnit.Count, value=outcome.segments)
 

@@ -42,7 +42,11 @@ def status() -> Response:
         segments=_int(params.get("NumSegments")),
         price=params.get("Price") or None,
     )
-    applied = deps.message_log.apply_status(update, deps.clock()) is not None
+    recipient = deps.message_log.apply_status(update, deps.clock())
+    applied = recipient is not None
+    if recipient and update.unreachable:  # the carrier says this number cannot get texts: stop trying it
+        shop, phone = recipient
+        deps.message_log.mark_unreachable(shop, phone, f"twilio {update.error_code}", deps.clock())
     logger.info(
         "status callback",
         message_id=message_id,

@@ -112,6 +112,19 @@ class Monitoring(Construct):
                     width=12,
                 )
             )
+        # Content filtering (30007) or account/registration errors (21408, 21608): retrying cannot help,
+        # somebody has to fix the copy or the Twilio account (send_message records ProviderNeedsOperator).
+        alarm(
+            "ProviderNeedsOperatorAlarm",
+            cloudwatch.Metric(
+                namespace="smsflows",
+                metric_name="ProviderNeedsOperator",
+                dimensions_map={"service": "smsflows"},
+                period=_FIVE_MINUTES,
+                statistic="Sum",
+            ),
+            "Twilio refused messages for content or account configuration reasons: not retried, needs a person.",
+        )
         for name, function in functions.items():
             alarm(
                 f"{_pascal(name)}ErrorsAlarm",

@@ -326,3 +326,9 @@ def test_a_daily_schedule_feeds_the_shop_events_queue(synthesized, resources):
     assert props["Target"]["Arn"] == {"Fn::GetAtt": [logical_id(synthesized, queue), "Arn"]}
     payload = json.loads(props["Target"]["Input"])
     assert payload["topic"] == "smsflows/daily" and payload["body"] == "{}"
+
+
+def test_provider_errors_that_need_a_person_raise_an_alarm(resources):
+    alarms = [a["Properties"] for a in of_type(resources, "AWS::CloudWatch::Alarm").values()]
+    [needs] = [a for a in alarms if a.get("MetricName") == "ProviderNeedsOperator"]
+    assert needs["Namespace"] == "smsflows" and needs["Threshold"] == 0 and needs["AlarmActions"]

@@ -72,3 +72,14 @@ def test_unsigned_or_foreign_callbacks_change_nothing(cloud, monkeypatch):
     assert callback(cloud, sms, "failed", token="nope")["statusCode"] == 403
     assert callback(cloud, sms, "failed", sid="SM" + "f" * 32)["statusCode"] == 200  # another message's sid
     assert "delivery_status" not in message_item(cloud)
+
+
+def test_an_unreachable_handset_suppresses_the_number(cloud, monkeypatch):
+    sms = sent_message(cloud, monkeypatch)
+    callback(cloud, sms, "undelivered", error=30005)
+    [marker] = cloud.items("UNREACHABLE#")
+    assert marker["reason"] == "twilio 30005"
+    tx = {"message_id": "tx-next", "shop": "demo-shop.myshopify.com", "to": sms["to"], "body": "Demo Shop: hi",
+          "category": "transactional", "created_at": "2026-11-23T17:00:00+00:00"}  # fmt: skip
+    cloud.invoke("send_message", sqs_event(json.dumps(tx)))
+    assert len(cloud.twilio.outbox()) == 1  # nothing more goes to that number

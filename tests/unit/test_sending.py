@@ -60,13 +60,24 @@ def test_retryable_provider_error_releases_the_claim_and_raises_for_redelivery()
     assert len(d.provider.sent) == 1
 
 
-def test_permanent_provider_error_is_recorded_and_not_retried():
+def test_an_invalid_number_is_recorded_suppressed_and_not_retried():
     d = deps(FakeProvider([ProviderError("bad to", code=21211, status=400, retryable=False)]))
     outcome = send_one(message(), d)
-    assert outcome.outcome == "failed"
+    assert outcome.outcome == "suppressed" and "unreachable" in outcome.detail
     assert d.log.items["m-1"]["error_code"] == 21211
-    assert send_one(message(), d).outcome == "duplicate"
+    assert send_one(message(), d).outcome == "suppressed"  # redelivered: not sent
+    assert send_one(message(message_id="m-2"), d).detail == "number unreachable"  # the next message neither
     assert d.provider.sent == []
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"), [(30007, "content_error"), (21408, "config_error"), (99999, "provider refused")]
+)
+def test_content_and_account_errors_fail_without_retry_or_suppression(code, kind):
+    d = deps(FakeProvider([ProviderError("no", code=code, status=400, retryable=False)]))
+    outcome = send_one(message(), d)
+    assert outcome.outcome == "failed" and kind in outcome.detail
+    assert send_one(message(message_id="m-2"), d).outcome == "sent"  # the number itself is fine
 
 
 def test_expired_message_is_dropped_with_a_reason():

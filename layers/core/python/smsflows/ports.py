@@ -105,6 +105,7 @@ class RecipientSnapshot:
     suppressed: bool
     history: list[SendRecord]
     history_version: int
+    unreachable: bool = False  # a carrier said the number cannot receive texts (not a consent matter)
 
 
 class MessageLog(Protocol):
@@ -125,8 +126,11 @@ class MessageLog(Protocol):
 
     def fail(self, message_id: str, code: int | None, reason: str, now: datetime) -> None: ...
 
-    def apply_status(self, update: StatusUpdate, now: datetime) -> str | None:
-        """Record a delivery status if it moves the message forward; the recipient's phone when it did,
+    def mark_unreachable(self, shop: str, phone: str, reason: str, now: datetime) -> None:
+        """Data-quality suppression: the number is invalid, a landline or unreachable."""
+
+    def apply_status(self, update: StatusUpdate, now: datetime) -> tuple[str, str] | None:
+        """Record a delivery status if it moves the message forward: (shop, recipient) when it did,
         None when it was a duplicate, out of order, or for an unknown message."""
 
 

@@ -393,6 +393,7 @@ class DynamoMessageLog:
             keys.subscriber(shop, phone),
             keys.suppression(suppression_key(shop, phone)),
             keys.frequency(shop, phone),
+            keys.unreachable(shop, phone),
         ]
         try:
             out = self._ddb.batch_get_item(
@@ -413,6 +414,7 @@ class DynamoMessageLog:
             suppressed=wanted[1]["pk"] in by_pk,
             history=history,
             history_version=int(freq.get("version", 0)),
+            unreachable=wanted[3]["pk"] in by_pk,
         )
 
     def begin(
@@ -545,7 +547,12 @@ class DynamoMessageLog:
             {"state": "failed", "reason": reason, "error_code": code, "failed_at": now.isoformat()},
         )
 
-    def apply_status(self, update: StatusUpdate, now: datetime) -> str | None:
+    def mark_unreachable(self, shop: str, phone: str, reason: str, now: datetime) -> None:
+        item = {**keys.unreachable(shop, phone), "type": "unreachable", "shop": shop, "phone": phone,
+                "gsi1pk": keys.phone_subject(shop, phone), "reason": reason, "since": now.isoformat()}  # fmt: skip
+        self._ddb.put_item(TableName=self._table, Item=to_item(item))
+
+    def apply_status(self, update: StatusUpdate, now: datetime) -> tuple[str, str] | None:
         values = {
             "delivery_status": update.status,
             "delivery_rank": update.rank,
@@ -572,7 +579,7 @@ class DynamoMessageLog:
                 return None
             raise _translate(exc) from exc
         item = from_item(out.get("Attributes")) or {}
-        return str(item["to"]) if item.get("to") else None
+        return (str(item["shop"]), str(item["to"])) if item.get("to") and item.get("shop") else None
 
     def _update(self, message_id: str, values: dict[str, Any]) -> None:
         try:

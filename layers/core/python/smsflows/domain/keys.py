@@ -46,6 +46,10 @@ def suppression(hashed: str) -> dict[str, str]:
     return {"pk": f"SUPPRESS#{hashed}", "sk": "SUPPRESS"}
 
 
+def unreachable(shop: str, phone: str) -> dict[str, str]:
+    return {"pk": f"UNREACHABLE#{shop}#{phone}", "sk": "UNREACHABLE"}
+
+
 def shop_config(shop: str) -> dict[str, str]:
     return {"pk": f"SHOP#{shop}", "sk": "CONFIG"}
 

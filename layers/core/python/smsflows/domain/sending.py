@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from smsflows.domain import frequency, quiet_hours
+from smsflows.domain import frequency, provider_errors, quiet_hours
 from smsflows.domain.encoding import segment_info
 from smsflows.domain.locations import Address, candidate_locations
 from smsflows.domain.messages import OutboundMessage
@@ -23,7 +23,6 @@ from smsflows.ports import MessageLog, Queue, SendConditions, Sender, ShopConfig
 from smsflows.runtime.clock import Clock
 from smsflows.runtime.errors import ProviderError, TransientError
 
-OPTED_OUT_CODES = frozenset({21610})  # RULES.md A4: "unsubscribed recipient" => record the opt-out
 MAX_SQS_DELAY_S = 900
 
 
@@ -76,6 +75,9 @@ def send_one(message: OutboundMessage, deps: SendDeps) -> SendOutcome:
         return SendOutcome("suppressed", detail=f"shop {config.status}")
 
     snap = deps.log.snapshot(message.shop, message.to)
+    if snap.unreachable:
+        deps.log.fail(message.message_id, None, "number unreachable (suppressed after a carrier error)", now)
+        return SendOutcome("suppressed", detail="number unreachable")
     state = snap.state
     opted_out = snap.suppressed or (state is not None and state.status == "unsubscribed")
     conditions = SendConditions()
@@ -148,9 +150,17 @@ def send_one(message: OutboundMessage, deps: SendDeps) -> SendOutcome:
             deps.log.release(message.message_id, f"provider {exc.provider_code or exc.http_status}: retry")
             raise TransientError(str(exc)) from exc
         deps.log.fail(message.message_id, exc.provider_code, str(exc)[:300], deps.clock())
-        if exc.provider_code in OPTED_OUT_CODES and deps.on_provider_opt_out is not None:
+        action = provider_errors.action_for(exc.provider_code)
+        if action == "mark_opted_out" and deps.on_provider_opt_out is not None:
             deps.on_provider_opt_out(message.shop, message.to, message.message_id)
             return SendOutcome("suppressed", detail="provider says opted out (21610)")
+        if action == "suppress_number":
+            deps.log.mark_unreachable(message.shop, message.to, f"twilio {exc.provider_code}", deps.clock())
+            return SendOutcome("suppressed", detail=f"number unreachable ({exc.provider_code}): suppressed")
+        if action in ("config_error", "content_error"):
+            return SendOutcome(
+                "failed", detail=f"{action} {exc.provider_code}: needs an operator, not a retry"
+            )
         return SendOutcome("failed", detail=f"provider refused: {exc.provider_code}")
 
     segments = receipt.segments if receipt.segments is not None else segment_info(message.body).segments
