@@ -13,11 +13,11 @@ RETRYABLE_CODES = frozenset({20429, 20500, 20503})
 PROVIDER_TIMEOUT_S = 10.0
 
 
-def _http_client(api_base: str | None) -> Any:
+def _http_client(api_base: str | None, timeout: float = PROVIDER_TIMEOUT_S) -> Any:
     from twilio.http.http_client import TwilioHttpClient
 
     if not api_base:
-        return TwilioHttpClient(timeout=PROVIDER_TIMEOUT_S)
+        return TwilioHttpClient(timeout=timeout)
     base = urlsplit(api_base)
 
     class RedirectingHttpClient(TwilioHttpClient):
@@ -29,21 +29,24 @@ def _http_client(api_base: str | None) -> Any:
                 method, urlunsplit((base.scheme, base.netloc, parts.path, parts.query, "")), *args, **kwargs
             )
 
-    return RedirectingHttpClient(timeout=PROVIDER_TIMEOUT_S)
+    return RedirectingHttpClient(timeout=timeout)
 
 
 class TwilioProvider:
-    def __init__(self, account_sid: str, auth_token: str, api_base: str | None = None) -> None:
+    def __init__(
+        self, account_sid: str, auth_token: str, api_base: str | None = None, timeout_s: float = PROVIDER_TIMEOUT_S
+    ) -> None:
         self._sid = account_sid
         self._token = auth_token
         self._api_base = api_base
+        self._timeout = timeout_s
         self._client: Any = None
 
     def _messages(self) -> Any:
         if self._client is None:
             from twilio.rest import Client
 
-            self._client = Client(self._sid, self._token, http_client=_http_client(self._api_base))
+            self._client = Client(self._sid, self._token, http_client=_http_client(self._api_base, self._timeout))
         return self._client.messages
 
     def send(self, *, to: str, body: str, sender: Sender, status_callback: str | None) -> ProviderReceipt:

@@ -176,7 +176,12 @@ class Deps:
         from smsflows.adapters.twilio_provider import TwilioProvider
 
         cfg = self.twilio_config
-        return TwilioProvider(cfg["account_sid"], cfg["auth_token"], api_base=self.settings.twilio_api_base)
+        return TwilioProvider(
+            cfg["account_sid"],
+            cfg["auth_token"],
+            api_base=self.settings.twilio_api_base,
+            timeout_s=self.settings.provider_timeout_s,
+        )
 
     @cached_property
     def default_sender(self) -> Any:
