@@ -63,3 +63,31 @@ def test_an_invocation_that_raises_returns_the_whole_batch(cloud):
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
     assert attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
+
+
+def test_dlq_list_shows_the_reason_and_replay_sends_once(monkeypatch):
+    from smsflows import admin
+    from smsflows.local.fake_twilio import Fault
+
+    with InProcessCloud(SHOPIFY_SECRET, TWILIO_TOKEN, queue_visibility_scale=1000) as cloud:
+        sqs = cloud.client("sqs")
+        url = cloud.res.queue_urls[topology.SEND_QUEUE]
+        message = {"message_id": "m-dead", "shop": "demo-shop.myshopify.com", "to": "+15125550123",
+                   "body": "Demo Shop: hi", "category": "transactional", "created_at": "2026-11-23T15:00:00+00:00"}  # fmt: skip
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(message))
+        cloud.twilio.fault_rule = lambda form: Fault(status=503, code=20503, message="Service Unavailable")
+        poller = QueuePoller(sqs, url, topology.function("send_message"), cloud.invoke, ARN_REGION)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not admin.dlq_list():
+            poller.poll_once()
+            time.sleep(0.2)
+        [row] = admin.dlq_list()
+        assert row["message_id"] == "m-dead" and row["reason"].startswith("provider 20503")
+
+        cloud.twilio.fault_rule = None  # the provider is back
+        assert admin.dlq_replay("send_queue") == {"send_queue": 1}
+        poller.poll_once()
+        admin.dlq_replay("send_queue")  # nothing left: replaying again sends nothing twice
+        poller.poll_once()
+        assert [m["to"] for m in cloud.twilio.outbox()] == ["+15125550123"]
+        assert admin.dlq_list() == []

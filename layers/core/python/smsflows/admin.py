@@ -202,3 +202,68 @@ def template_preview(shop: str, flow: str, step: int, text: str | None) -> dict[
         raise SystemExit(str(exc)) from None
     return {"flow": flow, "step": step, "text": preview.text, "encoding": preview.encoding,
             "segments": preview.segments, "characters": preview.characters, "warnings": list(preview.warnings)}  # fmt: skip
+
+
+def _dlq_urls() -> dict[str, tuple[str, str]]:
+    """{queue key: (queue url, its DLQ url)} from the settings and the queues' redrive policies."""
+    from smsflows import topology
+
+    deps = _deps()
+    sqs = deps.client("sqs")
+    urls = {
+        topology.SEND_QUEUE: deps.settings.send_queue_url,
+        topology.SHOP_EVENTS_QUEUE: deps.settings.shop_events_queue_url,
+    }
+    out = {}
+    for key, url in urls.items():
+        if not url:
+            continue
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]
+        target = json.loads(attrs.get("RedrivePolicy", "{}")).get("deadLetterTargetArn")
+        if target:
+            out[key] = (url, sqs.get_queue_url(QueueName=target.rsplit(":", 1)[1])["QueueUrl"])
+    return out
+
+
+def dlq_list(limit: int = 50) -> list[dict[str, Any]]:
+    """Dead-lettered messages with the reason recorded for them (peeked: they stay in the DLQ)."""
+    from smsflows.adapters.dynamo import from_item, to_item
+    from smsflows.domain import keys
+
+    deps = _deps()
+    sqs = deps.client("sqs")
+    rows: list[dict[str, Any]] = []
+    for key, (_, dlq) in _dlq_urls().items():
+        got = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=0,
+                                  AttributeNames=["All"]).get("Messages", [])  # fmt: skip
+        for m in got[:limit]:
+            body = json.loads(m["Body"])
+            row = {"queue": key, "receives": m["Attributes"].get("ApproximateReceiveCount")}
+            if "message_id" in body:
+                item = from_item(deps.client("dynamodb").get_item(
+                    TableName=deps.settings.table_name, Key=to_item(keys.message(body["message_id"])))
+                    .get("Item")) or {}  # fmt: skip
+                row.update(message_id=body["message_id"], state=item.get("state"), reason=item.get("reason"))
+            else:
+                row.update(topic=body.get("topic"), webhook_id=body.get("webhook_id"))
+            rows.append(row)
+    return rows
+
+
+def dlq_replay(queue: str | None = None) -> dict[str, int]:
+    """Move dead-lettered messages back to their queue (after the cause is fixed); idempotency makes it safe."""
+    deps = _deps()
+    sqs = deps.client("sqs")
+    moved: dict[str, int] = {}
+    for key, (url, dlq) in _dlq_urls().items():
+        if queue and key != queue:
+            continue
+        moved[key] = 0
+        while got := sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=30).get(
+            "Messages", []
+        ):
+            for m in got:
+                sqs.send_message(QueueUrl=url, MessageBody=m["Body"])
+                sqs.delete_message(QueueUrl=dlq, ReceiptHandle=m["ReceiptHandle"])
+                moved[key] += 1
+    return moved

@@ -181,6 +181,15 @@ def _cmd_flow(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dlq(args: argparse.Namespace) -> int:
+    admin = _admin(args)
+    if args.action == "list":
+        _print_json(admin.dlq_list())  # type: ignore[attr-defined]
+    else:
+        _print_json(admin.dlq_replay(args.queue))  # type: ignore[attr-defined]
+    return 0
+
+
 def _cmd_privacy(args: argparse.Namespace) -> int:
     _print_json(_admin(args).privacy_export(args.shop, args.request_id))  # type: ignore[attr-defined]
     return 0
@@ -277,6 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", help="preview this text instead of the shop's template")
     target(p)
     p.set_defaults(func=_cmd_flow)
+
+    p = sub.add_parser("dlq", help="list dead-lettered messages with their reason, or replay them")
+    p.add_argument("action", choices=["list", "replay"])
+    p.add_argument("--queue", choices=["send_queue", "shop_events_queue"])
+    target(p)
+    p.set_defaults(func=_cmd_dlq)
 
     p = sub.add_parser("privacy", help="privacy requests")
     p.add_argument("action", choices=["export"])

@@ -34,7 +34,11 @@ def _http_client(api_base: str | None, timeout: float = PROVIDER_TIMEOUT_S) -> A
 
 class TwilioProvider:
     def __init__(
-        self, account_sid: str, auth_token: str, api_base: str | None = None, timeout_s: float = PROVIDER_TIMEOUT_S
+        self,
+        account_sid: str,
+        auth_token: str,
+        api_base: str | None = None,
+        timeout_s: float = PROVIDER_TIMEOUT_S,
     ) -> None:
         self._sid = account_sid
         self._token = auth_token
@@ -46,7 +50,9 @@ class TwilioProvider:
         if self._client is None:
             from twilio.rest import Client
 
-            self._client = Client(self._sid, self._token, http_client=_http_client(self._api_base, self._timeout))
+            self._client = Client(
+                self._sid, self._token, http_client=_http_client(self._api_base, self._timeout)
+            )
         return self._client.messages
 
     def send(self, *, to: str, body: str, sender: Sender, status_callback: str | None) -> ProviderReceipt:
