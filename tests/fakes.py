@@ -59,10 +59,6 @@ class FakeShopData:
         self.locks: dict[tuple[str, str, str], str] = {}
         self.consent = consent
 
-    @property
-    def profiles_by_key(self) -> dict[tuple[str, str], ProfileRecord]:
-        return self.profile_items
-
     def set_tracking(self, shop, order_id, company, url) -> None:
         if (shop, order_id) in self.orders:
             self.orders[(shop, order_id)] = self.orders[(shop, order_id)].model_copy(

@@ -36,15 +36,3 @@ def brand_from_shop(shop_domain: str) -> str:
 def stable_id(*parts: str) -> str:
     """A short deterministic id for keys and execution names, from any text."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
-
-
-def order_confirmation_text(brand: str, order_name: str, first_name: str | None) -> str:
-    greeting = f"Hi {first_name}, thanks" if first_name else "Thanks"
-    return (
-        f"{brand}: {greeting} for your order {order_name}! "
-        "We'll text you when it ships. Reply HELP for help, STOP to opt out."
-    )
-
-
-def order_followup_text(brand: str, order_name: str) -> str:
-    return f"{brand}: Your order {order_name} is being prepared. We'll send tracking as soon as it ships."

@@ -5,7 +5,6 @@ Integration tests and benchmarks use it; `smsflows local` uses moto's server ins
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from datetime import UTC, datetime
@@ -157,7 +156,3 @@ class InProcessCloud:
         for key, value in values.items():
             self._saved.setdefault(key, os.environ.get(key))
             os.environ[key] = value
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))

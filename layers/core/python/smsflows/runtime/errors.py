@@ -35,23 +35,11 @@ class PayloadTooLarge(SmsflowsError):
     code = "payload_too_large"
 
 
-class UnsupportedMediaType(SmsflowsError):
-    status_code = 415
-    code = "unsupported_media_type"
-
-
 class TransientError(SmsflowsError):
     """A dependency failed in a way worth retrying (throttling, 5xx, timeout)."""
 
     status_code = 503
     code = "temporarily_unavailable"
-
-
-class AlreadyExists(SmsflowsError):
-    """A conditional write found the item there already (used for idempotency)."""
-
-    status_code = 409
-    code = "already_exists"
 
 
 class ProviderError(SmsflowsError):
