@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from smsflows.adapters.dynamo import _code, _translate, from_item, set_expression, to_item
+from smsflows.adapters.dynamo import _code, _translate, from_item, query_all, set_expression, to_item
 from smsflows.domain import keys
 from smsflows.domain.consent import ConsentEvent, SubscriberState, suppression_key
 from smsflows.domain.shops import ShopConfig
@@ -101,7 +101,7 @@ class DynamoConsentStore:
 
     def events(self, shop: str, phone: str) -> list[ConsentEvent]:
         pk = keys.subscriber(shop, phone)["pk"]
-        items = _query_all(
+        items = query_all(
             self._ddb,
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :e)",
@@ -217,13 +217,3 @@ class DynamoConversations:
                 return False
             raise _translate(exc) from exc
         return True
-
-
-def _query_all(ddb: Any, **kwargs: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while True:
-        out = ddb.query(**kwargs)
-        items += out.get("Items", [])
-        if "LastEvaluatedKey" not in out:
-            return items
-        kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]

@@ -70,6 +70,17 @@ def set_expression(values: dict[str, Any], remove: tuple[str, ...] = ()) -> dict
     }
 
 
+def query_all(ddb: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every item a Query returns, following LastEvaluatedKey."""
+    items: list[dict[str, Any]] = []
+    while True:
+        out = ddb.query(**kwargs)
+        items += out.get("Items", [])
+        if "LastEvaluatedKey" not in out:
+            return items
+        kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -290,9 +301,7 @@ class DynamoShopData:
         return str(previous) if previous and previous != execution else None
 
     def profiles(self, shop: str) -> list[ProfileRecord]:
-        from smsflows.adapters.consent_store import _query_all
-
-        found = _query_all(
+        found = query_all(
             self._ddb,
             TableName=self._table,
             IndexName=keys.BY_SHOP,
@@ -337,10 +346,8 @@ class DynamoShopData:
         self._ddb.put_item(TableName=self._table, Item=to_item(item))
 
     def take_restocks(self, shop: str, variant_id: str) -> list[dict[str, Any]]:
-        from smsflows.adapters.consent_store import _query_all
-
         pk = keys.restock(shop, variant_id, "")["pk"]
-        items = _query_all(self._ddb, TableName=self._table, KeyConditionExpression="pk = :p",
+        items = query_all(self._ddb, TableName=self._table, KeyConditionExpression="pk = :p",
                            ExpressionAttributeValues={":p": {"S": pk}})  # fmt: skip
         out = []
         for item in items:

@@ -8,8 +8,7 @@ from typing import Any
 
 from boto3.dynamodb.types import Binary
 
-from smsflows.adapters.consent_store import _query_all
-from smsflows.adapters.dynamo import from_item, to_item
+from smsflows.adapters.dynamo import from_item, query_all, to_item
 from smsflows.domain import keys
 
 KEEP = frozenset({"consent_event", "suppression"})  # evidence (RULES.md A8.2): see domain.privacy
@@ -22,7 +21,7 @@ class DynamoPrivacyStore:
         self._table = table
 
     def _subject_keys(self, subject: str) -> list[dict[str, Any]]:
-        items = _query_all(
+        items = query_all(
             self._ddb,
             TableName=self._table,
             IndexName=keys.BY_SUBJECT,
@@ -102,7 +101,7 @@ class DynamoPrivacyStore:
         return count
 
     def erase_shop(self, shop: str) -> int:
-        found = _query_all(
+        found = query_all(
             self._ddb,
             TableName=self._table,
             IndexName=keys.BY_SHOP,

@@ -8,7 +8,7 @@ A1.1/A2.2: unknown never means UTC; it means every time zone the recipient could
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import timezone
@@ -90,7 +90,7 @@ def _state_from_description(description: str) -> str | None:
     return tail if tail in _STATE_CODES else None
 
 
-@cache
+@lru_cache(maxsize=8192)  # bounded: a broadcast passes many numbers through one warm container
 def number_locations(e164: str) -> tuple[Location, ...]:
     """Locations the number itself suggests (area code region and its time zones)."""
     try:

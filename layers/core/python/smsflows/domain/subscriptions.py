@@ -243,23 +243,17 @@ TWILIO_KEYWORDS = frozenset(
 
 
 def handle_inbound(inbound: InboundSms, deps: ConsentDeps) -> InboundOutcome:
-    outcome = _handle_inbound(inbound, deps)
-    config = deps.shops.get(_shop_for(inbound, deps))
-    if (
-        outcome.reply
-        and config
-        and config.twilio_answers_keywords
-        and normalise(inbound.body) in TWILIO_KEYWORDS
-    ):
+    shop = _shop_for(inbound, deps)
+    config = deps.shops.get(shop) or ShopConfig(shop=shop)
+    outcome = _handle_inbound(inbound, shop, config, deps)
+    if outcome.reply and config.twilio_answers_keywords and normalise(inbound.body) in TWILIO_KEYWORDS:
         # Twilio already replied (and, for STOP, blocked the number): a second reply would be a second
         # confirmation. The event is in the ledger all the same.
         return InboundOutcome(outcome.intent, None, outcome.detail + " (answered by Twilio)", outcome.review)
     return outcome
 
 
-def _handle_inbound(inbound: InboundSms, deps: ConsentDeps) -> InboundOutcome:
-    shop = _shop_for(inbound, deps)
-    config = deps.shops.get(shop) or ShopConfig(shop=shop)
+def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: ConsentDeps) -> InboundOutcome:
     phone = normalize_phone(inbound.from_, None if inbound.from_.startswith("+") else config.default_country)
     if not phone.usable or phone.e164 is None:
         return InboundOutcome("ignored", detail="sender is not a phone number")
