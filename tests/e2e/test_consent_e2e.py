@@ -184,3 +184,23 @@ def test_cli_flow_settings_apply_without_redeploy_and_preview_shows_segments(loc
     assert bad.returncode != 0 and "unknown placeholders" in bad.stderr
     on = run_cli("flow", "set", "--flow", "welcome", "--enabled", "on", "--local", base)
     assert json.loads(on.stdout)["enabled"] is True
+
+
+def test_cli_shop_set_changes_settings_without_redeploy_and_show_reads_them(local_cloud):
+    base = local_cloud.base_url
+    out = run_cli("shop", "set", "--support", "https://demo-shop.example/help", "--quiet-hours", "09:00-20:00",
+                  "--max-per-30-days", "8", "--keyword-replies", "smsflows", "--local", base)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    shown = json.loads(run_cli("shop", "show", "--local", base).stdout)
+    assert (
+        shown["support_contact"] == "https://demo-shop.example/help"
+        and shown["max_marketing_per_30_days"] == 8
+    )
+    assert shown["quiet_hours_override"][0] == {"start": "09:00:00", "end": "20:00:00"}
+    assert (
+        shown["keywords"] == ["JOIN", "VIP"] and shown["brand_name"] == "Demo Shop"
+    )  # untouched fields kept
+    help_text = reply(sms(base, "HELP", "SMe2e-help-new", "+15125550180"))
+    assert "https://demo-shop.example/help" in help_text  # the running functions see it at once
+    missing = run_cli("privacy", "export", "--request-id", "nope", "--local", base)
+    assert missing.returncode != 0 and "no export nope" in missing.stderr

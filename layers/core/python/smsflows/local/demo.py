@@ -133,21 +133,16 @@ def run_demo(out: TextIO, port: int = 0, time_scale: float = DEMO_TIME_SCALE) ->
         text("Bob", BOB, "HELP", "SMdemo-bob-help")
         text("Bob", BOB, "STOP", "SMdemo-bob-stop")
         text("Bob", BOB, "stop", "SMdemo-bob-stop2")
-        welcome = _wait_for(
-            lambda: (
-                [
-                    e
-                    for e in cloud.executions()
-                    if e["name"].startswith("welcome") and e["status"] != "RUNNING"
-                ]
-                and len([e for e in cloud.executions() if e["name"].startswith("welcome")]) == 2
-                and all(
-                    e["status"] != "RUNNING" for e in cloud.executions() if e["name"].startswith("welcome")
-                )
-                and cloud.executions()
-            ),
-            "the welcome series to end",
-        )
+
+        def settled() -> list[dict[str, Any]] | None:
+            """Every execution, once both welcome series (Ada's and Bob's) have ended."""
+            executions = cloud.executions()
+            welcomes = [e for e in executions if e["flow"] == "welcome"]
+            return (
+                executions if len(welcomes) == 2 and all(e["status"] != "RUNNING" for e in welcomes) else None
+            )
+
+        executions = _wait_for(settled, "the welcome series to end")
         time.sleep(1.0)  # anything that should not be sent would show up now
         outbox = client.outbox(base)
 
@@ -159,7 +154,7 @@ def run_demo(out: TextIO, port: int = 0, time_scale: float = DEMO_TIME_SCALE) ->
                 f"{sms['encoding']})")  # fmt: skip
             say(f"      {sms['body']}")
         say("\nflows:")
-        for execution in sorted(welcome, key=lambda e: e["name"]):
+        for execution in sorted(executions, key=lambda e: e["name"]):
             say(f"  {execution['flow']:<20} {execution['status']}")
         say(f"dead letters: {cloud.dead_letters()}")
 
