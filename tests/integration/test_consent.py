@@ -367,3 +367,73 @@ def test_ledger_replays_to_the_stored_state(cloud):
     stored = store.state(SHOP, PHONE)
     assert replayed.status == stored.status == "subscribed"
     assert replayed.version == stored.version == 6
+
+def test_concurrent_senders_cannot_exceed_the_daily_cap(cloud, daytime, monkeypatch):
+    """Eight sender invocations race for one recipient: the conditional reservation lets exactly three through.
+
+    DynamoDB applies each request atomically; moto's in-process mock does not guard a transaction against
+    another thread, so each DynamoDB call is made atomic here. Between calls the threads interleave
+    freely: the read-decide-claim race is real.
+    """
+    import threading
+
+    from botocore.client import BaseClient
+
+    atomic = threading.Lock()
+    real_call = BaseClient._make_api_call
+
+    def one_request_at_a_time(self, operation, params):
+        if self.meta.service_model.service_name != "dynamodb":
+            return real_call(self, operation, params)
+        with atomic:
+            return real_call(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", one_request_at_a_time)
+
+    from smsflows.domain.messages import OutboundMessage
+    from smsflows.domain.sending import send_one
+    from smsflows.runtime.deps import get_deps
+    from smsflows.runtime.errors import TransientError
+
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    deps = get_deps().send_deps
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def sender(i: int) -> None:
+        message = OutboundMessage.model_validate_json(marketing(f"race-{i}", flow=f"flow-{i}"))
+        barrier.wait()
+        for _ in range(20):  # what SQS redelivery does after a TransientError
+            try:
+                outcomes.append(send_one(message, deps).outcome)
+                return
+            except TransientError:
+                continue
+        outcomes.append("gave up")
+
+    threads = [threading.Thread(target=sender, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["deferred"] * 5 + ["sent"] * 3
+    assert len(cloud.twilio.outbox()) == 3
+
+
+def test_quiet_hours_use_the_strictest_of_area_code_and_shipping_address(cloud, monkeypatch, requeued):
+    """A Texas number shipping to Rhode Island: Monday 17:30 in Austin is 18:30 in Providence (RI ends 18:00)."""
+    from smsflows.local import samples
+    from smsflows.runtime import deps as deps_module
+    from tests.integration.conftest import shopify_headers
+
+    order = samples.order(55, 1055, PHONE)
+    order["shipping_address"].update(province_code="RI", province="Rhode Island")
+    body = json.dumps(order).encode()
+    cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body)))
+    cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
+    cloud.queue_bodies("send_queue")
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    evening = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
+    monkeypatch.setattr(deps_module.Deps, "clock", property(lambda self: lambda: evening))
+    cloud.invoke("send_message", sqs_event(marketing()))
+    assert cloud.twilio.outbox() == [] and requeued[-1] == ("mkt-1", 900)
