@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import StageConfig
+from infra.constructs.nag import acknowledge_wildcard_resource
 
 
 class CampaignScheduler(Construct):
@@ -22,6 +23,7 @@ class CampaignScheduler(Construct):
         config: StageConfig,
         send_queue: sqs.IQueue,
         shop_events_queue: sqs.IQueue,
+        transactional_queue: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
         self.group = scheduler.CfnScheduleGroup(self, "Group")
@@ -37,6 +39,25 @@ class CampaignScheduler(Construct):
             description=f"EventBridge Scheduler -> smsflows send queue ({config.stage})",
         )
         send_queue.grant_send_messages(self.role)
+
+        # Deferrals beyond SQS's 15-minute delay (quiet hours overnight, daily caps, long pacing
+        # backlogs): send_message creates one-time schedules here; each deletes itself after it ran.
+        self.deferral_group = scheduler.CfnScheduleGroup(self, "DeferralGroup")
+        self.deferral_role = iam.Role(
+            self,
+            "DeferralRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            ),
+            description=f"EventBridge Scheduler -> smsflows send queues, deferred messages ({config.stage})",
+        )
+        send_queue.grant_send_messages(self.deferral_role)
+        transactional_queue.grant_send_messages(self.deferral_role)
+        self._queues = {
+            "send_queue": send_queue.queue_arn,
+            "transactional_queue": transactional_queue.queue_arn,
+        }
 
         # The daily job (win-back candidates): an event on the shop-events queue, handled by
         # process_shop_event like any Shopify event. Its id is the scheduled time, so a retry is a duplicate.
@@ -69,3 +90,31 @@ class CampaignScheduler(Construct):
                 retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(maximum_retry_attempts=10),
             ),
         )
+
+    def deferral_settings(self) -> str:
+        """The DEFERRAL_SCHEDULER value (JSON with tokens) for the functions that defer messages."""
+        return Stack.of(self).to_json_string(
+            {
+                "group": self.deferral_group.ref,
+                "role_arn": self.deferral_role.role_arn,
+                "targets": self._queues,
+            }
+        )
+
+    def grant_defer(self, grantee: iam.IGrantable) -> None:
+        """Create schedules in the deferral group only, and hand them the deferral role only."""
+        schedules = Stack.of(self).format_arn(
+            service="scheduler", resource="schedule", resource_name=f"{self.deferral_group.ref}/*"
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["scheduler:CreateSchedule"], resources=[schedules])
+        )
+        self.deferral_role.grant_pass_role(grantee)
+        principal = grantee.grant_principal
+        if isinstance(principal, iam.Role):
+            acknowledge_wildcard_resource(
+                principal,
+                schedules,
+                "One-time deferral schedules are named per message at run time; the wildcard is confined to "
+                "the stack's own deferral schedule group.",
+            )

@@ -120,10 +120,12 @@ class ServiceFunction(Construct):
         else:
             binding.grant_read(self.function)
 
-    def consume(self, queue: sqs.IQueue) -> None:
-        """Poll `queue` as the local cloud does: partial batch responses, batch size/window from the spec."""
+    def consume(self, key: str, queue: sqs.IQueue) -> None:
+        """Poll `queue` as the local cloud does: partial batch responses, batch size/window from the spec.
+        Each queue gets its own event source mapping, with its own concurrency: a backlog on one (a
+        broadcast on the bulk send queue) never takes the pollers of another (transactional texts)."""
         window = self.spec.max_batching_window_s
-        visibility = topology.QUEUES[self.spec.consumes].visibility_timeout_s if self.spec.consumes else 0
+        visibility = topology.QUEUES[key].visibility_timeout_s
         if visibility < self.spec.timeout_s:
             # Lambda refuses the mapping otherwise; AWS recommends 6x the timeout.
             raise ValueError(

@@ -19,7 +19,16 @@ from infra.constructs.secrets import SecretsConstruct
 from infra.constructs.service_function import Binding, ServiceFunction, construct_id
 from infra.constructs.webhook_api import WebhookApi
 from smsflows import topology
-from smsflows.topology import FLOWS, SEND_QUEUE, SHOP_EVENTS_QUEUE, SHOPIFY_SECRET, TABLE, TWILIO_SECRET
+from smsflows.topology import (
+    DEFERRALS,
+    FLOWS,
+    SEND_QUEUE,
+    SHOP_EVENTS_QUEUE,
+    SHOPIFY_SECRET,
+    TABLE,
+    TRANSACTIONAL_QUEUE,
+    TWILIO_SECRET,
+)
 
 
 class SmsflowsStack(Stack):
@@ -73,6 +82,7 @@ class SmsflowsStack(Stack):
             config=config,
             send_queue=send_queue,
             shop_events_queue=self.queues[SHOP_EVENTS_QUEUE].queue,
+            transactional_queue=self.queues[TRANSACTIONAL_QUEUE].queue,
         )
 
         table = self.data.table
@@ -87,6 +97,11 @@ class SmsflowsStack(Stack):
                 self.secrets.twilio.secret_arn, self.secrets.twilio.grant_read, self.secrets.twilio.grant_read
             ),
             FLOWS: Binding(self.flows.arns_json(), self.flows.grant_read, self.flows.grant_write),
+            DEFERRALS: Binding(
+                self.campaign_scheduler.deferral_settings(),
+                self.campaign_scheduler.grant_defer,
+                self.campaign_scheduler.grant_defer,
+            ),
         }
         for key, queue in self.queues.items():
             # Writers send. Consumers get their rights from the event source mapping (spec.consumes).
@@ -106,8 +121,8 @@ class SmsflowsStack(Stack):
                     "grant_read(_write)_data covers this table's own secondary indexes (by_subject, by_shop) "
                     "used by privacy requests; the wildcard reaches no other table.",
                 )
-            if service.spec.consumes:
-                service.consume(self.queues[service.spec.consumes].queue)
+            for key in service.spec.consumes:
+                service.consume(key, self.queues[key].queue)
 
         self.monitoring = Monitoring(
             self,
@@ -124,6 +139,7 @@ class SmsflowsStack(Stack):
         """Stable output names: the deploy guide and scripts read these."""
         shop_events = self.queues[SHOP_EVENTS_QUEUE]
         send = self.queues[SEND_QUEUE]
+        transactional = self.queues[TRANSACTIONAL_QUEUE]
         outputs = {
             "ApiUrl": self.webhook_api.url,
             "ShopifyWebhookUrl": self.webhook_api.api.url_for_path("/webhooks/shopify"),
@@ -133,6 +149,9 @@ class SmsflowsStack(Stack):
             "SendQueueUrl": send.queue.queue_url,
             "ShopEventsQueueUrl": shop_events.queue.queue_url,
             "SendDlqUrl": send.dlq.queue_url,
+            "TransactionalQueueUrl": transactional.queue.queue_url,
+            "TransactionalDlqUrl": transactional.dlq.queue_url,
+            "DeferralScheduleGroupName": self.campaign_scheduler.deferral_group.ref,
             "ShopEventsDlqUrl": shop_events.dlq.queue_url,
             "AlarmTopicArn": self.monitoring.topic.topic_arn,
             "CampaignScheduleGroupName": self.campaign_scheduler.group_name,

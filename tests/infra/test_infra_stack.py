@@ -60,16 +60,67 @@ def test_every_queue_refuses_requests_without_tls(resources):
 
 def test_every_sqs_event_source_reports_batch_item_failures(synthesized, resources):
     mappings = of_type(resources, "AWS::Lambda::EventSourceMapping")
-    consumers = [spec for spec in topology.FUNCTIONS if spec.consumes]
-    assert len(mappings) == len(consumers)
-    by_function = {m["Properties"]["FunctionName"]["Ref"]: m["Properties"] for m in mappings.values()}
-    for spec in consumers:
+    consumed = [(spec, key) for spec in topology.FUNCTIONS for key in spec.consumes]
+    assert len(mappings) == len(consumed)
+    by_source = {
+        (m["Properties"]["FunctionName"]["Ref"], m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]): m[
+            "Properties"
+        ]
+        for m in mappings.values()
+    }
+    for spec, key in consumed:
         service = synthesized.stack.functions[spec.name]
-        props = by_function[logical_id(synthesized, service.function)]
+        queue = synthesized.stack.queues[key].queue
+        props = by_source[(logical_id(synthesized, service.function), logical_id(synthesized, queue))]
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert props["BatchSize"] == spec.batch_size
-        queue = synthesized.stack.queues[spec.consumes].queue
-        assert props["EventSourceArn"] == {"Fn::GetAtt": [logical_id(synthesized, queue), "Arn"]}
+
+
+def test_transactional_texts_have_their_own_queue_and_pollers(synthesized, resources):
+    """A broadcast backlog on the bulk queue cannot hold up an order confirmation: separate queue,
+    separate event source mapping (its own concurrency), and the router puts each category in its place."""
+    assert topology.function("send_message").consumes == (topology.TRANSACTIONAL_QUEUE, topology.SEND_QUEUE)
+    assert topology.SEND_QUEUE_FOR == {
+        "marketing": topology.SEND_QUEUE,
+        "transactional": topology.TRANSACTIONAL_QUEUE,
+        "compliance": topology.TRANSACTIONAL_QUEUE,
+    }
+    sender = logical_id(synthesized, synthesized.stack.functions["send_message"].function)
+    sources = [
+        m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]
+        for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"]["Ref"] == sender
+    ]
+    queues = synthesized.stack.queues
+    assert sorted(sources) == sorted(
+        logical_id(synthesized, queues[k].queue) for k in (topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE)
+    )
+
+
+def test_deferrals_beyond_15_minutes_use_a_self_deleting_schedule_group_the_sender_alone_may_use(
+    synthesized, resources
+):
+    scheduler = synthesized.stack.campaign_scheduler
+    group = logical_id(synthesized, scheduler.deferral_group)
+    sender = synthesized.stack.functions["send_message"].function
+    env = of_type(resources, "AWS::Lambda::Function")[logical_id(synthesized, sender)]["Properties"]
+    value = json.dumps(env["Environment"]["Variables"]["DEFERRAL_SCHEDULER"])
+    assert group in value and logical_id(synthesized, scheduler.deferral_role) in value
+    policies = [
+        st
+        for p in of_type(resources, "AWS::IAM::Policy").values()
+        if {"Ref": logical_id(synthesized, sender.role)} in p["Properties"]["Roles"]
+        for st in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    create = [st for st in policies if st["Action"] == "scheduler:CreateSchedule"]
+    assert len(create) == 1 and group in json.dumps(create[0]["Resource"])
+    assert any(st["Action"] == "iam:PassRole" for st in policies)
+    for spec in topology.FUNCTIONS:  # no other function may create schedules
+        if spec.name != "send_message":
+            role = synthesized.stack.functions[spec.name].function.role
+            for p in of_type(resources, "AWS::IAM::Policy").values():
+                if {"Ref": logical_id(synthesized, role)} in p["Properties"]["Roles"]:
+                    assert "scheduler:CreateSchedule" not in json.dumps(p["Properties"]["PolicyDocument"])
 
 
 def test_every_function_is_arm64_traced_json_logged_and_uses_both_layers(synthesized, resources):

@@ -368,6 +368,7 @@ def test_ledger_replays_to_the_stored_state(cloud):
     assert replayed.status == stored.status == "subscribed"
     assert replayed.version == stored.version == 6
 
+
 def test_concurrent_senders_cannot_exceed_the_daily_cap(cloud, daytime, monkeypatch):
     """Eight sender invocations race for one recipient: the conditional reservation lets exactly three through.
 

@@ -212,6 +212,7 @@ def _dlq_urls() -> dict[str, tuple[str, str]]:
     sqs = deps.client("sqs")
     urls = {
         topology.SEND_QUEUE: deps.settings.send_queue_url,
+        topology.TRANSACTIONAL_QUEUE: deps.settings.transactional_queue_url,
         topology.SHOP_EVENTS_QUEUE: deps.settings.shop_events_queue_url,
     }
     out = {}

@@ -11,6 +11,8 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+from smsflows import topology
+
 
 def _cmd_local(args: argparse.Namespace) -> int:
     from smsflows.local.cloud import LocalCloud, LocalConfig, PortInUse
@@ -289,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dlq", help="list dead-lettered messages with their reason, or replay them")
     p.add_argument("action", choices=["list", "replay"])
-    p.add_argument("--queue", choices=["send_queue", "shop_events_queue"])
+    p.add_argument("--queue", choices=sorted(topology.QUEUES))
     target(p)
     p.set_defaults(func=_cmd_dlq)
 

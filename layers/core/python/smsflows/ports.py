@@ -120,6 +120,15 @@ class MessageLog(Protocol):
     def release(self, message_id: str, reason: str) -> None:
         """Give the claim back after a retryable failure (the provider did not accept it)."""
 
+    def mark_in_doubt(self, message_id: str, reason: str) -> None:
+        """The provider call ended without an answer (read timeout): it may or may not have the message."""
+
+    def claim(self, message_id: str) -> dict[str, Any] | None:
+        """The message's record as stored (state, claimed_at, in_doubt, ...)."""
+
+    def take_over(self, message_id: str, claimed_at: str, now: datetime) -> bool:
+        """Re-claim a 'sending' message whose attempt died, if nobody else did since (`claimed_at`)."""
+
     def complete(
         self, message_id: str, receipt: ProviderReceipt, now: datetime, extra: dict[str, Any] | None = None
     ) -> None: ...
@@ -141,6 +150,20 @@ class Sender:
     messaging_service_sid: str | None = None
     from_number: str | None = None
 
+    @property
+    def key(self) -> str:
+        """The sender's identity: what carriers meter, so what its token bucket is named after."""
+        return self.messaging_service_sid or self.from_number or "default"
+
+    @classmethod
+    def parse(cls, value: str) -> Sender:
+        return cls(messaging_service_sid=value) if value.startswith("MG") else cls(from_number=value)
+
+
+class Deferrals(Protocol):
+    def schedule(self, body: Mapping[str, Any], at: datetime, name: str) -> bool:
+        """Put `body` back on its send queue at `at`; False if that schedule existed already."""
+
 
 @dataclass(frozen=True)
 class ProviderReceipt:
@@ -153,6 +176,10 @@ class ProviderReceipt:
 class SmsProvider(Protocol):
     def send(self, *, to: str, body: str, sender: Sender, status_callback: str | None) -> ProviderReceipt:
         """Hand one message to the provider; raises runtime.errors.ProviderError when refused."""
+
+    def find(self, *, to: str, body: str, since: datetime) -> ProviderReceipt | None:
+        """A message with this recipient and body the provider accepted since `since`, if any (to settle
+        an attempt that ended without an answer)."""
 
 
 class ConsentStore(Protocol):

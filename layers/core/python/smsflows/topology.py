@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 # Resources a function can be given; each becomes one environment variable (see ENV).
 TABLE = "table"
 SHOP_EVENTS_QUEUE = "shop_events_queue"
-SEND_QUEUE = "send_queue"
+SEND_QUEUE = "send_queue"  # marketing (flows, campaigns): paced, may be deferred for hours
+TRANSACTIONAL_QUEUE = "transactional_queue"  # orders, shipping, compliance: never behind a broadcast
+DEFERRALS = "deferrals"  # the EventBridge Scheduler group for deferrals beyond SQS's 15 minutes
 FLOWS = "flows"
 SHOPIFY_SECRET = "shopify_secret"  # noqa: S105 - a resource name, not a secret
 TWILIO_SECRET = "twilio_secret"  # noqa: S105
@@ -20,6 +22,8 @@ ENV = {
     TABLE: "TABLE_NAME",
     SHOP_EVENTS_QUEUE: "SHOP_EVENTS_QUEUE_URL",
     SEND_QUEUE: "SEND_QUEUE_URL",
+    TRANSACTIONAL_QUEUE: "TRANSACTIONAL_QUEUE_URL",
+    DEFERRALS: "DEFERRAL_SCHEDULER",
     FLOWS: "FLOW_STATE_MACHINES",
     SHOPIFY_SECRET: "SHOPIFY_SECRET_ID",
     TWILIO_SECRET: "TWILIO_SECRET_ID",
@@ -47,7 +51,7 @@ class FunctionSpec:
     memory_mb: int = 256
     timeout_s: int = 10
     routes: tuple[Route, ...] = ()
-    consumes: str | None = None  # a QueueSpec key
+    consumes: tuple[str, ...] = ()  # QueueSpec keys, one event source mapping each
     batch_size: int = 10
     max_batching_window_s: int = 0
     reads: frozenset[str] = field(default_factory=frozenset)
@@ -61,6 +65,13 @@ class FunctionSpec:
 QUEUES: dict[str, QueueSpec] = {
     SHOP_EVENTS_QUEUE: QueueSpec(SHOP_EVENTS_QUEUE, visibility_timeout_s=180, max_receive_count=5),
     SEND_QUEUE: QueueSpec(SEND_QUEUE, visibility_timeout_s=360, max_receive_count=5),
+    TRANSACTIONAL_QUEUE: QueueSpec(TRANSACTIONAL_QUEUE, visibility_timeout_s=360, max_receive_count=5),
+}
+# Where a message goes by its category (the send queues' router and the deferral scheduler use this).
+SEND_QUEUE_FOR = {
+    "marketing": SEND_QUEUE,
+    "transactional": TRANSACTIONAL_QUEUE,
+    "compliance": TRANSACTIONAL_QUEUE,
 }
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -76,23 +87,26 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="process_shop_event",
         description="Turns Shopify events into profiles, orders, messages and flow executions",
         timeout_s=30,
-        consumes=SHOP_EVENTS_QUEUE,
-        writes=frozenset({TABLE, SEND_QUEUE, FLOWS}),
+        consumes=(SHOP_EVENTS_QUEUE,),
+        writes=frozenset({TABLE, SEND_QUEUE, TRANSACTIONAL_QUEUE, FLOWS}),
     ),
     FunctionSpec(
         name="send_message",
         description="Sends queued messages through the SMS provider, exactly once, when they may be sent",
         timeout_s=60,
-        consumes=SEND_QUEUE,
+        consumes=(TRANSACTIONAL_QUEUE, SEND_QUEUE),
         reads=frozenset({TWILIO_SECRET}),
-        writes=frozenset({TABLE, SEND_QUEUE}),  # the send queue: deferrals go back with a delay
+        # deferrals go back to the send queues with a delay, or to a one-time schedule beyond 15 minutes
+        writes=frozenset({TABLE, SEND_QUEUE, TRANSACTIONAL_QUEUE, DEFERRALS}),
     ),
     FunctionSpec(
         name="subscribe",
         description="Website and checkout sign-ups with consent proof; sends the double opt-in request",
         timeout_s=10,
         routes=(Route("POST", "/subscribe"), Route("OPTIONS", "/subscribe")),
-        writes=frozenset({TABLE, SEND_QUEUE, SHOP_EVENTS_QUEUE}),  # shop events: "subscribed" starts flows
+        writes=frozenset(
+            {TABLE, SEND_QUEUE, TRANSACTIONAL_QUEUE, SHOP_EVENTS_QUEUE}
+        ),  # shop events: "subscribed" starts flows
     ),
     FunctionSpec(
         name="twilio_inbound",

@@ -394,35 +394,7 @@ class DynamoMessageLog:
         self._table = table
 
     def snapshot(self, shop: str, phone: str) -> RecipientSnapshot:
-        from smsflows.adapters.consent_store import state_from_item
-
-        wanted = [
-            keys.subscriber(shop, phone),
-            keys.suppression(suppression_key(shop, phone)),
-            keys.frequency(shop, phone),
-            keys.unreachable(shop, phone),
-        ]
-        try:
-            out = self._ddb.batch_get_item(
-                RequestItems={self._table: {"Keys": [to_item(k) for k in wanted], "ConsistentRead": True}}
-            )
-        except ClientError as exc:
-            raise _translate(exc) from exc
-        if out.get("UnprocessedKeys"):
-            raise TransientError("DynamoDB left keys unprocessed")
-        by_pk = {item["pk"]["S"]: item for item in out["Responses"].get(self._table, [])}
-        freq = from_item(by_pk.get(wanted[2]["pk"])) or {}
-        history = [
-            SendRecord(datetime.fromisoformat(at), flow)
-            for at, flow in json.loads(freq.get("history") or "[]")
-        ]
-        return RecipientSnapshot(
-            state=state_from_item(by_pk.get(wanted[0]["pk"])),
-            suppressed=wanted[1]["pk"] in by_pk,
-            history=history,
-            history_version=int(freq.get("version", 0)),
-            unreachable=wanted[3]["pk"] in by_pk,
-        )
+        return self._read_snapshots([(shop, phone)])[(shop, phone)]
 
     def begin(
         self, message: OutboundMessage, now: datetime, conditions: SendConditions | None = None
@@ -527,8 +499,91 @@ class DynamoMessageLog:
             raise _translate(exc) from exc
         return None
 
+    def snapshots(self, recipients: list[tuple[str, str]]) -> dict[tuple[str, str], RecipientSnapshot]:
+        """snapshot() for many recipients in one BatchGetItem per 25 of them (a sender batch: one call)."""
+        out: dict[tuple[str, str], RecipientSnapshot] = {}
+        unique = list(dict.fromkeys(recipients))
+        for start in range(0, len(unique), 25):
+            out.update(self._read_snapshots(unique[start : start + 25]))
+        return out
+
+    def _read_snapshots(self, recipients: list[tuple[str, str]]) -> dict[tuple[str, str], RecipientSnapshot]:
+        from smsflows.adapters.consent_store import state_from_item
+
+        wanted = {
+            (shop, phone): [
+                keys.subscriber(shop, phone),
+                keys.suppression(suppression_key(shop, phone)),
+                keys.frequency(shop, phone),
+                keys.unreachable(shop, phone),
+            ]
+            for shop, phone in recipients
+        }
+        request = [to_item(k) for ks in wanted.values() for k in ks]
+        by_pk: dict[str, Any] = {}
+        try:
+            pending: dict[str, Any] = {self._table: {"Keys": request, "ConsistentRead": True}}
+            for _ in range(3):
+                got = self._ddb.batch_get_item(RequestItems=pending)
+                by_pk.update({i["pk"]["S"]: i for i in got["Responses"].get(self._table, [])})
+                pending = got.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        if pending:
+            raise TransientError("DynamoDB left keys unprocessed")
+        result = {}
+        for recipient, (state_key, suppress_key, freq_key, unreachable_key) in wanted.items():
+            freq = from_item(by_pk.get(freq_key["pk"])) or {}
+            history = [
+                SendRecord(datetime.fromisoformat(at), flow)
+                for at, flow in json.loads(freq.get("history") or "[]")
+            ]
+            result[recipient] = RecipientSnapshot(
+                state=state_from_item(by_pk.get(state_key["pk"])),
+                suppressed=suppress_key["pk"] in by_pk,
+                history=history,
+                history_version=int(freq.get("version", 0)),
+                unreachable=unreachable_key["pk"] in by_pk,
+            )
+        return result
+
     def release(self, message_id: str, reason: str) -> None:
         self._update(message_id, {"state": "retry", "reason": reason})
+
+    def mark_in_doubt(self, message_id: str, reason: str) -> None:
+        self._update(message_id, {"in_doubt": True, "reason": reason})
+
+    def claim(self, message_id: str) -> dict[str, Any] | None:
+        try:
+            out = self._ddb.get_item(
+                TableName=self._table, Key=to_item(keys.message(message_id)), ConsistentRead=True
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        return from_item(out.get("Item"))
+
+    def take_over(self, message_id: str, claimed_at: str, now: datetime) -> bool:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.message(message_id)),
+                UpdateExpression="SET claimed_at = :now REMOVE in_doubt ADD attempts :one",
+                ConditionExpression="#s = :sending AND claimed_at = :old",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={
+                    ":now": {"S": now.isoformat()},
+                    ":old": {"S": claimed_at},
+                    ":sending": {"S": "sending"},
+                    ":one": {"N": "1"},
+                },
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise _translate(exc) from exc
+        return True
 
     def complete(
         self, message_id: str, receipt: ProviderReceipt, now: datetime, extra: dict[str, Any] | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -20,6 +21,56 @@ class SqsQueue:
             MessageBody=json.dumps(body, separators=(",", ":")),
             DelaySeconds=max(0, min(900, delay_seconds)),
         )
+
+
+class SendQueues:
+    """The send queues behind one Queue: marketing to the bulk queue, everything else to the
+    transactional queue, which has its own consumers, so no broadcast backlog sits in front of it."""
+
+    def __init__(self, bulk: SqsQueue, transactional: SqsQueue | None) -> None:
+        self._bulk = bulk
+        self._transactional = transactional or bulk
+
+    def send(self, body: Mapping[str, Any], *, delay_seconds: int = 0) -> None:
+        queue = self._bulk if body.get("category") == "marketing" else self._transactional
+        queue.send(body, delay_seconds=delay_seconds)
+
+
+class SchedulerDeferrals:
+    """One-time EventBridge Scheduler schedules that put a message back on its send queue later
+    (beyond SQS's 15-minute delay). The schedule deletes itself after it ran (ActionAfterCompletion)."""
+
+    def __init__(self, client: Any, group: str, role_arn: str, targets: Mapping[str, str]) -> None:
+        self._scheduler = client
+        self._group = group
+        self._role = role_arn
+        self._targets = dict(targets)
+
+    def schedule(self, body: Mapping[str, Any], at: datetime, name: str) -> bool:
+        """Schedule `body` for `at` (UTC); False if a schedule of that name exists (a retry)."""
+        from smsflows import topology
+
+        queue = topology.SEND_QUEUE_FOR.get(str(body.get("category")), topology.SEND_QUEUE)
+        try:
+            self._scheduler.create_schedule(
+                Name=name,
+                GroupName=self._group,
+                ScheduleExpression=f"at({at.astimezone(UTC):%Y-%m-%dT%H:%M:%S})",
+                ScheduleExpressionTimezone="UTC",
+                FlexibleTimeWindow={"Mode": "OFF"},
+                ActionAfterCompletion="DELETE",
+                Target={
+                    "Arn": self._targets[queue],
+                    "RoleArn": self._role,
+                    "Input": json.dumps(body, separators=(",", ":")),
+                    "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400},
+                },
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConflictException":
+                return False
+            raise
+        return True
 
 
 class StepFunctionsFlowStarter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -75,9 +76,49 @@ class TwilioProvider:
             raise ProviderError(
                 f"twilio {exc.code}: {exc.msg}", code=exc.code, status=exc.status, retryable=retryable
             ) from exc
-        except RequestException as exc:  # timeouts, refused connections: the provider may not have it
+        except RequestException as exc:
+            # A refused or timed-out *connection* never reached Twilio: safe to retry. Anything after the
+            # request was written (a read timeout, a broken response) leaves it in doubt.
+            in_doubt = _may_have_reached(exc)
             raise ProviderError(
-                f"twilio unreachable: {type(exc).__name__}", code=None, status=None, retryable=True
+                f"twilio {'in doubt' if in_doubt else 'unreachable'}: {type(exc).__name__}",
+                code=None,
+                status=None,
+                retryable=True,
+                in_doubt=in_doubt,
             ) from exc
-        segments = int(msg.num_segments) if msg.num_segments not in (None, "") else None
-        return ProviderReceipt(sid=str(msg.sid), status=str(msg.status), segments=segments, price=msg.price)
+        return _receipt(msg)
+
+    def find(self, *, to: str, body: str, since: datetime) -> ProviderReceipt | None:
+        """Twilio's most recent messages to `to` (newest first), matched on the body and creation time."""
+        from requests.exceptions import RequestException
+        from twilio.base.exceptions import TwilioRestException
+
+        try:
+            recent = self._messages().list(to=to, limit=50)
+        except (TwilioRestException, RequestException) as exc:
+            raise ProviderError(
+                f"twilio lookup failed: {exc}", code=None, status=None, retryable=True
+            ) from exc
+        for msg in recent:
+            created = msg.date_created
+            if msg.body == body and (created is None or created >= since):
+                return _receipt(msg)
+        return None
+
+
+def _may_have_reached(exc: Exception) -> bool:
+    from requests.exceptions import ConnectionError, ConnectTimeout
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    if isinstance(exc, ConnectTimeout):
+        return False
+    if isinstance(exc, ConnectionError):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
+    return True
+
+
+def _receipt(msg: Any) -> ProviderReceipt:
+    segments = int(msg.num_segments) if msg.num_segments not in (None, "") else None
+    return ProviderReceipt(sid=str(msg.sid), status=str(msg.status), segments=segments, price=msg.price)

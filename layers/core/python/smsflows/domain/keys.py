@@ -81,3 +81,11 @@ def customer_subject(shop: str, customer_id: str) -> str:
 
 BY_SUBJECT = "by_subject"  # partition gsi1pk, sort pk, keys only
 BY_SHOP = "by_shop"  # partition shop, sort pk, keys only
+
+
+def pace_bucket(bucket: str) -> dict[str, str]:
+    return {"pk": f"PACE#{bucket}", "sk": "BUCKET"}
+
+
+def daily_counter(brand: str, day: str) -> dict[str, str]:
+    return {"pk": f"DAILY#{brand}#{day}", "sk": "DAILY"}

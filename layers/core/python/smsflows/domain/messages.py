@@ -24,7 +24,9 @@ class OutboundMessage(BaseModel):
     category: Category
     flow: str | None = None
     created_at: datetime
-    not_after: datetime | None = None
+    not_after: datetime | None = None  # past this instant the text is pointless (a sale that ended)
+    deferred: int = Field(0, ge=0)  # how often the sender has put it back for later
+    ticketed: bool = False  # it holds a place in its sender's backlog line (pacing)
 
 
 def brand_from_shop(shop_domain: str) -> str:

@@ -8,22 +8,37 @@ claims the message id in one atomic write that fails if consent changed since th
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from smsflows.domain import frequency, provider_errors, quiet_hours
 from smsflows.domain.encoding import segment_info
-from smsflows.domain.locations import Address, candidate_locations
-from smsflows.domain.messages import OutboundMessage
+from smsflows.domain.locations import Address, Location, candidate_locations
+from smsflows.domain.messages import OutboundMessage, stable_id
+from smsflows.domain.pacing import Pacer
 from smsflows.domain.shops import ShopConfig
-from smsflows.ports import MessageLog, Queue, SendConditions, Sender, ShopConfigs, SmsProvider
+from smsflows.ports import (
+    Deferrals,
+    MessageLog,
+    ProviderReceipt,
+    Queue,
+    RecipientSnapshot,
+    SendConditions,
+    Sender,
+    ShopConfigs,
+    SmsProvider,
+)
 from smsflows.runtime.clock import Clock
 from smsflows.runtime.errors import ProviderError, TransientError
 
 MAX_SQS_DELAY_S = 900
+# A 'sending' claim older than this (real seconds) with no answer recorded belongs to an attempt that
+# died (function timeout, crash) rather than one still running: it is settled with the provider.
+STALE_CLAIM_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -46,11 +61,21 @@ class SendDeps:
     on_provider_opt_out: Callable[[str, str, str], Any] | None = None  # (shop, phone, message_id)
     status_callback_url: str | None = None  # the API's public base URL; /sms/status?mid=… is added
     delay_scale: float = 1.0  # the local cloud's time scale: virtual seconds per real second
+    pacer: Pacer | None = None  # per-sender token buckets; None sends unpaced (tests of other rules)
+    deferrals: Deferrals | None = None  # one-time schedules for deferrals beyond SQS's 15 minutes
+    sleep: Callable[[float], None] = time.sleep
+    wall: Callable[[], float] = time.time
 
 
 def _defer(
-    message: OutboundMessage, until: datetime, reason: str, now: datetime, deps: SendDeps
+    message: OutboundMessage,
+    until: datetime,
+    reason: str,
+    now: datetime,
+    deps: SendDeps,
+    ticket: bool = False,
 ) -> SendOutcome:
+    """Put the message back for `until`: an SQS delay up to 15 minutes, a one-time schedule beyond."""
     if deps.requeue is None:
         raise TransientError(f"deferral needed ({reason}) but no queue to defer to")
     if message.not_after is not None and until > message.not_after:
@@ -58,13 +83,47 @@ def _defer(
             message.message_id, None, f"expired: {reason} until {until.isoformat()} after not_after", now
         )
         return SendOutcome("expired", detail=reason)
-    virtual = (until - now).total_seconds()
-    delay = min(MAX_SQS_DELAY_S, max(0, math.ceil(virtual / deps.delay_scale)))
-    deps.requeue.send(message.model_dump(mode="json"), delay_seconds=delay)
+    body = message.model_copy(
+        update={"deferred": message.deferred + 1, "ticketed": message.ticketed or ticket}
+    ).model_dump(mode="json")
+    real = max(0, math.ceil((until - now).total_seconds() / deps.delay_scale))
+    if real > MAX_SQS_DELAY_S and deps.deferrals is not None:
+        deps.deferrals.schedule(
+            body, until, f"smsflows-defer-{stable_id(message.message_id, until.isoformat())}"
+        )
+        return SendOutcome("deferred", detail=f"{reason}: scheduled", until=until)
+    # Without a scheduler (or within 15 minutes): an SQS delay, in hops of at most 15 minutes.
+    deps.requeue.send(body, delay_seconds=min(MAX_SQS_DELAY_S, real))
     return SendOutcome("deferred", detail=reason, until=until)
 
 
-def send_one(message: OutboundMessage, deps: SendDeps) -> SendOutcome:
+def sender_for(config: ShopConfig, default: Sender) -> Sender:
+    """The shop's own number or Messaging Service if it has one, else the deployment's."""
+    return Sender.parse(config.senders[0]) if config.senders else default
+
+
+def _quiet_hours_block(
+    message: OutboundMessage,
+    now: datetime,
+    locations: tuple[Location, ...],
+    config: ShopConfig,
+    deps: SendDeps,
+) -> SendOutcome | None:
+    if quiet_hours.is_allowed(now, locations, config.override_week):
+        return None
+    try:
+        until = quiet_hours.next_allowed(now, locations, config.override_week)
+    except quiet_hours.NoAllowedWindow:
+        deps.log.fail(message.message_id, None, "no lawful sending window for the recipient's locations", now)
+        return SendOutcome("suppressed", detail="no lawful window")
+    return _defer(message, until, "quiet_hours", now, deps)
+
+
+def send_one(
+    message: OutboundMessage, deps: SendDeps, snapshot: RecipientSnapshot | None = None
+) -> SendOutcome:
+    """Send `message` if and when it may be sent. `snapshot` is the recipient's state if the caller
+    read it already (one read for a whole batch); the claim re-checks consent atomically either way."""
     now = deps.clock()
     if message.not_after is not None and now > message.not_after:
         deps.log.fail(message.message_id, None, "expired before it could be sent", now)
@@ -74,7 +133,7 @@ def send_one(message: OutboundMessage, deps: SendDeps) -> SendOutcome:
         deps.log.fail(message.message_id, None, f"shop {config.status}", now)
         return SendOutcome("suppressed", detail=f"shop {config.status}")
 
-    snap = deps.log.snapshot(message.shop, message.to)
+    snap = snapshot or deps.log.snapshot(message.shop, message.to)
     if snap.unreachable:
         deps.log.fail(message.message_id, None, "number unreachable (suppressed after a carrier error)", now)
         return SendOutcome("suppressed", detail="number unreachable")
@@ -82,6 +141,7 @@ def send_one(message: OutboundMessage, deps: SendDeps) -> SendOutcome:
     opted_out = snap.suppressed or (state is not None and state.status == "unsubscribed")
     conditions = SendConditions()
     extra: dict[str, Any] = {}
+    locations: tuple[Location, ...] = ()
     if message.category == "marketing":
         if opted_out or state is None or not state.subscribed:
             reason = "opted out" if opted_out else "no marketing consent"
@@ -91,15 +151,9 @@ def send_one(message: OutboundMessage, deps: SendDeps) -> SendOutcome:
         default = addresses[0] if addresses else None
         shipping = addresses[1] if len(addresses) > 1 else None
         locations = candidate_locations(message.to, default, shipping)
-        if not quiet_hours.is_allowed(now, locations, config.override_week):
-            try:
-                until = quiet_hours.next_allowed(now, locations, config.override_week)
-            except quiet_hours.NoAllowedWindow:
-                deps.log.fail(
-                    message.message_id, None, "no lawful sending window for the recipient's locations", now
-                )
-                return SendOutcome("suppressed", detail="no lawful window")
-            return _defer(message, until, "quiet_hours", now, deps)
+        blocked = _quiet_hours_block(message, now, locations, config, deps)
+        if blocked is not None:
+            return blocked
         cap = frequency.check(
             snap.history, now, message.flow, config.max_marketing_per_30_days, config.smart_sending_hours
         )
@@ -124,17 +178,43 @@ def send_one(message: OutboundMessage, deps: SendDeps) -> SendOutcome:
         conditions = SendConditions(forbid_unsubscribed=True)
     # compliance replies (opt-in requests) go out whatever the state: the recipient just asked for them
 
+    sender = sender_for(config, deps.sender)
+    if deps.pacer is not None:
+        decision = deps.pacer.acquire(
+            bucket=sender.key,
+            brand=config.throughput.brand_id or config.shop,
+            throughput=config.throughput,
+            segments=segment_info(message.body).segments,
+            category=message.category,
+            now=now,
+            has_ticket=message.ticketed,
+        )
+        if decision.defer_until is not None:
+            return _defer(message, decision.defer_until, decision.reason, now, deps)
+        if decision.defer_s is not None:
+            until = now + timedelta(seconds=decision.defer_s * deps.delay_scale)
+            return _defer(message, until, decision.reason, now, deps, ticket=decision.ticket)
+        wait = (decision.send_at or 0.0) - deps.wall()
+        if wait > 0:
+            deps.sleep(wait)
+            now = deps.clock()
+            if locations:  # the wait may have crossed into quiet hours (seconds, but still)
+                blocked = _quiet_hours_block(message, now, locations, config, deps)
+                if blocked is not None:
+                    return blocked
+
     found = deps.log.begin(message, now, conditions)
     if found == "consent_changed":
         deps.log.fail(message.message_id, None, "consent changed just before sending", now)
         return SendOutcome("suppressed", detail="consent changed")
     if found == "frequency_conflict":
         raise TransientError("another send reserved the frequency slot first; retry")
-    if found is not None:
-        # Claimed before: sent already, failed for good, or a previous attempt died while the provider
-        # call was in flight. In that last case we cannot know whether the provider accepted it, and a
-        # duplicate text is worse than a missing one: it stays 'sending' for an operator to see.
-        return SendOutcome("duplicate", detail=f"already {found}")
+    if found == "sending":
+        settled = _settle_in_doubt(message, deps, now, sender)
+        if settled is not None:
+            return settled
+    elif found is not None:
+        return SendOutcome("duplicate", detail=f"already {found}")  # sent, or failed for good
 
     try:
         callback = (
@@ -143,9 +223,13 @@ def send_one(message: OutboundMessage, deps: SendDeps) -> SendOutcome:
             else None
         )
         receipt = deps.provider.send(
-            to=message.to, body=message.body, sender=deps.sender, status_callback=callback
+            to=message.to, body=message.body, sender=sender, status_callback=callback
         )
     except ProviderError as exc:
+        if exc.in_doubt:
+            # The request may have reached the provider: keep the claim, settle it on the next attempt.
+            deps.log.mark_in_doubt(message.message_id, str(exc)[:300])
+            raise TransientError(str(exc)) from exc
         if exc.retryable:
             deps.log.release(message.message_id, f"provider {exc.provider_code or exc.http_status}: retry")
             raise TransientError(str(exc)) from exc
@@ -166,3 +250,30 @@ def send_one(message: OutboundMessage, deps: SendDeps) -> SendOutcome:
     segments = receipt.segments if receipt.segments is not None else segment_info(message.body).segments
     deps.log.complete(message.message_id, receipt, deps.clock(), extra)
     return SendOutcome("sent", sid=receipt.sid, segments=segments)
+
+
+def _settle_in_doubt(
+    message: OutboundMessage, deps: SendDeps, now: datetime, sender: Sender
+) -> SendOutcome | None:
+    """A claim is 'sending' with no answer recorded. Either another attempt is sending it right now (SQS
+    delivered it twice: retry later), or an attempt ended without knowing whether the provider accepted
+    it (a read timeout, or the function died mid-call). Then ask the provider: if it has the message, record
+    it as sent; if not, take the claim over and send. None means: go on and send."""
+    claim = deps.log.claim(message.message_id) or {}
+    claimed_at = datetime.fromisoformat(str(claim.get("claimed_at") or now.isoformat()))
+    age_s = (now - claimed_at).total_seconds() / deps.delay_scale
+    if claim.get("state") != "sending":
+        return SendOutcome("duplicate", detail=f"already {claim.get('state')}")
+    if not claim.get("in_doubt") and age_s < STALE_CLAIM_S:
+        raise TransientError("another attempt is sending this message right now")
+    found: ProviderReceipt | None = deps.provider.find(
+        to=message.to, body=message.body, since=claimed_at - timedelta(minutes=5)
+    )
+    if found is not None:
+        deps.log.complete(message.message_id, found, now, {"settled": "provider had it"})
+        return SendOutcome(
+            "duplicate", sid=found.sid, detail="the provider had accepted it: recorded as sent"
+        )
+    if not deps.log.take_over(message.message_id, str(claim.get("claimed_at")), now):
+        raise TransientError("another attempt took this message over")
+    return None

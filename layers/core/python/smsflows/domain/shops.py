@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smsflows.domain.flows import FlowDefinition
 from smsflows.domain.messages import brand_from_shop
+from smsflows.domain.pacing import Throughput
 from smsflows.domain.quiet_hours import Week, Window
 
 
@@ -48,6 +49,8 @@ class ShopConfig(BaseModel):
     smart_sending_hours: dict[str, float] = Field(default_factory=dict)  # {flow: hours}; "*" for all
     support_webhook_url: str | None = None  # conversations are POSTed here as JSON, best effort
     senders: tuple[str, ...] = ()  # Twilio numbers or Messaging Service SIDs that belong to this shop
+    # The first sender is the one the shop's texts go out from, paced to its registration (RULES.md C).
+    throughput: Throughput = Field(default_factory=Throughput)
     # True when the Messaging Service's (Advanced) Opt-Out answers Twilio's own keywords itself: then we
     # record them but send no TwiML reply of our own, so nobody gets two confirmations (RULES.md A4, A5.1).
     twilio_answers_keywords: bool = False

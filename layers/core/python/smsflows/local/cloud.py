@@ -17,7 +17,7 @@ from smsflows.local import moto_patches
 from smsflows.local.fake_twilio import FakeTwilio
 from smsflows.local.front_door import FrontDoor, json_route, post_route, query_route
 from smsflows.local.lambda_runtime import LocalLambdas
-from smsflows.local.pollers import QueuePoller
+from smsflows.local.pollers import QueuePoller, SchedulePoller
 from smsflows.local.provision import LOCAL_TWILIO_SID, Provisioned, provision
 from smsflows.runtime import deps as deps_module
 from smsflows.runtime.clock import Clock, scaled_clock
@@ -81,7 +81,7 @@ class LocalCloud:
         self._moto: Any = None
         self.twilio: FakeTwilio | None = None
         self.door: FrontDoor | None = None
-        self.pollers: list[QueuePoller] = []
+        self.pollers: list[QueuePoller | SchedulePoller] = []
         self.lambdas = LocalLambdas()
         self.resources: Provisioned | None = None
         self._saved_env: dict[str, str | None] = {}
@@ -157,11 +157,12 @@ class LocalCloud:
 
         sqs = deps_module.get_deps().client("sqs")
         for spec in topology.FUNCTIONS:
-            if spec.consumes:
-                poller = QueuePoller(
-                    sqs, self.resources.queue_urls[spec.consumes], spec, self.lambdas.invoke, REGION
-                )
+            for queue in spec.consumes:
+                poller = QueuePoller(sqs, self.resources.queue_urls[queue], spec, self.lambdas.invoke, REGION)
                 self.pollers.append(poller.start())
+        deferrals = json.loads(self.resources.env[topology.ENV[topology.DEFERRALS]])
+        scheduler = deps_module.get_deps().client("scheduler")
+        self.pollers.append(SchedulePoller(scheduler, sqs, [deferrals["group"]], self.clock).start())
 
         self.door = FrontDoor(
             cfg.host,

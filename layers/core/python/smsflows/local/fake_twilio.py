@@ -11,6 +11,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -50,6 +51,7 @@ class Fault:
     code: int | None = None
     message: str = "injected fault"
     delay_s: float = 0.0
+    accept: bool = False  # take the message first, then answer late: the client times out after success
 
 
 class FakeTwilio:
@@ -71,6 +73,7 @@ class FakeTwilio:
         self.send_status_callbacks = True  # like Twilio: "sent", then "delivered", signed, to StatusCallback
         self.callbacks_posted: list[tuple[str, str, int]] = []
         self.requests = 0
+        self.arrivals: list[float] = []  # wall-clock time of every accepted message (pacing benchmarks)
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -144,30 +147,23 @@ class FakeTwilio:
         )
         with self._lock:
             self._outbox.append(entry)
+            self.arrivals.append(time.time())
         if entry.status_callback and self.send_status_callbacks:
             threading.Thread(target=self._callbacks, args=(sid, entry), daemon=True).start()
-        stamp = now.strftime("%a, %d %b %Y %H:%M:%S +0000")
-        return 201, {
-            "sid": entry.sid,
-            "account_sid": sid,
-            "to": to,
-            "from": form.get("From"),
-            "messaging_service_sid": form.get("MessagingServiceSid"),
-            "body": body,
-            "status": "queued" if form.get("From") else "accepted",
-            "num_segments": str(info.segments),
-            "num_media": "0",
-            "direction": "outbound-api",
-            "api_version": "2010-04-01",
-            "price": None,
-            "price_unit": "USD",
-            "error_code": None,
-            "error_message": None,
-            "date_created": stamp,
-            "date_updated": stamp,
-            "date_sent": None,
-            "uri": f"/2010-04-01/Accounts/{sid}/Messages/{entry.sid}.json",
-        }
+        return 201, _message_json(sid, entry, form.get("From"), form.get("MessagingServiceSid"))
+
+    def list_messages(self, sid: str, query: dict[str, str]) -> dict[str, Any]:
+        """GET Messages.json: newest first, filtered by To and From like Twilio; one page."""
+        size = min(1000, int(query.get("PageSize") or 50))
+        with self._lock:
+            entries = [e for e in reversed(self._outbox)
+                       if e.to == query.get("To", e.to) and e.from_ == query.get("From", e.from_)]  # fmt: skip
+        uri = f"/2010-04-01/Accounts/{sid}/Messages.json"
+        return {
+            "messages": [_message_json(sid, e, None, None) for e in entries[:size]],
+            "page": 0, "page_size": size, "uri": uri, "first_page_uri": uri,
+            "next_page_uri": None, "previous_page_uri": None, "start": 0, "end": min(size, len(entries)),
+        }  # fmt: skip
 
     def _callbacks(self, account_sid: str, entry: OutboxEntry) -> None:
         import urllib.request
@@ -209,6 +205,18 @@ class FakeTwilio:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def do_GET(self) -> None:
+                path, _, query = self.path.partition("?")
+                match = _MESSAGES.match(path)
+                if not match:
+                    self._send(404, _error(20404, "The requested resource was not found"))
+                    return
+                if not fake._authorized(self.headers.get("Authorization"), match.group("sid")):
+                    self._send(401, _error(20003, "Authenticate"))
+                    return
+                params = {k: v[-1] for k, v in parse_qs(query).items()}
+                self._send(200, fake.list_messages(match.group("sid"), params))
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode("utf-8", "replace")
@@ -224,6 +232,11 @@ class FakeTwilio:
                 with fake._lock:
                     fake.requests += 1
                 fault = fake._next_fault(form)
+                if fault is not None and fault.accept:
+                    status, payload = fake.create_message(sid, form)
+                    threading.Event().wait(fault.delay_s)
+                    self._send(status, payload)
+                    return
                 if fault is not None:
                     if fault.delay_s:
                         threading.Event().wait(fault.delay_s)
@@ -235,6 +248,33 @@ class FakeTwilio:
                 self._send(status, payload)
 
         return Handler
+
+
+def _message_json(sid: str, entry: OutboxEntry, from_: str | None, service: str | None) -> dict[str, Any]:
+    stamp = datetime.fromisoformat(entry.at).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    service = service or (entry.from_ if entry.from_.startswith("MG") else None)
+    from_ = from_ or (None if service else entry.from_)
+    return {
+        "sid": entry.sid,
+        "account_sid": sid,
+        "to": entry.to,
+        "from": from_,
+        "messaging_service_sid": service,
+        "body": entry.body,
+        "status": "queued" if from_ else "accepted",
+        "num_segments": str(entry.segments),
+        "num_media": "0",
+        "direction": "outbound-api",
+        "api_version": "2010-04-01",
+        "price": None,
+        "price_unit": "USD",
+        "error_code": None,
+        "error_message": None,
+        "date_created": stamp,
+        "date_updated": stamp,
+        "date_sent": None,
+        "uri": f"/2010-04-01/Accounts/{sid}/Messages/{entry.sid}.json",
+    }
 
 
 def _error(code: int, message: str, status: int = 400) -> dict[str, Any]:

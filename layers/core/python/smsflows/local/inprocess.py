@@ -127,6 +127,27 @@ class InProcessCloud:
             )
             out += got
 
+    def fire_schedules(self, now: datetime) -> int:
+        """Run the deferral schedules due by `now` (moto never fires them): messages back on their queue."""
+        import json
+
+        from smsflows import topology
+        from smsflows.local.pollers import fire_due_schedules
+
+        group = json.loads(self.res.env[topology.ENV[topology.DEFERRALS]])["group"]
+        return fire_due_schedules(self.client("scheduler"), self.client("sqs"), [group], now)
+
+    def schedules(self) -> list[dict[str, Any]]:
+        """The pending deferral schedules, in full."""
+        import json
+
+        from smsflows import topology
+
+        group = json.loads(self.res.env[topology.ENV[topology.DEFERRALS]])["group"]
+        scheduler = self.client("scheduler")
+        names = [s["Name"] for s in scheduler.list_schedules(GroupName=group).get("Schedules", [])]
+        return [scheduler.get_schedule(Name=n, GroupName=group) for n in names]
+
     def queue_bodies(self, queue_key: str) -> list[str]:
         return [m["Body"] for m in self.receive(queue_key)]
 

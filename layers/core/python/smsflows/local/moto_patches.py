@@ -1,7 +1,12 @@
-"""Hooks into moto so that Step Functions executions run the real handlers and honour the time scale.
+"""Hooks into moto so that Step Functions executions run the real handlers and honour the time scale,
+and so that DynamoDB writes behave under concurrency as they do in AWS.
 
-Both touch moto internals (pinned in requirements/dev.lock): LambdaSimpleBackend.invoke and the
-ASL interpreter's WaitFunction._wait_interval. LOCAL_AWS.md records why these two and no others.
+They touch moto internals (pinned in requirements/dev.lock): LambdaSimpleBackend.invoke, the ASL
+interpreter's WaitFunction._wait_interval and Timestamp waits, and DynamoDBBackend's write methods.
+moto's DynamoDB is not thread-safe (two conditional writes racing on one item can both pass) and its
+TransactWriteItems deep-copies every table it touches for rollback, so a transaction costs O(table
+size). The local cloud runs consumers concurrently (as Lambda does), so writes are serialised with one
+re-entrant lock and a failed transaction rolls back only the items it touched.
 """
 
 from __future__ import annotations
@@ -44,7 +49,83 @@ def install(invoker: LambdaInvoker, time_scale: float = 1.0, clock: Callable[[],
         WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
         _state["timestamp_seconds"] = Timestamp._get_wait_seconds
         Timestamp._get_wait_seconds = _timestamp_wait_seconds  # type: ignore[method-assign]
+        _patch_dynamodb()
         _installed = True
+
+
+_ddb_lock = threading.RLock()
+
+
+def _patch_dynamodb() -> None:
+    import copy
+
+    from moto.dynamodb import models as ddb_models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    class _NoTableCopy:
+        """moto's transaction takes deepcopy(table) for rollback; the wrapper below keeps item copies."""
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy, name)
+
+    ddb_models.copy = _NoTableCopy()  # type: ignore[assignment]
+    original_transact = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        with _ddb_lock:
+            saved = []
+            for entry in transact_items:
+                _, op = next(iter(entry.items()))
+                name = op.get("TableName")
+                if name not in self.tables:
+                    continue
+                table = self.tables[name]
+                if "Item" in op:
+                    key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+                    if table.range_key_attr is not None:
+                        key[table.range_key_attr] = op["Item"][table.range_key_attr]
+                else:
+                    key = op.get("Key") or {}
+                try:
+                    current = self.get_item(name, key)
+                except Exception:  # noqa: S112 - a malformed key: moto's own validation will answer
+                    continue
+                saved.append((name, key, copy.deepcopy(current.to_json()["Attributes"]) if current else None))
+            try:
+                original_transact(self, transact_items)
+            except Exception:
+                for name, key, before in reversed(saved):
+                    table = self.tables[name]
+                    hash_value = key[table.hash_key_attr]
+                    range_value = key.get(table.range_key_attr) if table.range_key_attr else None
+                    if before is None:
+                        table.delete_item(_dynamo_value(hash_value), _dynamo_value(range_value))
+                    else:
+                        table.put_item(before)
+                raise
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    for name in ("put_item", "update_item", "delete_item", "batch_write_item"):
+        setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
+
+
+def _dynamo_value(value: Any) -> Any:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    return DynamoType(value) if isinstance(value, dict) else value
+
+
+def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _ddb_lock:
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 def recorded_waits() -> list[int]:

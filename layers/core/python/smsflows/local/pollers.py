@@ -1,4 +1,5 @@
-"""SQS pollers that call consumer handlers as a Lambda event source mapping does.
+"""SQS pollers that call consumer handlers as a Lambda event source mapping does, and a scheduler
+that fires EventBridge Scheduler one-time schedules (moto stores them but never runs them).
 
 Batches of up to `batch_size`, partial batch responses (`batchItemFailures`), failed messages left
 to reappear after the visibility timeout, and the queue's redrive policy moving a message to its DLQ
@@ -8,13 +9,16 @@ after maxReceiveCount receives (moto applies the redrive policy on receive).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from smsflows import topology
 
 LOG = logging.getLogger("smsflows.local")
+_AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
@@ -104,3 +108,61 @@ class QueuePoller:
                 received = 0
             if received == 0:
                 self._stop.wait(0.05)
+
+
+def fire_due_schedules(scheduler: Any, sqs: Any, groups: list[str], now: datetime) -> int:
+    """Do what EventBridge Scheduler does and moto does not: run every one-time `at(...)` schedule of
+    `groups` that is due by `now` (the application's clock), sending its Input to its SQS target, then
+    delete it (ActionAfterCompletion DELETE). Returns how many fired."""
+    fired = 0
+    for group in groups:
+        names = [s["Name"] for s in scheduler.list_schedules(GroupName=group).get("Schedules", [])]
+        for name in names:
+            schedule = scheduler.get_schedule(Name=name, GroupName=group)
+            match = _AT.match(schedule.get("ScheduleExpression", ""))
+            if not match:
+                continue  # cron/rate schedules are not one-time deferrals
+            due = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
+            if due > now:
+                continue
+            target = schedule["Target"]
+            url = sqs.get_queue_url(QueueName=target["Arn"].rsplit(":", 1)[-1])["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=target.get("Input") or "{}")
+            if schedule.get("ActionAfterCompletion") == "DELETE":
+                scheduler.delete_schedule(Name=name, GroupName=group)
+            fired += 1
+    return fired
+
+
+class SchedulePoller:
+    """Fires due one-time schedules every `interval_s` (real seconds) in a thread."""
+
+    def __init__(
+        self,
+        scheduler: Any,
+        sqs: Any,
+        groups: list[str],
+        clock: Callable[[], datetime],
+        interval_s: float = 0.2,
+    ) -> None:
+        self._args = (scheduler, sqs, groups)
+        self._clock = clock
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="poller-scheduler", daemon=True)
+        self.fired = 0
+
+    def start(self) -> SchedulePoller:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.fired += fire_due_schedules(*self._args, self._clock())
+            except Exception:
+                LOG.exception("firing schedules failed")

@@ -54,9 +54,31 @@ class Deps:
 
     @cached_property
     def send_queue(self) -> Any:
-        from smsflows.adapters.queues import SqsQueue
+        """Both send queues behind one Queue: marketing to the bulk one, the rest to the transactional one."""
+        from smsflows.adapters.queues import SendQueues, SqsQueue
 
-        return SqsQueue(self.client("sqs"), self.settings.send_queue_url)
+        sqs = self.client("sqs")
+        transactional = self.settings.transactional_queue_url
+        return SendQueues(
+            SqsQueue(sqs, self.settings.send_queue_url),
+            SqsQueue(sqs, transactional) if transactional else None,
+        )
+
+    @cached_property
+    def deferrals(self) -> Any:
+        from smsflows.adapters.queues import SchedulerDeferrals
+
+        cfg = self.settings.deferral_scheduler
+        if not cfg:
+            return None
+        return SchedulerDeferrals(self.client("scheduler"), cfg["group"], cfg["role_arn"], cfg["targets"])
+
+    @cached_property
+    def pacer(self) -> Any:
+        from smsflows.adapters.pacing_store import DynamoTokenBuckets
+        from smsflows.domain.pacing import Pacer
+
+        return Pacer(DynamoTokenBuckets(self.client("dynamodb"), self.settings.table_name))
 
     @cached_property
     def flow_starter(self) -> Any:
@@ -152,6 +174,8 @@ class Deps:
             on_provider_opt_out=lambda shop, phone, mid: provider_opt_out(shop, phone, mid, self.consent),
             delay_scale=self.settings.time_scale,
             status_callback_url=self.settings.public_base_url or None,
+            pacer=self.pacer,
+            deferrals=self.deferrals,
         )
 
     # Secrets and the provider ----------------------------------------------------------------

@@ -43,10 +43,14 @@ class TransientError(SmsflowsError):
 
 
 class ProviderError(SmsflowsError):
-    """The SMS provider refused a message. `retryable` says whether trying again can help."""
+    """The SMS provider refused a message. `retryable` says whether trying again can help; `in_doubt`
+    that the request may have reached the provider (the answer never came), so it may have the message."""
 
-    def __init__(self, message: str, *, code: int | None, status: int | None, retryable: bool) -> None:
+    def __init__(
+        self, message: str, *, code: int | None, status: int | None, retryable: bool, in_doubt: bool = False
+    ) -> None:
         super().__init__(message)
         self.provider_code = code
         self.http_status = status
         self.retryable = retryable
+        self.in_doubt = in_doubt

@@ -19,6 +19,12 @@ class Settings(BaseModel):
     table_name: str = Field("", alias="TABLE_NAME")
     shop_events_queue_url: str = Field("", alias="SHOP_EVENTS_QUEUE_URL")
     send_queue_url: str = Field("", alias="SEND_QUEUE_URL")
+    transactional_queue_url: str = Field("", alias="TRANSACTIONAL_QUEUE_URL")
+    # {"group": ..., "role_arn": ..., "targets": {"send_queue": queue ARN, ...}}: deferrals beyond 15 min.
+    deferral_scheduler: dict[str, Any] = Field(default_factory=dict, alias="DEFERRAL_SCHEDULER")
+    # Backoff of retryable provider failures: about base * 2^attempt seconds, with jitter, capped.
+    retry_base_s: float = Field(2.0, alias="SMSFLOWS_RETRY_BASE_S", ge=0)
+    retry_cap_s: float = Field(300.0, alias="SMSFLOWS_RETRY_CAP_S", ge=0)
     # {"order_followup": "arn:aws:states:..."}: one state machine per flow.
     flow_state_machines: dict[str, str] = Field(default_factory=dict, alias="FLOW_STATE_MACHINES")
     shopify_secret_id: str = Field("", alias="SHOPIFY_SECRET_ID")
@@ -36,7 +42,7 @@ class Settings(BaseModel):
     clock_epoch_real: float | None = Field(None, alias="SMSFLOWS_CLOCK_EPOCH_REAL")
     clock_epoch_virtual: float | None = Field(None, alias="SMSFLOWS_CLOCK_EPOCH_VIRTUAL")
 
-    @field_validator("flow_state_machines", mode="before")
+    @field_validator("flow_state_machines", "deferral_scheduler", mode="before")
     @classmethod
     def _parse_json(cls, value: Any) -> Any:
         if isinstance(value, str):

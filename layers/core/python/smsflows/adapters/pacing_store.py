@@ -1,0 +1,107 @@
+"""Token buckets and daily counters in DynamoDB (the TokenBuckets port of domain/pacing.py).
+
+Each operation is one conditional UpdateItem in the common case: a busy bucket is advanced with
+`SET tat = tat + :d`, an idle one is restarted at `now`. DynamoDB cannot take max(tat, now) in an
+expression, so the adapter remembers which case it saw last per bucket and tries that one first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from smsflows.adapters.dynamo import _code, _translate
+from smsflows.domain import keys
+
+
+def _n(value: float) -> dict[str, str]:
+    return {"N": f"{value:.6f}"}
+
+
+class DynamoTokenBuckets:
+    def __init__(self, client: Any, table: str) -> None:
+        self._ddb = client
+        self._table = table
+        self._busy: dict[str, bool] = {}  # per bucket: was it booked ahead of now last time?
+
+    def _update(self, key: dict[str, str], expression: str, condition: str, values: dict[str, Any],
+                names: dict[str, str] | None = None) -> dict[str, Any] | None:  # fmt: skip
+        from smsflows.adapters.dynamo import to_item
+
+        try:
+            out = self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(key),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                ReturnValues="UPDATED_NEW",
+                **({"ExpressionAttributeNames": names} if names else {}),
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                return None
+            raise _translate(exc) from exc
+        return dict(out.get("Attributes") or {})
+
+    def _advance(self, key: dict[str, str], attr: str, seconds: float, floor: float, limit: float | None,
+                 hint: str) -> float | None:  # fmt: skip
+        """Take `seconds` from the pointer `attr`: from its value if it is in [floor, limit], from
+        `floor` if it is behind it; the start of the span, or None if it is beyond `limit`."""
+        busy_condition = f"{attr} >= :floor" + (f" AND {attr} <= :limit" if limit is not None else "")
+        busy_values = {":d": _n(seconds), ":floor": _n(floor), **({":limit": _n(limit)} if limit else {})}
+        idle_values = {":end": _n(floor + seconds), ":floor": _n(floor)}
+        order = [True, False] if self._busy.get(hint, False) else [False, True]
+        for _ in range(2):  # a racing writer can move the pointer between the two cases once
+            for busy in order:
+                if busy:
+                    got = self._update(key, f"SET {attr} = {attr} + :d", busy_condition, busy_values)
+                    if got is not None:
+                        self._busy[hint] = True
+                        return float(got[attr]["N"]) - seconds
+                else:
+                    got = self._update(
+                        key,
+                        f"SET {attr} = :end",
+                        f"attribute_not_exists({attr}) OR {attr} < :floor",
+                        idle_values,
+                    )
+                    if got is not None:
+                        self._busy[hint] = False
+                        return floor
+            if limit is not None:
+                self._busy[hint] = True
+                return None  # neither idle nor within the horizon: booked ahead
+        raise RuntimeError("pacing pointer moved on every attempt")  # pragma: no cover
+
+    def reserve(self, bucket: str, seconds: float, now: float, horizon: float) -> float | None:
+        return self._advance(keys.pace_bucket(bucket), "tat", seconds, now, now + horizon, f"tat:{bucket}")
+
+    def ticket(self, bucket: str, seconds: float, floor: float) -> float:
+        start = self._advance(keys.pace_bucket(bucket), "backlog", seconds, floor, None, f"backlog:{bucket}")
+        assert start is not None
+        return start
+
+    def count_daily(self, brand: str, day: str, segments: int, cap: int) -> bool:
+        got = self._update(
+            keys.daily_counter(brand, day),
+            "ADD used :n SET expires_at = if_not_exists(expires_at, :exp)",
+            "attribute_not_exists(used) OR used <= :max",
+            {
+                ":n": {"N": str(segments)},
+                ":max": {"N": str(cap - segments)},
+                ":exp": {"N": str(_expiry(day))},
+            },
+        )
+        return got is not None
+
+
+def _expiry(day: str) -> int:
+    from datetime import date, datetime, time, timedelta
+
+    from smsflows.domain.pacing import PACIFIC
+
+    # kept two days after the Pacific day ends (nothing reads it after midnight)
+    end = datetime.combine(date.fromisoformat(day) + timedelta(days=3), time(), tzinfo=PACIFIC)
+    return int(end.timestamp())

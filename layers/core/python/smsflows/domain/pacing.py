@@ -1,0 +1,189 @@
+"""Pacing: send no faster than the sender is registered for (RULES.md C, rule C1).
+
+Carriers, not AWS, set the limits. Each sender (a number or Messaging Service) has a token bucket in
+DynamoDB counting *segments* per second; each brand has a daily segment counter for T-Mobile-style caps
+(reset at midnight Pacific). The bucket is a GCRA "theoretical arrival time" (`tat`): reserving n
+segments moves it n/rate seconds forward, and the reserver may send them at evenly spaced slots from the
+old value. A sender Lambda reserves a *block* of segments per write (up to a second's worth, at most
+`MAX_BLOCK`), so one bucket item takes a few writes per second even at 225 MPS: far below
+DynamoDB's 1,000 writes/s per item.
+
+An empty bucket delays, it never fails: a marketing message that would wait longer than a Lambda should
+sleep takes a *ticket* (a second pointer, `backlog`, advanced at the same rate) and is deferred to it, so
+a broadcast of 100,000 is spread over the hours it needs and each message comes back about when a slot
+is free. Transactional messages never take tickets: they reserve directly and wait at most the short
+horizon marketing may fill, so a broadcast cannot delay an order confirmation by more than that.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SenderType = Literal["toll_free", "short_code", "10dlc", "sole_proprietor"]
+TrustTier = Literal["high", "mid", "low", "low_volume"]
+
+# RULES.md C: total SMS segments per second, and the T-Mobile brand cap (segments/day; None: no cap).
+# Low-Volume Standard: sources disagree (12 vs 3.75 MPS); the conservative 3.75 is used.
+TEN_DLC: dict[str, tuple[float, int | None]] = {
+    "high": (225.0, 200_000),  # trust score 75-100
+    "mid": (120.0, 40_000),  # 50-74
+    "low": (12.0, 10_000),  # 1-49
+    "low_volume": (3.75, 2_000),  # unvetted / low-volume standard
+}
+DEFAULTS: dict[str, tuple[float, int | None]] = {
+    "toll_free": (3.0, None),  # per number, to US/CA; high-throughput toll-free is set explicitly
+    "short_code": (100.0, None),
+    "sole_proprietor": (1.0, 1_000),
+}
+PACIFIC = ZoneInfo("America/Los_Angeles")  # T-Mobile's daily counters reset at midnight Pacific
+
+MAX_BLOCK = 10  # segments reserved per bucket write
+BLOCK_SECONDS = 1.0  # ... or this many seconds' worth, whichever is smaller
+MARKETING_HORIZON_S = 2.0  # marketing reserves at most this far ahead (then it takes a ticket)
+TRANSACTIONAL_HORIZON_S = 10.0  # transactional reserves up to this far ahead, else it is re-queued
+LATE_TOLERANCE = 0.5  # a slot may be used at most half a slot late, or it is given up (no bursts)
+
+
+class Throughput(BaseModel):
+    """A shop's sender registration: what the carriers allow it to send (editable with `shop set`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sender_type: SenderType = "toll_free"
+    trust_tier: TrustTier = "low_volume"  # 10DLC only: the TCR trust score band
+    segments_per_second: float | None = Field(None, gt=0, le=1000)  # override (e.g. high-throughput TF)
+    daily_segment_cap: int | None = Field(None, ge=1)  # override of the brand's T-Mobile daily cap
+    brand_id: str | None = None  # the TCR brand: the daily cap is shared by every sender of the brand
+    # Pace to this share of the registered rate, so that network jitter cannot push a one-second window
+    # over the limit at the carrier.
+    headroom: float = Field(0.96, gt=0.5, le=1.0)
+
+    def registered(self) -> tuple[float, int | None]:
+        if self.sender_type == "10dlc":
+            rate, cap = TEN_DLC[self.trust_tier]
+        else:
+            rate, cap = DEFAULTS[self.sender_type]
+        return (self.segments_per_second or rate, self.daily_segment_cap or cap)
+
+    @property
+    def rate(self) -> float:
+        """Segments per second we actually pace to."""
+        return self.registered()[0] * self.headroom
+
+    @property
+    def daily_cap(self) -> int | None:
+        return self.registered()[1]
+
+
+def pacific_day(now: datetime) -> str:
+    return now.astimezone(PACIFIC).date().isoformat()
+
+
+def next_pacific_midnight(now: datetime) -> datetime:
+    local = now.astimezone(PACIFIC)
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=PACIFIC)
+    return tomorrow.astimezone(UTC)
+
+
+class TokenBuckets(Protocol):
+    """Shared pacing state (DynamoDB in production)."""
+
+    def reserve(self, bucket: str, seconds: float, now: float, horizon: float) -> float | None:
+        """Move the bucket's tat `seconds` forward if it is at most `horizon` ahead of `now`; the start
+        of the reserved span (>= now), or None when the bucket is booked further ahead than that."""
+
+    def ticket(self, bucket: str, seconds: float, floor: float) -> float:
+        """Take the next `seconds` of the backlog line (never before `floor`); the start of the span."""
+
+    def count_daily(self, brand: str, day: str, segments: int, cap: int) -> bool:
+        """Add `segments` to the brand's counter for `day` unless that would pass `cap`."""
+
+
+@dataclass
+class Lease:
+    """A reserved block: `count` slots, one every `1/rate` s from `start` (epoch seconds)."""
+
+    start: float
+    rate: float
+    count: int
+    used: int = 0
+
+    def slot(self, i: int) -> float:
+        return self.start + i / self.rate
+
+    def take(self, segments: int, now: float) -> float | None:
+        """Use `segments` consecutive slots; the send time, or None if the lease cannot serve them.
+        Slots already too far in the past are given up: using them late would bunch sends together."""
+        while self.used < self.count and self.slot(self.used) < now - LATE_TOLERANCE / self.rate:
+            self.used += 1
+        if self.count - self.used < segments:
+            return None
+        at = self.slot(self.used)
+        self.used += segments
+        return at
+
+
+@dataclass(frozen=True)
+class Decision:
+    send_at: float | None = None  # wall-clock epoch seconds: sleep until then, then send
+    defer_s: float | None = None  # or re-queue this many real seconds (throughput is real time)
+    defer_until: datetime | None = None  # or re-queue until this application-clock instant (daily cap)
+    reason: str = ""
+    ticket: bool = False  # the deferral is a place in the backlog line
+
+
+@dataclass
+class Pacer:
+    """Per container: hands out slots from leased blocks, leasing a new block when needed."""
+
+    buckets: TokenBuckets
+    wall: Callable[[], float] = time.time  # real seconds: carriers meter real throughput
+    leases: dict[str, Lease] = field(default_factory=dict)
+
+    def acquire(
+        self,
+        bucket: str,
+        brand: str,
+        throughput: Throughput,
+        segments: int,
+        category: str,
+        now: datetime,
+        has_ticket: bool = False,
+    ) -> Decision:
+        """When this message's `segments` may go out. `now` is the application clock (for the daily
+        cap's Pacific day); slots are wall-clock seconds."""
+        rate = throughput.rate
+        wall = self.wall()
+        lease = self.leases.get(bucket)
+        if lease is not None and lease.rate == rate:
+            at = lease.take(segments, wall)
+            if at is not None:
+                return Decision(send_at=at)
+        block = max(segments, min(MAX_BLOCK, math.floor(rate * BLOCK_SECONDS)))
+        horizon = MARKETING_HORIZON_S if category == "marketing" else TRANSACTIONAL_HORIZON_S
+        start = self.buckets.reserve(bucket, block / rate, wall, horizon)
+        if start is not None:
+            cap = throughput.daily_cap
+            if cap is not None and not self.buckets.count_daily(brand, pacific_day(now), block, cap):
+                self.leases.pop(bucket, None)
+                if category == "marketing":
+                    return Decision(defer_until=next_pacific_midnight(now), reason="daily_cap")
+                # Transactional texts still go: the counter counts every carrier, T-Mobile's only its own.
+            self.leases[bucket] = lease = Lease(start=start, rate=rate, count=block)
+            at = lease.take(segments, max(wall, start))
+            if at is not None:
+                return Decision(send_at=at)
+        # Booked beyond the horizon.
+        if category == "marketing" and not has_ticket:
+            begins = self.buckets.ticket(bucket, segments / rate, wall + horizon)
+            return Decision(defer_s=begins - wall, reason="throughput", ticket=True)
+        # A transactional message, or a ticket holder whose slot went to a transactional one: soon again.
+        return Decision(defer_s=max(1.0, horizon / 4), reason="throughput")
