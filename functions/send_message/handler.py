@@ -3,6 +3,7 @@ is sent at most once, paced to its sender's registered throughput."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,25 +13,33 @@ from pydantic import ValidationError
 
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.retry import backoff_s
-from smsflows.domain.sending import send_one
-from smsflows.ports import RecipientSnapshot
+from smsflows.domain.sending import Prepared, SendOutcome, finish, prepare
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import TransientError
 from smsflows.runtime.observability import logger, mask_phone, metrics
 
 # Report every failed record (even all of them) as a batch item failure instead of raising.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-# Recipients' consent, caps and suppressions, read for the whole batch in one call before sending.
-_snapshots: dict[tuple[str, str], RecipientSnapshot] = {}
+# Phase one, for the whole batch before anything is sent: each record's outcome (deferred, suppressed,
+# ...), the message ready to go at its paced slot, or the error to report for it. Phase two sends the
+# ready ones (concurrently) and leaves each record's outcome or error here for its record handler.
+_prepared: dict[str, SendOutcome | Prepared | Exception] = {}
+_pool = ThreadPoolExecutor(max_workers=10, thread_name_prefix="send")  # a batch is at most 10 records
 
 
 def record_handler(record: SQSRecord) -> None:
     deps = get_deps()
     message = OutboundMessage.model_validate_json(record.body)
     try:
-        outcome = send_one(message, deps.send_deps, _snapshots.pop((message.shop, message.to), None))
+        ready = _prepared.pop(record.message_id, None) or prepare(message, deps.send_deps)
+        if isinstance(ready, Exception):
+            raise ready
+        outcome = ready if isinstance(ready, SendOutcome) else finish(ready, deps.send_deps)
     except TransientError as exc:
         _back_off(record, str(exc))
+        raise
+    except Exception:
+        logger.exception("send failed", message_id=message.message_id, to=mask_phone(message.to))
         raise
     logger.info(
         "message " + outcome.outcome,
@@ -71,29 +80,64 @@ def _back_off(record: SQSRecord, reason: str) -> None:
         logger.warning("could not set the retry delay", message_id=record.message_id)
 
 
-def _prefetch(event: dict[str, Any]) -> None:
-    _snapshots.clear()
-    recipients = []
+def _prepare_batch(event: dict[str, Any]) -> None:
+    """Read every recipient's consent, caps and suppressions in one call, then check and pace every
+    message before sending any (slots booked for the batch at once, in record order)."""
+    deps = get_deps()
+    _prepared.clear()
+    messages = []
     for record in event.get("Records", []):
         try:
-            message = OutboundMessage.model_validate_json(record.get("body") or "")
+            messages.append(
+                (record["messageId"], OutboundMessage.model_validate_json(record.get("body") or ""))
+            )
         except ValidationError:
             continue  # reported by its record handler
-        recipients.append((message.shop, message.to))
-    if len(recipients) > 1:
+    snapshots = {}
+    if len(messages) > 1:
         try:
-            _snapshots.update(get_deps().message_log.snapshots(recipients))
+            snapshots = deps.message_log.snapshots([(m.shop, m.to) for _, m in messages])
         except TransientError:
             logger.warning("batch read failed; reading per message")
+    seen: set[tuple[str, str]] = set()
+    for record_id, message in messages:
+        key = (message.shop, message.to)
+        # a second text to the same person in this batch reads afresh (the first may reserve a cap slot)
+        snapshot = snapshots.get(key) if key not in seen else None
+        seen.add(key)
+        try:
+            _prepared[record_id] = prepare(message, deps.send_deps, snapshot)
+        except Exception as exc:  # reported for this record alone, by its record handler
+            _prepared[record_id] = exc
+
+
+def _finish_batch() -> None:
+    """Send the batch's ready messages concurrently, each at its own slot: a block of slots is spent in
+    time however long one provider call takes (sequential sends would fall behind a fast sender's slots)."""
+    deps = get_deps()
+    ready = [(rid, p) for rid, p in _prepared.items() if isinstance(p, Prepared)]
+
+    def run(prepared: Prepared) -> SendOutcome | Exception:
+        try:
+            return finish(prepared, deps.send_deps)
+        except Exception as exc:  # reported for this record alone, by its record handler
+            return exc
+
+    if len(ready) == 1:
+        _prepared[ready[0][0]] = run(ready[0][1])
+        return
+    for (record_id, _), result in zip(ready, _pool.map(run, [p for _, p in ready]), strict=True):
+        _prepared[record_id] = result
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    _prefetch(event)
+    _prepare_batch(event)
+    _finish_batch()
     try:
         return process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
     finally:
-        _snapshots.clear()
+        _prepared.clear()

@@ -69,6 +69,7 @@ def test_executions_and_dlq_are_inspectable(local_cloud):
     assert client.request("GET", local_cloud.base_url + "/_local/dlq").json() == {
         "shop_events_queue": 0,
         "send_queue": 0,
+        "transactional_queue": 0,
     }
 
 

@@ -61,7 +61,7 @@ def state(cloud, phone=PHONE):
 
 
 def send_all(cloud):
-    bodies = cloud.queue_bodies("send_queue")
+    bodies = cloud.send_bodies()
     if bodies:
         cloud.invoke("send_message", sqs_event(*bodies))
     return bodies
@@ -109,7 +109,7 @@ def test_bad_sign_ups_get_a_clear_4xx_and_change_nothing(cloud, change, message)
     response = post_subscribe(cloud, form(**change))
     assert 400 <= response["statusCode"] < 500
     assert message in json.loads(response["body"])["message"]
-    assert state(cloud) is None and cloud.queue_bodies("send_queue") == []
+    assert state(cloud) is None and cloud.send_bodies() == []
 
 
 def test_stop_gets_one_confirmation_and_a_second_stop_none(cloud):
@@ -268,13 +268,25 @@ def test_marketing_at_night_is_deferred_to_the_next_allowed_instant(cloud, monke
     from smsflows.runtime import deps as deps_module
 
     reply_of(text(cloud, "JOIN", "SM-join"))
-    night = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 22:00 Monday in Austin
-    monkeypatch.setattr(deps_module.Deps, "clock", property(lambda self: lambda: night))
+    clock = [datetime(2026, 11, 24, 4, 0, tzinfo=UTC)]  # 22:00 Monday in Austin
+    monkeypatch.setattr(deps_module.Deps, "clock", property(lambda self: lambda: clock[0]))
     cloud.invoke("send_message", sqs_event(marketing()))
     assert cloud.twilio.outbox() == []
-    # 22:00 -> 09:00 is 11 hours: deferred (not dropped) by SQS's longest delay, to be checked again then
-    assert requeued == [("mkt-1", 900)]
+    # 22:00 -> 09:00 is 11 hours, beyond SQS's 15 minutes: a one-time schedule, not an SQS delay
+    assert requeued == []
     assert cloud.items("MSG#") == []  # not claimed: it will be tried again
+    [schedule] = cloud.schedules()
+    assert schedule["ScheduleExpression"] == "at(2026-11-24T15:00:00)"  # 09:00 in Austin
+    assert schedule["ActionAfterCompletion"] == "DELETE"
+    assert schedule["Target"]["Arn"].endswith("-send_queue")  # marketing goes back to the bulk queue
+    assert json.loads(schedule["Target"]["Input"])["deferred"] == 1
+
+    assert cloud.fire_schedules(datetime(2026, 11, 24, 14, 59, tzinfo=UTC)) == 0  # not due yet
+    clock[0] = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    assert cloud.fire_schedules(clock[0]) == 1 and cloud.schedules() == []  # fired once, then deleted
+    cloud.invoke("send_message", sqs_event(*cloud.send_bodies()))
+    [sent] = cloud.twilio.outbox()
+    assert sent["body"].startswith("Demo Shop: 20% off")
 
 
 def test_a_fourth_marketing_text_in_24_hours_is_deferred(cloud, daytime, requeued):
@@ -282,7 +294,10 @@ def test_a_fourth_marketing_text_in_24_hours_is_deferred(cloud, daytime, requeue
     for i in range(4):
         cloud.invoke("send_message", sqs_event(marketing(f"mkt-{i}", flow=f"f{i}")))
     assert len(cloud.twilio.outbox()) == 3
-    assert requeued == [("mkt-3", 900)]
+    # 3 per 24 h (A2.3): the fourth waits for the oldest to leave the window, a day away (a schedule)
+    [schedule] = cloud.schedules()
+    assert json.loads(schedule["Target"]["Input"])["message_id"] == "mkt-3"
+    assert requeued == []
 
 
 def test_smart_sending_skips_a_flow_message_after_recent_marketing(cloud, daytime):
@@ -432,9 +447,13 @@ def test_quiet_hours_use_the_strictest_of_area_code_and_shipping_address(cloud, 
     body = json.dumps(order).encode()
     cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body)))
     cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
-    cloud.queue_bodies("send_queue")
+    cloud.send_bodies()
     reply_of(text(cloud, "JOIN", "SM-join"))
     evening = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
     monkeypatch.setattr(deps_module.Deps, "clock", property(lambda self: lambda: evening))
     cloud.invoke("send_message", sqs_event(marketing()))
-    assert cloud.twilio.outbox() == [] and requeued[-1] == ("mkt-1", 900)
+    assert cloud.twilio.outbox() == []
+    # the next instant allowed in both places: 09:00 Tuesday in Providence (14:00 UTC) is 08:00 in Austin,
+    # still quiet there (Texas: from 09:00), so 09:00 in Austin, 15:00 UTC
+    [schedule] = cloud.schedules()
+    assert schedule["ScheduleExpression"] == "at(2026-11-24T15:00:00)"

@@ -51,7 +51,7 @@ def join(cloud, sid="SM-join"):
 
 
 def sent_messages(cloud):
-    return [json.loads(b) for b in cloud.queue_bodies("send_queue")]
+    return [json.loads(b) for b in cloud.send_bodies()]
 
 
 def retime(flow, offsets):
@@ -107,7 +107,7 @@ def test_a_duplicate_trigger_starts_nothing_twice(cloud):
 def test_abandoned_checkout_reminders_carry_the_link_and_the_code(cloud):
     join(cloud)
     cloud.wait_executions()
-    cloud.queue_bodies("send_queue")
+    cloud.send_bodies()
     webhook(cloud, "checkouts/create", checkout("tok1"), "wh-c1")
     executions = cloud.wait_executions()
     [abandoned] = [e for e in executions if e["name"].startswith("abandoned_checkout")]
@@ -125,7 +125,7 @@ def test_a_completed_checkout_is_seen_by_the_flows_own_check_and_nothing_is_sent
 
     join(cloud)
     cloud.wait_executions()
-    cloud.queue_bodies("send_queue")
+    cloud.send_bodies()
     deps = get_deps()
     from smsflows.domain.models import CheckoutRecord
 
@@ -199,7 +199,7 @@ def test_a_step_due_at_night_waits_for_the_recipients_morning_and_says_why():
 def test_delivery_sends_the_notice_and_starts_post_purchase(cloud):
     join(cloud)
     cloud.wait_executions()
-    cloud.queue_bodies("send_queue")
+    cloud.send_bodies()
     webhook(cloud, "orders/create", samples.order(88, 1088, PHONE), "wh-o88")
     webhook(cloud, "fulfillment_events/create", {"id": 5, "order_id": 88, "status": "delivered"}, "wh-d")
     [post] = [e for e in cloud.wait_executions() if e["name"].startswith("post_purchase")]
@@ -252,7 +252,7 @@ def test_back_in_stock_sign_up_on_the_form_then_restock_sends_once(cloud):
 
     join(cloud)
     cloud.wait_executions()
-    cloud.queue_bodies("send_queue")
+    cloud.send_bodies()
     form = {"shop": SHOP, "phone": PHONE, "consent": {"checked": True, "default_checked": False,
             "disclosure_text": DISCLOSURE}, "restock_variant_id": "808950810", "restock_product": "IPod Nano - 8GB"}  # fmt: skip
     response = cloud.invoke("subscribe", api_event(json.dumps(form).encode(), {"Content-Type": "application/json"},
@@ -262,7 +262,7 @@ def test_back_in_stock_sign_up_on_the_form_then_restock_sends_once(cloud):
                "variants": [{"id": 808950810, "inventory_quantity": 5}]}  # fmt: skip
     webhook(cloud, "products/update", product, "wh-p1")
     webhook(cloud, "products/update", product, "wh-p2")
-    sends = cloud.queue_bodies("send_queue")
+    sends = cloud.send_bodies()
     assert len(sends) == 1 and "back in stock" in json.loads(sends[0])["body"]
     cloud.invoke("send_message", sqs_event(*sends))
     assert [m["to"] for m in cloud.twilio.outbox() if "back in stock" in m["body"]] == [PHONE]
@@ -272,7 +272,7 @@ def test_browse_abandonment_runs_its_asl_and_nudges_once(cloud):
     webhook(cloud, "orders/create", samples.order(66, 1066, PHONE), "wh-o66")
     join(cloud)
     cloud.wait_executions()
-    cloud.queue_bodies("send_queue")
+    cloud.send_bodies()
     view = {"customer_id": "7000000001066", "product": "Brass Compass", "product_id": "632910392",
             "product_url": "https://demo-shop.example/products/brass-compass"}  # fmt: skip
     cloud.client("sqs").send_message(

@@ -20,7 +20,7 @@ def sent_message(cloud, monkeypatch):
     body = json.dumps(samples.order(42, 1001, "+15125550123")).encode()
     cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body)))
     cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
-    cloud.invoke("send_message", sqs_event(*cloud.queue_bodies("send_queue")))
+    cloud.invoke("send_message", sqs_event(*cloud.send_bodies()))
     [sms] = cloud.twilio.outbox()
     return sms
 

@@ -18,7 +18,7 @@ def run_consumers(cloud):
     bodies = cloud.queue_bodies("shop_events_queue")
     if bodies:
         assert cloud.invoke("process_shop_event", sqs_event(*bodies)) == {"batchItemFailures": []}
-    sends = cloud.queue_bodies("send_queue")
+    sends = cloud.send_bodies()
     if sends:
         assert cloud.invoke("send_message", sqs_event(*sends)) == {"batchItemFailures": []}
 
@@ -71,7 +71,7 @@ def test_redelivered_queue_messages_send_one_sms(cloud):
     [event_body] = cloud.queue_bodies("shop_events_queue")
     for _ in range(2):  # SQS at-least-once: the same event twice
         cloud.invoke("process_shop_event", sqs_event(event_body))
-    sends = cloud.queue_bodies("send_queue")
+    sends = cloud.send_bodies()
     assert len(sends) == 2
     cloud.invoke("send_message", sqs_event(*sends))
     cloud.invoke("send_message", sqs_event(sends[0], receive_count=2))
@@ -116,7 +116,7 @@ def test_authentic_order_missing_required_fields_is_marked_unparseable_not_retri
 def test_provider_5xx_is_retried_by_redelivery_and_sends_once(cloud):
     post(cloud, samples.order(42, 1001, "+15125550123"))
     cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
-    [send] = cloud.queue_bodies("send_queue")
+    [send] = cloud.send_bodies()
     cloud.twilio.fail_next(Fault(status=500, code=20500, message="Internal Server Error"))
     result = cloud.invoke("send_message", sqs_event(send))
     assert len(result["batchItemFailures"]) == 1
@@ -128,7 +128,7 @@ def test_provider_5xx_is_retried_by_redelivery_and_sends_once(cloud):
 def test_invalid_number_at_the_provider_fails_for_good_without_retry(cloud):
     post(cloud, samples.order(42, 1001, "+15125550123"))
     cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))
-    [send] = cloud.queue_bodies("send_queue")
+    [send] = cloud.send_bodies()
     cloud.twilio.fail_next(Fault(status=400, code=21211, message="Invalid 'To' Phone Number"))
     assert cloud.invoke("send_message", sqs_event(send)) == {"batchItemFailures": []}
     [msg] = cloud.items("MSG#")

@@ -25,8 +25,9 @@ class DynamoTokenBuckets:
         self._table = table
         self._busy: dict[str, bool] = {}  # per bucket: was it booked ahead of now last time?
 
-    def _update(self, key: dict[str, str], expression: str, condition: str, values: dict[str, Any],
-                names: dict[str, str] | None = None) -> dict[str, Any] | None:  # fmt: skip
+    def _update(
+        self, key: dict[str, str], expression: str, condition: str, values: dict[str, Any]
+    ) -> dict[str, Any] | None:
         from smsflows.adapters.dynamo import to_item
 
         try:
@@ -36,8 +37,8 @@ class DynamoTokenBuckets:
                 UpdateExpression=expression,
                 ConditionExpression=condition,
                 ExpressionAttributeValues=values,
+                ExpressionAttributeNames={"#t": "type"},
                 ReturnValues="UPDATED_NEW",
-                **({"ExpressionAttributeNames": names} if names else {}),
             )
         except ClientError as exc:
             if _code(exc) == "ConditionalCheckFailedException":
@@ -50,20 +51,24 @@ class DynamoTokenBuckets:
         """Take `seconds` from the pointer `attr`: from its value if it is in [floor, limit], from
         `floor` if it is behind it; the start of the span, or None if it is beyond `limit`."""
         busy_condition = f"{attr} >= :floor" + (f" AND {attr} <= :limit" if limit is not None else "")
-        busy_values = {":d": _n(seconds), ":floor": _n(floor), **({":limit": _n(limit)} if limit else {})}
-        idle_values = {":end": _n(floor + seconds), ":floor": _n(floor)}
+        kind = {":type": {"S": "pacing"}}  # operational: no personal data, shared by the sender's shops
+        limit_value = {":limit": _n(limit)} if limit is not None else {}
+        busy_values = {":d": _n(seconds), ":floor": _n(floor), **limit_value, **kind}
+        idle_values = {":end": _n(floor + seconds), ":floor": _n(floor), **kind}
         order = [True, False] if self._busy.get(hint, False) else [False, True]
         for _ in range(2):  # a racing writer can move the pointer between the two cases once
             for busy in order:
                 if busy:
-                    got = self._update(key, f"SET {attr} = {attr} + :d", busy_condition, busy_values)
+                    got = self._update(
+                        key, f"SET {attr} = {attr} + :d, #t = :type", busy_condition, busy_values
+                    )
                     if got is not None:
                         self._busy[hint] = True
                         return float(got[attr]["N"]) - seconds
                 else:
                     got = self._update(
                         key,
-                        f"SET {attr} = :end",
+                        f"SET {attr} = :end, #t = :type",
                         f"attribute_not_exists({attr}) OR {attr} < :floor",
                         idle_values,
                     )
@@ -76,7 +81,8 @@ class DynamoTokenBuckets:
         raise RuntimeError("pacing pointer moved on every attempt")  # pragma: no cover
 
     def reserve(self, bucket: str, seconds: float, now: float, horizon: float) -> float | None:
-        return self._advance(keys.pace_bucket(bucket), "tat", seconds, now, now + horizon, f"tat:{bucket}")
+        limit = now + horizon - seconds  # the reserved span must end within the horizon
+        return self._advance(keys.pace_bucket(bucket), "tat", seconds, now, limit, f"tat:{bucket}")
 
     def ticket(self, bucket: str, seconds: float, floor: float) -> float:
         start = self._advance(keys.pace_bucket(bucket), "backlog", seconds, floor, None, f"backlog:{bucket}")
@@ -86,12 +92,13 @@ class DynamoTokenBuckets:
     def count_daily(self, brand: str, day: str, segments: int, cap: int) -> bool:
         got = self._update(
             keys.daily_counter(brand, day),
-            "ADD used :n SET expires_at = if_not_exists(expires_at, :exp)",
+            "ADD used :n SET expires_at = if_not_exists(expires_at, :exp), #t = :type",
             "attribute_not_exists(used) OR used <= :max",
             {
                 ":n": {"N": str(segments)},
                 ":max": {"N": str(cap - segments)},
                 ":exp": {"N": str(_expiry(day))},
+                ":type": {"S": "daily_counter"},
             },
         )
         return got is not None

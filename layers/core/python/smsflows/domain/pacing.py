@@ -18,6 +18,7 @@ horizon marketing may fill, so a broadcast cannot delay an order confirmation by
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,7 +50,14 @@ MAX_BLOCK = 10  # segments reserved per bucket write
 BLOCK_SECONDS = 1.0  # ... or this many seconds' worth, whichever is smaller
 MARKETING_HORIZON_S = 2.0  # marketing reserves at most this far ahead (then it takes a ticket)
 TRANSACTIONAL_HORIZON_S = 10.0  # transactional reserves up to this far ahead, else it is re-queued
-LATE_TOLERANCE = 0.5  # a slot may be used at most half a slot late, or it is given up (no bursts)
+# A slot may be used at most this late (half a slot, at least 50 ms), or it is given up: later, it would
+# bunch texts up with the next holder's. Within one container `Pacer.space` keeps sends a slot apart anyway.
+LATE_TOLERANCE = 0.5
+MIN_LATE_S = 0.05
+
+
+def late_limit(rate: float) -> float:
+    return max(LATE_TOLERANCE / rate, MIN_LATE_S)
 
 
 class Throughput(BaseModel):
@@ -97,8 +105,8 @@ class TokenBuckets(Protocol):
     """Shared pacing state (DynamoDB in production)."""
 
     def reserve(self, bucket: str, seconds: float, now: float, horizon: float) -> float | None:
-        """Move the bucket's tat `seconds` forward if it is at most `horizon` ahead of `now`; the start
-        of the reserved span (>= now), or None when the bucket is booked further ahead than that."""
+        """Move the bucket's tat `seconds` forward if the span then ends at most `horizon` after `now`
+        (or restart it at `now` if it is idle); the span's start, or None when booked further ahead."""
 
     def ticket(self, bucket: str, seconds: float, floor: float) -> float:
         """Take the next `seconds` of the backlog line (never before `floor`); the start of the span."""
@@ -122,7 +130,7 @@ class Lease:
     def take(self, segments: int, now: float) -> float | None:
         """Use `segments` consecutive slots; the send time, or None if the lease cannot serve them.
         Slots already too far in the past are given up: using them late would bunch sends together."""
-        while self.used < self.count and self.slot(self.used) < now - LATE_TOLERANCE / self.rate:
+        while self.used < self.count and self.slot(self.used) < now - late_limit(self.rate):
             self.used += 1
         if self.count - self.used < segments:
             return None
@@ -147,6 +155,25 @@ class Pacer:
     buckets: TokenBuckets
     wall: Callable[[], float] = time.time  # real seconds: carriers meter real throughput
     leases: dict[str, Lease] = field(default_factory=dict)
+    last_send: dict[str, float] = field(default_factory=dict)
+    # One Lambda container runs one batch at a time (its sends in threads); the local cloud runs
+    # consumers in threads too.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def space(self, bucket: str, throughput: Throughput, sleep: Callable[[float], None]) -> None:
+        """Right before the provider call: keep this container's sends on one sender at least a slot
+        apart, whatever the jitter of the calls between the slot and here (the claim)."""
+        with self._lock:
+            at = max(self.wall(), self.last_send.get(bucket, 0.0) + 1.0 / throughput.rate)
+            self.last_send[bucket] = at
+        wait = at - self.wall()
+        if wait > 0:
+            sleep(wait)
+
+    @staticmethod
+    def on_time(send_at: float, now: float, throughput: Throughput) -> bool:
+        """A slot may be used until a little after it (`late_limit`): later, sends would bunch up."""
+        return now - send_at <= late_limit(throughput.rate)
 
     def acquire(
         self,
@@ -160,6 +187,19 @@ class Pacer:
     ) -> Decision:
         """When this message's `segments` may go out. `now` is the application clock (for the daily
         cap's Pacific day); slots are wall-clock seconds."""
+        with self._lock:
+            return self._acquire(bucket, brand, throughput, segments, category, now, has_ticket)
+
+    def _acquire(
+        self,
+        bucket: str,
+        brand: str,
+        throughput: Throughput,
+        segments: int,
+        category: str,
+        now: datetime,
+        has_ticket: bool,
+    ) -> Decision:
         rate = throughput.rate
         wall = self.wall()
         lease = self.leases.get(bucket)

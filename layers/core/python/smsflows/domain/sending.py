@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -119,11 +119,34 @@ def _quiet_hours_block(
     return _defer(message, until, "quiet_hours", now, deps)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A message that passed every check and holds a paced slot: `finish` sends it at `send_at`."""
+
+    message: OutboundMessage
+    config: ShopConfig
+    sender: Sender
+    conditions: SendConditions
+    extra: dict[str, Any]
+    locations: tuple[Location, ...]
+    send_at: float | None  # wall-clock seconds; None: unpaced
+
+
 def send_one(
     message: OutboundMessage, deps: SendDeps, snapshot: RecipientSnapshot | None = None
 ) -> SendOutcome:
     """Send `message` if and when it may be sent. `snapshot` is the recipient's state if the caller
     read it already (one read for a whole batch); the claim re-checks consent atomically either way."""
+    ready = prepare(message, deps, snapshot)
+    return ready if isinstance(ready, SendOutcome) else finish(ready, deps)
+
+
+def prepare(
+    message: OutboundMessage, deps: SendDeps, snapshot: RecipientSnapshot | None = None
+) -> SendOutcome | Prepared:
+    """Every check that needs no claim, and the paced slot. A batch prepares all its messages before
+    sending any, so it books its sender's slots (or backlog places) at once and never sleeps through one
+    shop's slots while another shop's texts wait behind them in the same batch."""
     now = deps.clock()
     if message.not_after is not None and now > message.not_after:
         deps.log.fail(message.message_id, None, "expired before it could be sent", now)
@@ -179,27 +202,49 @@ def send_one(
     # compliance replies (opt-in requests) go out whatever the state: the recipient just asked for them
 
     sender = sender_for(config, deps.sender)
-    if deps.pacer is not None:
-        decision = deps.pacer.acquire(
-            bucket=sender.key,
-            brand=config.throughput.brand_id or config.shop,
-            throughput=config.throughput,
-            segments=segment_info(message.body).segments,
-            category=message.category,
-            now=now,
-            has_ticket=message.ticketed,
-        )
-        if decision.defer_until is not None:
-            return _defer(message, decision.defer_until, decision.reason, now, deps)
-        if decision.defer_s is not None:
-            until = now + timedelta(seconds=decision.defer_s * deps.delay_scale)
-            return _defer(message, until, decision.reason, now, deps, ticket=decision.ticket)
-        wait = (decision.send_at or 0.0) - deps.wall()
+    return _pace(Prepared(message, config, sender, conditions, extra, locations, None), now, deps)
+
+
+def _pace(ready: Prepared, now: datetime, deps: SendDeps) -> SendOutcome | Prepared:
+    """Book the message's slot with its sender's bucket, or defer it (throughput, daily cap)."""
+    if deps.pacer is None:
+        return ready
+    message, config = ready.message, ready.config
+    decision = deps.pacer.acquire(
+        bucket=ready.sender.key,
+        brand=config.throughput.brand_id or config.shop,
+        throughput=config.throughput,
+        segments=segment_info(message.body).segments,
+        category=message.category,
+        now=now,
+        has_ticket=message.ticketed,
+    )
+    if decision.defer_until is not None:
+        return _defer(message, decision.defer_until, decision.reason, now, deps)
+    if decision.defer_s is not None:
+        until = now + timedelta(seconds=decision.defer_s * deps.delay_scale)
+        return _defer(message, until, decision.reason, now, deps, ticket=decision.ticket)
+    return replace(ready, send_at=decision.send_at)
+
+
+def finish(ready: Prepared, deps: SendDeps) -> SendOutcome:
+    """Wait for the slot, claim the message id (re-checking consent atomically), call the provider."""
+    message, sender, conditions, extra = ready.message, ready.sender, ready.conditions, ready.extra
+    now = deps.clock()
+    if ready.send_at is not None and deps.pacer is not None:
+        if not deps.pacer.on_time(ready.send_at, deps.wall(), ready.config.throughput):
+            # The batch fell behind its slots (a slow call before this one): sending now would bunch
+            # texts together, so this one books a new slot.
+            again = _pace(ready, now, deps)
+            if isinstance(again, SendOutcome):
+                return again
+            ready = again
+        wait = (ready.send_at or 0.0) - deps.wall()
         if wait > 0:
             deps.sleep(wait)
             now = deps.clock()
-            if locations:  # the wait may have crossed into quiet hours (seconds, but still)
-                blocked = _quiet_hours_block(message, now, locations, config, deps)
+            if ready.locations:  # the wait may have crossed into quiet hours (seconds, but still)
+                blocked = _quiet_hours_block(message, now, ready.locations, ready.config, deps)
                 if blocked is not None:
                     return blocked
 
@@ -222,6 +267,8 @@ def send_one(
             if deps.status_callback_url
             else None
         )
+        if ready.send_at is not None and deps.pacer is not None:
+            deps.pacer.space(sender.key, ready.config.throughput, deps.sleep)
         receipt = deps.provider.send(
             to=message.to, body=message.body, sender=sender, status_callback=callback
         )

@@ -71,8 +71,13 @@ class InProcessCloud:
             twilio_token=self.twilio_token,
             queue_visibility_scale=self.queue_visibility_scale,
         )
-        self.twilio = FakeTwilio(LOCAL_TWILIO_SID, self.twilio_token).start()
-        self._setenv({**self.res.env, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url})
+        # the provider stamps messages with the application's clock, as Twilio's and ours agree in AWS
+        self.twilio = FakeTwilio(
+            LOCAL_TWILIO_SID, self.twilio_token, clock=lambda: deps_module.get_deps().clock()
+        ).start()
+        # Retries come back after ~1 s instead of AWS's seconds-to-minutes backoff (tests: see test_retry).
+        retry = {"SMSFLOWS_RETRY_BASE_S": os.environ.get("SMSFLOWS_RETRY_BASE_S", "0.25")}
+        self._setenv({**self.res.env, **retry, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url})
         deps_module.reset()
         moto_patches.install(
             self.lambdas.invoke, time_scale=self.time_scale, clock=lambda: deps_module.get_deps().clock()
@@ -147,6 +152,10 @@ class InProcessCloud:
         scheduler = self.client("scheduler")
         names = [s["Name"] for s in scheduler.list_schedules(GroupName=group).get("Schedules", [])]
         return [scheduler.get_schedule(Name=n, GroupName=group) for n in names]
+
+    def send_bodies(self) -> list[str]:
+        """Drain both send queues (transactional first, then marketing): what the sender would get."""
+        return self.queue_bodies("transactional_queue") + self.queue_bodies("send_queue")
 
     def queue_bodies(self, queue_key: str) -> list[str]:
         return [m["Body"] for m in self.receive(queue_key)]

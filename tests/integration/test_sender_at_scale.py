@@ -1,0 +1,276 @@
+"""The sender at carrier scale, with the real handler under moto and the real twilio client against the
+fake Twilio: pacing per sender, the transactional queue, fairness between shops, in-doubt provider calls.
+
+Window counts are upper bounds (never more than the rate: a property, not a speed); throughput figures
+belong to bench/bench_pacing.py.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from smsflows import topology
+from smsflows.domain.pacing import Throughput
+from smsflows.domain.shops import ShopConfig
+from smsflows.local.fake_twilio import Fault
+from smsflows.local.inprocess import InProcessCloud
+from smsflows.local.pollers import QueuePoller
+from tests.integration.conftest import SHOP, SHOPIFY_SECRET, TWILIO_TOKEN, sqs_event
+
+OTHER_SHOP = "other-shop.myshopify.com"
+
+
+def max_in_one_second(times: list[float]) -> int:
+    times = sorted(times)
+    return max((sum(1 for t in times if start <= t < start + 1.0) for start in times), default=0)
+
+
+def message(mid: str, to: str, category: str = "transactional", shop: str = SHOP, **extra) -> dict:
+    return {"message_id": mid, "shop": shop, "to": to, "body": f"{shop.split('.')[0]}: update {mid}",
+            "category": category, "flow": "campaign" if category == "marketing" else None,
+            "created_at": "2026-11-23T17:00:00+00:00", **extra}  # fmt: skip
+
+
+def enqueue(cloud: InProcessCloud, messages: list[dict]) -> None:
+    from smsflows.runtime.deps import get_deps
+
+    for m in messages:
+        get_deps().send_queue.send(m)  # the router: marketing to the bulk queue, the rest to transactional
+
+
+def set_throughput(shop: str, throughput: Throughput, senders: tuple[str, ...] = ()) -> None:
+    from smsflows.runtime.deps import get_deps
+
+    configs = get_deps().shop_configs
+    current = configs.get(shop) or ShopConfig(shop=shop)
+    update = {"throughput": throughput, **({"senders": senders} if senders else {})}
+    configs.put(current.model_copy(update=update))
+
+
+def subscribe(shop: str, phones: list[str]) -> None:
+    """Text-to-join consent (the ledger's own path), recorded a while ago."""
+    from smsflows.domain.consent import ConsentEvent
+    from smsflows.domain.subscriptions import record
+    from smsflows.runtime.deps import get_deps
+
+    for i, phone in enumerate(phones):
+        event = ConsentEvent(event_id=f"join-{shop}-{i}", shop=shop, phone=phone, kind="opt_in", source="keyword",
+                             at=datetime(2026, 11, 1, tzinfo=UTC), raw_text="JOIN", message_sid=f"SMjoin{i}")  # fmt: skip
+        assert record(get_deps().consent_store, event).after.subscribed
+
+
+def run_pollers(cloud: InProcessCloud, queues: list[str], until, timeout: float = 60.0, per_queue: int = 1):
+    sqs = cloud.client("sqs")
+    spec = topology.function("send_message")
+    stop = threading.Event()
+
+    def work(url: str) -> None:
+        poller = QueuePoller(sqs, url, spec, cloud.invoke, "us-east-1")
+        while not stop.is_set():
+            if poller.poll_once() == 0:
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=work, args=(cloud.res.queue_urls[q],), daemon=True)
+               for q in queues for _ in range(per_queue)]  # fmt: skip
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not until():
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert until(), "timed out"
+
+
+@pytest.fixture
+def cloud():
+    with InProcessCloud(SHOPIFY_SECRET, TWILIO_TOKEN) as c:
+        yield c
+
+
+def warm_up(cloud: InProcessCloud) -> None:
+    """One text first, as a warm container would have sent: the first provider call of a process also
+    creates the twilio client and its connection, which makes it arrive late (jitter, not pacing)."""
+    cloud.invoke("send_message", sqs_event(json.dumps(message("warm-up", "+15125550100"))))
+    assert len(cloud.twilio.outbox()) == 1
+    cloud.twilio.arrivals.clear()
+
+
+def test_a_burst_is_paced_to_the_senders_rate_with_nothing_lost_or_doubled(cloud):
+    set_throughput(SHOP, Throughput(sender_type="toll_free", segments_per_second=10, headroom=0.9))
+    warm_up(cloud)
+    phones = [f"+1512555{2000 + i:04d}" for i in range(60)]
+    enqueue(cloud, [message(f"burst-{i}", p) for i, p in enumerate(phones)])
+    run_pollers(cloud, [topology.TRANSACTIONAL_QUEUE], lambda: len(cloud.twilio.outbox()) >= 61, per_queue=2)
+    assert sorted(m["to"] for m in cloud.twilio.outbox()[1:]) == sorted(phones)  # each exactly once
+    assert len(cloud.twilio.arrivals) == 60
+    assert max_in_one_second(cloud.twilio.arrivals) <= 10
+    buckets = [i for i in cloud.items("PACE#")]
+    assert len(buckets) == 1 and buckets[0]["type"] == "pacing"
+
+
+def test_order_texts_overtake_a_broadcast_and_another_shop_is_not_stuck_behind_it(cloud):
+    slow = Throughput(sender_type="toll_free", segments_per_second=5, headroom=0.9)
+    set_throughput(SHOP, slow)
+    set_throughput(OTHER_SHOP, slow, senders=("+18005550199",))
+    warm_up(cloud)
+    a_phones = [f"+1512555{3000 + i:04d}" for i in range(30)]
+    b_phones = [f"+1512555{4000 + i:04d}" for i in range(5)]
+    subscribe(SHOP, a_phones)
+    subscribe(OTHER_SHOP, b_phones)
+    enqueue(cloud, [message(f"a-{i}", p, "marketing") for i, p in enumerate(a_phones)])
+    enqueue(cloud, [message(f"b-{i}", p, "marketing", shop=OTHER_SHOP) for i, p in enumerate(b_phones)])
+    enqueue(cloud, [message("order-1", "+15125559999", "transactional")])
+
+    # Three concurrent consumers per queue, as Lambda scales out on a backlog: one sleeps through shop A's
+    # next two seconds of slots, the others see A's bucket booked, give A's texts places in the backlog
+    # line (SQS delays) and go on to shop B's texts.
+    queues = [topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE]
+    run_pollers(cloud, queues, lambda: len(cloud.twilio.outbox()) >= 37, per_queue=3)
+    outbox = cloud.twilio.outbox()[1:]
+    order = [i for i, m in enumerate(outbox) if m["to"] == "+15125559999"]
+    a_sent = [i for i, m in enumerate(outbox) if m["to"] in a_phones]
+    b_sent = [i for i, m in enumerate(outbox) if m["to"] in b_phones]
+    assert len(order) == 1 and len(a_sent) == 30 and len(b_sent) == 5  # all, once each
+    # the order text waited at most the two seconds marketing may book ahead, not for the broadcast
+    assert order[0] < a_sent[20]
+    assert max(b_sent) < a_sent[-1]  # the other shop's texts were not queued behind shop A's backlog
+    shop_a = {*a_phones, "+15125559999"}
+    a_times = [t for t, m in zip(cloud.twilio.arrivals, outbox, strict=True) if m["to"] in shop_a]
+    assert max_in_one_second(a_times) <= 5  # shop A's sender, order text included
+    # most of the broadcast waited its turn in the backlog line (SQS delays), none was sent early
+    log = {i["pk"][4:]: i for i in cloud.items("MSG#")}
+    assert all(log[f"a-{i}"]["state"] == "sent" for i in range(30))
+
+
+def test_the_brand_daily_cap_holds_marketing_until_pacific_midnight(cloud):
+    """T-Mobile-style brand cap (RULES.md C): counted in DynamoDB per brand and Pacific day, in blocks."""
+    set_throughput(SHOP, Throughput(sender_type="10dlc", trust_tier="low", segments_per_second=100,
+                                    daily_segment_cap=25, brand_id="brand-demo"))  # fmt: skip
+    phones = [f"+1512555{5000 + i:04d}" for i in range(30)]
+    subscribe(SHOP, phones)
+    bodies = [json.dumps(message(f"cap-{i}", p, "marketing")) for i, p in enumerate(phones)]
+    for start in range(0, 30, 10):
+        cloud.invoke("send_message", sqs_event(*bodies[start : start + 10]))
+    sent = len(cloud.twilio.outbox())
+    # blocks of 10 segments are counted as they are booked: two fit under 25 (conservative: a block is
+    # counted whole even if some of its slots go unused)
+    assert sent == 20
+    [counter] = cloud.items("DAILY#brand-demo#2026-11-23")
+    assert counter["used"] == 20 and counter["type"] == "daily_counter" and counter["expires_at"] > 0
+    held = cloud.schedules()
+    assert len(held) == 30 - sent  # none dropped: each waits for midnight in Los Angeles (08:00 UTC)
+    assert {s["ScheduleExpression"] for s in held} == {"at(2026-11-24T08:00:00)"}
+
+
+def test_a_deferral_within_15_minutes_is_an_sqs_delay_and_beyond_a_schedule(cloud, monkeypatch):
+    from smsflows.domain.messages import OutboundMessage
+    from smsflows.domain.sending import _defer
+    from smsflows.runtime.deps import get_deps
+
+    deps = get_deps().send_deps
+    now = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+    m = OutboundMessage.model_validate(message("d-1", "+15125550111", "marketing"))
+    assert _defer(m, now + timedelta(minutes=14), "test", now, deps).outcome == "deferred"
+    assert cloud.schedules() == []
+    sqs = cloud.client("sqs")
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=cloud.res.queue_urls[topology.SEND_QUEUE], AttributeNames=["All"]
+    )
+    assert attrs["Attributes"]["ApproximateNumberOfMessagesDelayed"] == "1"  # 840 s on the bulk queue
+    assert cloud.send_bodies() == []  # not visible before its time
+    outcome = _defer(m, now + timedelta(hours=3), "test", now, deps)
+    assert outcome.outcome == "deferred" and outcome.detail == "test: scheduled"
+    [schedule] = cloud.schedules()
+    assert schedule["ScheduleExpression"] == "at(2026-11-23T20:00:00)"
+    # the same deferral again (an SQS redelivery of the same attempt) does not create a second schedule
+    _defer(m, now + timedelta(hours=3), "test", now, deps)
+    assert len(cloud.schedules()) == 1
+
+
+def test_an_expired_message_is_dropped_with_its_reason(cloud):
+    from smsflows.domain.messages import OutboundMessage
+    from smsflows.domain.sending import _defer
+    from smsflows.runtime.deps import get_deps
+
+    now = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+    sale = OutboundMessage.model_validate(
+        message("flash-1", "+15125550112", "marketing", not_after=(now + timedelta(hours=1)).isoformat())
+    )
+    outcome = _defer(sale, now + timedelta(hours=16), "quiet_hours", now, get_deps().send_deps)
+    assert outcome.outcome == "expired"
+    [item] = cloud.items("MSG#flash-1")
+    assert item["state"] == "failed" and item["reason"].startswith("expired: quiet_hours until")
+    assert cloud.schedules() == [] and cloud.send_bodies() == []  # not deferred, not lost silently
+
+
+@pytest.mark.parametrize("accepted", [True, False], ids=["provider-had-it", "provider-did-not"])
+def test_a_read_timeout_is_settled_with_the_provider_not_guessed(cloud, monkeypatch, accepted):
+    """The call timed out after the request was written: Twilio may or may not have the message. The claim
+    stays 'sending' and is marked in doubt; the retry asks Twilio before sending again."""
+    monkeypatch.setenv("SMSFLOWS_PROVIDER_TIMEOUT_S", "0.2")
+    from smsflows.runtime import deps as deps_module
+
+    deps_module.reset()
+    body = json.dumps(message("doubt-1", "+15125550113"))
+    cloud.twilio.fail_next(Fault(status=201, delay_s=0.5, accept=True) if accepted
+                           else Fault(status=504, code=20504, message="timeout", delay_s=0.5))  # fmt: skip
+    first = cloud.invoke("send_message", sqs_event(body))
+    assert len(first["batchItemFailures"]) == 1  # retried later, not failed
+    [item] = cloud.items("MSG#doubt-1")
+    assert item["state"] == "sending" and item["in_doubt"] is True
+    time.sleep(0.6)  # the fake answers late; the retry comes after it
+    second = cloud.invoke("send_message", sqs_event(body, receive_count=2))
+    assert second["batchItemFailures"] == []
+    assert len(cloud.twilio.outbox()) == 1  # exactly once either way
+    [item] = cloud.items("MSG#doubt-1")
+    assert item["state"] == "sent" and item["sid"] == cloud.twilio.outbox()[0]["sid"]
+    assert ("settled" in item) is accepted
+
+
+def test_a_claim_left_by_a_function_that_died_mid_call_is_settled_after_it_went_stale(cloud):
+    from smsflows.domain.messages import OutboundMessage
+    from smsflows.runtime.deps import get_deps
+
+    m = OutboundMessage.model_validate(message("died-1", "+15125550114"))
+    log, clock = get_deps().message_log, get_deps().clock
+    stale = clock() - timedelta(minutes=10)
+    assert log.begin(m, stale) is None  # an attempt claimed it ten minutes ago and never came back
+    result = cloud.invoke("send_message", sqs_event(m.model_dump_json()))
+    assert result["batchItemFailures"] == []
+    assert len(cloud.twilio.outbox()) == 1
+    fresh = OutboundMessage.model_validate(message("busy-1", "+15125550115"))
+    assert log.begin(fresh, clock()) is None  # another attempt is sending it right now
+    busy = cloud.invoke("send_message", sqs_event(fresh.model_dump_json()))
+    assert len(busy["batchItemFailures"]) == 1 and len(cloud.twilio.outbox()) == 1  # retry later, no double
+
+
+def test_a_failed_attempt_comes_back_after_an_exponential_jittered_backoff(cloud, monkeypatch):
+    monkeypatch.setenv("SMSFLOWS_RETRY_BASE_S", "2")
+    from smsflows.runtime import deps as deps_module
+
+    deps_module.reset()
+    sqs = deps_module.get_deps().client("sqs")
+    calls: list[dict] = []
+    monkeypatch.setattr(sqs, "change_message_visibility", lambda **kw: calls.append(kw))
+    cloud.twilio.fault_rule = lambda form: Fault(status=503, code=20503, message="Service Unavailable")
+    body = json.dumps(message("retry-1", "+15125550116"))
+    for attempt in range(1, 9):
+        event = sqs_event(body, receive_count=attempt)
+        event["Records"][0]["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:it-transactional_queue"
+        assert len(cloud.invoke("send_message", event)["batchItemFailures"]) == 1
+    assert [c["QueueUrl"] for c in calls] == [cloud.res.queue_urls[topology.TRANSACTIONAL_QUEUE]] * 8
+    for attempt, call in enumerate(calls, start=1):
+        ceiling = min(300, 2 * 2 ** (attempt - 1))  # 2, 4, 8, ... seconds, then the 5-minute cap
+        assert ceiling / 2 <= call["VisibilityTimeout"] <= ceiling + 1
+    assert len(cloud.twilio.outbox()) == 0
+    [item] = cloud.items("MSG#retry-1")
+    assert item["state"] == "retry" and item["reason"].startswith("provider 20503")
