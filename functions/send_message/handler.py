@@ -102,11 +102,13 @@ def _prepare_batch(event: dict[str, Any]) -> None:
     seen: set[tuple[str, str]] = set()
     for record_id, message in messages:
         key = (message.shop, message.to)
-        # a second text to the same person in this batch reads afresh (the first may reserve a cap slot)
-        snapshot = snapshots.get(key) if key not in seen else None
+        if key in seen:
+            # A second text to the same person in this batch: its record handler prepares and sends it
+            # after the first is done (the first may have taken a frequency-cap slot).
+            continue
         seen.add(key)
         try:
-            _prepared[record_id] = prepare(message, deps.send_deps, snapshot)
+            _prepared[record_id] = prepare(message, deps.send_deps, snapshots.get(key))
         except Exception as exc:  # reported for this record alone, by its record handler
             _prepared[record_id] = exc
 

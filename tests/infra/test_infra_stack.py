@@ -101,7 +101,7 @@ def test_deferrals_beyond_15_minutes_use_a_self_deleting_schedule_group_the_send
     synthesized, resources
 ):
     scheduler = synthesized.stack.campaign_scheduler
-    group = logical_id(synthesized, scheduler.deferral_group)
+    group = synthesized.stack.get_logical_id(scheduler.deferral_group)  # an L1: no default child
     sender = synthesized.stack.functions["send_message"].function
     env = of_type(resources, "AWS::Lambda::Function")[logical_id(synthesized, sender)]["Properties"]
     value = json.dumps(env["Environment"]["Variables"]["DEFERRAL_SCHEDULER"])
@@ -262,16 +262,18 @@ def test_alarm_topic_is_encrypted_and_refuses_plain_http(resources):
     assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s) for s in statements)
 
 
-def test_campaign_schedule_group_exists_with_a_role_that_can_only_send(synthesized, resources):
-    assert len(of_type(resources, "AWS::Scheduler::ScheduleGroup")) == 1
-    role_id = logical_id(synthesized, synthesized.stack.campaign_scheduler.role)
-    trust = resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert [s["Principal"] for s in trust] == [{"Service": "scheduler.amazonaws.com"}]
-    assert actions_of(role_statements(resources, role_id)) <= {
-        "sqs:SendMessage",
-        "sqs:GetQueueAttributes",
-        "sqs:GetQueueUrl",
-    }
+def test_schedule_groups_exist_with_roles_that_can_only_send(synthesized, resources):
+    assert len(of_type(resources, "AWS::Scheduler::ScheduleGroup")) == 2  # campaigns, deferrals
+    scheduler = synthesized.stack.campaign_scheduler
+    for role in (scheduler.role, scheduler.deferral_role):
+        role_id = logical_id(synthesized, role)
+        trust = resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert [s["Principal"] for s in trust] == [{"Service": "scheduler.amazonaws.com"}]
+        assert actions_of(role_statements(resources, role_id)) <= {
+            "sqs:SendMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:GetQueueUrl",
+        }
 
 
 def test_template_holds_no_secret_value(synthesized, resources):

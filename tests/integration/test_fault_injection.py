@@ -1,5 +1,8 @@
 """Fault injection: the fake Twilio fails 20 % of calls with 500, 429 or a timeout, over 500 messages.
-Every message is delivered exactly once or dead-lettered (with the failures recorded on it)."""
+Every message is delivered exactly once or dead-lettered (with the failures recorded on it).
+
+Half the timeouts happen after Twilio accepted the message (the answer is lost): a blind retry would
+text those people twice; the sender settles them with Twilio's message list instead."""
 
 import json
 import random
@@ -21,7 +24,8 @@ def test_provider_faults_lose_nothing_and_send_nothing_twice(monkeypatch):
         rng = random.Random(20261123)
         kinds = [Fault(status=500, code=20500, message="Internal Server Error"),
                  Fault(status=429, code=20429, message="Too Many Requests"),
-                 Fault(status=504, code=20504, message="timeout", delay_s=0.4)]  # fmt: skip
+                 Fault(status=504, code=20504, message="timeout", delay_s=0.4),
+                 Fault(status=201, delay_s=0.4, accept=True)]  # accepted, then the answer times out  # fmt: skip
         cloud.twilio.fault_rule = lambda form: rng.choice(kinds) if rng.random() < 0.2 else None
 
         sqs, url = cloud.client("sqs"), cloud.res.queue_urls[topology.SEND_QUEUE]

@@ -43,6 +43,8 @@ def parse_window(text: str) -> tuple[time, time]:
 
 
 def shop_set(shop: str, changes: dict[str, Any]) -> dict[str, Any]:
+    from pydantic import ValidationError
+
     from smsflows.domain.shops import DayWindow, ShopConfig
 
     deps = _deps()
@@ -51,7 +53,13 @@ def shop_set(shop: str, changes: dict[str, Any]) -> dict[str, Any]:
     if "quiet_hours" in update:
         start, end = parse_window(update.pop("quiet_hours"))
         update["quiet_hours_override"] = tuple([DayWindow(start=start, end=end)] * 7)
-    config = ShopConfig.model_validate({**current.model_dump(), **update})
+    if "throughput" in update:  # merged: `--mps 25` keeps the sender type set before
+        update["throughput"] = {**current.throughput.model_dump(), **update["throughput"]}
+    try:
+        config = ShopConfig.model_validate({**current.model_dump(), **update})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise SystemExit(f"invalid shop settings, nothing changed: {problems}") from None
     deps.shop_configs.put(config)
     return config.model_dump(mode="json")
 

@@ -120,6 +120,18 @@ def _cmd_shop(args: argparse.Namespace) -> int:
         "quiet_hours": args.quiet_hours,
         "status": "active" if args.activate else None,
         "twilio_answers_keywords": {"twilio": True, "smsflows": False}.get(args.keyword_replies or ""),
+        "throughput": {
+            k: v
+            for k, v in {
+                "sender_type": args.sender_type,
+                "trust_tier": args.trust_tier,
+                "segments_per_second": args.mps,
+                "daily_segment_cap": args.daily_cap,
+                "brand_id": args.brand_id,
+            }.items()
+            if v is not None
+        }
+        or None,
     }
     _print_json(admin.shop_set(args.shop, changes))  # type: ignore[attr-defined]
     return 0
@@ -253,6 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--quiet-hours", metavar="HH:MM-HH:MM", help="narrow the marketing window (never widens it)"
     )
     p.add_argument("--activate", action="store_true", help="mark the shop active again")
+    p.add_argument("--sender-type", choices=["toll_free", "short_code", "10dlc", "sole_proprietor"],
+                   help="how the shop's sender is registered: sets its throughput (RULES.md C)")  # fmt: skip
+    p.add_argument(
+        "--trust-tier", choices=["high", "mid", "low", "low_volume"], help="10DLC trust score band"
+    )
+    p.add_argument("--mps", type=float, help="segments per second, if not the registration's default")
+    p.add_argument("--daily-cap", type=int, help="the brand's T-Mobile segments per day, if not the default")
+    p.add_argument("--brand-id", help="the TCR brand: its senders share the daily cap")
     p.add_argument(
         "--keyword-replies",
         choices=["smsflows", "twilio"],

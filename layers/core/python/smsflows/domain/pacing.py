@@ -50,10 +50,10 @@ MAX_BLOCK = 10  # segments reserved per bucket write
 BLOCK_SECONDS = 1.0  # ... or this many seconds' worth, whichever is smaller
 MARKETING_HORIZON_S = 2.0  # marketing reserves at most this far ahead (then it takes a ticket)
 TRANSACTIONAL_HORIZON_S = 10.0  # transactional reserves up to this far ahead, else it is re-queued
-# A slot may be used at most this late (half a slot, at least 50 ms), or it is given up: later, it would
+# A slot may be used at most this late (half a slot, at least 20 ms), or it is given up: later, it would
 # bunch texts up with the next holder's. Within one container `Pacer.space` keeps sends a slot apart anyway.
 LATE_TOLERANCE = 0.5
-MIN_LATE_S = 0.05
+MIN_LATE_S = 0.02
 
 
 def late_limit(rate: float) -> float:
