@@ -33,14 +33,14 @@ SHOP = "demo-shop.myshopify.com"
 class Timer:
     """Time spent inside AWS calls (botocore before-call .. after-call), per thread, summed."""
 
-    def __init__(self) -> None:
+    def __init__(self, clients: list[object]) -> None:
         self.total = 0.0
         self.calls = 0
         self._local = threading.local()
         self._lock = threading.Lock()
-        events = deps_module._session().events
-        events.register("before-call", self.before)
-        events.register("after-call", self.after)
+        for client in clients:  # a client copies the session's hooks when it is made: hook each one
+            client.meta.events.register("before-call", self.before)  # type: ignore[attr-defined]
+            client.meta.events.register("after-call", self.after)  # type: ignore[attr-defined]
 
     def before(self, **_: object) -> None:
         self._local.t = time.perf_counter()
@@ -78,7 +78,7 @@ def main() -> None:
         arn = "arn:aws:sqs:us-east-1:123456789012:q"
         cloud.invoke("send_message", {"Records": sqs_event([{"MessageId": "w", "ReceiptHandle": "r",
                                                              "Body": texts[-1]}], arn, "us-east-1")["Records"]})  # fmt: skip
-        timer = Timer()
+        timer = Timer([deps.client(s) for s in ("dynamodb", "sqs", "secretsmanager", "scheduler")])
         provider_time["t"] = 0.0
         batches = [sqs_event([{"MessageId": str(j), "ReceiptHandle": "r", "Body": b} for j, b in
                               enumerate(texts[i : i + 10])], arn, "us-east-1") for i in range(0, N, 10)]  # fmt: skip

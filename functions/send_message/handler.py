@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
+from smsflows.domain.encoding import segment_info
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.retry import backoff_s
 from smsflows.domain.sending import Prepared, SendOutcome, finish, prepare
@@ -31,7 +32,9 @@ def record_handler(record: SQSRecord) -> None:
     deps = get_deps()
     message = OutboundMessage.model_validate_json(record.body)
     try:
-        ready = _prepared.pop(record.message_id, None) or prepare(message, deps.send_deps)
+        ready = _prepared.pop(record.message_id, None) or prepare(
+            message, deps.send_deps, want=segment_info(message.body).segments
+        )
         if isinstance(ready, Exception):
             raise ready
         outcome = ready if isinstance(ready, SendOutcome) else finish(ready, deps.send_deps)
@@ -99,6 +102,10 @@ def _prepare_batch(event: dict[str, Any]) -> None:
             snapshots = deps.message_log.snapshots([(m.shop, m.to) for _, m in messages])
         except TransientError:
             logger.warning("batch read failed; reading per message")
+    # Segments each shop is about to send in this batch: its first block of slots is sized to them.
+    demand: dict[str, int] = {}
+    for _, message in messages:
+        demand[message.shop] = demand.get(message.shop, 0) + segment_info(message.body).segments
     seen: set[tuple[str, str]] = set()
     for record_id, message in messages:
         key = (message.shop, message.to)
@@ -107,8 +114,10 @@ def _prepare_batch(event: dict[str, Any]) -> None:
             # after the first is done (the first may have taken a frequency-cap slot).
             continue
         seen.add(key)
+        want = demand[message.shop]
+        demand[message.shop] -= segment_info(message.body).segments
         try:
-            _prepared[record_id] = prepare(message, deps.send_deps, snapshots.get(key))
+            _prepared[record_id] = prepare(message, deps.send_deps, snapshots.get(key), want=want)
         except Exception as exc:  # reported for this record alone, by its record handler
             _prepared[record_id] = exc
 

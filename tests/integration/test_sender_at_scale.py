@@ -274,3 +274,43 @@ def test_a_failed_attempt_comes_back_after_an_exponential_jittered_backoff(cloud
     assert len(cloud.twilio.outbox()) == 0
     [item] = cloud.items("MSG#retry-1")
     assert item["state"] == "retry" and item["reason"].startswith("provider 20503")
+
+
+def test_a_lone_text_books_an_idle_sender_inside_its_claim_and_falls_back_when_busy(cloud):
+    from smsflows.runtime.deps import get_deps
+
+    set_throughput(SHOP, Throughput(sender_type="10dlc", trust_tier="low", segments_per_second=10,
+                                    daily_segment_cap=2, brand_id="brand-lone"))  # fmt: skip
+    ddb = get_deps().client("dynamodb")
+    calls: list[str] = []
+    ddb.meta.events.register(
+        "before-call.dynamodb", lambda event_name, **_: calls.append(event_name.split(".")[-1])
+    )
+    cloud.invoke("send_message", sqs_event(json.dumps(message("lone-1", "+15125550121"))))
+    assert len(cloud.twilio.outbox()) == 1
+    # one read, the claim with the bucket and the daily count in the same transaction, the log write
+    # (GetItem: the shop's settings, which the in-process cloud reads every time; AWS caches them a minute)
+    assert [c for c in calls if c != "GetItem"] == ["BatchGetItem", "TransactWriteItems", "UpdateItem"]
+    [bucket] = cloud.items("PACE#")
+    [counter] = cloud.items("DAILY#brand-lone#")
+    assert bucket["tat"] > 0 and counter["used"] == 1
+
+    # another container booked the sender ahead: the folded claim is refused, the text books a slot
+    ddb.update_item(TableName=get_deps().settings.table_name, Key={"pk": {"S": bucket["pk"]}, "sk": {"S": "BUCKET"}},
+                    UpdateExpression="SET tat = :t", ExpressionAttributeValues={":t": {"N": str(time.time() + 0.5)}})  # fmt: skip
+    get_deps().pacer.leases.clear()
+    cloud.invoke("send_message", sqs_event(json.dumps(message("lone-2", "+15125550122"))))
+    assert len(cloud.twilio.outbox()) == 2
+    [counter] = cloud.items("DAILY#brand-lone#")
+    assert counter["used"] == 2  # the cap (2) is now reached
+
+    # at the cap: marketing waits for midnight in Los Angeles; an order text still goes
+    subscribe(SHOP, ["+15125550123"])
+    get_deps().pacer.leases.clear()
+    get_deps().pacer.buckets._busy.clear()  # a fresh container: it takes the sender for idle
+    time.sleep(0.6)
+    cloud.invoke("send_message", sqs_event(json.dumps(message("lone-3", "+15125550123", "marketing"))))
+    [held] = cloud.schedules()
+    assert held["ScheduleExpression"] == "at(2026-11-24T08:00:00)"
+    cloud.invoke("send_message", sqs_event(json.dumps(message("lone-4", "+15125550124"))))
+    assert [m["to"] for m in cloud.twilio.outbox()][-1] == "+15125550124"

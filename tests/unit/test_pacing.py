@@ -87,6 +87,12 @@ class MemoryBuckets:
         self.backlog[bucket] = start + seconds
         return start
 
+    def looks_idle(self, bucket):
+        return self.tat.get(bucket, 0.0) < 1.0  # never touched: folded into the claim (see below)
+
+    def note_busy(self, bucket):
+        self.tat.setdefault(bucket, 1.0)
+
     def count_daily(self, brand, day, segments, cap):
         self.writes += 1
         used = self.daily.get((brand, day), 0)
@@ -184,3 +190,24 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap(attempt):
     assert high <= 300
     draws = {backoff_s(attempt, 2, 300) for _ in range(50)}
     assert attempt < 2 or len(draws) > 1  # jitter: retries of one outage spread out
+
+
+def test_a_lone_text_on_an_idle_sender_books_its_slot_in_the_claim_transaction():
+    buckets, wall = MemoryBuckets(), Wall()
+    t = Throughput(sender_type="10dlc", trust_tier="low", segments_per_second=50, headroom=1.0)
+    d = Pacer(buckets, wall=wall).acquire("MG1", "brand", t, 1, "transactional", NOW, want=1)
+    assert d.send_at == wall.t and buckets.writes == 0  # no write of its own
+    assert d.fold == pacing.Fold("MG1", wall.t, wall.t + 1 / 50, ("brand", "2026-11-23", 1, 10_000))
+
+
+def test_a_lone_text_on_a_busy_sender_books_and_counts_one_slot_not_a_block():
+    buckets, wall = MemoryBuckets(), Wall()
+    buckets.tat["MG1"] = wall.t - 5  # used before, idle now
+    t = Throughput(sender_type="10dlc", trust_tier="low", segments_per_second=50, headroom=1.0)
+    d = Pacer(buckets, wall=wall).acquire("MG1", "brand", t, 1, "transactional", NOW, want=1)
+    assert d.send_at == wall.t and d.fold is None
+    assert buckets.tat["MG1"] == pytest.approx(wall.t + 1 / 50)  # one slot, not ten
+    assert buckets.daily[("brand", "2026-11-23")] == 1  # a low-volume day is not eaten up by blocks
+    batch = Pacer(buckets, wall=wall)
+    batch.acquire("MG1", "brand", t, 2, "marketing", NOW, want=7)  # a batch of 7 segments, 2 of them here
+    assert buckets.daily[("brand", "2026-11-23")] == 8

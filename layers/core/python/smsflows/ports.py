@@ -12,6 +12,7 @@ from smsflows.domain.delivery import StatusUpdate
 from smsflows.domain.frequency import SendRecord
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.models import CheckoutRecord, InboxRecord, OrderRecord, ProfileRecord
+from smsflows.domain.pacing import Fold
 from smsflows.domain.shops import ShopConfig
 
 
@@ -95,6 +96,7 @@ class SendConditions:
     require_subscribed: bool = False
     forbid_unsubscribed: bool = False
     frequency: tuple[int, list[SendRecord]] | None = None
+    pace: Fold | None = None  # book the sender's idle bucket (and the daily count) in the same write
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ class MessageLog(Protocol):
         self, message: OutboundMessage, now: datetime, conditions: SendConditions | None = None
     ) -> str | None:
         """Claim a message id for sending. None when claimed; otherwise why not: the state found for
-        a message claimed before ('sending', 'sent', 'failed'), 'consent_changed' or 'frequency_conflict'."""
+        a message claimed before ('sending', 'sent', 'failed'), 'consent_changed', 'frequency_conflict',
+        or, with `conditions.pace`, 'pacing_busy' (the bucket was booked) or 'daily_cap'."""
 
     def release(self, message_id: str, reason: str) -> None:
         """Give the claim back after a retryable failure (the provider did not accept it)."""

@@ -474,6 +474,21 @@ class DynamoMessageLog:
                     }
                 }
             )
+        # What each transaction entry guards, to say why a cancelled transaction was cancelled.
+        meaning = ["claim"]
+        if c.require_subscribed or c.forbid_unsubscribed:
+            meaning.append("consent_changed")
+        if c.frequency is not None:
+            meaning.append("frequency_conflict")
+        if c.pace is not None:
+            from smsflows.adapters.pacing_store import fold_items
+
+            bucket, daily = fold_items(self._table, c.pace)
+            items.append(bucket)
+            meaning.append("pacing_busy")
+            if daily is not None:
+                items.append(daily)
+                meaning.append("daily_cap")
         try:
             if len(items) == 1:  # nothing else to check: a plain conditional put is half the cost
                 self._ddb.put_item(**claim["Put"])
@@ -486,16 +501,19 @@ class DynamoMessageLog:
                 return str(old.get("state", "unknown"))
             if code == "TransactionCanceledException":
                 reasons = exc.response.get("CancellationReasons", [])
-                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                failed = [
+                    m
+                    for m, r in zip(meaning, reasons, strict=False)
+                    if r.get("Code") == "ConditionalCheckFailed"
+                ]
+                if "claim" in failed:
                     old = from_item(reasons[0].get("Item")) or {}
                     return str(old.get("state", "unknown"))
-                if (
-                    len(reasons) > 1
-                    and reasons[1].get("Code") == "ConditionalCheckFailed"
-                    and (c.require_subscribed or c.forbid_unsubscribed)
-                ):
-                    return "consent_changed"
-                return "frequency_conflict"
+                for why in ("consent_changed", "frequency_conflict", "pacing_busy", "daily_cap"):
+                    if why in failed:
+                        return why
+                codes = ",".join(str(r.get("Code")) for r in reasons)
+                raise TransientError(f"claim transaction cancelled: {codes}") from exc
             raise _translate(exc) from exc
         return None
 

@@ -80,6 +80,12 @@ class DynamoTokenBuckets:
                 return None  # neither idle nor within the horizon: booked ahead
         raise RuntimeError("pacing pointer moved on every attempt")  # pragma: no cover
 
+    def looks_idle(self, bucket: str) -> bool:
+        return not self._busy.get(f"tat:{bucket}", False)
+
+    def note_busy(self, bucket: str) -> None:
+        self._busy[f"tat:{bucket}"] = True
+
     def reserve(self, bucket: str, seconds: float, now: float, horizon: float) -> float | None:
         limit = now + horizon - seconds  # the reserved span must end within the horizon
         return self._advance(keys.pace_bucket(bucket), "tat", seconds, now, limit, f"tat:{bucket}")
@@ -112,3 +118,43 @@ def _expiry(day: str) -> int:
     # kept two days after the Pacific day ends (nothing reads it after midnight)
     end = datetime.combine(date.fromisoformat(day) + timedelta(days=3), time(), tzinfo=PACIFIC)
     return int(end.timestamp())
+
+
+def fold_items(table: str, fold: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """TransactWriteItems entries for a folded reservation (domain.pacing.Fold): the bucket's idle case
+    and, with a cap, the daily count. The same conditions as reserve() and count_daily()."""
+    from smsflows.adapters.dynamo import to_item
+
+    bucket = {
+        "Update": {
+            "TableName": table,
+            "Key": to_item(keys.pace_bucket(fold.bucket)),
+            "UpdateExpression": "SET tat = :end, #t = :type",
+            "ConditionExpression": "attribute_not_exists(tat) OR tat < :floor",
+            "ExpressionAttributeNames": {"#t": "type"},
+            "ExpressionAttributeValues": {
+                ":end": _n(fold.end),
+                ":floor": _n(fold.start),
+                ":type": {"S": "pacing"},
+            },
+        }
+    }
+    if fold.daily is None:
+        return bucket, None
+    brand, day, segments, cap = fold.daily
+    daily = {
+        "Update": {
+            "TableName": table,
+            "Key": to_item(keys.daily_counter(brand, day)),
+            "UpdateExpression": "ADD used :n SET expires_at = if_not_exists(expires_at, :exp), #t = :type",
+            "ConditionExpression": "attribute_not_exists(used) OR used <= :max",
+            "ExpressionAttributeNames": {"#t": "type"},
+            "ExpressionAttributeValues": {
+                ":n": {"N": str(segments)},
+                ":max": {"N": str(cap - segments)},
+                ":exp": {"N": str(_expiry(day))},
+                ":type": {"S": "daily_counter"},
+            },
+        }
+    }
+    return bucket, daily

@@ -114,6 +114,23 @@ class TokenBuckets(Protocol):
     def count_daily(self, brand: str, day: str, segments: int, cap: int) -> bool:
         """Add `segments` to the brand's counter for `day` unless that would pass `cap`."""
 
+    def looks_idle(self, bucket: str) -> bool:
+        """Whether the bucket was idle (not booked ahead) when this container last touched it."""
+
+    def note_busy(self, bucket: str) -> None:
+        """The bucket was found booked ahead (a folded reservation failed)."""
+
+
+@dataclass(frozen=True)
+class Fold:
+    """A lone text's reservation made inside its claim transaction (no write of its own): the bucket's
+    idle case (`tat` before `start`: set it to `end`) and the brand's daily count."""
+
+    bucket: str
+    start: float
+    end: float
+    daily: tuple[str, str, int, int] | None  # (brand, Pacific day, segments, cap)
+
 
 @dataclass
 class Lease:
@@ -146,6 +163,7 @@ class Decision:
     defer_until: datetime | None = None  # or re-queue until this application-clock instant (daily cap)
     reason: str = ""
     ticket: bool = False  # the deferral is a place in the backlog line
+    fold: Fold | None = None  # send now if the claim's transaction can also book the (idle) bucket
 
 
 @dataclass
@@ -184,11 +202,14 @@ class Pacer:
         category: str,
         now: datetime,
         has_ticket: bool = False,
+        want: int | None = None,
     ) -> Decision:
         """When this message's `segments` may go out. `now` is the application clock (for the daily
-        cap's Pacific day); slots are wall-clock seconds."""
+        cap's Pacific day); slots are wall-clock seconds. `want` is how many segments the caller is about
+        to send on this bucket, this message's included (its batch): a new block is no larger, so that
+        a lone text books (and counts against the daily cap) one slot, not a block."""
         with self._lock:
-            return self._acquire(bucket, brand, throughput, segments, category, now, has_ticket)
+            return self._acquire(bucket, brand, throughput, segments, category, now, has_ticket, want)
 
     def _acquire(
         self,
@@ -199,6 +220,7 @@ class Pacer:
         category: str,
         now: datetime,
         has_ticket: bool,
+        want: int | None,
     ) -> Decision:
         rate = throughput.rate
         wall = self.wall()
@@ -207,7 +229,12 @@ class Pacer:
             at = lease.take(segments, wall)
             if at is not None:
                 return Decision(send_at=at)
-        block = max(segments, min(MAX_BLOCK, math.floor(rate * BLOCK_SECONDS)))
+        if want is not None and want <= segments and self.buckets.looks_idle(bucket):
+            # A lone text on a sender that was idle: book its slot in the claim's own transaction.
+            cap = throughput.daily_cap
+            daily = (brand, pacific_day(now), segments, cap) if cap is not None else None
+            return Decision(send_at=wall, fold=Fold(bucket, wall, wall + segments / rate, daily))
+        block = max(segments, min(MAX_BLOCK, math.floor(rate * BLOCK_SECONDS), want or MAX_BLOCK))
         horizon = MARKETING_HORIZON_S if category == "marketing" else TRANSACTIONAL_HORIZON_S
         start = self.buckets.reserve(bucket, block / rate, wall, horizon)
         if start is not None:

@@ -19,7 +19,7 @@ from smsflows.domain import frequency, provider_errors, quiet_hours
 from smsflows.domain.encoding import segment_info
 from smsflows.domain.locations import Address, Location, candidate_locations
 from smsflows.domain.messages import OutboundMessage, stable_id
-from smsflows.domain.pacing import Pacer
+from smsflows.domain.pacing import Fold, Pacer, next_pacific_midnight
 from smsflows.domain.shops import ShopConfig
 from smsflows.ports import (
     Deferrals,
@@ -130,6 +130,7 @@ class Prepared:
     extra: dict[str, Any]
     locations: tuple[Location, ...]
     send_at: float | None  # wall-clock seconds; None: unpaced
+    fold: Fold | None = None  # a lone text's slot, booked by the claim's own transaction
 
 
 def send_one(
@@ -137,12 +138,15 @@ def send_one(
 ) -> SendOutcome:
     """Send `message` if and when it may be sent. `snapshot` is the recipient's state if the caller
     read it already (one read for a whole batch); the claim re-checks consent atomically either way."""
-    ready = prepare(message, deps, snapshot)
+    ready = prepare(message, deps, snapshot, want=segment_info(message.body).segments)
     return ready if isinstance(ready, SendOutcome) else finish(ready, deps)
 
 
 def prepare(
-    message: OutboundMessage, deps: SendDeps, snapshot: RecipientSnapshot | None = None
+    message: OutboundMessage,
+    deps: SendDeps,
+    snapshot: RecipientSnapshot | None = None,
+    want: int | None = None,
 ) -> SendOutcome | Prepared:
     """Every check that needs no claim, and the paced slot. A batch prepares all its messages before
     sending any, so it books its sender's slots (or backlog places) at once and never sleeps through one
@@ -202,10 +206,10 @@ def prepare(
     # compliance replies (opt-in requests) go out whatever the state: the recipient just asked for them
 
     sender = sender_for(config, deps.sender)
-    return _pace(Prepared(message, config, sender, conditions, extra, locations, None), now, deps)
+    return _pace(Prepared(message, config, sender, conditions, extra, locations, None), now, deps, want)
 
 
-def _pace(ready: Prepared, now: datetime, deps: SendDeps) -> SendOutcome | Prepared:
+def _pace(ready: Prepared, now: datetime, deps: SendDeps, want: int | None = None) -> SendOutcome | Prepared:
     """Book the message's slot with its sender's bucket, or defer it (throughput, daily cap)."""
     if deps.pacer is None:
         return ready
@@ -218,13 +222,14 @@ def _pace(ready: Prepared, now: datetime, deps: SendDeps) -> SendOutcome | Prepa
         category=message.category,
         now=now,
         has_ticket=message.ticketed,
+        want=want,
     )
     if decision.defer_until is not None:
         return _defer(message, decision.defer_until, decision.reason, now, deps)
     if decision.defer_s is not None:
         until = now + timedelta(seconds=decision.defer_s * deps.delay_scale)
         return _defer(message, until, decision.reason, now, deps, ticket=decision.ticket)
-    return replace(ready, send_at=decision.send_at)
+    return replace(ready, send_at=decision.send_at, fold=decision.fold)
 
 
 def finish(ready: Prepared, deps: SendDeps) -> SendOutcome:
@@ -235,7 +240,7 @@ def finish(ready: Prepared, deps: SendDeps) -> SendOutcome:
         if not deps.pacer.on_time(ready.send_at, deps.wall(), ready.config.throughput):
             # The batch fell behind its slots (a slow call before this one): sending now would bunch
             # texts together, so this one books a new slot.
-            again = _pace(ready, now, deps)
+            again = _pace(ready, now, deps, segment_info(message.body).segments)
             if isinstance(again, SendOutcome):
                 return again
             ready = again
@@ -248,7 +253,19 @@ def finish(ready: Prepared, deps: SendDeps) -> SendOutcome:
                 if blocked is not None:
                     return blocked
 
+    if ready.fold is not None:
+        conditions = replace(conditions, pace=ready.fold)
     found = deps.log.begin(message, now, conditions)
+    if found == "pacing_busy" and deps.pacer is not None and ready.fold is not None:
+        # The sender was busy after all (another container booked it): book a slot the usual way.
+        deps.pacer.buckets.note_busy(ready.fold.bucket)
+        again = _pace(replace(ready, fold=None), now, deps, segment_info(message.body).segments)
+        return again if isinstance(again, SendOutcome) else finish(again, deps)
+    if found == "daily_cap" and ready.fold is not None:
+        if message.category == "marketing":
+            return _defer(message, next_pacific_midnight(now), "daily_cap", now, deps)
+        # transactional texts still go (the counter counts every carrier; T-Mobile's only its own)
+        return finish(replace(ready, fold=replace(ready.fold, daily=None)), deps)
     if found == "consent_changed":
         deps.log.fail(message.message_id, None, "consent changed just before sending", now)
         return SendOutcome("suppressed", detail="consent changed")
