@@ -77,7 +77,7 @@ def main() -> None:
         events = cloud.receive("shop_events_queue")
         for m in events:
             cloud.invoke("process_shop_event", calls.sqs_event([m], arn, "us-east-1"))
-        sends = cloud.receive("send_queue")
+        sends = cloud.receive("transactional_queue") + cloud.receive("send_queue")
         counted.update(counter.take())
         for i in range(0, len(sends), 10):
             cloud.invoke("send_message", calls.sqs_event(sends[i : i + 10], arn, "us-east-1"))

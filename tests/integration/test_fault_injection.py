@@ -28,7 +28,7 @@ def test_provider_faults_lose_nothing_and_send_nothing_twice(monkeypatch):
                  Fault(status=201, delay_s=0.4, accept=True)]  # accepted, then the answer times out  # fmt: skip
         cloud.twilio.fault_rule = lambda form: rng.choice(kinds) if rng.random() < 0.2 else None
 
-        sqs, url = cloud.client("sqs"), cloud.res.queue_urls[topology.SEND_QUEUE]
+        sqs, url = cloud.client("sqs"), cloud.res.queue_urls[topology.TRANSACTIONAL_QUEUE]
         ids = [f"fi-{i}" for i in range(MESSAGES)]
         for start in range(0, MESSAGES, 10):
             sqs.send_message_batch(QueueUrl=url, Entries=[
@@ -39,7 +39,7 @@ def test_provider_faults_lose_nothing_and_send_nothing_twice(monkeypatch):
                 for j, mid in enumerate(ids[start : start + 10])])  # fmt: skip
 
         poller = QueuePoller(sqs, url, topology.function("send_message"), cloud.invoke, "us-east-1")
-        dlq = cloud.res.dlq_urls[topology.SEND_QUEUE]
+        dlq = cloud.res.dlq_urls[topology.TRANSACTIONAL_QUEUE]
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             if poller.poll_once() == 0:
@@ -47,6 +47,7 @@ def test_provider_faults_lose_nothing_and_send_nothing_twice(monkeypatch):
                 if (
                     attrs["ApproximateNumberOfMessages"] == "0"
                     and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+                    and attrs["ApproximateNumberOfMessagesDelayed"] == "0"  # deferred, not gone
                 ):
                     break
                 time.sleep(0.2)

@@ -153,7 +153,7 @@ def test_order_texts_overtake_a_broadcast_and_another_shop_is_not_stuck_behind_i
 
 def test_the_brand_daily_cap_holds_marketing_until_pacific_midnight(cloud):
     """T-Mobile-style brand cap (RULES.md C): counted in DynamoDB per brand and Pacific day, in blocks."""
-    set_throughput(SHOP, Throughput(sender_type="10dlc", trust_tier="low", segments_per_second=100,
+    set_throughput(SHOP, Throughput(sender_type="10dlc", trust_tier="low", segments_per_second=10,
                                     daily_segment_cap=25, brand_id="brand-demo"))  # fmt: skip
     phones = [f"+1512555{5000 + i:04d}" for i in range(30)]
     subscribe(SHOP, phones)
@@ -161,11 +161,11 @@ def test_the_brand_daily_cap_holds_marketing_until_pacific_midnight(cloud):
     for start in range(0, 30, 10):
         cloud.invoke("send_message", sqs_event(*bodies[start : start + 10]))
     sent = len(cloud.twilio.outbox())
-    # blocks of 10 segments are counted as they are booked: two fit under 25 (conservative: a block is
-    # counted whole even if some of its slots go unused)
-    assert sent == 20
+    # counted as booked (blocks sized to the batch: 9 segments, a second at 9.6/s, then the rest): the
+    # third batch's first block would pass 25, smaller ones fit until the cap is exactly used
+    assert sent == 25
     [counter] = cloud.items("DAILY#brand-demo#2026-11-23")
-    assert counter["used"] == 20 and counter["type"] == "daily_counter" and counter["expires_at"] > 0
+    assert counter["used"] == 25 and counter["type"] == "daily_counter" and counter["expires_at"] > 0
     held = cloud.schedules()
     assert len(held) == 30 - sent  # none dropped: each waits for midnight in Los Angeles (08:00 UTC)
     assert {s["ScheduleExpression"] for s in held} == {"at(2026-11-24T08:00:00)"}
@@ -314,3 +314,17 @@ def test_a_lone_text_books_an_idle_sender_inside_its_claim_and_falls_back_when_b
     assert held["ScheduleExpression"] == "at(2026-11-24T08:00:00)"
     cloud.invoke("send_message", sqs_event(json.dumps(message("lone-4", "+15125550124"))))
     assert [m["to"] for m in cloud.twilio.outbox()][-1] == "+15125550124"
+
+
+def test_shop_set_takes_the_sender_registration_merges_it_and_refuses_nonsense(cloud):
+    from smsflows import admin
+
+    first = admin.shop_set(
+        SHOP, {"throughput": {"sender_type": "10dlc", "trust_tier": "high", "brand_id": "B1"}}
+    )
+    assert first["throughput"]["sender_type"] == "10dlc" and first["throughput"]["trust_tier"] == "high"
+    later = admin.shop_set(SHOP, {"throughput": {"segments_per_second": 50}})  # keeps what was set before
+    assert (later["throughput"]["sender_type"], later["throughput"]["segments_per_second"]) == ("10dlc", 50)
+    with pytest.raises(SystemExit, match=r"nothing changed: throughput\.segments_per_second"):
+        admin.shop_set(SHOP, {"throughput": {"segments_per_second": -3}})
+    assert admin.shop_show(SHOP)["throughput"]["segments_per_second"] == 50  # nothing changed

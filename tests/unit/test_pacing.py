@@ -87,6 +87,11 @@ class MemoryBuckets:
         self.backlog[bucket] = start + seconds
         return start
 
+    def give_back(self, bucket, start, end):
+        self.writes += 1
+        if self.tat.get(bucket) == end:
+            self.tat[bucket] = start
+
     def looks_idle(self, bucket):
         return self.tat.get(bucket, 0.0) < 1.0  # never touched: folded into the claim (see below)
 

@@ -80,6 +80,14 @@ class DynamoTokenBuckets:
                 return None  # neither idle nor within the horizon: booked ahead
         raise RuntimeError("pacing pointer moved on every attempt")  # pragma: no cover
 
+    def give_back(self, bucket: str, start: float, end: float) -> None:
+        self._update(
+            keys.pace_bucket(bucket),
+            "SET tat = :start, #t = :type",
+            "tat = :end",
+            {":start": _n(start), ":end": _n(end), ":type": {"S": "pacing"}},
+        )
+
     def looks_idle(self, bucket: str) -> bool:
         return not self._busy.get(f"tat:{bucket}", False)
 

@@ -114,6 +114,9 @@ class TokenBuckets(Protocol):
     def count_daily(self, brand: str, day: str, segments: int, cap: int) -> bool:
         """Add `segments` to the brand's counter for `day` unless that would pass `cap`."""
 
+    def give_back(self, bucket: str, start: float, end: float) -> None:
+        """Undo a reservation [start, end) if nobody booked after it (best effort)."""
+
     def looks_idle(self, bucket: str) -> bool:
         """Whether the bucket was idle (not booked ahead) when this container last touched it."""
 
@@ -240,6 +243,7 @@ class Pacer:
         if start is not None:
             cap = throughput.daily_cap
             if cap is not None and not self.buckets.count_daily(brand, pacific_day(now), block, cap):
+                self.buckets.give_back(bucket, start, start + block / rate)  # the slots went unused
                 self.leases.pop(bucket, None)
                 if category == "marketing":
                     return Decision(defer_until=next_pacific_midnight(now), reason="daily_cap")
