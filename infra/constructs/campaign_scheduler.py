@@ -24,6 +24,7 @@ class CampaignScheduler(Construct):
         send_queue: sqs.IQueue,
         shop_events_queue: sqs.IQueue,
         transactional_queue: sqs.IQueue,
+        dead_letters: dict[str, sqs.IQueue],
     ) -> None:
         super().__init__(scope, construct_id)
         self.group = scheduler.CfnScheduleGroup(self, "Group")
@@ -54,10 +55,15 @@ class CampaignScheduler(Construct):
         )
         send_queue.grant_send_messages(self.deferral_role)
         transactional_queue.grant_send_messages(self.deferral_role)
+        # A schedule that cannot deliver for a day (its retry limit) puts the message in the queue's DLQ:
+        # it shows in `smsflows dlq list` and the DLQ alarm, and replays like any dead letter.
+        for dlq in dead_letters.values():
+            dlq.grant_send_messages(self.deferral_role)
         self._queues = {
             "send_queue": send_queue.queue_arn,
             "transactional_queue": transactional_queue.queue_arn,
         }
+        self._dead_letters = {key: dlq.queue_arn for key, dlq in dead_letters.items()}
 
         # The daily job (win-back candidates): an event on the shop-events queue, handled by
         # process_shop_event like any Shopify event. Its id is the scheduled time, so a retry is a duplicate.
@@ -98,6 +104,7 @@ class CampaignScheduler(Construct):
                 "group": self.deferral_group.ref,
                 "role_arn": self.deferral_role.role_arn,
                 "targets": self._queues,
+                "dead_letters": self._dead_letters,
             }
         )
 

@@ -83,6 +83,7 @@ class SmsflowsStack(Stack):
             send_queue=send_queue,
             shop_events_queue=self.queues[SHOP_EVENTS_QUEUE].queue,
             transactional_queue=self.queues[TRANSACTIONAL_QUEUE].queue,
+            dead_letters={key: self.queues[key].dlq for key in (SEND_QUEUE, TRANSACTIONAL_QUEUE)},
         )
 
         table = self.data.table

@@ -204,3 +204,10 @@ def test_cli_shop_set_changes_settings_without_redeploy_and_show_reads_them(loca
     assert "https://demo-shop.example/help" in help_text  # the running functions see it at once
     missing = run_cli("privacy", "export", "--request-id", "nope", "--local", base)
     assert missing.returncode != 0 and "no export nope" in missing.stderr
+    registered = run_cli("shop", "set", "--sender-type", "10dlc", "--trust-tier", "high", "--brand-id", "B1",
+                         "--local", base)  # fmt: skip
+    assert registered.returncode == 0, registered.stderr
+    assert json.loads(registered.stdout)["throughput"]["trust_tier"] == "high"
+    bad = run_cli("shop", "set", "--mps", "0", "--local", base)
+    assert bad.returncode != 0 and "nothing changed" in bad.stderr and "segments_per_second" in bad.stderr
+    assert json.loads(run_cli("shop", "show", "--local", base).stdout)["throughput"]["brand_id"] == "B1"

@@ -106,6 +106,9 @@ def test_deferrals_beyond_15_minutes_use_a_self_deleting_schedule_group_the_send
     env = of_type(resources, "AWS::Lambda::Function")[logical_id(synthesized, sender)]["Properties"]
     value = json.dumps(env["Environment"]["Variables"]["DEFERRAL_SCHEDULER"])
     assert group in value and logical_id(synthesized, scheduler.deferral_role) in value
+    for key in (topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE):  # targets, and their DLQs
+        assert logical_id(synthesized, synthesized.stack.queues[key].queue) in value
+        assert logical_id(synthesized, synthesized.stack.queues[key].dlq) in value
     policies = [
         st
         for p in of_type(resources, "AWS::IAM::Policy").values()

@@ -278,6 +278,11 @@ def test_marketing_at_night_is_deferred_to_the_next_allowed_instant(cloud, monke
     [schedule] = cloud.schedules()
     assert schedule["ScheduleExpression"] == "at(2026-11-24T15:00:00)"  # 09:00 in Austin
     assert schedule["ActionAfterCompletion"] == "DELETE"
+    assert schedule["Target"]["RetryPolicy"] == {
+        "MaximumRetryAttempts": 185,
+        "MaximumEventAgeInSeconds": 86400,
+    }
+    assert schedule["Target"]["DeadLetterConfig"]["Arn"].endswith("-send_queue-dlq")  # never silently gone
     assert schedule["Target"]["Arn"].endswith("-send_queue")  # marketing goes back to the bulk queue
     assert json.loads(schedule["Target"]["Input"])["deferred"] == 1
 

@@ -161,6 +161,12 @@ def provision(
         "group": f"{prefix}-deferrals",
         "role_arn": scheduler_role,
         "targets": {key: queue_arns[key] for key in (topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE)},
+        "dead_letters": {
+            key: sqs.get_queue_attributes(QueueUrl=dlq_urls[key], AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            for key in (topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE)
+        },
     }
 
     from smsflows.adapters.consent_store import DynamoShopConfigs

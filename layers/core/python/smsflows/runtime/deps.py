@@ -71,7 +71,9 @@ class Deps:
         cfg = self.settings.deferral_scheduler
         if not cfg:
             return None
-        return SchedulerDeferrals(self.client("scheduler"), cfg["group"], cfg["role_arn"], cfg["targets"])
+        return SchedulerDeferrals(
+            self.client("scheduler"), cfg["group"], cfg["role_arn"], cfg["targets"], cfg.get("dead_letters")
+        )
 
     @cached_property
     def pacer(self) -> Any:
