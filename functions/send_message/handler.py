@@ -96,10 +96,13 @@ def _prepare_batch(event: dict[str, Any]) -> None:
             )
         except ValidationError:
             continue  # reported by its record handler
-    snapshots = {}
+    snapshots: dict[tuple[str, str], Any] = {}
+    claimed: dict[str, str] = {}
     if len(messages) > 1:
         try:
-            snapshots = deps.message_log.snapshots([(m.shop, m.to) for _, m in messages])
+            snapshots, claimed = deps.message_log.snapshots(
+                [(m.shop, m.to) for _, m in messages], [m.message_id for _, m in messages]
+            )
         except TransientError:
             logger.warning("batch read failed; reading per message")
     # Segments each shop is about to send in this batch: its first block of slots is sized to them.
@@ -117,7 +120,13 @@ def _prepare_batch(event: dict[str, Any]) -> None:
         want = demand[message.shop]
         demand[message.shop] -= segment_info(message.body).segments
         try:
-            _prepared[record_id] = prepare(message, deps.send_deps, snapshots.get(key), want=want)
+            _prepared[record_id] = prepare(
+                message,
+                deps.send_deps,
+                snapshots.get(key),
+                want=want,
+                claimed=claimed.get(message.message_id),
+            )
         except Exception as exc:  # reported for this record alone, by its record handler
             _prepared[record_id] = exc
 

@@ -328,3 +328,21 @@ def test_shop_set_takes_the_sender_registration_merges_it_and_refuses_nonsense(c
     with pytest.raises(SystemExit, match=r"nothing changed: throughput\.segments_per_second"):
         admin.shop_set(SHOP, {"throughput": {"segments_per_second": -3}})
     assert admin.shop_show(SHOP)["throughput"]["segments_per_second"] == 50  # nothing changed
+
+
+def test_a_redelivered_batch_is_recognised_in_its_one_read_and_costs_no_slot(cloud):
+    from smsflows.runtime.deps import get_deps
+
+    bodies = [json.dumps(message(f"again-{i}", f"+1512555{7000 + i:04d}")) for i in range(10)]
+    assert cloud.invoke("send_message", sqs_event(*bodies))["batchItemFailures"] == []
+    assert len(cloud.twilio.outbox()) == 10
+    calls: list[str] = []
+    get_deps().client("dynamodb").meta.events.register(
+        "before-call.dynamodb", lambda event_name, **_: calls.append(event_name.split(".")[-1])
+    )
+    [bucket] = cloud.items("PACE#")
+    calls.clear()  # (the test's own look at the table)
+    assert cloud.invoke("send_message", sqs_event(*bodies, receive_count=2))["batchItemFailures"] == []
+    assert len(cloud.twilio.outbox()) == 10  # nothing twice
+    assert [c for c in calls if c != "GetItem"] == ["BatchGetItem"]  # consent, caps and claims: one read
+    assert cloud.items("PACE#") == [bucket]  # no slot booked for texts already sent

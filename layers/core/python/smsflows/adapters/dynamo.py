@@ -394,7 +394,7 @@ class DynamoMessageLog:
         self._table = table
 
     def snapshot(self, shop: str, phone: str) -> RecipientSnapshot:
-        return self._read_snapshots([(shop, phone)])[(shop, phone)]
+        return self._read_snapshots([(shop, phone)])[0][(shop, phone)]
 
     def begin(
         self, message: OutboundMessage, now: datetime, conditions: SendConditions | None = None
@@ -517,15 +517,24 @@ class DynamoMessageLog:
             raise _translate(exc) from exc
         return None
 
-    def snapshots(self, recipients: list[tuple[str, str]]) -> dict[tuple[str, str], RecipientSnapshot]:
-        """snapshot() for many recipients in one BatchGetItem per 25 of them (a sender batch: one call)."""
+    def snapshots(
+        self, recipients: list[tuple[str, str]], message_ids: list[str] | None = None
+    ) -> tuple[dict[tuple[str, str], RecipientSnapshot], dict[str, str]]:
+        """snapshot() for many recipients, and the state of already-claimed message ids, in one
+        BatchGetItem per 16 of each (a sender batch of 10: one call)."""
         out: dict[tuple[str, str], RecipientSnapshot] = {}
+        states: dict[str, str] = {}
         unique = list(dict.fromkeys(recipients))
-        for start in range(0, len(unique), 25):
-            out.update(self._read_snapshots(unique[start : start + 25]))
-        return out
+        ids = list(dict.fromkeys(message_ids or []))
+        for start in range(0, max(len(unique), len(ids)), 16):
+            snaps, found = self._read_snapshots(unique[start : start + 16], ids[start : start + 16])
+            out.update(snaps)
+            states.update(found)
+        return out, states
 
-    def _read_snapshots(self, recipients: list[tuple[str, str]]) -> dict[tuple[str, str], RecipientSnapshot]:
+    def _read_snapshots(
+        self, recipients: list[tuple[str, str]], message_ids: list[str] | None = None
+    ) -> tuple[dict[tuple[str, str], RecipientSnapshot], dict[str, str]]:
         from smsflows.adapters.consent_store import state_from_item
 
         wanted = {
@@ -537,7 +546,8 @@ class DynamoMessageLog:
             ]
             for shop, phone in recipients
         }
-        request = [to_item(k) for ks in wanted.values() for k in ks]
+        messages = {mid: keys.message(mid) for mid in message_ids or []}
+        request = [to_item(k) for ks in wanted.values() for k in ks] + [to_item(k) for k in messages.values()]
         by_pk: dict[str, Any] = {}
         try:
             pending: dict[str, Any] = {self._table: {"Keys": request, "ConsistentRead": True}}
@@ -565,7 +575,12 @@ class DynamoMessageLog:
                 history_version=int(freq.get("version", 0)),
                 unreachable=unreachable_key["pk"] in by_pk,
             )
-        return result
+        states = {
+            mid: str((from_item(by_pk[k["pk"]]) or {}).get("state"))
+            for mid, k in messages.items()
+            if k["pk"] in by_pk
+        }
+        return result, states
 
     def release(self, message_id: str, reason: str) -> None:
         self._update(message_id, {"state": "retry", "reason": reason})

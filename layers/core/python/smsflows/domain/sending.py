@@ -147,11 +147,15 @@ def prepare(
     deps: SendDeps,
     snapshot: RecipientSnapshot | None = None,
     want: int | None = None,
+    claimed: str | None = None,
 ) -> SendOutcome | Prepared:
     """Every check that needs no claim, and the paced slot. A batch prepares all its messages before
     sending any, so it books its sender's slots (or backlog places) at once and never sleeps through one
     shop's slots while another shop's texts wait behind them in the same batch."""
     now = deps.clock()
+    if claimed in ("sent", "failed"):
+        # read with the batch: a redelivery of a message already done costs no slot and no more calls
+        return SendOutcome("duplicate", detail=f"already {claimed}")
     if message.not_after is not None and now > message.not_after:
         deps.log.fail(message.message_id, None, "expired before it could be sent", now)
         return SendOutcome("expired", detail="not_after passed")
