@@ -92,3 +92,16 @@ def test_expired_message_is_dropped_with_a_reason():
 def test_message_needs_an_e164_recipient(to):
     with pytest.raises(ValueError):
         message(to=to)
+
+
+def test_the_demo_check_accepts_independent_flows_in_either_order_and_nothing_else():
+    from smsflows.local.demo import ADA, BOB, EXPECTED, outbox_matches
+
+    texts = [(to, f"Demo Shop: {phrase}") for to, phrase in EXPECTED]
+    assert outbox_matches(texts)
+    swapped = [texts[0], texts[1], texts[3], texts[2], *texts[4:]]  # Ada's reminder before her welcome
+    assert outbox_matches(swapped)
+    shipped_first = [*texts[:4], texts[5], texts[4], texts[6]]  # shipping before the order confirmation
+    assert not outbox_matches(shipped_first)
+    assert not outbox_matches([*texts, (BOB, "Demo Shop: Welcome to Demo Shop!")])  # a duplicate
+    assert not outbox_matches([(ADA if to == BOB else BOB, body) for to, body in texts])  # wrong people

@@ -143,7 +143,7 @@ class SchedulePoller:
         sqs: Any,
         groups: list[str],
         clock: Callable[[], datetime],
-        interval_s: float = 0.2,
+        interval_s: float = 0.5,
     ) -> None:
         self._args = (scheduler, sqs, groups)
         self._clock = clock
