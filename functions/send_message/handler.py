@@ -19,25 +19,25 @@ from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import TransientError
 from smsflows.runtime.observability import logger, mask_phone, metrics
 
-# Report every failed record (even all of them) as a batch item failure instead of raising.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+# One batch's state, local to its invocation (the local cloud runs invocations concurrently in threads).
 # Phase one, for the whole batch before anything is sent: each record's outcome (deferred, suppressed,
 # ...), the message ready to go at its paced slot, or the error to report for it. Phase two sends the
-# ready ones (concurrently) and leaves each record's outcome or error here for its record handler.
-_prepared: dict[str, SendOutcome | Prepared | Exception] = {}
-_pool = ThreadPoolExecutor(max_workers=10, thread_name_prefix="send")  # a batch is at most 10 records
+# ready ones (concurrently) and leaves each record's outcome or error for its record handler.
+Batch = dict[str, SendOutcome | Prepared | Exception]
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(
+    record: SQSRecord, batch: Batch | None = None, spacing: dict[str, float] | None = None
+) -> None:
     deps = get_deps()
     message = OutboundMessage.model_validate_json(record.body)
     try:
-        ready = _prepared.pop(record.message_id, None) or prepare(
+        ready = (batch or {}).pop(record.message_id, None) or prepare(
             message, deps.send_deps, want=segment_info(message.body).segments
         )
         if isinstance(ready, Exception):
             raise ready
-        outcome = ready if isinstance(ready, SendOutcome) else finish(ready, deps.send_deps)
+        outcome = ready if isinstance(ready, SendOutcome) else finish(ready, deps.send_deps, spacing)
     except TransientError as exc:
         _back_off(record, str(exc))
         raise
@@ -83,11 +83,11 @@ def _back_off(record: SQSRecord, reason: str) -> None:
         logger.warning("could not set the retry delay", message_id=record.message_id)
 
 
-def _prepare_batch(event: dict[str, Any]) -> None:
+def _prepare_batch(event: dict[str, Any]) -> Batch:
     """Read every recipient's consent, caps and suppressions in one call, then check and pace every
     message before sending any (slots booked for the batch at once, in record order)."""
     deps = get_deps()
-    _prepared.clear()
+    batch: Batch = {}
     messages = []
     for record in event.get("Records", []):
         try:
@@ -120,7 +120,7 @@ def _prepare_batch(event: dict[str, Any]) -> None:
         want = demand[message.shop]
         demand[message.shop] -= segment_info(message.body).segments
         try:
-            _prepared[record_id] = prepare(
+            batch[record_id] = prepare(
                 message,
                 deps.send_deps,
                 snapshots.get(key),
@@ -128,36 +128,43 @@ def _prepare_batch(event: dict[str, Any]) -> None:
                 claimed=claimed.get(message.message_id),
             )
         except Exception as exc:  # reported for this record alone, by its record handler
-            _prepared[record_id] = exc
+            batch[record_id] = exc
+    return batch
 
 
-def _finish_batch() -> None:
+def _finish_batch(batch: Batch, spacing: dict[str, float]) -> None:
     """Send the batch's ready messages concurrently, each at its own slot: a block of slots is spent in
     time however long one provider call takes (sequential sends would fall behind a fast sender's slots)."""
     deps = get_deps()
-    ready = [(rid, p) for rid, p in _prepared.items() if isinstance(p, Prepared)]
+    ready = [(rid, p) for rid, p in batch.items() if isinstance(p, Prepared)]
 
     def run(prepared: Prepared) -> SendOutcome | Exception:
         try:
-            return finish(prepared, deps.send_deps)
+            return finish(prepared, deps.send_deps, spacing)
         except Exception as exc:  # reported for this record alone, by its record handler
             return exc
 
-    if len(ready) == 1:
-        _prepared[ready[0][0]] = run(ready[0][1])
+    if len(ready) <= 1:
+        for record_id, prepared in ready:
+            batch[record_id] = run(prepared)
         return
-    for (record_id, _), result in zip(ready, _pool.map(run, [p for _, p in ready]), strict=True):
-        _prepared[record_id] = result
+    with ThreadPoolExecutor(max_workers=len(ready), thread_name_prefix="send") as pool:
+        for (record_id, _), result in zip(ready, pool.map(run, [p for _, p in ready]), strict=True):
+            batch[record_id] = result
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    _prepare_batch(event)
-    _finish_batch()
-    try:
-        return process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
-    finally:
-        _prepared.clear()
+    batch = _prepare_batch(event)
+    spacing: dict[str, float] = {}  # this invocation's last send per sender: sends stay a slot apart
+    _finish_batch(batch, spacing)
+    # Report every failed record (even all of them) as a batch item failure instead of raising. A processor
+    # per invocation: it holds the invocation's results.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return process_partial_response(
+        event=event,
+        record_handler=lambda record: record_handler(record, batch, spacing),
+        processor=processor,
+        context=context,
+    )

@@ -181,12 +181,20 @@ class Pacer:
     # consumers in threads too.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def space(self, bucket: str, throughput: Throughput, sleep: Callable[[float], None]) -> None:
-        """Right before the provider call: keep this container's sends on one sender at least a slot
-        apart, whatever the jitter of the calls between the slot and here (the claim)."""
+    def space(
+        self,
+        bucket: str,
+        throughput: Throughput,
+        sleep: Callable[[float], None],
+        last_send: dict[str, float] | None = None,
+    ) -> None:
+        """Right before the provider call: keep one invocation's sends on one sender (`last_send`, per
+        invocation; else per container) at least a slot apart, whatever the jitter of the calls between
+        the slot and here (the claim)."""
+        last = self.last_send if last_send is None else last_send
         with self._lock:
-            at = max(self.wall(), self.last_send.get(bucket, 0.0) + 1.0 / throughput.rate)
-            self.last_send[bucket] = at
+            at = max(self.wall(), last.get(bucket, 0.0) + 1.0 / throughput.rate)
+            last[bucket] = at
         wait = at - self.wall()
         if wait > 0:
             sleep(wait)

@@ -236,7 +236,7 @@ def _pace(ready: Prepared, now: datetime, deps: SendDeps, want: int | None = Non
     return replace(ready, send_at=decision.send_at, fold=decision.fold)
 
 
-def finish(ready: Prepared, deps: SendDeps) -> SendOutcome:
+def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = None) -> SendOutcome:
     """Wait for the slot, claim the message id (re-checking consent atomically), call the provider."""
     message, sender, conditions, extra = ready.message, ready.sender, ready.conditions, ready.extra
     now = deps.clock()
@@ -264,12 +264,12 @@ def finish(ready: Prepared, deps: SendDeps) -> SendOutcome:
         # The sender was busy after all (another container booked it): book a slot the usual way.
         deps.pacer.buckets.note_busy(ready.fold.bucket)
         again = _pace(replace(ready, fold=None), now, deps, segment_info(message.body).segments)
-        return again if isinstance(again, SendOutcome) else finish(again, deps)
+        return again if isinstance(again, SendOutcome) else finish(again, deps, spacing)
     if found == "daily_cap" and ready.fold is not None:
         if message.category == "marketing":
             return _defer(message, next_pacific_midnight(now), "daily_cap", now, deps)
         # transactional texts still go (the counter counts every carrier; T-Mobile's only its own)
-        return finish(replace(ready, fold=replace(ready.fold, daily=None)), deps)
+        return finish(replace(ready, fold=replace(ready.fold, daily=None)), deps, spacing)
     if found == "consent_changed":
         deps.log.fail(message.message_id, None, "consent changed just before sending", now)
         return SendOutcome("suppressed", detail="consent changed")
@@ -289,7 +289,7 @@ def finish(ready: Prepared, deps: SendDeps) -> SendOutcome:
             else None
         )
         if ready.send_at is not None and deps.pacer is not None:
-            deps.pacer.space(sender.key, ready.config.throughput, deps.sleep)
+            deps.pacer.space(sender.key, ready.config.throughput, deps.sleep, spacing)
         receipt = deps.provider.send(
             to=message.to, body=message.body, sender=sender, status_callback=callback
         )

@@ -53,12 +53,20 @@ class LambdaContext:
 
 
 class LocalLambdas:
-    """Loads functions/<name>/handler.py once per name and invokes it, serialised per function."""
+    """Loads functions/<name>/handler.py once per name and invokes it, one invocation at a time per
+    function and event source: like one container per SQS event source mapping, so that a consumer of two
+    queues (send_message) serves both at once, as Lambda does, and a backlog on one does not hold the other."""
 
     def __init__(self) -> None:
         self._modules: dict[str, ModuleType] = {}
-        self._locks = {spec.name: threading.Lock() for spec in topology.FUNCTIONS}
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._load_lock = threading.Lock()
+
+    def _lock(self, name: str, event: dict[str, Any]) -> threading.Lock:
+        records = event.get("Records") if isinstance(event, dict) else None
+        source = str(records[0].get("eventSourceARN", "")) if records and isinstance(records[0], dict) else ""
+        with self._load_lock:
+            return self._locks.setdefault((name, source), threading.Lock())
 
     def module(self, name: str) -> ModuleType:
         with self._load_lock:
@@ -69,7 +77,7 @@ class LocalLambdas:
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
         spec = topology.function(name)
         module = self.module(name)
-        with self._locks[name]:
+        with self._lock(name, event):
             context = LambdaContext(
                 function_name=name, memory_limit_in_mb=spec.memory_mb, timeout_s=spec.timeout_s
             )

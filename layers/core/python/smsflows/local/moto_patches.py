@@ -54,6 +54,7 @@ def install(invoker: LambdaInvoker, time_scale: float = 1.0, clock: Callable[[],
 
 
 _ddb_lock = threading.RLock()
+_sqs_lock = threading.RLock()
 
 
 def _patch_dynamodb() -> None:
@@ -113,6 +114,15 @@ def _patch_dynamodb() -> None:
     for name in ("put_item", "update_item", "delete_item", "batch_write_item"):
         setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
 
+    # moto's SQS is not thread-safe either: two consumers receiving from one queue at once can fail
+    # with "Set changed size during iteration". Lambda runs several pollers per queue; so do tests.
+    from moto.sqs.models import SQSBackend
+
+    for name in ("receive_message", "send_message", "send_message_batch", "delete_message",
+                 "delete_message_batch", "change_message_visibility"):  # fmt: skip
+        if hasattr(SQSBackend, name):
+            setattr(SQSBackend, name, _serialised(getattr(SQSBackend, name), _sqs_lock))
+
 
 def _dynamo_value(value: Any) -> Any:
     from moto.dynamodb.models.dynamo_type import DynamoType
@@ -120,9 +130,11 @@ def _dynamo_value(value: Any) -> Any:
     return DynamoType(value) if isinstance(value, dict) else value
 
 
-def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+def _serialised(method: Callable[..., Any], lock: Any = None) -> Callable[..., Any]:
+    guard = lock or _ddb_lock
+
     def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with _ddb_lock:
+        with guard:
             return method(self, *args, **kwargs)
 
     return locked
