@@ -132,9 +132,10 @@ def test_order_texts_overtake_a_broadcast_and_another_shop_is_not_stuck_behind_i
     enqueue(cloud, [message(f"b-{i}", p, "marketing", shop=OTHER_SHOP) for i, p in enumerate(b_phones)])
     enqueue(cloud, [message("order-1", "+15125559999", "transactional")])
 
-    # Three concurrent consumers per queue, as Lambda scales out on a backlog: one sleeps through shop A's
-    # next two seconds of slots, the others see A's bucket booked, give A's texts places in the backlog
-    # line (SQS delays) and go on to shop B's texts.
+    # Pollers per queue (the in-process Lambda runs one invocation at a time per queue): the first batch
+    # books shop A's next two seconds of slots and sends them; the next batches find A's bucket booked,
+    # give A's texts places in the backlog line (SQS delays) at once and go on to shop B's texts; the
+    # transactional queue's invocations run beside them.
     queues = [topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE]
     run_pollers(cloud, queues, lambda: len(cloud.twilio.outbox()) >= 37, per_queue=3)
     outbox = cloud.twilio.outbox()[1:]
