@@ -164,14 +164,21 @@ def test_the_brand_daily_cap_holds_marketing_until_pacific_midnight(cloud):
     for start in range(0, 30, 10):
         cloud.invoke("send_message", sqs_event(*bodies[start : start + 10]))
     sent = len(cloud.twilio.outbox())
-    # counted as booked (blocks sized to the batch: 9 segments, a second at 9.6/s, then the rest): the
-    # third batch's first block would pass 25, smaller ones fit until the cap is exactly used
-    assert sent == 25
+    # Counted as booked (blocks sized to the batch: 9 segments, a second at 9.6/s, then the rest), so the
+    # count never passes the cap and never counts less than was sent. A slot given up late (a slow
+    # machine) is counted and unused: conservative, so a few texts may wait although the cap is not reached.
     [counter] = cloud.items("DAILY#brand-demo#2026-11-23")
-    assert counter["used"] == 25 and counter["type"] == "daily_counter" and counter["expires_at"] > 0
+    assert 20 <= sent <= counter["used"] <= 25
+    assert counter["type"] == "daily_counter" and counter["expires_at"] > 0
     held = cloud.schedules()
-    assert len(held) == 30 - sent  # none dropped: each waits for midnight in Los Angeles (08:00 UTC)
-    assert {s["ScheduleExpression"] for s in held} == {"at(2026-11-24T08:00:00)"}
+    attrs = cloud.client("sqs").get_queue_attributes(
+        QueueUrl=cloud.res.queue_urls[topology.SEND_QUEUE], AttributeNames=["All"]
+    )["Attributes"]
+    waiting = sum(
+        int(attrs[k]) for k in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed")
+    )
+    assert sent + len(held) + waiting == 30  # none dropped (a text that lost a late slot waits on the queue)
+    assert held and {s["ScheduleExpression"] for s in held} == {"at(2026-11-24T08:00:00)"}  # LA midnight
 
 
 def test_a_deferral_within_15_minutes_is_an_sqs_delay_and_beyond_a_schedule(cloud, monkeypatch):
