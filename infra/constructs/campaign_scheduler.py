@@ -29,29 +29,17 @@ class CampaignScheduler(Construct):
         super().__init__(scope, construct_id)
         self.group = scheduler.CfnScheduleGroup(self, "Group")
         self.group_name = self.group.ref
-        # Confused-deputy guard: only schedules of this account may use the role.
-        self.role = iam.Role(
-            self,
-            "TargetRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
-            ),
-            description=f"EventBridge Scheduler -> smsflows send queue ({config.stage})",
+        self.role = self._scheduler_role(
+            "TargetRole", f"EventBridge Scheduler -> smsflows send queue ({config.stage})"
         )
         send_queue.grant_send_messages(self.role)
 
         # Deferrals beyond SQS's 15-minute delay (quiet hours overnight, daily caps, long pacing
         # backlogs): send_message creates one-time schedules here; each deletes itself after it ran.
         self.deferral_group = scheduler.CfnScheduleGroup(self, "DeferralGroup")
-        self.deferral_role = iam.Role(
-            self,
+        self.deferral_role = self._scheduler_role(
             "DeferralRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
-            ),
-            description=f"EventBridge Scheduler -> smsflows send queues, deferred messages ({config.stage})",
+            f"EventBridge Scheduler -> smsflows send queues, deferred messages ({config.stage})",
         )
         send_queue.grant_send_messages(self.deferral_role)
         transactional_queue.grant_send_messages(self.deferral_role)
@@ -67,14 +55,8 @@ class CampaignScheduler(Construct):
 
         # The daily job (win-back candidates): an event on the shop-events queue, handled by
         # process_shop_event like any Shopify event. Its id is the scheduled time, so a retry is a duplicate.
-        daily_role = iam.Role(
-            self,
-            "DailyRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
-            ),
-            description=f"EventBridge Scheduler -> smsflows shop-events queue, daily job ({config.stage})",
+        daily_role = self._scheduler_role(
+            "DailyRole", f"EventBridge Scheduler -> smsflows shop-events queue, daily job ({config.stage})"
         )
         shop_events_queue.grant_send_messages(daily_role)
         payload = (
@@ -125,3 +107,16 @@ class CampaignScheduler(Construct):
                 "One-time deferral schedules are named per message at run time; the wildcard is confined to "
                 "the stack's own deferral schedule group.",
             )
+
+    def _scheduler_role(self, construct_id: str, description: str) -> iam.Role:
+        """A role EventBridge Scheduler assumes for a target. Confused-deputy guard: only schedules of
+        this account may use it."""
+        return iam.Role(
+            self,
+            construct_id,
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            ),
+            description=description,
+        )

@@ -54,7 +54,6 @@ class DynamoTokenBuckets:
         kind = {":type": {"S": "pacing"}}  # operational: no personal data, shared by the sender's shops
         limit_value = {":limit": _n(limit)} if limit is not None else {}
         busy_values = {":d": _n(seconds), ":floor": _n(floor), **limit_value, **kind}
-        idle_values = {":end": _n(floor + seconds), ":floor": _n(floor), **kind}
         order = [True, False] if self._busy.get(hint, False) else [False, True]
         for _ in range(2):  # a racing writer can move the pointer between the two cases once
             for busy in order:
@@ -66,12 +65,7 @@ class DynamoTokenBuckets:
                         self._busy[hint] = True
                         return float(got[attr]["N"]) - seconds
                 else:
-                    got = self._update(
-                        key,
-                        f"SET {attr} = :end, #t = :type",
-                        f"attribute_not_exists({attr}) OR {attr} < :floor",
-                        idle_values,
-                    )
+                    got = self._update(key, *_restart(attr, floor, floor + seconds))
                     if got is not None:
                         self._busy[hint] = False
                         return floor
@@ -104,18 +98,7 @@ class DynamoTokenBuckets:
         return start
 
     def count_daily(self, brand: str, day: str, segments: int, cap: int) -> bool:
-        got = self._update(
-            keys.daily_counter(brand, day),
-            "ADD used :n SET expires_at = if_not_exists(expires_at, :exp), #t = :type",
-            "attribute_not_exists(used) OR used <= :max",
-            {
-                ":n": {"N": str(segments)},
-                ":max": {"N": str(cap - segments)},
-                ":exp": {"N": str(_expiry(day))},
-                ":type": {"S": "daily_counter"},
-            },
-        )
-        return got is not None
+        return self._update(keys.daily_counter(brand, day), *_daily_count(day, segments, cap)) is not None
 
 
 def _expiry(day: str) -> int:
@@ -128,41 +111,53 @@ def _expiry(day: str) -> int:
     return int(end.timestamp())
 
 
-def fold_items(table: str, fold: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """TransactWriteItems entries for a folded reservation (domain.pacing.Fold): the bucket's idle case
-    and, with a cap, the daily count. The same conditions as reserve() and count_daily()."""
+Expression = tuple[str, str, dict[str, Any]]  # update expression, condition, values
+
+
+def _restart(attr: str, start: float, end: float) -> Expression:
+    """An idle pointer (behind `start`, or never set) restarts: the span [start, end) is taken."""
+    return (
+        f"SET {attr} = :end, #t = :type",
+        f"attribute_not_exists({attr}) OR {attr} < :floor",
+        {":end": _n(end), ":floor": _n(start), ":type": {"S": "pacing"}},
+    )
+
+
+def _daily_count(day: str, segments: int, cap: int) -> Expression:
+    """Add `segments` to the day's counter unless that passes `cap`."""
+    return (
+        "ADD used :n SET expires_at = if_not_exists(expires_at, :exp), #t = :type",
+        "attribute_not_exists(used) OR used <= :max",
+        {
+            ":n": {"N": str(segments)},
+            ":max": {"N": str(cap - segments)},
+            ":exp": {"N": str(_expiry(day))},
+            ":type": {"S": "daily_counter"},
+        },
+    )
+
+
+def _transact_update(table: str, key: dict[str, str], expression: Expression) -> dict[str, Any]:
     from smsflows.adapters.dynamo import to_item
 
-    bucket = {
+    update, condition, values = expression
+    return {
         "Update": {
             "TableName": table,
-            "Key": to_item(keys.pace_bucket(fold.bucket)),
-            "UpdateExpression": "SET tat = :end, #t = :type",
-            "ConditionExpression": "attribute_not_exists(tat) OR tat < :floor",
+            "Key": to_item(key),
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
             "ExpressionAttributeNames": {"#t": "type"},
-            "ExpressionAttributeValues": {
-                ":end": _n(fold.end),
-                ":floor": _n(fold.start),
-                ":type": {"S": "pacing"},
-            },
+            "ExpressionAttributeValues": values,
         }
     }
+
+
+def fold_items(table: str, fold: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """TransactWriteItems entries for a folded reservation (domain.pacing.Fold): the bucket's idle case
+    and, with a cap, the daily count: the very expressions reserve() and count_daily() use."""
+    bucket = _transact_update(table, keys.pace_bucket(fold.bucket), _restart("tat", fold.start, fold.end))
     if fold.daily is None:
         return bucket, None
     brand, day, segments, cap = fold.daily
-    daily = {
-        "Update": {
-            "TableName": table,
-            "Key": to_item(keys.daily_counter(brand, day)),
-            "UpdateExpression": "ADD used :n SET expires_at = if_not_exists(expires_at, :exp), #t = :type",
-            "ConditionExpression": "attribute_not_exists(used) OR used <= :max",
-            "ExpressionAttributeNames": {"#t": "type"},
-            "ExpressionAttributeValues": {
-                ":n": {"N": str(segments)},
-                ":max": {"N": str(cap - segments)},
-                ":exp": {"N": str(_expiry(day))},
-                ":type": {"S": "daily_counter"},
-            },
-        }
-    }
-    return bucket, daily
+    return bucket, _transact_update(table, keys.daily_counter(brand, day), _daily_count(day, segments, cap))

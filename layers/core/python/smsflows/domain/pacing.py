@@ -220,19 +220,10 @@ class Pacer:
         to send on this bucket, this message's included (its batch): a new block is no larger, so that
         a lone text books (and counts against the daily cap) one slot, not a block."""
         with self._lock:
-            return self._acquire(bucket, brand, throughput, segments, category, now, has_ticket, want)
+            return self._decide(bucket, brand, throughput, segments, category, now, has_ticket, want)
 
-    def _acquire(
-        self,
-        bucket: str,
-        brand: str,
-        throughput: Throughput,
-        segments: int,
-        category: str,
-        now: datetime,
-        has_ticket: bool,
-        want: int | None,
-    ) -> Decision:
+    def _decide(self, bucket: str, brand: str, throughput: Throughput, segments: int, category: str,
+                now: datetime, has_ticket: bool, want: int | None) -> Decision:  # fmt: skip
         rate = throughput.rate
         wall = self.wall()
         lease = self.leases.get(bucket)
