@@ -18,7 +18,7 @@ import statistics
 import time
 from collections import Counter
 
-from smsflows.domain import shopify
+from smsflows.domain.shopify import webhooks
 from smsflows.local import samples
 from smsflows.local.front_door import proxy_event
 from smsflows.local.inprocess import InProcessCloud
@@ -51,7 +51,7 @@ def webhook_event(i: int) -> dict:
         "X-Shopify-Topic": "orders/create",
         "X-Shopify-Shop-Domain": SHOP,
         "X-Shopify-Webhook-Id": f"bench-{i}",
-        "X-Shopify-Hmac-Sha256": shopify.sign(SECRET.encode(), body),
+        "X-Shopify-Hmac-Sha256": webhooks.sign(SECRET.encode(), body),
     }
     return proxy_event("POST", "/webhooks/shopify", {}, headers, body, "127.0.0.1")
 
@@ -86,7 +86,7 @@ def marketing_phase(cloud: InProcessCloud, counter: CallCounter) -> None:
     """Marketing to subscribers at 11:00 in Austin: consent, quiet hours, caps, claim, send, record."""
     from datetime import UTC, datetime
 
-    from smsflows.domain.subscriptions import InboundSms, handle_inbound
+    from smsflows.domain.consent.subscriptions import InboundSms, handle_inbound
 
     daytime = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
     deps_module.Deps.clock = property(lambda self: lambda: daytime)  # type: ignore[assignment,method-assign]
@@ -116,7 +116,7 @@ def marketing_phase(cloud: InProcessCloud, counter: CallCounter) -> None:
     # sent concurrently at its slots. Paced at 12 segments/s (10DLC, low trust score): under moto every
     # AWS call costs this process ~10 ms of CPU, so at the demo shop's 120/s the threads would wake
     # after their slots and book new ones, which is the emulator's cost, not the design's.
-    from smsflows.domain.pacing import Throughput
+    from smsflows.domain.registration import Throughput
 
     configs = deps.shop_configs
     configs.put(

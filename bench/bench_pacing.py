@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 
 from smsflows.adapters.pacing_store import DynamoTokenBuckets
 from smsflows.adapters.twilio_provider import TwilioProvider
-from smsflows.domain.pacing import Pacer, Throughput
+from smsflows.domain.registration import Throughput
+from smsflows.domain.sending.pacing import Pacer
 from smsflows.local.inprocess import InProcessCloud
 from smsflows.local.provision import LOCAL_TWILIO_SID
 from smsflows.ports import Sender

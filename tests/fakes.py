@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from smsflows.domain.consent import ConsentEvent, SubscriberState, suppression_key
-from smsflows.domain.frequency import SendRecord
+from smsflows.domain.compliance.frequency import SendRecord
+from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState, suppression_key
 from smsflows.domain.messages import OutboundMessage
-from smsflows.domain.models import InboxRecord, OrderRecord, ProfileRecord
+from smsflows.domain.profiles import ProfileRecord
+from smsflows.domain.shopify.records import InboxRecord, OrderRecord
 from smsflows.domain.shops import ShopConfig
 from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions, Sender
 from smsflows.runtime.errors import ProviderError
@@ -148,7 +149,7 @@ class FakeFlows:
         return 0
 
     def stop_all_for_shop(self, shop: str, cause: str) -> int:
-        from smsflows.domain.flows import shop_tag
+        from smsflows.domain.flows.definitions import shop_tag
 
         names = [n for n in self.started if f"-{shop_tag(shop)}-" in n and n not in self.stopped]
         self.stopped += names

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smsflows.domain.flow_steps import plan
+from smsflows.domain.flows.steps import plan
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.observability import logger
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from smsflows.domain.shop_events import ShopEventEnvelope, process_shop_event
+from smsflows.domain.shopify.events import ShopEventEnvelope, process_shop_event
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.observability import logger, metrics
 

@@ -11,10 +11,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from smsflows.domain.encoding import segment_info
 from smsflows.domain.messages import OutboundMessage
-from smsflows.domain.retry import backoff_s
-from smsflows.domain.sending import Prepared, SendOutcome, finish, prepare
+from smsflows.domain.sending.encoding import segment_info
+from smsflows.domain.sending.retry import backoff_s
+from smsflows.domain.sending.send import Prepared, SendOutcome, finish, prepare
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import TransientError
 from smsflows.runtime.observability import logger, mask_phone, metrics

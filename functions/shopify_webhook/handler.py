@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from smsflows.domain.ingest import accept_shopify_webhook
+from smsflows.domain.shopify.ingest import accept_shopify_webhook
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.http import error_response, json_response, raw_body
 from smsflows.runtime.observability import logger, metrics

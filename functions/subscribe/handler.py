@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from smsflows.domain.subscriptions import SubscribeRequest, subscribe
+from smsflows.domain.consent.subscriptions import SubscribeRequest, subscribe
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import BadRequest
 from smsflows.runtime.http import error_response, json_response, raw_body

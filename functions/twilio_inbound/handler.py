@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from smsflows.domain.subscriptions import InboundSms, handle_inbound
+from smsflows.domain.consent.subscriptions import InboundSms, handle_inbound
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import Forbidden
 from smsflows.runtime.http import error_response, raw_body

@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from smsflows.domain.delivery import StatusUpdate
+from smsflows.domain.sending.delivery import StatusUpdate
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import BadRequest, Forbidden
 from smsflows.runtime.http import error_response, raw_body

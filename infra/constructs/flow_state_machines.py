@@ -16,8 +16,8 @@ from constructs import Construct
 from infra.config import StageConfig
 from infra.constructs.nag import acknowledge, acknowledge_wildcard_resource
 from infra.constructs.service_function import construct_id
-from smsflows.domain.flows import PLACEHOLDERS, compile_flow
-from smsflows.domain.flows import STATE_MACHINE_FLOWS as FLOWS
+from smsflows.domain.flows.asl import PLACEHOLDERS, compile_flow
+from smsflows.domain.flows.definitions import STATE_MACHINE_FLOWS as FLOWS
 
 
 class FlowStateMachines(Construct):

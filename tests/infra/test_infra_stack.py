@@ -10,8 +10,8 @@ from infra_synth import NagFinding, Synthesized, of_type
 
 from infra.config import STAGES
 from smsflows import topology
-from smsflows.domain.flows import STATE_MACHINE_FLOWS as FLOWS
-from smsflows.domain.flows import compile_flow
+from smsflows.domain.flows.asl import compile_flow
+from smsflows.domain.flows.definitions import STATE_MACHINE_FLOWS as FLOWS
 
 
 def logical_id(synthesized: Synthesized, construct: Any) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from smsflows.domain import shopify
+from smsflows.domain.shopify import webhooks
 from smsflows.local.inprocess import InProcessCloud
 
 EVENTS = Path(__file__).parents[1] / "events"
@@ -56,7 +56,7 @@ def shopify_headers(
         "X-Shopify-Shop-Domain": SHOP,
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
         "X-Shopify-API-Version": "2026-04",
-        "X-Shopify-Hmac-Sha256": shopify.sign(secret.encode(), body),
+        "X-Shopify-Hmac-Sha256": webhooks.sign(secret.encode(), body),
     }
 
 

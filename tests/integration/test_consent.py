@@ -214,7 +214,7 @@ def test_stop_race_a_queued_marketing_message_is_not_sent(cloud, daytime):
 
 
 def test_stop_between_the_senders_read_and_its_claim_still_wins(cloud, daytime, monkeypatch):
-    from smsflows.adapters.dynamo import DynamoMessageLog
+    from smsflows.adapters.message_log import DynamoMessageLog
 
     reply_of(text(cloud, "JOIN", "SM-join"))
     real_snapshot = DynamoMessageLog.snapshot
@@ -376,7 +376,7 @@ def test_shopify_consent_webhook_records_both_directions(cloud):
 
 
 def test_ledger_replays_to_the_stored_state(cloud):
-    from smsflows.domain.consent import replay
+    from smsflows.domain.consent.ledger import replay
     from smsflows.runtime.deps import get_deps
 
     post_subscribe(cloud, form())
@@ -412,7 +412,7 @@ def test_concurrent_senders_cannot_exceed_the_daily_cap(cloud, daytime, monkeypa
     monkeypatch.setattr(BaseClient, "_make_api_call", one_request_at_a_time)
 
     from smsflows.domain.messages import OutboundMessage
-    from smsflows.domain.sending import send_one
+    from smsflows.domain.sending.send import send_one
     from smsflows.runtime.deps import get_deps
     from smsflows.runtime.errors import TransientError
 

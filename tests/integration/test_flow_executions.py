@@ -7,7 +7,7 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
-from smsflows.domain import flows
+from smsflows.domain.flows import definitions
 from smsflows.domain.shops import FlowSettings
 from smsflows.local import moto_patches, samples
 from smsflows.local.inprocess import InProcessCloud
@@ -120,21 +120,22 @@ def test_abandoned_checkout_reminders_carry_the_link_and_the_code(cloud):
 
 
 def test_a_completed_checkout_is_seen_by_the_flows_own_check_and_nothing_is_sent(cloud):
-    from smsflows.domain import flow_steps, keys
+    from smsflows.domain import keys
+    from smsflows.domain.flows import steps
     from smsflows.runtime.deps import get_deps
 
     join(cloud)
     cloud.wait_executions()
     cloud.send_bodies()
     deps = get_deps()
-    from smsflows.domain.models import CheckoutRecord
+    from smsflows.domain.shopify.records import CheckoutRecord
 
     deps.shop_data.save_checkout(
         CheckoutRecord(shop=SHOP, token="tok9", phone=PHONE, updated_at=deps.clock())
     )
     deps.shop_data.complete_checkout(SHOP, "tok9", deps.clock())
     context = {"phone": PHONE, "checkout_key": keys.checkout(SHOP, "tok9"), "checkout_url": "https://x"}
-    flow_steps.start(flows.ABANDONED_CHECKOUT, SHOP, "tok9", context, deps.flow_deps)
+    steps.start(definitions.ABANDONED_CHECKOUT, SHOP, "tok9", context, deps.flow_deps)
     [abandoned] = [e for e in cloud.wait_executions() if e["name"].startswith("abandoned")]
     assert abandoned["status"] == "SUCCEEDED" and "Exited" in history_states(cloud, abandoned)
     assert sent_messages(cloud) == []

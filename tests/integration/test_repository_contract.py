@@ -6,9 +6,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from smsflows.adapters.dynamo import DynamoMessageLog, DynamoShopData, DynamoWebhookInbox
+from smsflows.adapters.message_log import DynamoMessageLog
+from smsflows.adapters.shop_data import DynamoShopData
+from smsflows.adapters.webhook_inbox import DynamoWebhookInbox
 from smsflows.domain.messages import OutboundMessage
-from smsflows.domain.models import InboxRecord, OrderRecord, ProfileRecord
+from smsflows.domain.profiles import ProfileRecord
+from smsflows.domain.shopify.records import InboxRecord, OrderRecord
 from smsflows.ports import ProviderReceipt
 from tests.fakes import FakeInbox, FakeMessageLog, FakeShopData
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smsflows import topology
-from smsflows.domain.pacing import Throughput
+from smsflows.domain.registration import Throughput
 from smsflows.domain.shops import ShopConfig
 from smsflows.local.fake_twilio import Fault
 from smsflows.local.inprocess import InProcessCloud
@@ -54,8 +54,8 @@ def set_throughput(shop: str, throughput: Throughput, senders: tuple[str, ...] =
 
 def subscribe(shop: str, phones: list[str]) -> None:
     """Text-to-join consent (the ledger's own path), recorded a while ago."""
-    from smsflows.domain.consent import ConsentEvent
-    from smsflows.domain.subscriptions import record
+    from smsflows.domain.consent.ledger import ConsentEvent
+    from smsflows.domain.consent.subscriptions import record
     from smsflows.runtime.deps import get_deps
 
     for i, phone in enumerate(phones):
@@ -183,7 +183,7 @@ def test_the_brand_daily_cap_holds_marketing_until_pacific_midnight(cloud):
 
 def test_a_deferral_within_15_minutes_is_an_sqs_delay_and_beyond_a_schedule(cloud, monkeypatch):
     from smsflows.domain.messages import OutboundMessage
-    from smsflows.domain.sending import _defer
+    from smsflows.domain.sending.send import _defer
     from smsflows.runtime.deps import get_deps
 
     deps = get_deps().send_deps
@@ -208,7 +208,7 @@ def test_a_deferral_within_15_minutes_is_an_sqs_delay_and_beyond_a_schedule(clou
 
 def test_an_expired_message_is_dropped_with_its_reason(cloud):
     from smsflows.domain.messages import OutboundMessage
-    from smsflows.domain.sending import _defer
+    from smsflows.domain.sending.send import _defer
     from smsflows.runtime.deps import get_deps
 
     now = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)

@@ -6,7 +6,6 @@ stage set TABLE_NAME (stack output) and AWS credentials; for the local cloud pas
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import sys
@@ -86,15 +85,15 @@ def consent_show(shop: str, phone: str) -> dict[str, Any]:
 
 
 def consent_opt_out(shop: str, phone: str, note: str) -> dict[str, Any]:
-    from smsflows.domain.subscriptions import manual_opt_out
+    from smsflows.domain.consent.subscriptions import manual_opt_out
 
     recorded = manual_opt_out(shop, phone, note, _deps().consent)
     return {"phone": recorded.after.phone, "status": recorded.after.status, "was": recorded.before.status}
 
 
 def import_csv(path: Path, shop: str, dry_run: bool, out: TextIO = sys.stderr) -> dict[str, Any]:
-    from smsflows.domain.imports import read_rows
-    from smsflows.domain.subscriptions import record
+    from smsflows.domain.consent.imports import read_rows
+    from smsflows.domain.consent.subscriptions import record
 
     deps = _deps()
     config = deps.shop_configs.get(shop)
@@ -143,28 +142,21 @@ def _progress(out: TextIO, done: int, total: int) -> None:
 
 
 def privacy_export(shop: str, request_id: str) -> dict[str, Any]:
-    from smsflows.adapters.dynamo import from_item, to_item
-    from smsflows.domain import keys
-
-    deps = _deps()
-    out = deps.client("dynamodb").get_item(
-        TableName=deps.settings.table_name, Key=to_item(keys.export(shop, request_id))
-    )
-    item = from_item(out.get("Item"))
-    if item is None:
+    export = _deps().privacy.store.load_export(shop, request_id)
+    if export is None:
         raise SystemExit(f"no export {request_id} for {shop} (has customers/data_request arrived?)")
-    return dict(json.loads(gzip.decompress(bytes(item["export_gz"]))))
+    return dict(export)
 
 
 def flow_set(shop: str, flow: str, enabled: bool | None, offsets: list[int] | None, templates_: dict[int, str],
              codes: dict[int, str]) -> dict[str, Any]:  # fmt: skip
     """Enable/disable, retime (seconds after the trigger, one per step) or re-copy one flow of one shop."""
-    from smsflows.domain import flows, templates
+    from smsflows.domain.flows import definitions, templates
     from smsflows.domain.shops import FlowSettings, ShopConfig
 
-    definition = flows.FLOWS.get(flow)
+    definition = definitions.FLOWS.get(flow)
     if definition is None:
-        raise SystemExit(f"unknown flow {flow!r}; flows: {', '.join(flows.FLOWS)}")
+        raise SystemExit(f"unknown flow {flow!r}; flows: {', '.join(definitions.FLOWS)}")
     if offsets is not None and len(offsets) != len(definition.steps):
         raise SystemExit(f"{flow} has {len(definition.steps)} steps: give {len(definition.steps)} offsets")
     for index, text in templates_.items():
@@ -189,10 +181,10 @@ def flow_set(shop: str, flow: str, enabled: bool | None, offsets: list[int] | No
 
 def template_preview(shop: str, flow: str, step: int, text: str | None) -> dict[str, Any]:
     """The rendered text of a step with sample values, its encoding and segment count."""
-    from smsflows.domain import flow_steps, flows, templates
+    from smsflows.domain.flows import definitions, steps, templates
     from smsflows.domain.shops import ShopConfig
 
-    definition = flows.FLOWS.get(flow)
+    definition = definitions.FLOWS.get(flow)
     if definition is None or not 0 <= step < len(definition.steps):
         raise SystemExit(f"unknown flow/step {flow}/{step}")
     config = (_deps().shop_configs.get(shop) if os.environ.get("TABLE_NAME") else None) or ShopConfig(
@@ -202,9 +194,9 @@ def template_preview(shop: str, flow: str, step: int, text: str | None) -> dict[
               "product_url": f"{config.storefront()}/products/brass-compass",
               "checkout_url": f"{config.storefront()}/checkouts/abc123/recover",
               "tracking_url": "https://www.ups.com/track?tracknum=1Z999AA10123456784", "tracking_company": "UPS"}  # fmt: skip
-    values = flow_steps.values_for(config, definition, step, sample)
+    values = steps.values_for(config, definition, step, sample)
     try:
-        preview = templates.preview(text or config.template(definition, step), values, brand=config.brand,
+        preview = templates.preview(text or definitions.template(config, definition, step), values, brand=config.brand,
                                     marketing=definition.category == "marketing")  # fmt: skip
     except templates.TemplateError as exc:
         raise SystemExit(str(exc)) from None
@@ -236,9 +228,6 @@ def _dlq_urls() -> dict[str, tuple[str, str]]:
 
 def dlq_list(limit: int = 50) -> list[dict[str, Any]]:
     """Dead-lettered messages with the reason recorded for them (peeked: they stay in the DLQ)."""
-    from smsflows.adapters.dynamo import from_item, to_item
-    from smsflows.domain import keys
-
     deps = _deps()
     sqs = deps.client("sqs")
     rows: list[dict[str, Any]] = []
@@ -249,9 +238,7 @@ def dlq_list(limit: int = 50) -> list[dict[str, Any]]:
             body = json.loads(m["Body"])
             row = {"queue": key, "receives": m["Attributes"].get("ApproximateReceiveCount")}
             if "message_id" in body:
-                item = from_item(deps.client("dynamodb").get_item(
-                    TableName=deps.settings.table_name, Key=to_item(keys.message(body["message_id"])))
-                    .get("Item")) or {}  # fmt: skip
+                item = deps.message_log.claim(body["message_id"]) or {}
                 row.update(message_id=body["message_id"], state=item.get("state"), reason=item.get("reason"))
             else:
                 row.update(topic=body.get("topic"), webhook_id=body.get("webhook_id"))

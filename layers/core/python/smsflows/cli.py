@@ -176,9 +176,9 @@ def _pairs(items: list[str] | None, what: str) -> dict[int, str]:
 def _cmd_flow(args: argparse.Namespace) -> int:
     admin = _admin(args)
     if args.action == "list":
-        from smsflows.domain import flows
+        from smsflows.domain.flows import definitions
 
-        for definition in flows.FLOWS.values():
+        for definition in definitions.FLOWS.values():
             steps = ", ".join(f"{s.key}@{s.offset_s}s" for s in definition.steps)
             print(f"{definition.name:<20} {definition.category:<13} {definition.runner:<13} {steps}")
             print(f"{'':<20} trigger: {definition.trigger}")

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from smsflows.domain.consent import ConsentEvent, SubscriberState
-from smsflows.domain.delivery import StatusUpdate
-from smsflows.domain.frequency import SendRecord
+from smsflows.domain.compliance.frequency import SendRecord
+from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState
 from smsflows.domain.messages import OutboundMessage
-from smsflows.domain.models import CheckoutRecord, InboxRecord, OrderRecord, ProfileRecord
-from smsflows.domain.pacing import Fold
+from smsflows.domain.profiles import ProfileRecord
+from smsflows.domain.sending.delivery import StatusUpdate
+from smsflows.domain.sending.pacing import Fold
+from smsflows.domain.shopify.records import CheckoutRecord, InboxRecord, OrderRecord
 from smsflows.domain.shops import ShopConfig
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from smsflows.adapters.dynamo import _code, _translate
+from smsflows.adapters._dynamo import error_code, to_item, translate
 from smsflows.domain import keys
 
 
@@ -28,8 +28,6 @@ class DynamoTokenBuckets:
     def _update(
         self, key: dict[str, str], expression: str, condition: str, values: dict[str, Any]
     ) -> dict[str, Any] | None:
-        from smsflows.adapters.dynamo import to_item
-
         try:
             out = self._ddb.update_item(
                 TableName=self._table,
@@ -41,9 +39,9 @@ class DynamoTokenBuckets:
                 ReturnValues="UPDATED_NEW",
             )
         except ClientError as exc:
-            if _code(exc) == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return None
-            raise _translate(exc) from exc
+            raise translate(exc) from exc
         return dict(out.get("Attributes") or {})
 
     def _advance(self, key: dict[str, str], attr: str, seconds: float, floor: float, limit: float | None,
@@ -104,7 +102,7 @@ class DynamoTokenBuckets:
 def _expiry(day: str) -> int:
     from datetime import date, datetime, time, timedelta
 
-    from smsflows.domain.pacing import PACIFIC
+    from smsflows.domain.sending.pacing import PACIFIC
 
     # kept two days after the Pacific day ends (nothing reads it after midnight)
     end = datetime.combine(date.fromisoformat(day) + timedelta(days=3), time(), tzinfo=PACIFIC)
@@ -138,8 +136,6 @@ def _daily_count(day: str, segments: int, cap: int) -> Expression:
 
 
 def _transact_update(table: str, key: dict[str, str], expression: Expression) -> dict[str, Any]:
-    from smsflows.adapters.dynamo import to_item
-
     update, condition, values = expression
     return {
         "Update": {

@@ -8,7 +8,7 @@ from typing import Any
 
 from boto3.dynamodb.types import Binary
 
-from smsflows.adapters.dynamo import from_item, query_all, to_item
+from smsflows.adapters._dynamo import from_item, query_all, to_item
 from smsflows.domain import keys
 
 KEEP = frozenset({"consent_event", "suppression"})  # evidence (RULES.md A8.2): see domain.privacy
@@ -77,6 +77,12 @@ class DynamoPrivacyStore:
         item = {**keys.export(shop, request_id), "type": "privacy_export", "shop": shop, "request_id": request_id,
                 "export_gz": Binary(body)}  # fmt: skip
         self._ddb.put_item(TableName=self._table, Item=to_item(item))
+
+    def load_export(self, shop: str, request_id: str) -> dict[str, Any] | None:
+        """The export `save_export` wrote for a data request, or None if there is none (yet)."""
+        out = self._ddb.get_item(TableName=self._table, Key=to_item(keys.export(shop, request_id)))
+        item = from_item(out.get("Item"))
+        return dict(json.loads(gzip.decompress(bytes(item["export_gz"])))) if item else None
 
     def erase_subject(
         self, shop: str, customer_id: str | None, phones: list[str], order_ids: list[str]

@@ -1,4 +1,8 @@
-"""Per-shop configuration, editable without a redeploy (`smsflows shop set`), and the copy it drives."""
+"""Per-shop configuration, editable without a redeploy (`smsflows shop set`), and the copy it drives.
+
+Every capability reads it, so it lives in the kernel and holds only values: how a shop's settings apply to
+a flow is in `flows/definitions.py`, to quiet hours in `compliance/quiet_hours.py`.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from smsflows.domain.flows import FlowDefinition
 from smsflows.domain.messages import brand_from_shop
-from smsflows.domain.pacing import Throughput
-from smsflows.domain.quiet_hours import Week, Window
+from smsflows.domain.registration import Throughput
 
 
 class DayWindow(BaseModel):
@@ -69,12 +71,6 @@ class ShopConfig(BaseModel):
         return self.brand_name or brand_from_shop(self.shop)
 
     @property
-    def override_week(self) -> Week | None:
-        if self.quiet_hours_override is None:
-            return None
-        return tuple(Window(d.start, d.end) if d else None for d in self.quiet_hours_override)  # type: ignore[return-value]
-
-    @property
     def active(self) -> bool:
         return self.status == "active"
 
@@ -84,18 +80,6 @@ class ShopConfig(BaseModel):
 
     def flow_enabled(self, name: str) -> bool:
         return self.flow(name).enabled
-
-    def offsets(self, definition: FlowDefinition) -> list[int]:
-        custom = self.flow(definition.name).offsets_s
-        if custom is not None and len(custom) == len(definition.steps):
-            return list(custom)
-        return [step.offset_s for step in definition.steps]
-
-    def template(self, definition: FlowDefinition, index: int) -> str:
-        return self.flow(definition.name).templates.get(index) or definition.steps[index].template
-
-    def discount_code(self, definition: FlowDefinition, index: int) -> str | None:
-        return self.flow(definition.name).discount_codes.get(index) or definition.steps[index].discount_code
 
     def storefront(self) -> str:
         return self.shop_url or f"https://{self.shop}"

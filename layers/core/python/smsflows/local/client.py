@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from smsflows.domain import shopify
+from smsflows.domain.shopify import webhooks
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def shopify_headers(
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
         "X-Shopify-API-Version": api_version,
         "X-Shopify-Triggered-At": "2026-01-01T00:00:00Z",
-        "X-Shopify-Hmac-Sha256": shopify.sign(secret.encode(), body),
+        "X-Shopify-Hmac-Sha256": webhooks.sign(secret.encode(), body),
     }
 
 

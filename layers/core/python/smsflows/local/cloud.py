@@ -247,14 +247,7 @@ class LocalCloud:
 
     def message(self, args: dict[str, str]) -> dict[str, Any] | None:
         """The message log entry (claim, state, reason, sid) for ?id=<message_id>."""
-        from smsflows.adapters.dynamo import from_item, to_item
-        from smsflows.domain import keys
-
-        deps = deps_module.get_deps()
-        out = deps.client("dynamodb").get_item(
-            TableName=deps.settings.table_name, Key=to_item(keys.message(args["id"])), ConsistentRead=True
-        )
-        return from_item(out.get("Item"))
+        return deps_module.get_deps().message_log.claim(args["id"])  # type: ignore[no-any-return]
 
     def run_daily(self, _: Any) -> dict[str, str]:
         """What the deployed EventBridge schedule does once a day (moto stores schedules, never fires them)."""

@@ -161,11 +161,12 @@ class InProcessCloud:
         return [m["Body"] for m in self.receive(queue_key)]
 
     def items(self, prefix: str) -> list[dict[str, Any]]:
-        from smsflows.adapters.dynamo import from_item
+        from boto3.dynamodb.types import TypeDeserializer
 
+        plain = TypeDeserializer().deserialize
         table = self.res.env["TABLE_NAME"]
         items = self.client("dynamodb").scan(TableName=table)["Items"]
-        return [from_item(i) or {} for i in items if i["pk"]["S"].startswith(prefix)]
+        return [{k: plain(v) for k, v in i.items()} for i in items if i["pk"]["S"].startswith(prefix)]
 
     def executions(self) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from smsflows import topology
-from smsflows.domain import flows, keys
+from smsflows.domain import keys
+from smsflows.domain.flows import asl, definitions
 
 ACCOUNT = "123456789012"
 LOCAL_TWILIO_SID = "AC" + "0" * 31 + "1"
@@ -140,8 +141,8 @@ def provision(
         "FlowStepFunctionArn": function_arns["flow_step"],
     }
     state_machines: dict[str, str] = {}
-    for flow in flows.STATE_MACHINE_FLOWS.values():
-        definition = flows.substitute(flows.compile_flow(flow), values)
+    for flow in definitions.STATE_MACHINE_FLOWS.values():
+        definition = asl.substitute(asl.compile_flow(flow), values)
         state_machines[flow.name] = sfn.create_state_machine(
             name=f"{prefix}-{flow.name}", definition=definition, roleArn=role_arn, type="STANDARD"
         )["stateMachineArn"]
@@ -169,8 +170,8 @@ def provision(
         },
     }
 
-    from smsflows.adapters.consent_store import DynamoShopConfigs
-    from smsflows.domain.pacing import Throughput
+    from smsflows.adapters.shop_configs import DynamoShopConfigs
+    from smsflows.domain.registration import Throughput
     from smsflows.domain.shops import ShopConfig
 
     DynamoShopConfigs(ddb, table).put(

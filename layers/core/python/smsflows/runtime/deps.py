@@ -30,19 +30,19 @@ class Deps:
     # Repositories and queues -------------------------------------------------------------
     @cached_property
     def webhook_inbox(self) -> Any:
-        from smsflows.adapters.dynamo import DynamoWebhookInbox
+        from smsflows.adapters.webhook_inbox import DynamoWebhookInbox
 
         return DynamoWebhookInbox(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def shop_data(self) -> Any:
-        from smsflows.adapters.dynamo import DynamoShopData
+        from smsflows.adapters.shop_data import DynamoShopData
 
         return DynamoShopData(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def message_log(self) -> Any:
-        from smsflows.adapters.dynamo import DynamoMessageLog
+        from smsflows.adapters.message_log import DynamoMessageLog
 
         return DynamoMessageLog(self.client("dynamodb"), self.settings.table_name)
 
@@ -66,7 +66,7 @@ class Deps:
 
     @cached_property
     def deferrals(self) -> Any:
-        from smsflows.adapters.queues import SchedulerDeferrals
+        from smsflows.adapters.deferrals import SchedulerDeferrals
 
         cfg = self.settings.deferral_scheduler
         if not cfg:
@@ -78,13 +78,13 @@ class Deps:
     @cached_property
     def pacer(self) -> Any:
         from smsflows.adapters.pacing_store import DynamoTokenBuckets
-        from smsflows.domain.pacing import Pacer
+        from smsflows.domain.sending.pacing import Pacer
 
         return Pacer(DynamoTokenBuckets(self.client("dynamodb"), self.settings.table_name))
 
     @cached_property
     def flow_starter(self) -> Any:
-        from smsflows.adapters.queues import StepFunctionsFlowStarter
+        from smsflows.adapters.flow_starter import StepFunctionsFlowStarter
 
         return StepFunctionsFlowStarter(self.client("stepfunctions"), self.settings.flow_state_machines)
 
@@ -96,7 +96,7 @@ class Deps:
 
     @cached_property
     def shop_configs(self) -> Any:
-        from smsflows.adapters.consent_store import DynamoShopConfigs
+        from smsflows.adapters.shop_configs import DynamoShopConfigs
         from smsflows.runtime.cache import TtlCache
 
         # Shop settings change rarely and must apply without a redeploy: cached for a minute per container.
@@ -107,13 +107,13 @@ class Deps:
 
     @cached_property
     def conversations(self) -> Any:
-        from smsflows.adapters.consent_store import DynamoConversations
+        from smsflows.adapters.conversations import DynamoConversations
 
         return DynamoConversations(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def consent(self) -> Any:
-        from smsflows.domain.subscriptions import ConsentDeps
+        from smsflows.domain.consent.subscriptions import ConsentDeps
 
         return ConsentDeps(
             store=self.consent_store,
@@ -129,14 +129,14 @@ class Deps:
     @cached_property
     def privacy(self) -> Any:
         from smsflows.adapters.privacy_store import DynamoPrivacyStore
-        from smsflows.domain.privacy import PrivacyDeps
+        from smsflows.domain.shopify.privacy import PrivacyDeps
 
         store = DynamoPrivacyStore(self.client("dynamodb"), self.settings.table_name)
         return PrivacyDeps(store=store, shops=self.shop_configs, flows=self.flow_starter, clock=self.clock)
 
     @cached_property
     def flow_deps(self) -> Any:
-        from smsflows.domain.flow_steps import FlowDeps
+        from smsflows.domain.flows.steps import FlowDeps
 
         return FlowDeps(
             shops=self.shop_configs,
@@ -148,7 +148,7 @@ class Deps:
 
     @cached_property
     def shop_event_deps(self) -> Any:
-        from smsflows.domain.shop_events import ShopEventDeps
+        from smsflows.domain.shopify.events import ShopEventDeps
 
         return ShopEventDeps(
             inbox=self.webhook_inbox,
@@ -163,8 +163,8 @@ class Deps:
 
     @cached_property
     def send_deps(self) -> Any:
-        from smsflows.domain.sending import SendDeps
-        from smsflows.domain.subscriptions import provider_opt_out
+        from smsflows.domain.consent.subscriptions import provider_opt_out
+        from smsflows.domain.sending.send import SendDeps
 
         return SendDeps(
             log=self.message_log,

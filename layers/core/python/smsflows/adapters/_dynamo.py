@@ -1,0 +1,77 @@
+"""DynamoDB plumbing shared by the adapters (private to this package): items to and from plain values,
+update expressions, paginated queries, and ClientError translated into domain errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from smsflows.runtime.errors import TransientError
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+_TRANSIENT = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+}
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Plain values from DynamoDB JSON (as GetItem, or a Step Functions getItem task, returns it)."""
+    if not item:
+        return None
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def set_expression(values: dict[str, Any], remove: tuple[str, ...] = ()) -> dict[str, Any]:
+    """UpdateItem arguments that SET `values` (None values skipped), every name escaped (DynamoDB has
+    hundreds of reserved words: state, segments, name ...)."""
+    names: dict[str, str] = {}
+    attr_values: dict[str, Any] = {}
+    sets: list[str] = []
+    for i, (name, value) in enumerate(v for v in values.items() if v[1] is not None):
+        names[f"#a{i}"] = name
+        attr_values[f":v{i}"] = value
+        sets.append(f"#a{i} = :v{i}")
+    expression = "SET " + ", ".join(sets)
+    if remove:
+        for j, name in enumerate(remove):
+            names[f"#r{j}"] = name
+        expression += " REMOVE " + ", ".join(f"#r{j}" for j in range(len(remove)))
+    return {
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": to_item(attr_values),
+    }
+
+
+def query_all(ddb: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every item a Query returns, following LastEvaluatedKey."""
+    items: list[dict[str, Any]] = []
+    while True:
+        out = ddb.query(**kwargs)
+        items += out.get("Items", [])
+        if "LastEvaluatedKey" not in out:
+            return items
+        kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def translate(exc: ClientError) -> Exception:
+    if error_code(exc) in _TRANSIENT:
+        return TransientError(f"DynamoDB {error_code(exc)}")
+    return exc

@@ -1,0 +1,236 @@
+"""Shop data in DynamoDB: orders, checkouts, customer profiles, flow locks, restock requests."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from smsflows.adapters._dynamo import error_code, from_item, query_all, set_expression, to_item, translate
+from smsflows.adapters.consent_store import state_from_item
+from smsflows.domain import keys
+from smsflows.domain.consent.ledger import SubscriberState
+from smsflows.domain.profiles import ProfileRecord
+from smsflows.domain.shopify.records import CheckoutRecord, OrderRecord
+
+
+class DynamoShopData:
+    def __init__(self, client: Any, table: str) -> None:
+        self._ddb = client
+        self._table = table
+
+    def save_order(
+        self,
+        order: OrderRecord,
+        profile: ProfileRecord,
+        places: tuple[tuple[str | None, str | None, str], ...] = (),
+    ) -> None:
+        # Never overwrite what we knew with "unknown": None fields are left as they are.
+        fields = profile.model_dump(mode="json")
+        if profile.phone_status == "missing":
+            fields["phone_status"] = None
+        # The privacy index: everything about a Shopify customer (or a guest's phone) is found by it.
+        if profile.customer_id:
+            subject = keys.customer_subject(profile.shop, profile.customer_id)
+        elif profile.phone:
+            subject = keys.phone_subject(profile.shop, profile.phone)
+        else:
+            subject = None
+        profile_update = set_expression({"type": "profile", "gsi1pk": subject, **fields})
+        order_item = {
+            **keys.order(order.shop, order.order_id),
+            "type": "order",
+            "gsi1pk": subject,
+            **order.model_dump(mode="json", exclude_none=True),
+        }
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(keys.profile(profile.shop, profile.customer_key)),
+                            **profile_update,
+                        }
+                    },
+                    {"Put": {"TableName": self._table, "Item": to_item(order_item)}},
+                    *self._places_update(profile, places),
+                ]
+            )
+        except ClientError as exc:
+            raise translate(exc) from exc
+
+    def _places_update(
+        self, profile: ProfileRecord, places: tuple[tuple[str | None, str | None, str], ...]
+    ) -> list[dict[str, Any]]:
+        """The subscriber item learns where its phone's owner may be; consent fields are not touched."""
+        if not profile.phone or not places:
+            return []
+        values = {
+            "addresses": json.dumps([list(p) for p in places]),
+            "shop": profile.shop,
+            "phone": profile.phone,
+            "gsi1pk": keys.phone_subject(profile.shop, profile.phone),
+            "customer_id": profile.customer_id,
+        }
+        return [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_item(keys.subscriber(profile.shop, profile.phone)),
+                    **set_expression(values),
+                }
+            }
+        ]
+
+    def get_order(self, shop: str, order_id: str) -> OrderRecord | None:
+        out = self._ddb.get_item(TableName=self._table, Key=to_item(keys.order(shop, order_id)))
+        item = from_item(out.get("Item"))
+        if item is None:
+            return None
+        return OrderRecord.model_validate({k: v for k, v in item.items() if k in OrderRecord.model_fields})
+
+    def set_tracking(self, shop: str, order_id: str, company: str | None, url: str | None) -> None:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.order(shop, order_id)),
+                ConditionExpression="attribute_exists(pk)",
+                **set_expression(
+                    {"tracking_company": company, "tracking_url": url}
+                    if (company or url)
+                    else {"type": "order"}
+                ),
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise translate(exc) from exc
+
+    def save_checkout(self, checkout: CheckoutRecord) -> None:
+        subject = (
+            keys.customer_subject(checkout.shop, checkout.customer_id)
+            if checkout.customer_id
+            else keys.phone_subject(checkout.shop, checkout.phone)
+            if checkout.phone
+            else None
+        )
+        values = {"type": "checkout", "gsi1pk": subject, **checkout.model_dump(mode="json")}
+        try:
+            # An update, not a put: a late checkouts/update must not erase completed_at.
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.checkout(checkout.shop, checkout.token)),
+                **set_expression(values),
+            )
+        except ClientError as exc:
+            raise translate(exc) from exc
+
+    def complete_checkout(self, shop: str, token: str, at: datetime) -> bool:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.checkout(shop, token)),
+                ConditionExpression="attribute_exists(pk)",
+                **set_expression({"completed_at": at.isoformat()}),
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise translate(exc) from exc
+        return True
+
+    def swap_flow_lock(self, shop: str, flow: str, phone: str, execution: str) -> str | None:
+        values = {"type": "flow_lock", "shop": shop, "flow": flow, "execution": execution,
+                  "gsi1pk": keys.phone_subject(shop, phone)}  # fmt: skip
+        update = set_expression(values)
+        update["ReturnValues"] = "UPDATED_OLD"
+        try:
+            out = self._ddb.update_item(
+                TableName=self._table, Key=to_item(keys.flow_lock(shop, flow, phone)), **update
+            )
+        except ClientError as exc:
+            raise translate(exc) from exc
+        old = from_item(out.get("Attributes")) or {}
+        previous = old.get("execution")
+        return str(previous) if previous and previous != execution else None
+
+    def profiles(self, shop: str) -> list[ProfileRecord]:
+        found = query_all(
+            self._ddb,
+            TableName=self._table,
+            IndexName=keys.BY_SHOP,
+            KeyConditionExpression="shop = :s AND begins_with(pk, :p)",
+            ExpressionAttributeValues={":s": {"S": shop}, ":p": {"S": "PROFILE#"}},
+        )
+        out: list[ProfileRecord] = []
+        for i in range(0, len(found), 100):
+            request = {self._table: {"Keys": [{"pk": f["pk"], "sk": f["sk"]} for f in found[i : i + 100]]}}
+            while request:
+                got = self._ddb.batch_get_item(RequestItems=request)
+                for item in got["Responses"].get(self._table, []):
+                    plain = from_item(item) or {}
+                    out.append(
+                        ProfileRecord.model_validate(
+                            {k: v for k, v in plain.items() if k in ProfileRecord.model_fields}
+                        )
+                    )
+                request = got.get("UnprocessedKeys") or {}
+        return out
+
+    def get_profile(self, shop: str, customer_key: str) -> ProfileRecord | None:
+        out = self._ddb.get_item(TableName=self._table, Key=to_item(keys.profile(shop, customer_key)))
+        plain = from_item(out.get("Item"))
+        if plain is None:
+            return None
+        return ProfileRecord.model_validate(
+            {k: v for k, v in plain.items() if k in ProfileRecord.model_fields}
+        )
+
+    def set_birthday(self, shop: str, customer_key: str, birthday: str | None) -> None:
+        values = {"type": "profile", "shop": shop, "customer_key": customer_key, "birthday": birthday or ""}
+        self._ddb.update_item(
+            TableName=self._table, Key=to_item(keys.profile(shop, customer_key)), **set_expression(values)
+        )
+
+    def add_restock(
+        self, shop: str, variant_id: str, phone: str, product: str | None, url: str | None
+    ) -> None:
+        item = {**keys.restock(shop, variant_id, phone), "type": "restock", "shop": shop, "phone": phone,
+                "gsi1pk": keys.phone_subject(shop, phone), "product": product, "url": url}  # fmt: skip
+        self._ddb.put_item(TableName=self._table, Item=to_item(item))
+
+    def take_restocks(self, shop: str, variant_id: str) -> list[dict[str, Any]]:
+        pk = keys.restock(shop, variant_id, "")["pk"]
+        items = query_all(self._ddb, TableName=self._table, KeyConditionExpression="pk = :p",
+                           ExpressionAttributeValues={":p": {"S": pk}})  # fmt: skip
+        out = []
+        for item in items:
+            try:  # whoever deletes it sends it: a concurrent consumer cannot double the text
+                self._ddb.delete_item(TableName=self._table, Key={"pk": item["pk"], "sk": item["sk"]},
+                                      ConditionExpression="attribute_exists(pk)")  # fmt: skip
+            except ClientError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    continue
+                raise translate(exc) from exc
+            out.append(from_item(item) or {})
+        return out
+
+    def flow_snapshot(
+        self, shop: str, phone: str, customer_key: str | None
+    ) -> tuple[SubscriberState | None, ProfileRecord | None]:
+        wanted = [keys.subscriber(shop, phone)] + ([keys.profile(shop, customer_key)] if customer_key else [])
+        out = self._ddb.batch_get_item(
+            RequestItems={self._table: {"Keys": [to_item(k) for k in wanted], "ConsistentRead": True}}
+        )
+        by_pk = {item["pk"]["S"]: item for item in out["Responses"].get(self._table, [])}
+        profile_item = from_item(by_pk.get(wanted[1]["pk"])) if customer_key else None
+        profile = (
+            ProfileRecord.model_validate(
+                {k: v for k, v in profile_item.items() if k in ProfileRecord.model_fields}
+            )
+            if profile_item
+            else None
+        )
+        return state_from_item(by_pk.get(wanted[0]["pk"])), profile

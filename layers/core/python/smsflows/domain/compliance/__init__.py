@@ -1,0 +1,1 @@
+"""Compliance: quiet hours, candidate locations and area codes, frequency caps."""

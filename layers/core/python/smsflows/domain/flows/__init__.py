@@ -1,0 +1,1 @@
+"""Flows: definitions and per-shop timing, the ASL compiler, the flow_step use case, message templates."""

@@ -1,0 +1,152 @@
+"""Flows at run time: starting them (deterministic names, per-shop timing), the flow_step "plan" task of
+the state machines, and the direct (one-step, immediate) transactional texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from smsflows.domain.compliance import quiet_hours
+from smsflows.domain.compliance.locations import Address, candidate_locations
+from smsflows.domain.consent.ledger import SubscriberState
+from smsflows.domain.flows import definitions, templates
+from smsflows.domain.flows.definitions import FlowDefinition
+from smsflows.domain.messages import OutboundMessage
+from smsflows.domain.profiles import ProfileRecord
+from smsflows.domain.shops import ShopConfig
+from smsflows.ports import FlowStarter, Queue, ShopConfigs
+from smsflows.runtime.clock import Clock
+
+
+class FlowReads(Protocol):
+    """What a flow step reads before deciding (one round trip in the DynamoDB adapter)."""
+
+    def flow_snapshot(
+        self, shop: str, phone: str, customer_key: str | None
+    ) -> tuple[SubscriberState | None, ProfileRecord | None]: ...
+
+
+@dataclass
+class FlowDeps:
+    shops: ShopConfigs
+    starter: FlowStarter
+    send_queue: Queue
+    clock: Clock
+    reads: FlowReads | None = None
+
+
+def _config(shops: ShopConfigs, shop: str) -> ShopConfig:
+    return shops.get(shop) or ShopConfig(shop=shop)
+
+
+def start(
+    definition: FlowDefinition, shop: str, subject_id: str, context: dict[str, Any], deps: FlowDeps
+) -> str | None:
+    """Start a state-machine flow; its name if started, None if disabled or started before (idempotent)."""
+    config = _config(deps.shops, shop)
+    if not config.active or not config.flow_enabled(definition.name):
+        return None
+    name = definitions.execution_name(definition, shop, subject_id)
+    payload = definitions.flow_input(
+        {"shop": shop, **context}, definitions.offsets(config, definition), deps.clock()
+    )
+    return name if deps.starter.start(definition.name, name, payload) else None
+
+
+def values_for(
+    config: ShopConfig, definition: FlowDefinition, index: int, context: dict[str, Any]
+) -> dict[str, Any]:
+    values = {k: context.get(k) for k in templates.PLACEHOLDERS}
+    values.update(
+        shop_name=config.brand,
+        shop_url=config.storefront(),
+        discount_code=definitions.discount_code(config, definition, index),
+    )
+    return values
+
+
+def send_direct(
+    definition: FlowDefinition,
+    shop: str,
+    phone: str,
+    message_id: str,
+    context: dict[str, Any],
+    deps: FlowDeps,
+) -> bool:
+    """An immediate transactional text (order confirmation, shipping, delivered, delayed)."""
+    config = _config(deps.shops, shop)
+    if not config.active or not config.flow_enabled(definition.name):
+        return False
+    text = templates.render(
+        definitions.template(config, definition, 0),
+        values_for(config, definition, 0, context),
+        brand=config.brand,
+        marketing=False,
+    )
+    message = OutboundMessage(
+        message_id=message_id, shop=shop, to=phone, body=text, category=definition.category, flow=definition.name,
+        created_at=deps.clock(),
+    )  # fmt: skip
+    deps.send_queue.send(message.model_dump(mode="json"))
+    return True
+
+
+def _decision(decision: str, reason: str, send_at: str = "", message: str = "") -> dict[str, Any]:
+    return {"decision": decision, "reason": reason, "send_at": send_at, "message": message}
+
+
+def plan(event: dict[str, Any], deps: FlowDeps) -> dict[str, Any]:
+    """The flow_step task: exit, wait for quiet hours, or send (with the rendered message)."""
+    definition = definitions.FLOWS.get(str(event.get("flow")))
+    if definition is None or definition.runner != "state_machine":
+        raise ValueError(f"unknown flow {event.get('flow')!r}")
+    index = int(event["step"])
+    context = dict(event.get("context") or {})
+    shop, phone = str(context["shop"]), str(context["phone"])
+    config = _config(deps.shops, shop)
+    if not config.active:
+        return _decision("exit", f"shop {config.status}")
+    if not config.flow_enabled(definition.name):
+        return _decision("exit", "flow disabled by the shop")
+    if deps.reads is None:
+        raise RuntimeError("flow reads are not wired")
+    state, profile = deps.reads.flow_snapshot(shop, phone, context.get("customer_key"))
+    marketing = definition.category == "marketing"
+    if marketing and (state is None or not state.subscribed):
+        return _decision(
+            "exit", "opted out" if state and state.status == "unsubscribed" else "no marketing consent"
+        )
+    started = datetime.fromisoformat(str(context["started_at"]))
+    if (
+        "ordered_since_start" in definition.exits
+        and profile
+        and profile.last_order_at
+        and profile.last_order_at > started
+    ):
+        return _decision("exit", "ordered since the flow started")
+    now = deps.clock()
+    if marketing and state is not None:
+        places = [Address(country, region) for country, region, _ in state.addresses]
+        locations = candidate_locations(
+            phone, places[0] if places else None, places[1] if len(places) > 1 else None
+        )
+        if not quiet_hours.is_allowed(now, locations, quiet_hours.override_week(config)):
+            try:
+                until = quiet_hours.next_allowed(now, locations, quiet_hours.override_week(config))
+            except quiet_hours.NoAllowedWindow:
+                return _decision("exit", "no lawful sending window for the recipient's locations")
+            return _decision(
+                "wait", "quiet hours in the recipient's time zone", definitions.sfn_timestamp(until)
+            )
+    if profile and profile.first_name and not context.get("first_name"):
+        context["first_name"] = profile.first_name
+    text = templates.render(
+        definitions.template(config, definition, index), values_for(config, definition, index, context), brand=config.brand,
+        marketing=marketing,
+    )  # fmt: skip
+    message = OutboundMessage(
+        message_id=f"flow:{definition.name}:{event.get('execution')}:{index}", shop=shop, to=phone, body=text,
+        category=definition.category, flow=definition.name, created_at=now,
+    )  # fmt: skip
+    return _decision("send", "ok", message=message.model_dump_json())

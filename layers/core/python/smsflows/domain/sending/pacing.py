@@ -1,0 +1,212 @@
+"""Pacing: send no faster than the sender is registered for (RULES.md C, rule C1).
+
+Carriers, not AWS, set the limits. Each sender (a number or Messaging Service) has a token bucket in
+DynamoDB counting *segments* per second; each brand has a daily segment counter for T-Mobile-style caps
+(reset at midnight Pacific). The bucket is a GCRA "theoretical arrival time" (`tat`): reserving n
+segments moves it n/rate seconds forward, and the reserver may send them at evenly spaced slots from the
+old value. A sender Lambda reserves a *block* of segments per write (up to a second's worth, at most
+`MAX_BLOCK`), so one bucket item takes a few writes per second even at 225 MPS: far below
+DynamoDB's 1,000 writes/s per item.
+
+An empty bucket delays, it never fails: a marketing message that would wait longer than a Lambda should
+sleep takes a *ticket* (a second pointer, `backlog`, advanced at the same rate) and is deferred to it, so
+a broadcast of 100,000 is spread over the hours it needs and each message comes back about when a slot
+is free. Transactional messages never take tickets: they reserve directly and wait at most the short
+horizon marketing may fill, so a broadcast cannot delay an order confirmation by more than that.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from smsflows.domain.registration import Throughput
+
+PACIFIC = ZoneInfo("America/Los_Angeles")  # T-Mobile's daily counters reset at midnight Pacific
+
+MAX_BLOCK = 10  # segments reserved per bucket write
+BLOCK_SECONDS = 1.0  # ... or this many seconds' worth, whichever is smaller
+MARKETING_HORIZON_S = 2.0  # marketing reserves at most this far ahead (then it takes a ticket)
+TRANSACTIONAL_HORIZON_S = 10.0  # transactional reserves up to this far ahead, else it is re-queued
+# A slot may be used at most this late (half a slot, at least 20 ms), or it is given up: later, it would
+# bunch texts up with the next holder's. Within one container `Pacer.space` keeps sends a slot apart anyway.
+LATE_TOLERANCE = 0.5
+MIN_LATE_S = 0.02
+
+
+def late_limit(rate: float) -> float:
+    return max(LATE_TOLERANCE / rate, MIN_LATE_S)
+
+
+def pacific_day(now: datetime) -> str:
+    return now.astimezone(PACIFIC).date().isoformat()
+
+
+def next_pacific_midnight(now: datetime) -> datetime:
+    local = now.astimezone(PACIFIC)
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=PACIFIC)
+    return tomorrow.astimezone(UTC)
+
+
+class TokenBuckets(Protocol):
+    """Shared pacing state (DynamoDB in production)."""
+
+    def reserve(self, bucket: str, seconds: float, now: float, horizon: float) -> float | None:
+        """Move the bucket's tat `seconds` forward if the span then ends at most `horizon` after `now`
+        (or restart it at `now` if it is idle); the span's start, or None when booked further ahead."""
+
+    def ticket(self, bucket: str, seconds: float, floor: float) -> float:
+        """Take the next `seconds` of the backlog line (never before `floor`); the start of the span."""
+
+    def count_daily(self, brand: str, day: str, segments: int, cap: int) -> bool:
+        """Add `segments` to the brand's counter for `day` unless that would pass `cap`."""
+
+    def give_back(self, bucket: str, start: float, end: float) -> None:
+        """Undo a reservation [start, end) if nobody booked after it (best effort)."""
+
+    def looks_idle(self, bucket: str) -> bool:
+        """Whether the bucket was idle (not booked ahead) when this container last touched it."""
+
+    def note_busy(self, bucket: str) -> None:
+        """The bucket was found booked ahead (a folded reservation failed)."""
+
+
+@dataclass(frozen=True)
+class Fold:
+    """A lone text's reservation made inside its claim transaction (no write of its own): the bucket's
+    idle case (`tat` before `start`: set it to `end`) and the brand's daily count."""
+
+    bucket: str
+    start: float
+    end: float
+    daily: tuple[str, str, int, int] | None  # (brand, Pacific day, segments, cap)
+
+
+@dataclass
+class Lease:
+    """A reserved block: `count` slots, one every `1/rate` s from `start` (epoch seconds)."""
+
+    start: float
+    rate: float
+    count: int
+    used: int = 0
+
+    def slot(self, i: int) -> float:
+        return self.start + i / self.rate
+
+    def take(self, segments: int, now: float) -> float | None:
+        """Use `segments` consecutive slots; the send time, or None if the lease cannot serve them.
+        Slots already too far in the past are given up: using them late would bunch sends together."""
+        while self.used < self.count and self.slot(self.used) < now - late_limit(self.rate):
+            self.used += 1
+        if self.count - self.used < segments:
+            return None
+        at = self.slot(self.used)
+        self.used += segments
+        return at
+
+
+@dataclass(frozen=True)
+class Decision:
+    send_at: float | None = None  # wall-clock epoch seconds: sleep until then, then send
+    defer_s: float | None = None  # or re-queue this many real seconds (throughput is real time)
+    defer_until: datetime | None = None  # or re-queue until this application-clock instant (daily cap)
+    reason: str = ""
+    ticket: bool = False  # the deferral is a place in the backlog line
+    fold: Fold | None = None  # send now if the claim's transaction can also book the (idle) bucket
+
+
+@dataclass
+class Pacer:
+    """Per container: hands out slots from leased blocks, leasing a new block when needed."""
+
+    buckets: TokenBuckets
+    wall: Callable[[], float] = time.time  # real seconds: carriers meter real throughput
+    leases: dict[str, Lease] = field(default_factory=dict)
+    last_send: dict[str, float] = field(default_factory=dict)
+    # One Lambda container runs one batch at a time (its sends in threads); the local cloud runs
+    # consumers in threads too.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def space(
+        self,
+        bucket: str,
+        throughput: Throughput,
+        sleep: Callable[[float], None],
+        last_send: dict[str, float] | None = None,
+    ) -> None:
+        """Right before the provider call: keep one invocation's sends on one sender (`last_send`, per
+        invocation; else per container) at least a slot apart, whatever the jitter of the calls between
+        the slot and here (the claim)."""
+        last = self.last_send if last_send is None else last_send
+        with self._lock:
+            at = max(self.wall(), last.get(bucket, 0.0) + 1.0 / throughput.rate)
+            last[bucket] = at
+        wait = at - self.wall()
+        if wait > 0:
+            sleep(wait)
+
+    @staticmethod
+    def on_time(send_at: float, now: float, throughput: Throughput) -> bool:
+        """A slot may be used until a little after it (`late_limit`): later, sends would bunch up."""
+        return now - send_at <= late_limit(throughput.rate)
+
+    def acquire(
+        self,
+        bucket: str,
+        brand: str,
+        throughput: Throughput,
+        segments: int,
+        category: str,
+        now: datetime,
+        has_ticket: bool = False,
+        want: int | None = None,
+    ) -> Decision:
+        """When this message's `segments` may go out. `now` is the application clock (for the daily
+        cap's Pacific day); slots are wall-clock seconds. `want` is how many segments the caller is about
+        to send on this bucket, this message's included (its batch): a new block is no larger, so that
+        a lone text books (and counts against the daily cap) one slot, not a block."""
+        with self._lock:
+            return self._decide(bucket, brand, throughput, segments, category, now, has_ticket, want)
+
+    def _decide(self, bucket: str, brand: str, throughput: Throughput, segments: int, category: str,
+                now: datetime, has_ticket: bool, want: int | None) -> Decision:  # fmt: skip
+        rate = throughput.rate
+        wall = self.wall()
+        lease = self.leases.get(bucket)
+        if lease is not None and lease.rate == rate:
+            at = lease.take(segments, wall)
+            if at is not None:
+                return Decision(send_at=at)
+        if want is not None and want <= segments and self.buckets.looks_idle(bucket):
+            # A lone text on a sender that was idle: book its slot in the claim's own transaction.
+            cap = throughput.daily_cap
+            daily = (brand, pacific_day(now), segments, cap) if cap is not None else None
+            return Decision(send_at=wall, fold=Fold(bucket, wall, wall + segments / rate, daily))
+        block = max(segments, min(MAX_BLOCK, math.floor(rate * BLOCK_SECONDS), want or MAX_BLOCK))
+        horizon = MARKETING_HORIZON_S if category == "marketing" else TRANSACTIONAL_HORIZON_S
+        start = self.buckets.reserve(bucket, block / rate, wall, horizon)
+        if start is not None:
+            cap = throughput.daily_cap
+            if cap is not None and not self.buckets.count_daily(brand, pacific_day(now), block, cap):
+                self.buckets.give_back(bucket, start, start + block / rate)  # the slots went unused
+                self.leases.pop(bucket, None)
+                if category == "marketing":
+                    return Decision(defer_until=next_pacific_midnight(now), reason="daily_cap")
+                # Transactional texts still go: the counter counts every carrier, T-Mobile's only its own.
+            self.leases[bucket] = lease = Lease(start=start, rate=rate, count=block)
+            at = lease.take(segments, max(wall, start))
+            if at is not None:
+                return Decision(send_at=at)
+        # Booked beyond the horizon.
+        if category == "marketing" and not has_ticket:
+            begins = self.buckets.ticket(bucket, segments / rate, wall + horizon)
+            return Decision(defer_s=begins - wall, reason="throughput", ticket=True)
+        # A transactional message, or a ticket holder whose slot went to a transactional one: soon again.
+        return Decision(defer_s=max(1.0, horizon / 4), reason="throughput")

@@ -1,0 +1,348 @@
+"""Use case: send one queued message, exactly once, and only if it may be sent right now.
+
+The sender is the last line of defence (DESIGN.md): right before the provider call it re-reads consent,
+the suppression list and the frequency history, checks quiet hours in every candidate location, and
+claims the message id in one atomic write that fails if consent changed since the read.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from smsflows.domain.compliance import frequency, quiet_hours
+from smsflows.domain.compliance.locations import Address, Location, candidate_locations
+from smsflows.domain.messages import OutboundMessage, stable_id
+from smsflows.domain.sending import provider_errors
+from smsflows.domain.sending.encoding import segment_info
+from smsflows.domain.sending.pacing import Fold, Pacer, next_pacific_midnight
+from smsflows.domain.shops import ShopConfig
+from smsflows.ports import (
+    Deferrals,
+    MessageLog,
+    ProviderReceipt,
+    Queue,
+    RecipientSnapshot,
+    SendConditions,
+    Sender,
+    ShopConfigs,
+    SmsProvider,
+)
+from smsflows.runtime.clock import Clock
+from smsflows.runtime.errors import ProviderError, TransientError
+
+MAX_SQS_DELAY_S = 900
+# A 'sending' claim older than this (real seconds) with no answer recorded belongs to an attempt that
+# died (function timeout, crash) rather than one still running: it is settled with the provider.
+STALE_CLAIM_S = 120.0
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    outcome: str  # sent | duplicate | failed | expired | suppressed | deferred | skipped
+    sid: str | None = None
+    segments: int | None = None
+    detail: str = ""
+    until: datetime | None = None
+
+
+@dataclass
+class SendDeps:
+    log: MessageLog
+    provider: SmsProvider
+    sender: Sender
+    clock: Clock
+    shops: ShopConfigs | None = None
+    requeue: Queue | None = None  # the send queue, for deferrals
+    on_provider_opt_out: Callable[[str, str, str], Any] | None = None  # (shop, phone, message_id)
+    status_callback_url: str | None = None  # the API's public base URL; /sms/status?mid=… is added
+    delay_scale: float = 1.0  # the local cloud's time scale: virtual seconds per real second
+    pacer: Pacer | None = None  # per-sender token buckets; None sends unpaced (tests of other rules)
+    deferrals: Deferrals | None = None  # one-time schedules for deferrals beyond SQS's 15 minutes
+    sleep: Callable[[float], None] = time.sleep
+    wall: Callable[[], float] = time.time
+
+
+def _defer(
+    message: OutboundMessage,
+    until: datetime,
+    reason: str,
+    now: datetime,
+    deps: SendDeps,
+    ticket: bool = False,
+) -> SendOutcome:
+    """Put the message back for `until`: an SQS delay up to 15 minutes, a one-time schedule beyond."""
+    if deps.requeue is None:
+        raise TransientError(f"deferral needed ({reason}) but no queue to defer to")
+    if message.not_after is not None and until > message.not_after:
+        deps.log.fail(
+            message.message_id, None, f"expired: {reason} until {until.isoformat()} after not_after", now
+        )
+        return SendOutcome("expired", detail=reason)
+    body = message.model_copy(
+        update={"deferred": message.deferred + 1, "ticketed": message.ticketed or ticket}
+    ).model_dump(mode="json")
+    real = max(0, math.ceil((until - now).total_seconds() / deps.delay_scale))
+    if real > MAX_SQS_DELAY_S and deps.deferrals is not None:
+        deps.deferrals.schedule(
+            body, until, f"smsflows-defer-{stable_id(message.message_id, until.isoformat())}"
+        )
+        return SendOutcome("deferred", detail=f"{reason}: scheduled", until=until)
+    # Without a scheduler (or within 15 minutes): an SQS delay, in hops of at most 15 minutes.
+    deps.requeue.send(body, delay_seconds=min(MAX_SQS_DELAY_S, real))
+    return SendOutcome("deferred", detail=reason, until=until)
+
+
+def sender_for(config: ShopConfig, default: Sender) -> Sender:
+    """The shop's own number or Messaging Service if it has one, else the deployment's."""
+    return Sender.parse(config.senders[0]) if config.senders else default
+
+
+def _quiet_hours_block(
+    message: OutboundMessage,
+    now: datetime,
+    locations: tuple[Location, ...],
+    config: ShopConfig,
+    deps: SendDeps,
+) -> SendOutcome | None:
+    if quiet_hours.is_allowed(now, locations, quiet_hours.override_week(config)):
+        return None
+    try:
+        until = quiet_hours.next_allowed(now, locations, quiet_hours.override_week(config))
+    except quiet_hours.NoAllowedWindow:
+        deps.log.fail(message.message_id, None, "no lawful sending window for the recipient's locations", now)
+        return SendOutcome("suppressed", detail="no lawful window")
+    return _defer(message, until, "quiet_hours", now, deps)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A message that passed every check and holds a paced slot: `finish` sends it at `send_at`."""
+
+    message: OutboundMessage
+    config: ShopConfig
+    sender: Sender
+    conditions: SendConditions
+    extra: dict[str, Any]
+    locations: tuple[Location, ...]
+    send_at: float | None  # wall-clock seconds; None: unpaced
+    fold: Fold | None = None  # a lone text's slot, booked by the claim's own transaction
+
+
+def send_one(
+    message: OutboundMessage, deps: SendDeps, snapshot: RecipientSnapshot | None = None
+) -> SendOutcome:
+    """Send `message` if and when it may be sent. `snapshot` is the recipient's state if the caller
+    read it already (one read for a whole batch); the claim re-checks consent atomically either way."""
+    ready = prepare(message, deps, snapshot, want=segment_info(message.body).segments)
+    return ready if isinstance(ready, SendOutcome) else finish(ready, deps)
+
+
+def prepare(
+    message: OutboundMessage,
+    deps: SendDeps,
+    snapshot: RecipientSnapshot | None = None,
+    want: int | None = None,
+    claimed: str | None = None,
+) -> SendOutcome | Prepared:
+    """Every check that needs no claim, and the paced slot. A batch prepares all its messages before
+    sending any, so it books its sender's slots (or backlog places) at once and never sleeps through one
+    shop's slots while another shop's texts wait behind them in the same batch."""
+    now = deps.clock()
+    if claimed in ("sent", "failed"):
+        # read with the batch: a redelivery of a message already done costs no slot and no more calls
+        return SendOutcome("duplicate", detail=f"already {claimed}")
+    if message.not_after is not None and now > message.not_after:
+        deps.log.fail(message.message_id, None, "expired before it could be sent", now)
+        return SendOutcome("expired", detail="not_after passed")
+    config = (deps.shops.get(message.shop) if deps.shops else None) or ShopConfig(shop=message.shop)
+    if not config.active:
+        deps.log.fail(message.message_id, None, f"shop {config.status}", now)
+        return SendOutcome("suppressed", detail=f"shop {config.status}")
+
+    snap = snapshot or deps.log.snapshot(message.shop, message.to)
+    if snap.unreachable:
+        deps.log.fail(message.message_id, None, "number unreachable (suppressed after a carrier error)", now)
+        return SendOutcome("suppressed", detail="number unreachable")
+    state = snap.state
+    opted_out = snap.suppressed or (state is not None and state.status == "unsubscribed")
+    conditions = SendConditions()
+    extra: dict[str, Any] = {}
+    locations: tuple[Location, ...] = ()
+    if message.category == "marketing":
+        if opted_out or state is None or not state.subscribed:
+            reason = "opted out" if opted_out else "no marketing consent"
+            deps.log.fail(message.message_id, None, reason, now)
+            return SendOutcome("suppressed", detail=reason)
+        addresses = [Address(country, region) for country, region, _ in state.addresses]
+        default = addresses[0] if addresses else None
+        shipping = addresses[1] if len(addresses) > 1 else None
+        locations = candidate_locations(message.to, default, shipping)
+        blocked = _quiet_hours_block(message, now, locations, config, deps)
+        if blocked is not None:
+            return blocked
+        cap = frequency.check(
+            snap.history, now, message.flow, config.max_marketing_per_30_days, config.smart_sending_hours
+        )
+        if not cap.allowed:
+            if cap.retry_at is None:
+                deps.log.fail(message.message_id, None, f"skipped: {cap.reason}", now)
+                return SendOutcome("skipped", detail=cap.reason)
+            return _defer(message, cap.retry_at, cap.reason, now, deps)
+        conditions = SendConditions(
+            state_version=state.version,
+            require_subscribed=True,
+            frequency=(snap.history_version, frequency.record(snap.history, now, message.flow)),
+        )
+        extra = {
+            "quiet_hours_rules": quiet_hours.RULES_VERSION,
+            "locations": ",".join(sorted({loc.time_zone for loc in locations})),
+        }
+    elif message.category == "transactional":
+        if opted_out:
+            deps.log.fail(message.message_id, None, "opted out", now)
+            return SendOutcome("suppressed", detail="opted out")
+        conditions = SendConditions(forbid_unsubscribed=True)
+    # compliance replies (opt-in requests) go out whatever the state: the recipient just asked for them
+
+    sender = sender_for(config, deps.sender)
+    return _pace(Prepared(message, config, sender, conditions, extra, locations, None), now, deps, want)
+
+
+def _pace(ready: Prepared, now: datetime, deps: SendDeps, want: int | None = None) -> SendOutcome | Prepared:
+    """Book the message's slot with its sender's bucket, or defer it (throughput, daily cap)."""
+    if deps.pacer is None:
+        return ready
+    message, config = ready.message, ready.config
+    decision = deps.pacer.acquire(
+        bucket=ready.sender.key,
+        brand=config.throughput.brand_id or config.shop,
+        throughput=config.throughput,
+        segments=segment_info(message.body).segments,
+        category=message.category,
+        now=now,
+        has_ticket=message.ticketed,
+        want=want,
+    )
+    if decision.defer_until is not None:
+        return _defer(message, decision.defer_until, decision.reason, now, deps)
+    if decision.defer_s is not None:
+        until = now + timedelta(seconds=decision.defer_s * deps.delay_scale)
+        return _defer(message, until, decision.reason, now, deps, ticket=decision.ticket)
+    return replace(ready, send_at=decision.send_at, fold=decision.fold)
+
+
+def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = None) -> SendOutcome:
+    """Wait for the slot, claim the message id (re-checking consent atomically), call the provider."""
+    message, sender, conditions, extra = ready.message, ready.sender, ready.conditions, ready.extra
+    now = deps.clock()
+    if ready.send_at is not None and deps.pacer is not None:
+        if not deps.pacer.on_time(ready.send_at, deps.wall(), ready.config.throughput):
+            # The batch fell behind its slots (a slow call before this one): sending now would bunch
+            # texts together, so this one books a new slot.
+            again = _pace(ready, now, deps, segment_info(message.body).segments)
+            if isinstance(again, SendOutcome):
+                return again
+            ready = again
+        wait = (ready.send_at or 0.0) - deps.wall()
+        if wait > 0:
+            deps.sleep(wait)
+            now = deps.clock()
+            if ready.locations:  # the wait may have crossed into quiet hours (seconds, but still)
+                blocked = _quiet_hours_block(message, now, ready.locations, ready.config, deps)
+                if blocked is not None:
+                    return blocked
+
+    if ready.fold is not None:
+        conditions = replace(conditions, pace=ready.fold)
+    found = deps.log.begin(message, now, conditions)
+    if found == "pacing_busy" and deps.pacer is not None and ready.fold is not None:
+        # The sender was busy after all (another container booked it): book a slot the usual way.
+        deps.pacer.buckets.note_busy(ready.fold.bucket)
+        again = _pace(replace(ready, fold=None), now, deps, segment_info(message.body).segments)
+        return again if isinstance(again, SendOutcome) else finish(again, deps, spacing)
+    if found == "daily_cap" and ready.fold is not None:
+        if message.category == "marketing":
+            return _defer(message, next_pacific_midnight(now), "daily_cap", now, deps)
+        # transactional texts still go (the counter counts every carrier; T-Mobile's only its own)
+        return finish(replace(ready, fold=replace(ready.fold, daily=None)), deps, spacing)
+    if found == "consent_changed":
+        deps.log.fail(message.message_id, None, "consent changed just before sending", now)
+        return SendOutcome("suppressed", detail="consent changed")
+    if found == "frequency_conflict":
+        raise TransientError("another send reserved the frequency slot first; retry")
+    if found == "sending":
+        settled = _settle_in_doubt(message, deps, now, sender)
+        if settled is not None:
+            return settled
+    elif found is not None:
+        return SendOutcome("duplicate", detail=f"already {found}")  # sent, or failed for good
+
+    try:
+        callback = (
+            f"{deps.status_callback_url.rstrip('/')}/sms/status?mid={quote(message.message_id, safe='')}"
+            if deps.status_callback_url
+            else None
+        )
+        if ready.send_at is not None and deps.pacer is not None:
+            deps.pacer.space(sender.key, ready.config.throughput, deps.sleep, spacing)
+        receipt = deps.provider.send(
+            to=message.to, body=message.body, sender=sender, status_callback=callback
+        )
+    except ProviderError as exc:
+        if exc.in_doubt:
+            # The request may have reached the provider: keep the claim, settle it on the next attempt.
+            deps.log.mark_in_doubt(message.message_id, str(exc)[:300])
+            raise TransientError(str(exc)) from exc
+        if exc.retryable:
+            deps.log.release(message.message_id, f"provider {exc.provider_code or exc.http_status}: retry")
+            raise TransientError(str(exc)) from exc
+        deps.log.fail(message.message_id, exc.provider_code, str(exc)[:300], deps.clock())
+        action = provider_errors.action_for(exc.provider_code)
+        if action == "mark_opted_out" and deps.on_provider_opt_out is not None:
+            deps.on_provider_opt_out(message.shop, message.to, message.message_id)
+            return SendOutcome("suppressed", detail="provider says opted out (21610)")
+        if action == "suppress_number":
+            deps.log.mark_unreachable(message.shop, message.to, f"twilio {exc.provider_code}", deps.clock())
+            return SendOutcome("suppressed", detail=f"number unreachable ({exc.provider_code}): suppressed")
+        if action in ("config_error", "content_error"):
+            return SendOutcome(
+                "failed", detail=f"{action} {exc.provider_code}: needs an operator, not a retry"
+            )
+        return SendOutcome("failed", detail=f"provider refused: {exc.provider_code}")
+
+    segments = receipt.segments if receipt.segments is not None else segment_info(message.body).segments
+    deps.log.complete(message.message_id, receipt, deps.clock(), extra)
+    return SendOutcome("sent", sid=receipt.sid, segments=segments)
+
+
+def _settle_in_doubt(
+    message: OutboundMessage, deps: SendDeps, now: datetime, sender: Sender
+) -> SendOutcome | None:
+    """A claim is 'sending' with no answer recorded. Either another attempt is sending it right now (SQS
+    delivered it twice: retry later), or an attempt ended without knowing whether the provider accepted
+    it (a read timeout, or the function died mid-call). Then ask the provider: if it has the message, record
+    it as sent; if not, take the claim over and send. None means: go on and send."""
+    claim = deps.log.claim(message.message_id) or {}
+    claimed_at = datetime.fromisoformat(str(claim.get("claimed_at") or now.isoformat()))
+    age_s = (now - claimed_at).total_seconds() / deps.delay_scale
+    if claim.get("state") != "sending":
+        return SendOutcome("duplicate", detail=f"already {claim.get('state')}")
+    if not claim.get("in_doubt") and age_s < STALE_CLAIM_S:
+        raise TransientError("another attempt is sending this message right now")
+    found: ProviderReceipt | None = deps.provider.find(
+        to=message.to, body=message.body, since=claimed_at - timedelta(minutes=5)
+    )
+    if found is not None:
+        deps.log.complete(message.message_id, found, now, {"settled": "provider had it"})
+        return SendOutcome(
+            "duplicate", sid=found.sid, detail="the provider had accepted it: recorded as sent"
+        )
+    if not deps.log.take_over(message.message_id, str(claim.get("claimed_at")), now):
+        raise TransientError("another attempt took this message over")
+    return None

@@ -1,0 +1,1 @@
+"""Shopify: webhook authenticity and payloads, ingest, the shop-event use cases, stored records, privacy."""

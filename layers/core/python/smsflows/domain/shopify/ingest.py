@@ -1,0 +1,91 @@
+"""Use case: accept one Shopify webhook. Verify, dedupe, keep, hand off; nothing slow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from smsflows.domain.shopify import webhooks
+from smsflows.domain.shopify.records import InboxRecord
+from smsflows.ports import Queue, WebhookInbox
+from smsflows.runtime.clock import Clock
+from smsflows.runtime.errors import BadRequest, PayloadTooLarge, Unauthorized
+
+# The body travels on SQS when it is small; larger ones are read back from the inbox by the consumer.
+INLINE_BODY_LIMIT = 200_000
+# A DynamoDB item is at most 400 KB; the body is stored compressed, this bounds the raw size we accept.
+MAX_BODY_BYTES = 4_000_000
+
+
+@dataclass(frozen=True)
+class Accepted:
+    outcome: str  # queued | duplicate | unparseable
+    shop: str
+    topic: str
+    webhook_id: str
+
+
+def accept_shopify_webhook(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    secret_for: Callable[[str], bytes | None],
+    inbox: WebhookInbox,
+    queue: Queue,
+    clock: Clock,
+) -> Accepted:
+    h = webhooks.WebhookHeaders.from_headers(headers)
+    if not h.hmac:
+        raise Unauthorized("missing X-Shopify-Hmac-Sha256")
+    if not h.shop or not webhooks.SHOP_DOMAIN.match(h.shop):
+        raise Unauthorized("missing or invalid X-Shopify-Shop-Domain")
+    secret = secret_for(h.shop)
+    if not secret or not webhooks.verify(secret, body, h.hmac):
+        raise Unauthorized("HMAC does not match")
+    # Authentic from here on. Missing routing headers are a client bug: 400, nothing stored.
+    if not h.topic or not webhooks.TOPIC.match(h.topic):
+        raise BadRequest("missing or invalid X-Shopify-Topic")
+    if not h.webhook_id or not webhooks.WEBHOOK_ID.match(h.webhook_id):
+        raise BadRequest("missing or invalid X-Shopify-Webhook-Id")
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"body of {len(body)} bytes is over {MAX_BODY_BYTES}")
+
+    try:
+        parsed = json.loads(body)
+        parseable = isinstance(parsed, dict)
+    except (ValueError, UnicodeDecodeError):
+        parseable = False
+
+    record = InboxRecord(
+        shop=h.shop,
+        webhook_id=h.webhook_id,
+        topic=h.topic,
+        api_version=h.api_version,
+        received_at=clock(),
+        body=body,
+        state="received" if parseable else "unparseable",
+        reason=None if parseable else "body is not a JSON object",
+    )
+    if not inbox.record(record):
+        return Accepted("duplicate", h.shop, h.topic, h.webhook_id)
+    if not parseable:
+        # Kept for replay (`smsflows replay`), acknowledged so Shopify does not retry for 4 hours.
+        return Accepted("unparseable", h.shop, h.topic, h.webhook_id)
+
+    envelope: dict[str, object] = {
+        "shop": h.shop,
+        "topic": h.topic,
+        "webhook_id": h.webhook_id,
+        "api_version": h.api_version,
+        "received_at": record.received_at.isoformat(),
+    }
+    if len(body) <= INLINE_BODY_LIMIT:
+        envelope["body"] = body.decode("utf-8")
+    try:
+        queue.send(envelope)
+    except Exception:
+        # Not handed off: forget it so Shopify's retry is accepted, and answer 5xx so it retries.
+        inbox.forget(h.shop, h.webhook_id)
+        raise
+    return Accepted("queued", h.shop, h.topic, h.webhook_id)

@@ -1,0 +1,112 @@
+"""Shopify's mandatory privacy webhooks: data requests, customer and shop redaction, uninstall.
+
+What is kept after a redaction, and why (RULES.md A8.2, GDPR Art. 17(3)(b) and (e)):
+- the consent ledger (opt-ins with their proof, opt-outs): evidence for legal claims, kept >= 4 years
+  after the last message sent under that consent;
+- the hashed suppression entry (sha256 of shop and phone, no other data): Virginia requires honouring a
+  STOP for 10 years, and a redacted customer must not be texted again by mistake.
+Everything else about the customer (profile, orders, conversations, message recipients, frequency
+history, the subscriber state) is erased. Raw webhook bodies expire on their own 30 days after receipt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from smsflows.domain.flows import definitions
+from smsflows.domain.phones import normalize_phone
+from smsflows.domain.shops import ShopConfig
+from smsflows.ports import FlowStarter, ShopConfigs
+from smsflows.runtime.clock import Clock
+
+
+class PrivacyStore(Protocol):
+    def collect(
+        self, shop: str, customer_id: str | None, phones: list[str], order_ids: list[str]
+    ) -> dict[str, Any]:
+        """Everything held about the subject, grouped by kind."""
+
+    def phones_of(self, shop: str, customer_id: str) -> list[str]: ...
+
+    def save_export(self, shop: str, request_id: str, payload: dict[str, Any]) -> None: ...
+
+    def load_export(self, shop: str, request_id: str) -> dict[str, Any] | None: ...
+
+    def erase_subject(
+        self, shop: str, customer_id: str | None, phones: list[str], order_ids: list[str]
+    ) -> int:
+        """Erase what A8.2 does not require us to keep; returns how many items were erased or scrubbed."""
+
+    def erase_shop(self, shop: str) -> int: ...
+
+
+@dataclass
+class PrivacyDeps:
+    store: PrivacyStore
+    shops: ShopConfigs
+    flows: FlowStarter
+    clock: Clock
+
+
+def _subject(shop: str, payload: dict[str, Any], deps: PrivacyDeps) -> tuple[str | None, list[str]]:
+    customer = payload.get("customer") or {}
+    customer_id = str(customer["id"]) if customer.get("id") is not None else None
+    config = deps.shops.get(shop) or ShopConfig(shop=shop)
+    phones = set(deps.store.phones_of(shop, customer_id)) if customer_id else set()
+    given = normalize_phone(customer.get("phone"), config.default_country)
+    if given.usable and given.e164:
+        phones.add(given.e164)
+    return customer_id, sorted(phones)
+
+
+def data_request(shop: str, payload: dict[str, Any], deps: PrivacyDeps) -> str:
+    customer_id, phones = _subject(shop, payload, deps)
+    orders = [str(o) for o in payload.get("orders_requested") or []]
+    request_id = str((payload.get("data_request") or {}).get("id") or "unknown")
+    data = deps.store.collect(shop, customer_id, phones, orders)
+    deps.store.save_export(
+        shop,
+        request_id,
+        {
+            "shop": shop,
+            "customer_id": customer_id,
+            "request_id": request_id,
+            "made_at": deps.clock().isoformat(),
+            "data": data,
+        },
+    )
+    return f"export {request_id} ready ({sum(len(v) for v in data.values())} records)"
+
+
+def redact_customer(shop: str, payload: dict[str, Any], deps: PrivacyDeps) -> str:
+    customer_id, phones = _subject(shop, payload, deps)
+    orders = [str(o) for o in payload.get("orders_to_redact") or []]
+    stopped = 0
+    for order_id in orders:
+        for flow in definitions.STATE_MACHINE_FLOWS.values():
+            stopped += deps.flows.stop(
+                flow.name, definitions.execution_name(flow, shop, order_id), "customer redacted"
+            )
+    erased = deps.store.erase_subject(shop, customer_id, phones, orders)
+    return f"erased {erased} records, stopped {stopped} flows; consent evidence and hashed suppression kept"
+
+
+def uninstalled(shop: str, deps: PrivacyDeps) -> str:
+    """Stop sending at once and stop every flow; the data goes with shop/redact (48 h later, per Shopify)."""
+    config = deps.shops.get(shop) or ShopConfig(shop=shop)
+    deps.shops.put(config.model_copy(update={"status": "uninstalled"}))
+    stopped = deps.flows.stop_all_for_shop(shop, "app uninstalled")
+    return f"shop marked uninstalled, {stopped} flows stopped"
+
+
+def redact_shop(shop: str, deps: PrivacyDeps) -> str:
+    config = deps.shops.get(shop) or ShopConfig(shop=shop)
+    stopped = deps.flows.stop_all_for_shop(shop, "shop redacted")
+    erased = deps.store.erase_shop(shop)
+    deps.shops.put(
+        ShopConfig(shop=shop, status="redacted", senders=())
+        if config
+        else ShopConfig(shop=shop, status="redacted")
+    )
+    return f"erased {erased} records, stopped {stopped} flows; consent evidence and hashed suppressions kept"

@@ -1,0 +1,58 @@
+"""What the app stores of Shopify's webhooks, orders and checkouts; adapters map them to and from DynamoDB
+items in one place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class InboxRecord(BaseModel):
+    """An authentic Shopify webhook as received (the raw body is the evidence and the replay source)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    shop: str
+    webhook_id: str
+    topic: str
+    api_version: str | None = None
+    received_at: datetime
+    body: bytes
+    state: str = "received"
+    reason: str | None = None
+
+
+class OrderRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    shop: str
+    order_id: str
+    name: str
+    customer_key: str
+    phone: str | None = None
+    first_name: str | None = None
+    total_price: str | None = None
+    currency: str | None = None
+    cancelled: bool = False
+    product: str | None = None  # the first line item's title (for post-purchase copy)
+    checkout_token: str | None = None
+    tracking_company: str | None = None
+    tracking_url: str | None = None
+    created_at: datetime
+
+
+class CheckoutRecord(BaseModel):
+    """What an abandoned-checkout flow needs; `completed_at` set by the order ends the flow (ASL Choice)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    shop: str
+    token: str
+    phone: str | None = None
+    customer_key: str | None = None
+    customer_id: str | None = None
+    first_name: str | None = None
+    url: str | None = None
+    product: str | None = None
+    updated_at: datetime
