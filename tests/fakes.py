@@ -155,6 +155,17 @@ class FakeFlows:
         self.stopped += names
         return len(names)
 
+    def stop_subject(self, shop: str, names, phones, customer_keys, cause: str) -> int:
+        from smsflows.domain.flows.definitions import shop_tag
+
+        def about(name: str) -> bool:
+            context = self.started[name][1].get("context") or {}
+            return name in names or context.get("phone") in phones or context.get("customer_key") in customer_keys
+
+        hits = [n for n in self.started if f"-{shop_tag(shop)}-" in n and n not in self.stopped and about(n)]
+        self.stopped += hits
+        return len(hits)
+
 
 class FakeConsentStore:
     def __init__(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -82,6 +82,12 @@ class FlowStarter(Protocol):
 
     def stop_all_for_shop(self, shop: str, cause: str) -> int:
         """Stop every running execution of the shop; how many were stopped."""
+
+    def stop_subject(
+        self, shop: str, names: Set[str], phones: Set[str], customer_keys: Set[str], cause: str
+    ) -> int:
+        """Stop every running execution of the shop that is about one person: named in `names`, or whose
+        input context has a phone in `phones` or a customer key in `customer_keys`; how many were stopped."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -57,3 +57,38 @@ class StepFunctionsFlowStarter:
                         self._sfn.stop_execution(executionArn=ex["executionArn"], cause=cause)
                         stopped += 1
         return stopped
+
+    def stop_subject(
+        self, shop: str, names: Set[str], phones: Set[str], customer_keys: Set[str], cause: str
+    ) -> int:
+        """Every running execution of the shop, of every flow, that is about this person: by name, or by
+        the phone or customer key in its input (a welcome series is named after a hash of the phone, an
+        abandoned checkout after the checkout token: neither can be derived from a redaction request)."""
+        from smsflows.domain.flows.definitions import shop_tag
+
+        tag = f"-{shop_tag(shop)}-"
+        stopped = 0
+        for arn in self._arns.values():
+            paginator = self._sfn.get_paginator("list_executions")
+            for page in paginator.paginate(stateMachineArn=arn, statusFilter="RUNNING"):
+                for ex in page["executions"]:
+                    if tag not in ex["name"]:
+                        continue
+                    if ex["name"] not in names and not self._about(ex["executionArn"], phones, customer_keys):
+                        continue
+                    try:
+                        self._sfn.stop_execution(executionArn=ex["executionArn"], cause=cause)
+                    except ClientError as exc:
+                        if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+                            continue
+                        raise
+                    stopped += 1
+        return stopped
+
+    def _about(self, execution_arn: str, phones: Set[str], customer_keys: Set[str]) -> bool:
+        described = self._sfn.describe_execution(executionArn=execution_arn)
+        if described.get("status") != "RUNNING":
+            return False
+        context = (json.loads(described.get("input") or "{}") or {}).get("context") or {}
+        return context.get("phone") in phones or context.get("customer_key") in customer_keys
+

@@ -76,6 +76,8 @@ class DynamoPrivacyStore:
         body = gzip.compress(json.dumps(payload, default=str).encode())
         item = {**keys.export(shop, request_id), "type": "privacy_export", "shop": shop, "request_id": request_id,
                 "export_gz": Binary(body)}  # fmt: skip
+        if payload.get("customer_id"):  # found again, and erased, by the customer's redaction
+            item["gsi1pk"] = keys.customer_subject(shop, str(payload["customer_id"]))
         self._ddb.put_item(TableName=self._table, Item=to_item(item))
 
     def load_export(self, shop: str, request_id: str) -> dict[str, Any] | None:
@@ -85,9 +87,14 @@ class DynamoPrivacyStore:
         return dict(json.loads(gzip.decompress(bytes(item["export_gz"])))) if item else None
 
     def erase_subject(
-        self, shop: str, customer_id: str | None, phones: list[str], order_ids: list[str]
+        self,
+        shop: str,
+        customer_id: str | None,
+        phones: list[str],
+        order_ids: list[str],
+        mentions: list[str] = [],  # noqa: B006 (never mutated)
     ) -> int:
-        count = 0
+        count = self._scrub_webhooks(shop, mentions)
         for item in self._items(shop, customer_id, phones, order_ids):
             kind = item.get("type", {}).get("S")
             key = {"pk": item["pk"], "sk": item["sk"]}
@@ -103,6 +110,37 @@ class DynamoPrivacyStore:
                 )
             else:
                 self._ddb.delete_item(TableName=self._table, Key=key)
+            count += 1
+        return count
+
+    def _scrub_webhooks(self, shop: str, mentions: list[str]) -> int:
+        """Empty the raw body of every stored webhook of the shop that mentions the subject. The item stays
+        (it is the dedupe key for Shopify's retries) with `redacted`; bodies expire after 30 days anyway,
+        but a redaction does not wait for that."""
+        needles = [m.encode() for m in mentions if m]
+        if not needles:
+            return 0
+        found = query_all(
+            self._ddb,
+            TableName=self._table,
+            IndexName=keys.BY_SHOP,
+            KeyConditionExpression="shop = :s AND begins_with(pk, :w)",
+            ExpressionAttributeValues={":s": {"S": shop}, ":w": {"S": "WEBHOOK#"}},
+        )
+        count = 0
+        for item in self._get_many([{"pk": i["pk"], "sk": i["sk"]} for i in found]):
+            raw = item.get("body_gz", {}).get("B")
+            if raw is None:
+                continue
+            body = gzip.decompress(bytes(raw))
+            if not any(n in body for n in needles):
+                continue
+            self._ddb.update_item(
+                TableName=self._table,
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET redacted = :t REMOVE body_gz",
+                ExpressionAttributeValues={":t": {"BOOL": True}},
+            )
             count += 1
         return count
 

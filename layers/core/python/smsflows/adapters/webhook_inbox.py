@@ -67,8 +67,9 @@ class DynamoWebhookInbox:
             topic=item["topic"],
             api_version=item.get("api_version"),
             received_at=datetime.fromisoformat(item["received_at"]),
-            body=gzip.decompress(bytes(item["body_gz"])),
-            state=item.get("state", "received"),
+            # a customer redaction empties the bodies that mention the customer (privacy_store)
+            body=gzip.decompress(bytes(item["body_gz"])) if "body_gz" in item else b"",
+            state="redacted" if item.get("redacted") else item.get("state", "received"),
             reason=item.get("reason"),
         )
 

@@ -72,6 +72,8 @@ def process_shop_event(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> Even
         stored = deps.inbox.get(envelope.shop, envelope.webhook_id)
         if stored is None:
             raise LookupError(f"webhook {envelope.webhook_id} is not in the inbox")
+        if stored.state == "redacted":  # its customer was redacted before it was processed: nothing to do
+            return EventOutcome("ignored", "body erased by a customer redaction")
         raw = stored.body.decode("utf-8")
     try:
         payload = json.loads(raw)

@@ -34,9 +34,16 @@ class PrivacyStore(Protocol):
     def load_export(self, shop: str, request_id: str) -> dict[str, Any] | None: ...
 
     def erase_subject(
-        self, shop: str, customer_id: str | None, phones: list[str], order_ids: list[str]
+        self,
+        shop: str,
+        customer_id: str | None,
+        phones: list[str],
+        order_ids: list[str],
+        mentions: list[str] = [],  # noqa: B006 (never mutated)
     ) -> int:
-        """Erase what A8.2 does not require us to keep; returns how many items were erased or scrubbed."""
+        """Erase what A8.2 does not require us to keep, and empty the stored webhook bodies that contain any
+        of `mentions` (the subject's phone numbers, e-mail, customer id); how many items were erased or
+        scrubbed."""
 
     def erase_shop(self, shop: str) -> int: ...
 
@@ -82,14 +89,30 @@ def data_request(shop: str, payload: dict[str, Any], deps: PrivacyDeps) -> str:
 def redact_customer(shop: str, payload: dict[str, Any], deps: PrivacyDeps) -> str:
     customer_id, phones = _subject(shop, payload, deps)
     orders = [str(o) for o in payload.get("orders_to_redact") or []]
-    stopped = 0
-    for order_id in orders:
-        for flow in definitions.STATE_MACHINE_FLOWS.values():
-            stopped += deps.flows.stop(
-                flow.name, definitions.execution_name(flow, shop, order_id), "customer redacted"
-            )
-    erased = deps.store.erase_subject(shop, customer_id, phones, orders)
+    # Every running flow about this person, whatever it is named after: orders by name, the rest (welcome
+    # by phone, abandoned checkout by token, browse and win-back by customer) by the phone or customer key
+    # their executions were started with.
+    names = {
+        definitions.execution_name(flow, shop, order_id)
+        for order_id in orders
+        for flow in definitions.STATE_MACHINE_FLOWS.values()
+    }
+    customer_keys = {f"phone:{p}" for p in phones} | {f"order:{o}" for o in orders}
+    if customer_id:
+        customer_keys.add(f"customer:{customer_id}")
+    stopped = deps.flows.stop_subject(shop, names, set(phones), customer_keys, "customer redacted")
+    erased = deps.store.erase_subject(shop, customer_id, phones, orders, _mentions(payload, customer_id, phones))
     return f"erased {erased} records, stopped {stopped} flows; consent evidence and hashed suppression kept"
+
+
+def _mentions(payload: dict[str, Any], customer_id: str | None, phones: list[str]) -> list[str]:
+    """What, in a raw webhook body, identifies the subject: phones as given and as E.164, the e-mail, the
+    customer id as Shopify's JSON writes it."""
+    customer = payload.get("customer") or {}
+    found = {str(customer[k]) for k in ("email", "phone") if customer.get(k)} | set(phones)
+    if customer_id:
+        found |= {f'"id":{customer_id}', f'"id": {customer_id}', f'"customer_id":{customer_id}'}
+    return sorted(m for m in found if len(m) >= 5)
 
 
 def uninstalled(shop: str, deps: PrivacyDeps) -> str:
