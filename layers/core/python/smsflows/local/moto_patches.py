@@ -50,11 +50,29 @@ def install(invoker: LambdaInvoker, time_scale: float = 1.0, clock: Callable[[],
         _state["timestamp_seconds"] = Timestamp._get_wait_seconds
         Timestamp._get_wait_seconds = _timestamp_wait_seconds  # type: ignore[method-assign]
         _patch_dynamodb()
+        _patch_stop_execution()
         _installed = True
 
 
 _ddb_lock = threading.RLock()
 _sqs_lock = threading.RLock()
+
+
+def _patch_stop_execution() -> None:
+    """moto starts an execution's interpreter on a thread that builds its environment first; a StopExecution
+    in between (an uninstall right after a flow started) failed with "'NoneType' object has no attribute
+    'set_stop'". Step Functions stops an execution at any moment: wait (briefly) for the interpreter."""
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original = ExecutionWorker.stop
+
+    def stop(self: Any, stop_date: Any, error: Any, cause: Any) -> None:
+        deadline = time.monotonic() + 10
+        while getattr(self, "env", None) is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        original(self, stop_date=stop_date, error=error, cause=cause)
+
+    ExecutionWorker.stop = stop  # type: ignore[method-assign]
 
 
 def _patch_dynamodb() -> None:

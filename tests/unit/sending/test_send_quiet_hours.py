@@ -1,0 +1,85 @@
+"""Quiet hours on the send path (README: "a marketing text goes out only inside the window of every place the
+recipient may be"): the phone's area code, the default address and the shipping address are each a
+candidate, and the shop's `--quiet-hours` narrowing applies on top. Each test fails if the sender drops one
+of them."""
+
+from datetime import UTC, datetime, time
+
+import pytest
+
+from smsflows.domain.consent.ledger import SubscriberState
+from smsflows.domain.messages import OutboundMessage
+from smsflows.domain.sending.send import Prepared, SendDeps, SendOutcome, prepare
+from smsflows.domain.shops import DayWindow, ShopConfig
+from smsflows.ports import RecipientSnapshot, Sender
+from smsflows.runtime.clock import fixed_clock
+from tests.fakes import FakeMessageLog, FakeQueue, FakeShopConfigs
+
+SHOP = "demo-shop.myshopify.com"
+PHONE = "+15125550123"  # 512: Austin, US Central
+# Monday 2026-11-23 15:30 UTC: 09:30 in Austin (inside 09:00-20:00), 07:30 in California (outside).
+NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
+PACIFIC_NINE = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # 09:00 in California that day
+
+
+def marketing() -> OutboundMessage:
+    return OutboundMessage(message_id="welcome:1", shop=SHOP, to=PHONE, body="Demo Shop: 10% off. Reply STOP to opt out",
+                           category="marketing", flow="welcome", created_at=NOW)  # fmt: skip
+
+
+def snapshot(*addresses: tuple[str, str, str]) -> RecipientSnapshot:
+    state = SubscriberState(shop=SHOP, phone=PHONE, status="subscribed", version=3, addresses=addresses)
+    return RecipientSnapshot(state=state, suppressed=False, history=[], history_version=0)
+
+
+def deps(config: ShopConfig | None = None) -> SendDeps:
+    return SendDeps(log=FakeMessageLog(), provider=None, sender=Sender(messaging_service_sid="MG1"),  # type: ignore[arg-type]
+                    clock=fixed_clock(NOW), shops=FakeShopConfigs(config or ShopConfig(shop=SHOP)),
+                    requeue=FakeQueue())  # fmt: skip
+
+
+def test_with_only_the_phones_zone_a_text_at_half_past_nine_there_goes_out():
+    ready = prepare(marketing(), deps(), snapshot())
+    assert isinstance(ready, Prepared)
+    assert {loc.time_zone for loc in ready.locations} == {"America/Chicago"}
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        (("US", "CA", "default_address"),),  # the default address is a candidate
+        (("US", "TX", "default_address"), ("US", "CA", "shipping_address")),  # and so is the shipping address
+    ],
+    ids=["default_address", "shipping_address"],
+)
+def test_an_address_in_a_later_zone_defers_the_text_to_nine_there(addresses):
+    d = deps()
+    outcome = prepare(marketing(), d, snapshot(*addresses))
+    assert isinstance(outcome, SendOutcome)
+    assert (outcome.outcome, outcome.detail, outcome.until) == ("deferred", "quiet_hours", PACIFIC_NINE)
+    assert len(d.requeue.sent) == 1 and d.requeue.sent[0]["message_id"] == "welcome:1"
+
+
+def test_the_shops_narrower_window_applies_on_top_of_the_law():
+    noon = DayWindow(start=time(12), end=time(13))
+    config = ShopConfig(shop=SHOP, quiet_hours_override=(noon,) * 7)
+    outcome = prepare(marketing(), deps(config), snapshot())
+    assert isinstance(outcome, SendOutcome)
+    assert (outcome.outcome, outcome.until) == (
+        "deferred",
+        datetime(2026, 11, 23, 18, 0, tzinfo=UTC),
+    )  # 12:00 CST
+
+
+def test_a_shop_window_can_only_narrow_never_widen():
+    early = DayWindow(start=time(6), end=time(22))  # wider than 09:00-20:00: the law still holds
+    config = ShopConfig(shop=SHOP, quiet_hours_override=(early,) * 7)
+    at_seven = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # 07:00 in Austin
+    d = deps(config)
+    d.clock = fixed_clock(at_seven)
+    outcome = prepare(marketing(), d, snapshot())
+    assert isinstance(outcome, SendOutcome)
+    assert (outcome.outcome, outcome.until) == (
+        "deferred",
+        datetime(2026, 11, 23, 15, 0, tzinfo=UTC),
+    )  # 09:00 CST
