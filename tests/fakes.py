@@ -1,16 +1,21 @@
-"""In-memory implementations of the ports, for unit tests. A contract suite runs them against DynamoDB too."""
+"""In-memory implementations of the ports, for unit tests. tests/contracts holds each of them, and the real
+adapter (under moto), to the same contract."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from smsflows.domain.compliance.frequency import SendRecord
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState, suppression_key
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.profiles import ProfileRecord
+from smsflows.domain.sending.delivery import StatusUpdate
+from smsflows.domain.sending.pacing import Fold
 from smsflows.domain.shopify.records import InboxRecord, OrderRecord
 from smsflows.domain.shops import ShopConfig
 from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions, Sender
@@ -41,14 +46,19 @@ class FakeInbox:
 
 
 class FakeQueue:
+    """Records what is sent as SqsQueue sends it: `sent` the bodies as the consumer reads them back (through
+    JSON), `delays` the delay of each, in the same order (clamped to SQS's 0..900 seconds)."""
+
     def __init__(self, fail: Exception | None = None) -> None:
         self.sent: list[dict[str, Any]] = []
+        self.delays: list[int] = []
         self.fail = fail
 
     def send(self, body: Mapping[str, Any], *, delay_seconds: int = 0) -> None:
         if self.fail:
             raise self.fail
-        self.sent.append(dict(body))
+        self.sent.append(json.loads(json.dumps(body, separators=(",", ":"))))
+        self.delays.append(max(0, min(900, delay_seconds)))
 
 
 class FakeShopData:
@@ -61,14 +71,17 @@ class FakeShopData:
         self.consent = consent
 
     def set_tracking(self, shop, order_id, company, url) -> None:
-        if (shop, order_id) in self.orders:
+        if (shop, order_id) in self.orders:  # an unknown value (None) keeps what was known
+            known = {"tracking_company": company, "tracking_url": url}
             self.orders[(shop, order_id)] = self.orders[(shop, order_id)].model_copy(
-                update={"tracking_company": company, "tracking_url": url}
+                update={k: v for k, v in known.items() if v is not None}
             )
 
     def save_checkout(self, checkout) -> None:
+        # an update, as in DynamoDB: a late checkouts/update keeps completed_at and what it does not say
         old = self.checkouts.get((checkout.shop, checkout.token), {})
-        self.checkouts[(checkout.shop, checkout.token)] = {**old, **checkout.model_dump()}
+        known = {k: v for k, v in checkout.model_dump().items() if v is not None}
+        self.checkouts[(checkout.shop, checkout.token)] = {**old, **known}
 
     def complete_checkout(self, shop, token, at) -> bool:
         if (shop, token) not in self.checkouts:
@@ -87,15 +100,15 @@ class FakeShopData:
     def get_profile(self, shop, customer_key):
         return self.profile_items.get((shop, customer_key))
 
-    def set_birthday(self, shop, customer_key, birthday):
+    def set_birthday(self, shop, customer_key, birthday, at=None):
         old = self.profile_items.get((shop, customer_key))
         base = (
             old.model_dump()
             if old
-            else {"shop": shop, "customer_key": customer_key, "updated_at": datetime.now()}
+            else {"shop": shop, "customer_key": customer_key, "updated_at": at or datetime.now(UTC)}
         )
         self.profile_items[(shop, customer_key)] = ProfileRecord.model_validate(
-            {**base, "birthday": birthday}
+            {**base, "birthday": birthday or ""}  # cleared as the DynamoDB adapter clears it
         )
 
     def add_restock(self, shop, variant_id, phone, product, url):
@@ -116,6 +129,8 @@ class FakeShopData:
     def save_order(self, order: OrderRecord, profile: ProfileRecord, places=()) -> None:
         if profile.phone and places:
             self.places[(profile.shop, profile.phone)] = tuple(places)
+            if self.consent is not None:  # one table in DynamoDB: the places are on the subscriber state
+                self.consent.note_places(profile.shop, profile.phone, tuple(places), profile.customer_id)
         self.orders[(order.shop, order.order_id)] = order
         key = (profile.shop, profile.customer_key)
         old = self.profile_items.get(key)
@@ -132,18 +147,28 @@ class FakeShopData:
 
 
 class FakeFlows:
-    def __init__(self) -> None:
+    """Step Functions as StepFunctionsFlowStarter uses it: one state machine per flow (those of
+    definitions.STATE_MACHINE_FLOWS unless told otherwise), executions named deterministically; `started`
+    maps every execution name to (flow, input), `stopped` lists the executions stopped, in order."""
+
+    def __init__(self, flows: Iterable[str] | None = None) -> None:
+        from smsflows.domain.flows.definitions import STATE_MACHINE_FLOWS
+
+        self.flows = frozenset(STATE_MACHINE_FLOWS if flows is None else flows)
         self.started: dict[str, tuple[str, dict[str, Any]]] = {}
         self.stopped: list[str] = []
 
     def start(self, flow: str, name: str, payload: Mapping[str, Any]) -> bool:
+        if flow not in self.flows:
+            raise LookupError(f"no state machine configured for flow {flow!r}")
         if name in self.started:
             return False
         self.started[name] = (flow, dict(payload))
         return True
 
     def stop(self, flow: str, name: str, cause: str) -> int:
-        if name in self.started and name not in self.stopped:
+        # an execution is found under its own flow's state machine only
+        if name in self.started and self.started[name][0] == flow and name not in self.stopped:
             self.stopped.append(name)
             return 1
         return 0
@@ -160,7 +185,11 @@ class FakeFlows:
 
         def about(name: str) -> bool:
             context = self.started[name][1].get("context") or {}
-            return name in names or context.get("phone") in phones or context.get("customer_key") in customer_keys
+            return (
+                name in names
+                or context.get("phone") in phones
+                or context.get("customer_key") in customer_keys
+            )
 
         hits = [n for n in self.started if f"-{shop_tag(shop)}-" in n and n not in self.stopped and about(n)]
         self.stopped += hits
@@ -185,10 +214,12 @@ class FakeConsentStore:
             current = self.states.get((event.shop, event.phone))
             if (current.version if current else 0) != expected_version:
                 return "conflict"
+            if event.recorded_at is None:  # the ledger's replay order: when it got the event
+                event = event.model_copy(update={"recorded_at": event.at})
             events.append(event)
-            if current is not None:  # addresses are not part of the consent projection
-                new_state = new_state.model_copy(update={"addresses": current.addresses})
-            self.states[(event.shop, event.phone)] = new_state
+            # addresses are not part of the consent projection: they come from orders (FakeShopData)
+            addresses = current.addresses if current is not None else ()
+            self.states[(event.shop, event.phone)] = new_state.model_copy(update={"addresses": addresses})
             hashed = suppression_key(event.shop, event.phone)
             if event.kind == "opt_out":
                 self.suppressed.add(hashed)
@@ -202,19 +233,41 @@ class FakeConsentStore:
     def is_suppressed(self, shop: str, phone: str) -> bool:
         return suppression_key(shop, phone) in self.suppressed
 
+    def note_places(
+        self,
+        shop: str,
+        phone: str,
+        places: tuple[tuple[str | None, str | None, str], ...],
+        customer_id: str | None,
+    ) -> None:
+        """Where the phone's owner may be (from an order), on the subscriber state; consent untouched."""
+        with self._lock:
+            current = self.states.get((shop, phone)) or SubscriberState(shop=shop, phone=phone)
+            update: dict[str, Any] = {"addresses": tuple(tuple(p) for p in places)}
+            if customer_id is not None:
+                update["customer_id"] = customer_id
+            self.states[(shop, phone)] = current.model_copy(update=update)
+
 
 class FakeShopConfigs:
     def __init__(self, *configs: ShopConfig) -> None:
-        self.configs = {c.shop: c for c in configs}
+        self.configs: dict[str, ShopConfig] = {}
+        self.senders: dict[str, str] = {}  # sender -> shop: the shop that put it last owns it
+        for config in configs:
+            self.put(config)
 
     def get(self, shop: str) -> ShopConfig | None:
         return self.configs.get(shop)
 
     def put(self, config: ShopConfig) -> None:
+        old = self.configs.get(config.shop)
+        for sender in set(old.senders if old else ()) - set(config.senders):
+            self.senders.pop(sender, None)
+        self.senders.update(dict.fromkeys(config.senders, config.shop))
         self.configs[config.shop] = config
 
     def shop_for_sender(self, sender: str) -> str | None:
-        return next((c.shop for c in self.configs.values() if sender in c.senders), None)
+        return self.senders.get(sender)
 
     def all(self) -> list[ShopConfig]:
         return list(self.configs.values())
@@ -228,78 +281,307 @@ class FakeConversations:
         if message_sid in self.items:
             return False
         self.items[message_sid] = dict(
-            shop=shop, phone=phone, body=body, kind=kind, rating=rating, review=review
+            shop=shop,
+            phone=phone,
+            body=body[:1600],
+            at=at.isoformat(),
+            kind=kind,
+            rating=rating,
+            review=review,
         )
         return True
 
 
-class FakeMessageLog:
-    """The message claims, plus the frequency history; reads consent from a FakeConsentStore."""
+class FakeTokenBuckets:
+    """The TokenBuckets port in memory, as DynamoTokenBuckets keeps it: the pointers (`tat`, `backlog`) and
+    the daily counters are shared by every container (`other_container()`), at DynamoDB's precision (the
+    adapter writes 6 decimals); whether a bucket looked idle is each container's own hint."""
 
-    def __init__(self, consent: FakeConsentStore | None = None) -> None:
+    def __init__(self, shared: FakeTokenBuckets | None = None) -> None:
+        self.tat: dict[str, float] = shared.tat if shared else {}
+        self.backlog: dict[str, float] = shared.backlog if shared else {}
+        self.daily: dict[tuple[str, str], int] = shared.daily if shared else {}
+        self._lock: threading.RLock = shared._lock if shared else threading.RLock()
+        self._busy: dict[str, bool] = {}  # per bucket pointer: was it booked ahead when last touched?
+        self.writes = 0
+
+    def other_container(self) -> FakeTokenBuckets:
+        """Another Lambda container: the same buckets, its own hints."""
+        return FakeTokenBuckets(self)
+
+    def _advance(self, pointers: dict[str, float], bucket: str, seconds: float, floor: float,
+                 limit: float | None, hint: str) -> float | None:  # fmt: skip
+        with self._lock:
+            self.writes += 1
+            current = pointers.get(bucket)
+            if current is None or current < _dec(floor):  # idle: restarts at the floor
+                pointers[bucket] = _dec(floor + seconds)
+                self._busy[hint] = False
+                return floor
+            self._busy[hint] = True
+            if limit is not None and current > _dec(limit):
+                return None  # booked beyond the horizon
+            pointers[bucket] = _dec(current + _dec(seconds))
+            return current
+
+    def reserve(self, bucket: str, seconds: float, now: float, horizon: float) -> float | None:
+        return self._advance(self.tat, bucket, seconds, now, now + horizon - seconds, f"tat:{bucket}")
+
+    def ticket(self, bucket: str, seconds: float, floor: float) -> float:
+        start = self._advance(self.backlog, bucket, seconds, floor, None, f"backlog:{bucket}")
+        assert start is not None
+        return start
+
+    def count_daily(self, brand: str, day: str, segments: int, cap: int) -> bool:
+        with self._lock:
+            self.writes += 1
+            used = self.daily.get((brand, day), 0)
+            if used + segments > cap:
+                return False
+            self.daily[(brand, day)] = used + segments
+            return True
+
+    def give_back(self, bucket: str, start: float, end: float) -> None:
+        with self._lock:
+            self.writes += 1
+            if self.tat.get(bucket) == _dec(end):
+                self.tat[bucket] = _dec(start)
+
+    def looks_idle(self, bucket: str) -> bool:
+        return not self._busy.get(f"tat:{bucket}", False)
+
+    def note_busy(self, bucket: str) -> None:
+        self._busy[f"tat:{bucket}"] = True
+
+    def fold_refusal(self, fold: Fold) -> str | None:
+        """Why a reservation folded into a claim cannot be booked ('pacing_busy', 'daily_cap'), or None."""
+        with self._lock:
+            current = self.tat.get(fold.bucket)
+            if current is not None and current >= _dec(fold.start):
+                return "pacing_busy"
+            if fold.daily is not None:
+                brand, day, segments, cap = fold.daily
+                if self.daily.get((brand, day), 0) + segments > cap:
+                    return "daily_cap"
+            return None
+
+    def book_fold(self, fold: Fold) -> None:
+        with self._lock:
+            self.tat[fold.bucket] = _dec(fold.end)
+            if fold.daily is not None:
+                brand, day, segments, _ = fold.daily
+                self.daily[(brand, day)] = self.daily.get((brand, day), 0) + segments
+
+
+def _dec(value: float) -> float:
+    """A pointer as DynamoDB stores it (the adapter writes 6 decimals)."""
+    return round(value, 6)
+
+
+class FakeMessageLog:
+    """The message log as DynamoMessageLog keeps it: one record per message id (the claim, then the delivery
+    record), the frequency history and the unreachable numbers. Consent is read from a FakeConsentStore and
+    folded pacing reservations are booked on FakeTokenBuckets: in DynamoDB they share the one table, and a
+    claim checks and writes them in one transaction (all of it, or none of it)."""
+
+    def __init__(
+        self, consent: FakeConsentStore | None = None, buckets: FakeTokenBuckets | None = None
+    ) -> None:
         self.items: dict[str, dict[str, Any]] = {}
         self.consent = consent or FakeConsentStore()
+        self.buckets = buckets or FakeTokenBuckets()
         self.history: dict[tuple[str, str], tuple[int, list[SendRecord]]] = {}
-        self._lock = threading.Lock()
+        self.unreachable: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lock = threading.RLock()
 
     def snapshot(self, shop: str, phone: str) -> RecipientSnapshot:
-        version, history = self.history.get((shop, phone), (0, []))
-        return RecipientSnapshot(
-            state=self.consent.state(shop, phone),
-            suppressed=self.consent.is_suppressed(shop, phone),
-            history=list(history),
-            history_version=version,
-            unreachable=(shop, phone) in getattr(self, "unreachable", set()),
-        )
+        return self.snapshots([(shop, phone)])[0][(shop, phone)]
+
+    def snapshots(
+        self, recipients: list[tuple[str, str]], message_ids: list[str] | None = None
+    ) -> tuple[dict[tuple[str, str], RecipientSnapshot], dict[str, str]]:
+        with self._lock:
+            out = {}
+            for shop, phone in dict.fromkeys(recipients):
+                version, history = self.history.get((shop, phone), (0, []))
+                out[(shop, phone)] = RecipientSnapshot(
+                    state=self.consent.state(shop, phone),
+                    suppressed=self.consent.is_suppressed(shop, phone),
+                    history=list(history),
+                    history_version=version,
+                    unreachable=(shop, phone) in self.unreachable,
+                )
+            states = {
+                m: str(self.items[m].get("state"))
+                for m in dict.fromkeys(message_ids or [])
+                if m in self.items
+            }
+            return out, states
 
     def begin(
         self, message: OutboundMessage, now: datetime, conditions: SendConditions | None = None
     ) -> str | None:
         c = conditions or SendConditions()
+        recipient = (message.shop, message.to)
         with self._lock:
             old = self.items.get(message.message_id)
-            if old is not None and old["state"] != "retry":
-                return str(old["state"])
-            state = self.consent.state(message.shop, message.to)
-            if c.require_subscribed and (
-                state is None or not state.subscribed or state.version != c.state_version
-            ):
-                return "consent_changed"
-            if c.forbid_unsubscribed and state is not None and state.status == "unsubscribed":
-                return "consent_changed"
+            if old is not None and old.get("state") != "retry":  # a released claim may be taken again
+                return str(old.get("state", "unknown"))
+            if c.require_subscribed or c.forbid_unsubscribed:
+                state = self.consent.state(*recipient)
+                if c.require_subscribed:
+                    if (
+                        state is None
+                        or state.status != "subscribed"
+                        or state.version != (c.state_version or 0)
+                    ):
+                        return "consent_changed"
+                elif state is not None and state.status == "unsubscribed":
+                    return "consent_changed"
+            if c.frequency is not None and self.history.get(recipient, (0, []))[0] != c.frequency[0]:
+                return "frequency_conflict"
+            if c.pace is not None:
+                refused = self.buckets.fold_refusal(c.pace)
+                if refused is not None:
+                    return refused
+            # every condition holds: the claim and the reservations are written together
+            self.items[message.message_id] = _plain(
+                {
+                    "type": "message",
+                    "state": "sending",
+                    "shop": message.shop,
+                    "to": message.to,
+                    "category": message.category,
+                    "flow": message.flow,
+                    "claimed_at": now.isoformat(),
+                    "body_hash": hashlib.sha256(message.body.encode()).hexdigest(),
+                }
+            )
             if c.frequency is not None:
-                expected, new_history = c.frequency
-                version, _ = self.history.get((message.shop, message.to), (0, []))
-                if version != expected:
-                    return "frequency_conflict"
-                self.history[(message.shop, message.to)] = (version + 1, list(new_history))
-            self.items[message.message_id] = {"state": "sending", "to": message.to}
+                self.history[recipient] = (c.frequency[0] + 1, list(c.frequency[1]))
+            if c.pace is not None:
+                self.buckets.book_fold(c.pace)
             return None
 
-    def release(self, message_id: str, reason: str) -> None:
-        self.items[message_id].update(state="retry", reason=reason)
+    def _update(self, message_id: str, values: dict[str, Any]) -> None:
+        """Set the given fields (None values are left as they are), creating the record if needed."""
+        with self._lock:
+            self.items.setdefault(message_id, {}).update(_plain(values))
 
-    def mark_unreachable(self, shop, phone, reason, now) -> None:
-        self.unreachable = getattr(self, "unreachable", set()) | {(shop, phone)}
+    def release(self, message_id: str, reason: str) -> None:
+        self._update(message_id, {"state": "retry", "reason": reason})
+
+    def mark_in_doubt(self, message_id: str, reason: str) -> None:
+        self._update(message_id, {"in_doubt": True, "reason": reason})
+
+    def claim(self, message_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            item = self.items.get(message_id)
+            return dict(item) if item is not None else None
+
+    def take_over(self, message_id: str, claimed_at: str, now: datetime) -> bool:
+        with self._lock:
+            item = self.items.get(message_id)
+            if item is None or item.get("state") != "sending" or item.get("claimed_at") != claimed_at:
+                return False
+            item.pop("in_doubt", None)
+            item.update(claimed_at=now.isoformat(), attempts=item.get("attempts", 0) + 1)
+            return True
 
     def complete(self, message_id: str, receipt: ProviderReceipt, now: datetime, extra=None) -> None:
-        self.items[message_id].update(
-            state="sent", sid=receipt.sid, segments=receipt.segments, **(extra or {})
+        self._update(
+            message_id,
+            {
+                **(extra or {}),
+                "state": "sent",
+                "sid": receipt.sid,
+                "provider_status": receipt.status,
+                "segments": receipt.segments,
+                "price": receipt.price,
+                "sent_at": now.isoformat(),
+            },
         )
 
     def fail(self, message_id: str, code: int | None, reason: str, now: datetime) -> None:
-        self.items.setdefault(message_id, {}).update(state="failed", error_code=code, reason=reason)
+        self._update(
+            message_id,
+            {"state": "failed", "reason": reason, "error_code": code, "failed_at": now.isoformat()},
+        )
+
+    def mark_unreachable(self, shop: str, phone: str, reason: str, now: datetime) -> None:
+        with self._lock:
+            self.unreachable[(shop, phone)] = {"reason": reason, "since": now.isoformat()}
+
+    def apply_status(self, update: StatusUpdate, now: datetime) -> tuple[str, str] | None:
+        with self._lock:
+            item = self.items.get(update.message_id)
+            # the message exists, is this provider message, and the status moves forward
+            if item is None or item.get("sid", update.sid) != update.sid:
+                return None
+            if "delivery_rank" in item and not item["delivery_rank"] < update.rank:
+                return None
+            item.update(
+                _plain(
+                    {
+                        "delivery_status": update.status,
+                        "delivery_rank": update.rank,
+                        "delivery_error": update.error_code,
+                        "segments": update.segments,
+                        "price": update.price,
+                        "status_at": now.isoformat(),
+                    }
+                )
+            )
+            return (str(item["shop"]), str(item["to"])) if item.get("to") and item.get("shop") else None
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """What DynamoDB keeps of an item: no None values (the adapters skip them)."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 class FakeProvider:
-    """Records sends; `errors` are raised, one per call, before succeeding."""
+    """Twilio as TwilioProvider presents it: a receipt per accepted message (status 'accepted' for a
+    Messaging Service, 'queued' for a number; segments counted as Twilio counts them), the refusals the
+    API gives for a bad request, and `find` over the most recent messages to a number.
 
-    def __init__(self, errors: list[ProviderError] | None = None) -> None:
+    Records sends in `sent` ({to, body, sender}); `errors` are raised, one per call, before succeeding."""
+
+    def __init__(
+        self, errors: list[ProviderError] | None = None, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.sent: list[dict[str, Any]] = []
+        self.accepted: list[tuple[datetime, str, str, ProviderReceipt]] = []  # (created, to, body, receipt)
         self.errors = list(errors or [])
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     def send(self, *, to: str, body: str, sender: Sender, status_callback: str | None) -> ProviderReceipt:
+        from smsflows.local.fake_twilio import E164, twilio_segments
+
         if self.errors:
             raise self.errors.pop(0)
+        if not (sender.messaging_service_sid or sender.from_number):
+            raise ProviderError("no sender configured", code=None, status=None, retryable=False)
+        for refused, code, why in (
+            (not E164.match(to), 21211, f"The 'To' number {to} is not a valid phone number."),
+            (not body, 21602, "Message body is required."),
+            (len(body) > 1600, 21617, "The concatenated message body exceeds the 1600 character limit."),
+        ):
+            if refused:
+                raise ProviderError(f"twilio {code}: {why}", code=code, status=400, retryable=False)
         self.sent.append({"to": to, "body": body, "sender": sender})
-        return ProviderReceipt(sid=f"SM{len(self.sent):032d}", status="queued", segments=1)
+        receipt = ProviderReceipt(
+            sid=f"SM{len(self.sent):032d}",
+            status="accepted" if sender.messaging_service_sid else "queued",
+            segments=twilio_segments(body).segments,
+        )
+        self.accepted.append((self.clock(), to, body, receipt))
+        return receipt
+
+    def find(self, *, to: str, body: str, since: datetime) -> ProviderReceipt | None:
+        recent = [a for a in reversed(self.accepted) if a[1] == to][:50]  # what one listing page shows
+        for created, _, sent_body, receipt in recent:
+            # Twilio's date_created has whole seconds
+            if sent_body == body and created.replace(microsecond=0) >= since:
+                return receipt
+        return None

@@ -61,7 +61,9 @@ class ShopDataRepository(Protocol):
     def profiles(self, shop: str) -> list[ProfileRecord]:
         """Every profile of the shop (the daily win-back job)."""
 
-    def set_birthday(self, shop: str, customer_key: str, birthday: str | None) -> None: ...
+    def set_birthday(
+        self, shop: str, customer_key: str, birthday: str | None, at: datetime | None = None
+    ) -> None: ...
 
     def get_profile(self, shop: str, customer_key: str) -> ProfileRecord | None: ...
 

@@ -52,7 +52,10 @@ class DynamoConsentStore:
         ledger.setdefault("recorded_at", event.at.isoformat())
         fields = {k: v for k, v in new_state.model_dump(mode="json").items() if k in _STATE_FIELDS}
         fields.update(type="subscriber", shop=event.shop, phone=event.phone, gsi1pk=ledger["gsi1pk"])
-        update = set_expression(fields)
+        # A field the new state clears (a pending request after YES or STOP) is removed, so that the item
+        # stays the ledger's projection. customer_id and country are also written by orders: never removed.
+        cleared = tuple(k for k, v in fields.items() if v is None and k not in ("customer_id", "country"))
+        update = set_expression(fields, remove=cleared)
         update["ExpressionAttributeValues"][":expected"] = {"N": str(expected_version)}
         items: list[dict[str, Any]] = [
             {
@@ -66,7 +69,11 @@ class DynamoConsentStore:
                 "Update": {
                     "TableName": self._table,
                     "Key": to_item(keys.subscriber(event.shop, event.phone)),
-                    "ConditionExpression": "attribute_not_exists(version) OR version = :expected",
+                    # a first event finds no version (the item may hold an order's places already); any later
+                    # one must find the version it read, also if the item was erased since
+                    "ConditionExpression": "attribute_not_exists(version) OR version = :expected"
+                    if expected_version == 0
+                    else "version = :expected",
                     **update,
                 }
             },

@@ -108,7 +108,10 @@ class DynamoMessageLog:
                     "Put": {
                         "TableName": self._table,
                         "Item": to_item(freq_item),
-                        "ConditionExpression": "attribute_not_exists(version) OR version = :v",
+                        # the history read must still be the stored one: none (version 0), or that version
+                        "ConditionExpression": "attribute_not_exists(version) OR version = :v"
+                        if expected == 0
+                        else "version = :v",
                         "ExpressionAttributeValues": {":v": {"N": str(expected)}},
                     }
                 }

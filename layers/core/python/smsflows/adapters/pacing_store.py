@@ -125,7 +125,8 @@ def _daily_count(day: str, segments: int, cap: int) -> Expression:
     """Add `segments` to the day's counter unless that passes `cap`."""
     return (
         "ADD used :n SET expires_at = if_not_exists(expires_at, :exp), #t = :type",
-        "attribute_not_exists(used) OR used <= :max",
+        # a fresh day has no counter: the first count must fit the cap too (a block larger than the cap)
+        "attribute_not_exists(used) OR used <= :max" if segments <= cap else "used <= :max",
         {
             ":n": {"N": str(segments)},
             ":max": {"N": str(cap - segments)},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -188,11 +188,16 @@ class DynamoShopData:
             {k: v for k, v in plain.items() if k in ProfileRecord.model_fields}
         )
 
-    def set_birthday(self, shop: str, customer_key: str, birthday: str | None) -> None:
+    def set_birthday(
+        self, shop: str, customer_key: str, birthday: str | None, at: datetime | None = None
+    ) -> None:
+        """Set (or clear, with None) a customer's birthday; a customer who never ordered gets a profile
+        with just that, readable like any other (`updated_at` is set only if the profile had none)."""
         values = {"type": "profile", "shop": shop, "customer_key": customer_key, "birthday": birthday or ""}
-        self._ddb.update_item(
-            TableName=self._table, Key=to_item(keys.profile(shop, customer_key)), **set_expression(values)
-        )
+        update = set_expression(values)
+        update["UpdateExpression"] += ", updated_at = if_not_exists(updated_at, :at)"
+        update["ExpressionAttributeValues"][":at"] = {"S": (at or datetime.now(UTC)).isoformat()}
+        self._ddb.update_item(TableName=self._table, Key=to_item(keys.profile(shop, customer_key)), **update)
 
     def add_restock(
         self, shop: str, variant_id: str, phone: str, product: str | None, url: str | None

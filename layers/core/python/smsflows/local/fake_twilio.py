@@ -15,15 +15,62 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from smsflows.domain.sending.encoding import segment_info
-
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-fA-F]{32})/Messages\.json$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+# Segments as Twilio counts them, written apart from the application's own counter (domain/sending/encoding.py)
+# so that what the outbox reports checks it instead of repeating it. Twilio's documented rules: a body made
+# only of GSM 03.38 characters (the basic table, plus the extension table whose characters take an escape
+# septet, so two) is GSM-7, 160 septets in one segment, 153 per segment once concatenated (the user data
+# header takes the rest); any other character makes the whole body UCS-2: 70 UTF-16 code units in one
+# segment, 67 per concatenated segment. A character is never split across two segments: an escaped GSM
+# character, or a character outside the BMP (a surrogate pair, e.g. an emoji), starts the next segment
+# when only one unit is left in this one (Twilio's message segment calculator does the same).
+
+# The basic table in GSM 03.38 order: position = septet value (0x1B is the escape, not a character).
+_GSM_BASIC_TABLE = (
+    "@£$¥èéùìòÇ\nØø\rÅå"
+    "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"
+    " !\"#¤%&'()*+,-./"
+    "0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNO"
+    "PQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmno"
+    "pqrstuvwxyzäöñüà"
+)
+assert len(_GSM_BASIC_TABLE) == 128
+_GSM_SEPTETS = {ch: 1 for ch in _GSM_BASIC_TABLE if ch != "\x1b"}
+# The extension table (an escape, then the septet): form feed, ^ { } \ [ ~ ] | and €
+_GSM_SEPTETS.update(dict.fromkeys("\x0c^{}\\[~]|€", 2))
+
+
+@dataclass(frozen=True)
+class TwilioSegments:
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
+    segments: int
+
+
+def twilio_segments(body: str) -> TwilioSegments:
+    """How many segments Twilio splits (and bills) `body` into."""
+    if all(ch in _GSM_SEPTETS for ch in body):
+        costs, single, concatenated, encoding = [_GSM_SEPTETS[ch] for ch in body], 160, 153, "GSM-7"
+    else:
+        costs, single, concatenated, encoding = [2 if ord(ch) > 0xFFFF else 1 for ch in body], 70, 67, "UCS-2"
+    units = sum(costs)
+    if units <= single:
+        return TwilioSegments(encoding, units, 1 if units else 0)
+    segments, free = 1, concatenated
+    for cost in costs:
+        if cost > free:  # does not fit in what is left: the next segment
+            segments, free = segments + 1, concatenated
+        free -= cost
+    return TwilioSegments(encoding, units, segments)
 
 
 @dataclass(frozen=True)
@@ -85,7 +132,10 @@ class FakeTwilio:
         return f"http://{host!s}:{port}"
 
     def start(self) -> FakeTwilio:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-twilio", daemon=True)
+        # polled every 50 ms for a shutdown request (the default half second is what stop() would wait)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-twilio", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -133,7 +183,7 @@ class FakeTwilio:
             return 400, _error(21602, "Message body is required.")
         if len(body) > 1600:
             return 400, _error(21617, "The concatenated message body exceeds the 1600 character limit.")
-        info = segment_info(body)
+        info = twilio_segments(body)
         now = self.clock()
         entry = OutboxEntry(
             sid="SM" + secrets.token_hex(16),
@@ -153,14 +203,29 @@ class FakeTwilio:
         return 201, _message_json(sid, entry, form.get("From"), form.get("MessagingServiceSid"))
 
     def list_messages(self, sid: str, query: dict[str, str]) -> dict[str, Any]:
-        """GET Messages.json: newest first, filtered by To and From like Twilio; one page."""
+        """GET Messages.json: newest first, filtered by To, From and the date sent like Twilio; one page.
+
+        Twilio's DateSent filters are whole GMT days: `DateSent=YYYY-MM-DD` that day, `DateSent<=` (the
+        client's date_sent_before, sent as `DateSent<`) on or before it, `DateSent>=` (date_sent_after,
+        `DateSent>`) on or after it. A time of day in the value (the twilio client sends one) is ignored.
+        The fake sends a message the moment it accepts it, so its date sent is its creation time. Raises
+        ValueError (a 400) for a value that is not a date."""
         size = min(1000, int(query.get("PageSize") or 50))
+        on, before, after = (_sent_day(query.get(k)) for k in ("DateSent", "DateSent<", "DateSent>"))
         with self._lock:
             entries = [e for e in reversed(self._outbox)
                        if e.to == query.get("To", e.to) and e.from_ == query.get("From", e.from_)]  # fmt: skip
+
+        def sent_on_a_wanted_day(entry: OutboxEntry) -> bool:
+            d = datetime.fromisoformat(entry.at).astimezone(UTC).date()
+            return (
+                (on is None or d == on) and (before is None or d <= before) and (after is None or d >= after)
+            )
+
+        entries = [e for e in entries if sent_on_a_wanted_day(e)]
         uri = f"/2010-04-01/Accounts/{sid}/Messages.json"
         return {
-            "messages": [_message_json(sid, e, None, None) for e in entries[:size]],
+            "messages": [_message_json(sid, e, None, None, sent=True) for e in entries[:size]],
             "page": 0, "page_size": size, "uri": uri, "first_page_uri": uri,
             "next_page_uri": None, "previous_page_uri": None, "start": 0, "end": min(size, len(entries)),
         }  # fmt: skip
@@ -215,7 +280,10 @@ class FakeTwilio:
                     self._send(401, _error(20003, "Authenticate"))
                     return
                 params = {k: v[-1] for k, v in parse_qs(query).items()}
-                self._send(200, fake.list_messages(match.group("sid"), params))
+                try:
+                    self._send(200, fake.list_messages(match.group("sid"), params))
+                except ValueError:
+                    self._send(400, _error(20001, "Invalid date value."))
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -250,8 +318,19 @@ class FakeTwilio:
         return Handler
 
 
-def _message_json(sid: str, entry: OutboxEntry, from_: str | None, service: str | None) -> dict[str, Any]:
-    stamp = datetime.fromisoformat(entry.at).strftime("%a, %d %b %Y %H:%M:%S +0000")
+def _sent_day(value: str | None) -> date | None:
+    """The GMT day of a DateSent filter value ('2026-11-23', or '2026-11-23T15:00:00Z' from the client)."""
+    if value is None:
+        return None
+    if not re.match(r"^\d{4}-\d{2}-\d{2}(T|$)", value):
+        raise ValueError(value)
+    return date.fromisoformat(value[:10])
+
+
+def _message_json(
+    sid: str, entry: OutboxEntry, from_: str | None, service: str | None, sent: bool = False
+) -> dict[str, Any]:
+    stamp = datetime.fromisoformat(entry.at).astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
     service = service or (entry.from_ if entry.from_.startswith("MG") else None)
     from_ = from_ or (None if service else entry.from_)
     return {
@@ -272,7 +351,7 @@ def _message_json(sid: str, entry: OutboxEntry, from_: str | None, service: str 
         "error_message": None,
         "date_created": stamp,
         "date_updated": stamp,
-        "date_sent": None,
+        "date_sent": stamp if sent else None,  # the create answer comes before the fake "sends" it
         "uri": f"/2010-04-01/Accounts/{sid}/Messages/{entry.sid}.json",
     }
 

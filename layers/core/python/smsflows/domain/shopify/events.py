@@ -298,7 +298,7 @@ def _customer(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) ->
     birthday = customer.birthday()
     if birthday is None:
         return EventOutcome("processed", "no birthday tag")
-    deps.data.set_birthday(envelope.shop, f"customer:{customer.id}", birthday)
+    deps.data.set_birthday(envelope.shop, f"customer:{customer.id}", birthday, deps.clock())
     return EventOutcome("processed", "birthday noted")
 
 

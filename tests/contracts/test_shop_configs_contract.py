@@ -1,0 +1,78 @@
+"""The ShopConfigs port: one configuration per shop, and which shop a sender (number or service) is."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from smsflows.domain.registration import Throughput
+from smsflows.domain.shops import DayWindow, FlowSettings, ShopConfig
+from tests.contracts.conftest import OTHER_SHOP, SHOP
+
+MG_A = "MG" + "a" * 32
+MG_B = "MG" + "b" * 32
+NUMBER = "+18005550100"
+
+
+def config(shop: str = SHOP, **kw) -> ShopConfig:
+    base = dict(shop=shop, brand_name="Demo Shop", senders=(MG_A,))
+    base.update(kw)
+    return ShopConfig(**base)
+
+
+def test_an_unknown_shop_has_no_config_and_an_unknown_sender_no_shop(shop_configs):
+    assert shop_configs.get(SHOP) is None
+    assert shop_configs.all() == []
+    assert shop_configs.shop_for_sender(MG_A) is None
+
+
+def test_a_config_reads_back_as_it_was_put(shop_configs):
+    full = config(
+        support_contact="help@demo-shop.example",
+        keywords=("JOIN", "VIP"),
+        quiet_hours_override=(
+            DayWindow(start=time(9), end=time(20)),
+            None,
+            *(DayWindow(start=time(10), end=time(18)),) * 5,
+        ),
+        max_marketing_per_30_days=4,
+        smart_sending_hours={"*": 12.0},
+        senders=(MG_A, NUMBER),
+        throughput=Throughput(sender_type="10dlc", trust_tier="mid"),
+        flows={"welcome": FlowSettings(offsets_s=(0, 86400), templates={1: "Hi {first_name}"})},
+    )
+    shop_configs.put(full)
+    assert shop_configs.get(SHOP) == full
+    assert shop_configs.shop_for_sender(MG_A) == SHOP
+    assert shop_configs.shop_for_sender(NUMBER) == SHOP
+
+
+def test_put_replaces_the_config_and_its_senders(shop_configs):
+    shop_configs.put(config(senders=(MG_A, NUMBER)))
+    changed = config(brand_name="Renamed", senders=(MG_B, NUMBER), status="uninstalled")
+    shop_configs.put(changed)
+    assert shop_configs.get(SHOP) == changed
+    assert shop_configs.shop_for_sender(MG_A) is None  # no longer this shop's
+    assert shop_configs.shop_for_sender(MG_B) == SHOP
+    assert shop_configs.shop_for_sender(NUMBER) == SHOP
+    assert shop_configs.all() == [changed]
+
+
+def test_all_lists_every_shop_once(shop_configs):
+    a, b = config(), config(OTHER_SHOP, senders=(MG_B,))
+    shop_configs.put(a)
+    shop_configs.put(b)
+    shop_configs.put(a)
+    found = shop_configs.all()
+    assert len(found) == 2
+    assert sorted(found, key=lambda c: c.shop) == [a, b]
+    assert shop_configs.shop_for_sender(MG_B) == OTHER_SHOP
+
+
+def test_a_sender_belongs_to_the_shop_that_put_it_last(shop_configs):
+    shop_configs.put(config(SHOP, senders=(MG_A,)))
+    shop_configs.put(config(OTHER_SHOP, senders=(MG_A,)))
+    assert shop_configs.shop_for_sender(MG_A) == OTHER_SHOP
+    # the new owner lets it go: it belongs to nobody (the first shop's config still lists it)
+    shop_configs.put(config(OTHER_SHOP, senders=()))
+    assert shop_configs.shop_for_sender(MG_A) is None
+    assert shop_configs.get(SHOP).senders == (MG_A,)

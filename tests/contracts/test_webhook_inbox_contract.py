@@ -1,0 +1,61 @@
+"""The WebhookInbox port: every authentic webhook as received, once per webhook id, for dedupe and replay."""
+
+from __future__ import annotations
+
+from smsflows.domain.shopify.records import InboxRecord
+from tests.contracts.conftest import NOW, OTHER_SHOP, SHOP
+
+
+def record(webhook_id="wh-1", body=b'{"id": 1}', state="received", **kw) -> InboxRecord:
+    base = dict(
+        shop=SHOP, webhook_id=webhook_id, topic="orders/create", received_at=NOW, body=body, state=state
+    )
+    base.update(kw)
+    return InboxRecord(**base)
+
+
+def test_a_webhook_reads_back_as_it_was_recorded(inbox):
+    assert inbox.get(SHOP, "wh-1") is None
+    original = record(api_version="2026-04", body=b'{"id": 1, "note": "\xc3\xa9t\xc3\xa9"}' + b" " * 5000)
+    assert inbox.record(original) is True
+    assert inbox.get(SHOP, "wh-1") == original
+
+
+def test_inbox_records_once_per_webhook_id(inbox):
+    assert inbox.record(record()) is True
+    assert inbox.record(record(body=b"{}")) is False  # a Shopify redelivery: the first body stays
+    assert inbox.get(SHOP, "wh-1").body == b'{"id": 1}'
+    assert inbox.get(SHOP, "other") is None
+
+
+def test_webhook_ids_are_per_shop(inbox):
+    assert inbox.record(record()) is True
+    assert inbox.record(record(shop=OTHER_SHOP, body=b"{}")) is True
+    assert inbox.get(SHOP, "wh-1").body == b'{"id": 1}'
+    assert inbox.get(OTHER_SHOP, "wh-1").body == b"{}"
+
+
+def test_inbox_forget_allows_the_retry(inbox):
+    inbox.record(record())
+    inbox.forget(SHOP, "wh-1")
+    assert inbox.get(SHOP, "wh-1") is None
+    assert inbox.record(record()) is True
+    inbox.forget(SHOP, "never-recorded")  # forgetting twice, or an unknown id, is a no-op
+    assert inbox.get(SHOP, "wh-1") == record()
+
+
+def test_inbox_mark_changes_state_and_ignores_missing_records(inbox):
+    inbox.record(record())
+    inbox.mark(SHOP, "wh-1", "unparseable", "name: missing")
+    got = inbox.get(SHOP, "wh-1")
+    assert (got.state, got.reason) == ("unparseable", "name: missing")
+    assert got.body == b'{"id": 1}'  # kept for the replay
+    inbox.mark(SHOP, "nope", "ignored")  # nothing created
+    assert inbox.get(SHOP, "nope") is None
+
+
+def test_mark_without_a_reason_clears_the_previous_one(inbox):
+    inbox.record(record(state="unparseable", reason="bad json"))
+    inbox.mark(SHOP, "wh-1", "processed")
+    got = inbox.get(SHOP, "wh-1")
+    assert (got.state, got.reason) == ("processed", "")
