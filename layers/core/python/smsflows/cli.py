@@ -7,7 +7,7 @@ import json
 import logging
 import signal
 import sys
-import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -31,16 +31,19 @@ def _cmd_local(args: argparse.Namespace) -> int:
     except PortInUse as exc:
         print(f"smsflows local: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
+    # The handler only appends to a list: an Event.set() there could wait forever on the lock that the main
+    # thread, interrupted inside Event.wait(), already holds.
+    signals: list[int] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda number, _frame: signals.append(number))
     print(
         f"smsflows local cloud listening on {cloud.base_url} (time scale {config.time_scale:g})", flush=True
     )
     print(f"  POST {cloud.base_url}/webhooks/shopify   shop {args.shop}", flush=True)
     print(f"  GET  {cloud.base_url}/_local/outbox", flush=True)
     try:
-        stop.wait()
+        while not signals:
+            time.sleep(0.1)
     finally:
         print("shutting down…", flush=True)
         cloud.stop()

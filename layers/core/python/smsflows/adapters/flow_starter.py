@@ -91,4 +91,3 @@ class StepFunctionsFlowStarter:
             return False
         context = (json.loads(described.get("input") or "{}") or {}).get("context") or {}
         return context.get("phone") in phones or context.get("customer_key") in customer_keys
-

@@ -59,16 +59,24 @@ _sqs_lock = threading.RLock()
 
 
 def _patch_stop_execution() -> None:
-    """moto starts an execution's interpreter on a thread that builds its environment first; a StopExecution
-    in between (an uninstall right after a flow started) failed with "'NoneType' object has no attribute
-    'set_stop'". Step Functions stops an execution at any moment: wait (briefly) for the interpreter."""
+    """Step Functions stops an execution at any moment; moto's interpreter does not cope with two moments:
+    before its thread has built the environment ("'NoneType' object has no attribute 'set_stop'"), and in
+    the middle of a Task, whose evaluation then fails ("'dict' object has no attribute 'region'") and the
+    execution ends FAILED instead of ABORTED. The stop waits (briefly) for the interpreter to be between
+    states, then stops it under the interpreter's own lock, so that no Task starts in between."""
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     original = ExecutionWorker.stop
 
     def stop(self: Any, stop_date: Any, error: Any, cause: Any) -> None:
         deadline = time.monotonic() + 10
-        while getattr(self, "env", None) is None and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            env = getattr(self, "env", None)
+            if env is not None:
+                with env._state_mutex:  # open_frame (a Task starting) takes the same lock
+                    if not env._frames:
+                        original(self, stop_date=stop_date, error=error, cause=cause)
+                        return
             time.sleep(0.005)
         original(self, stop_date=stop_date, error=error, cause=cause)
 

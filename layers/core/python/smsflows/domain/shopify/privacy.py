@@ -101,7 +101,9 @@ def redact_customer(shop: str, payload: dict[str, Any], deps: PrivacyDeps) -> st
     if customer_id:
         customer_keys.add(f"customer:{customer_id}")
     stopped = deps.flows.stop_subject(shop, names, set(phones), customer_keys, "customer redacted")
-    erased = deps.store.erase_subject(shop, customer_id, phones, orders, _mentions(payload, customer_id, phones))
+    erased = deps.store.erase_subject(
+        shop, customer_id, phones, orders, _mentions(payload, customer_id, phones)
+    )
     return f"erased {erased} records, stopped {stopped} flows; consent evidence and hashed suppression kept"
 
 
