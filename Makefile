@@ -46,8 +46,11 @@ lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check layers/core functions infra tests bench
 	$(BIN)/mypy
 
+# pytest-xdist: one worker per core, each test file on one worker (its module fixtures, e.g. a local cloud or
+# the synthesized template, are built once). `make test TEST_JOBS=0` runs the suite in one process.
+TEST_JOBS ?= auto
 test: $(STAMP) $(LAYER)/.built ## install what is needed and run the whole suite (what CI runs)
-	@set +e; $(BIN)/python -m pytest; rc=$$?; \
+	@set +e; $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
 
 demo: $(STAMP) ## a scripted store day on the local cloud, printed as an SMS transcript

@@ -1,8 +1,11 @@
-"""Test-wide settings: UTC (moto computes timestamp waits in local time), fake AWS credentials."""
+"""Test-wide settings: UTC (moto computes timestamp waits in local time), fake AWS credentials, and the
+Hypothesis profiles."""
 
 from __future__ import annotations
 
 import os
+
+from hypothesis import settings
 
 os.environ["TZ"] = "UTC"
 for key, value in {
@@ -21,3 +24,13 @@ for key, value in {
     os.environ[key] = value
 for key in ("AWS_PROFILE", "SMSFLOWS_AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL"):
     os.environ.pop(key, None)
+
+# Hypothesis: "ci" (CI=true, as CI services set it) at full strength, "dev" (anywhere else) with a fifth
+# of the examples; HYPOTHESIS_PROFILE=ci|dev chooses explicitly. Tests that need more examples than a
+# profile's default ask for a multiple of it (`examples(...)` in their module), so that they scale too.
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=100)  # Hypothesis' CI settings
+settings.register_profile("dev", settings.get_profile("default"), max_examples=20)  # its defaults otherwise
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI", "").lower() in ("true", "1", "yes") else "dev")
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
@@ -9,10 +10,13 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
+from smsflows import topology
 from smsflows.local import client
+from tests.waiting import wait_until
 
 
 def free_port() -> int:
@@ -40,16 +44,21 @@ def start_local(port: int, *extra: str, env: dict[str, str] | None = None) -> su
 
 def wait_ready(base_url: str, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
+    last: object = "no answer yet"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"smsflows local exited: {process.stderr.read() if process.stderr else ''}")
         try:
-            if client.request("GET", base_url + "/_local/health", timeout=1).status == 200:
+            result = client.request("GET", base_url + "/_local/health", timeout=1)
+            if result.status == 200:
                 return
-        except OSError:
-            pass
+            last = f"HTTP {result.status}"
+        except OSError as exc:
+            last = exc
         time.sleep(0.1)
-    raise TimeoutError("local cloud did not become ready")
+    raise TimeoutError(
+        f"local cloud at {base_url} not ready after {timeout:g} s; last health check: {last!r}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +78,48 @@ def local_cloud() -> Iterator[RunningCloud]:
             proc.kill()
 
 
-def wait_for_outbox(base_url: str, predicate, timeout: float = 20) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while True:
-        box = client.outbox(base_url)
-        if predicate(box) or time.monotonic() > deadline:
-            return box
-        time.sleep(0.05)
+def wait_for_outbox(
+    base_url: str, predicate, what: str = "the outbox to match", timeout: float = 20
+) -> list[dict]:
+    """The outbox once `predicate(outbox)` holds; AssertionError (with the outbox) after `timeout`."""
+    return wait_until(lambda: client.outbox(base_url), predicate, what=what, timeout=timeout)
+
+
+@functools.cache
+def _sqs(base_url: str) -> Any:
+    """An SQS client on the local cloud's moto server (its endpoint from /_local/env)."""
+    import boto3
+
+    env = client.request("GET", base_url + "/_local/env").json()
+    return boto3.client("sqs", endpoint_url=env["SMSFLOWS_AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"],
+                        aws_access_key_id="local", aws_secret_access_key="local")  # fmt: skip
+
+
+def queue_load(base_url: str) -> dict[str, dict[str, int]]:
+    """Per queue of the local cloud (DLQs aside): messages waiting to be received, being handled (received,
+    not yet deleted or released) and delayed (deferred: future work)."""
+    sqs = _sqs(base_url)
+    names = {"visible": "ApproximateNumberOfMessages", "in_flight": "ApproximateNumberOfMessagesNotVisible",
+             "delayed": "ApproximateNumberOfMessagesDelayed"}  # fmt: skip
+    # Upstream first (shop events feed the send queues): a message handled between two reads is then
+    # seen in the queue it left or in the one it fed, never in neither.
+    order = (topology.SHOP_EVENTS_QUEUE, topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE)
+    assert sorted(order) == sorted(topology.QUEUES), "a queue the idle check does not know"
+    load = {}
+    for key in order:
+        url = sqs.get_queue_url(QueueName=f"smsflows-local-{key}")["QueueUrl"]
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names.values()))["Attributes"]
+        load[key] = {label: int(attrs[name]) for label, name in names.items()}
+    return load
+
+
+def wait_idle(base_url: str, timeout: float = 20) -> dict[str, dict[str, int]]:
+    """Until the local cloud is idle: no message waiting on, or being handled from, any queue (so every
+    webhook, inbound text and shop event accepted so far has been fully handled). Future work (delayed
+    messages, schedules, executions in a Wait state) does not count."""
+    return wait_until(
+        lambda: queue_load(base_url),
+        lambda load: all(q["visible"] == 0 and q["in_flight"] == 0 for q in load.values()),
+        what=f"the local cloud at {base_url} to be idle (no message waiting or being handled)",
+        timeout=timeout,
+    )

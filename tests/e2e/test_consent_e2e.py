@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import time
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
@@ -11,6 +10,8 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from smsflows.local import client
+from tests.e2e.conftest import wait_idle
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 SHOP = "demo-shop.myshopify.com"
@@ -49,13 +50,12 @@ def consent(base, phone):
 
 
 def wait_outbox(base, phone, count, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        mine = [m for m in client.outbox(base) if m["to"] == phone]
-        if len(mine) >= count:
-            return mine
-        time.sleep(0.05)
-    return [m for m in client.outbox(base) if m["to"] == phone]
+    return wait_until(
+        lambda: [m for m in client.outbox(base) if m["to"] == phone],
+        lambda mine: len(mine) >= count,
+        what=f"{count} SMS to {phone} in the outbox",
+        timeout=timeout,
+    )
 
 
 def test_subscribe_confirm_with_y_then_stop_then_help(local_cloud):
@@ -101,13 +101,16 @@ def test_subscribe_confirm_with_y_then_stop_then_help(local_cloud):
         ).encode(),
     )
     assert queued.status == 200
-    deadline = time.monotonic() + 10
-    logged = None
-    while time.monotonic() < deadline and not logged:
-        logged = client.request("GET", base + "/_local/message?id=e2e-mkt-1").json()
-        time.sleep(0.05)
+    logged = wait_until(
+        lambda: client.request("GET", base + "/_local/message?id=e2e-mkt-1").json(),
+        lambda entry: bool(entry) and entry.get("state") != "sending",
+        what="the sender's decision on e2e-mkt-1 in the message log",
+        timeout=10,
+    )
     assert logged["state"] == "failed" and logged["reason"] == "opted out"
-    assert not any("SALE" in m["body"] for m in client.outbox(base))
+    box = client.outbox(base)
+    assert [m for m in box if m["to"] == phone]  # the confirmation request, at least
+    assert not any("SALE" in m["body"] for m in box)
 
     help_text = reply(sms(base, "HELP", "SMe2e-help", phone))
     assert help_text.startswith("Demo Shop:") and "STOP" in help_text
@@ -178,7 +181,7 @@ def test_cli_flow_settings_apply_without_redeploy_and_preview_shows_segments(loc
 
     before = len(welcomes())
     reply(sms(base, "JOIN", "SMe2e-join-off", "+15125550179"))
-    time.sleep(1.5)  # the "subscribed" event goes through the shop-events queue
+    wait_idle(base)  # the "subscribed" event went through the shop-events queue and was handled
     assert len(welcomes()) == before  # no welcome series while the shop has it switched off
     bad = run_cli("flow", "set", "--flow", "welcome", "--template", "0=Hi {firstname}", "--local", base)
     assert bad.returncode != 0 and "unknown placeholders" in bad.stderr

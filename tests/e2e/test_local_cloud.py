@@ -3,12 +3,12 @@ import json
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from smsflows.local import client, samples
-from tests.e2e.conftest import free_port, start_local, wait_for_outbox, wait_ready
+from tests.e2e.conftest import free_port, start_local, wait_for_outbox, wait_idle, wait_ready
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 SHOP = "demo-shop.myshopify.com"
@@ -24,18 +24,19 @@ def test_signed_order_webhook_yields_one_sms_in_the_outbox(local_cloud):
         local_cloud.base_url, order, secret=local_cloud.shopify_secret, topic="orders/create", shop=SHOP
     )
     assert result.status == 200 and result.json() == {"status": "queued"}
-    box = wait_for_outbox(local_cloud.base_url, lambda b: sms_for(b, "#5001"))
+    box = wait_for_outbox(local_cloud.base_url, lambda b: sms_for(b, "#5001"), "the SMS for order #5001")
     [sms] = [m for m in sms_for(box, "#5001") if "thanks for your order" in m["body"]]
     assert sms["to"] == "+15125550150" and sms["body"].startswith("Demo Shop: Hi Grace")
     assert sms["segments"] == 1 and sms["encoding"] == "GSM-7"
     # the fake Twilio posts signed status callbacks to /sms/status, as Twilio does
     message_id = f"order-confirmation:{SHOP}:5001"
-    deadline = time.monotonic() + 10
-    logged = {}
-    while time.monotonic() < deadline and logged.get("delivery_status") != "delivered":
-        logged = client.request("GET", f"{local_cloud.base_url}/_local/message?id={message_id}").json() or {}
-        time.sleep(0.05)
-    assert logged["delivery_status"] == "delivered" and logged["sid"] == sms["sid"]
+    logged = wait_until(
+        lambda: client.request("GET", f"{local_cloud.base_url}/_local/message?id={message_id}").json() or {},
+        lambda entry: entry.get("delivery_status") == "delivered",
+        what=f"the 'delivered' status callback of {message_id}",
+        timeout=10,
+    )
+    assert logged["sid"] == sms["sid"]
 
 
 def test_bad_signature_is_401_and_sends_nothing(local_cloud):
@@ -44,7 +45,7 @@ def test_bad_signature_is_401_and_sends_nothing(local_cloud):
         local_cloud.base_url, order, secret="wrong", topic="orders/create", shop=SHOP
     )
     assert result.status == 401 and result.json()["error"] == "unauthorized"
-    time.sleep(1.0)
+    wait_idle(local_cloud.base_url)  # anything the webhook had queued would have been handled by now
     assert sms_for(client.outbox(local_cloud.base_url), "#5002") == []
 
 
@@ -54,8 +55,8 @@ def test_same_webhook_id_twice_yields_one_sms(local_cloud):
     first = client.post_shopify(local_cloud.base_url, order, **kw)
     second = client.post_shopify(local_cloud.base_url, order, **kw)
     assert (first.json()["status"], second.json()["status"]) == ("queued", "duplicate")
-    wait_for_outbox(local_cloud.base_url, lambda b: sms_for(b, "#5003"))
-    time.sleep(1.0)  # a duplicate would arrive within this
+    wait_for_outbox(local_cloud.base_url, lambda b: sms_for(b, "#5003"), "the SMS for order #5003")
+    wait_idle(local_cloud.base_url)  # a duplicate would have been handled (and sent) by now
     bodies = [m["body"] for m in sms_for(client.outbox(local_cloud.base_url), "#5003")]
     assert len(bodies) == 1 and "thanks for your order" in bodies[0]
 
@@ -65,8 +66,16 @@ def test_unknown_route_is_404(local_cloud):
 
 
 def test_executions_and_dlq_are_inspectable(local_cloud):
-    executions = client.request("GET", local_cloud.base_url + "/_local/executions").json()
-    assert all(set(e) == {"flow", "name", "status"} for e in executions)
+    # a JOIN starts the welcome series: at least one execution to inspect
+    joined = client.post_sms(local_cloud.base_url, token="local-twilio-token", body="JOIN", sid="SMe2e-inspect",
+                             from_="+15125550154", to="+15125550000", sender="MG" + "0" * 31 + "1")  # fmt: skip
+    assert joined.status == 200
+    executions = wait_until(
+        lambda: client.request("GET", local_cloud.base_url + "/_local/executions").json(),
+        lambda found: any(e.get("flow") == "welcome" for e in found),
+        what="the welcome series started by the JOIN in /_local/executions",
+    )
+    assert executions and all(set(e) == {"flow", "name", "status"} for e in executions)
     assert client.request("GET", local_cloud.base_url + "/_local/dlq").json() == {
         "shop_events_queue": 0,
         "send_queue": 0,
@@ -135,4 +144,6 @@ def test_sign_webhook_cli_signs_and_posts(local_cloud, tmp_path):
         timeout=30,
     )
     assert proc.returncode == 0 and "HTTP 200" in proc.stdout
-    assert wait_for_outbox(local_cloud.base_url, lambda b: sms_for(b, "#5004"))
+    box = wait_for_outbox(local_cloud.base_url, lambda b: sms_for(b, "#5004"), "the SMS for order #5004")
+    [sms] = sms_for(box, "#5004")
+    assert sms["to"] == "+15125550153"

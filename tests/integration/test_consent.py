@@ -419,7 +419,7 @@ def test_concurrent_senders_cannot_exceed_the_daily_cap(cloud, daytime, monkeypa
     reply_of(text(cloud, "JOIN", "SM-join"))
     deps = get_deps().send_deps
     outcomes: list[str] = []
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(8, timeout=30)
 
     def sender(i: int) -> None:
         message = OutboundMessage.model_validate_json(marketing(f"race-{i}", flow=f"flow-{i}"))
@@ -436,7 +436,8 @@ def test_concurrent_senders_cannot_exceed_the_daily_cap(cloud, daytime, monkeypa
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=60)
+    assert not [t for t in threads if t.is_alive()], "a sender is still running after 60 s"
     assert sorted(outcomes) == ["deferred"] * 5 + ["sent"] * 3
     assert len(cloud.twilio.outbox()) == 3
 

@@ -4,7 +4,6 @@ Waits are skipped (moto_patches records their seconds) unless a test lets them r
 the shop's steps retimed to seconds."""
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 from smsflows.domain.flows import definitions
@@ -21,6 +20,7 @@ from tests.integration.conftest import (
     sqs_event,
     twilio_event,
 )
+from tests.waiting import wait_until
 
 PHONE = "+15125550123"
 
@@ -147,20 +147,22 @@ def test_the_order_stops_the_abandoned_checkout_flow_mid_way(cloud):
     retime("abandoned_checkout", [1, 30, 60])
     join(cloud)
     webhook(cloud, "checkouts/create", checkout("tok2"), "wh-c2")
-    deadline = time.monotonic() + 10
-    reminders = []
-    while time.monotonic() < deadline and not reminders:
-        reminders = [m for m in sent_messages(cloud) if m["flow"] == "abandoned_checkout"]
-        time.sleep(0.1)
+    reminders = wait_until(
+        lambda: [m for m in sent_messages(cloud) if m["flow"] == "abandoned_checkout"],
+        what="the abandoned checkout's +1 s reminder on the send queue",
+        timeout=10,
+        interval=0.1,
+    )
     assert len(reminders) == 1  # the +1 s reminder
     order = samples.order(77, 1077, PHONE)
     order["checkout_token"] = "tok2"
     webhook(cloud, "orders/create", order, "wh-o77")
-    [abandoned] = [e for e in cloud.executions() if e["name"].startswith("abandoned")]
-    deadline = time.monotonic() + 5
-    while abandoned["status"] == "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.05)
-        [abandoned] = [e for e in cloud.executions() if e["name"].startswith("abandoned")]
+    abandoned = wait_until(
+        lambda: [e for e in cloud.executions() if e["name"].startswith("abandoned")],
+        lambda found: len(found) == 1 and found[0]["status"] != "RUNNING",
+        what="the abandoned checkout execution to end",
+        timeout=5,
+    )[0]
     assert abandoned["status"] == "ABORTED"
     assert not [m for m in sent_messages(cloud) if m["flow"] == "abandoned_checkout"]
 
@@ -169,11 +171,9 @@ def test_opt_out_mid_flow_ends_the_welcome_series(cloud):
     real_time_waits(cloud)
     retime("welcome", [0, 4, 8])  # seconds apart, so that a busy machine cannot merge steps 0 and 1
     join(cloud)
-    deadline = time.monotonic() + 8
-    first = []
-    while time.monotonic() < deadline and not first:
-        first = sent_messages(cloud)
-        time.sleep(0.05)
+    first = wait_until(
+        lambda: sent_messages(cloud), what="the welcome series' first step on the send queue", timeout=8
+    )
     assert [m["message_id"][-1] for m in first] == ["0"]
     cloud.invoke("twilio_inbound", twilio_event(inbound_params("STOP", "SM-stop")))
     [welcome] = cloud.wait_executions(timeout=15)
@@ -190,11 +190,16 @@ def test_a_step_due_at_night_waits_for_the_recipients_morning_and_says_why():
     with InProcessCloud(SHOPIFY_SECRET, TWILIO_TOKEN, start_at=before_nine) as cloud:
         real_time_waits(cloud)
         join(cloud)
-        [welcome] = cloud.wait_executions(timeout=15)
+        # The first step waits for 09:00 (3 s away), is sent, and the series then waits two days for its
+        # next step: what to wait for is the first text, not the end of the execution.
+        [message] = wait_until(
+            lambda: sent_messages(cloud), what="the welcome text after 09:00 on the send queue", timeout=15
+        )
+        assert datetime.fromisoformat(message["created_at"]) >= datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+        [welcome] = cloud.executions()
         states = history_states(cloud, welcome)
         assert "1 Welcome code: wait for quiet hours" in states
-        [message] = sent_messages(cloud)
-        assert datetime.fromisoformat(message["created_at"]) >= datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+        assert welcome["status"] == "RUNNING"  # on to the next step, two days later
 
 
 def test_delivery_sends_the_notice_and_starts_post_purchase(cloud):

@@ -1,13 +1,13 @@
 """The local event source mapping: batches, partial batch failures, visibility timeout, DLQ."""
 
 import json
-import time
 
 from smsflows import topology
 from smsflows.local import samples
 from smsflows.local.inprocess import InProcessCloud
 from smsflows.local.pollers import QueuePoller
 from tests.integration.conftest import SHOPIFY_SECRET, TWILIO_TOKEN
+from tests.waiting import wait_until
 
 ARN_REGION = "us-east-1"
 
@@ -34,14 +34,14 @@ def test_poison_message_goes_to_the_dlq_after_max_receives_and_good_ones_are_del
             return cloud.invoke(name, event)
 
         poller = QueuePoller(sqs, url, topology.function("send_message"), invoke, ARN_REGION)
-        deadline = time.monotonic() + 20
         dlq = cloud.res.dlq_urls[topology.SEND_QUEUE]
-        while time.monotonic() < deadline:
+
+        def dlq_depth():
             poller.poll_once()
             attrs = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
-            if attrs["Attributes"]["ApproximateNumberOfMessages"] == "1":
-                break
-            time.sleep(0.2)
+            return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+
+        wait_until(dlq_depth, lambda depth: depth == 1, what="the poison message in the DLQ", interval=0.2)
         [dead] = sqs.receive_message(QueueUrl=dlq)["Messages"]
         assert json.loads(dead["Body"]) == {"not": "a message"}
         assert calls[0] == 2  # both arrived in one batch
@@ -77,11 +77,12 @@ def test_dlq_list_shows_the_reason_and_replay_sends_once(monkeypatch):
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps(message))
         cloud.twilio.fault_rule = lambda form: Fault(status=503, code=20503, message="Service Unavailable")
         poller = QueuePoller(sqs, url, topology.function("send_message"), cloud.invoke, ARN_REGION)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not admin.dlq_list():
+
+        def dead_letters():
             poller.poll_once()
-            time.sleep(0.2)
-        [row] = admin.dlq_list()
+            return admin.dlq_list()
+
+        [row] = wait_until(dead_letters, what="m-dead in `smsflows dlq list`", interval=0.2)
         assert row["message_id"] == "m-dead" and row["reason"].startswith("provider 20503")
 
         cloud.twilio.fault_rule = None  # the provider is back

@@ -14,6 +14,7 @@ from tests.integration.conftest import (
     sqs_event,
     twilio_event,
 )
+from tests.waiting import wait_until
 
 EVENTS = Path(__file__).parents[1] / "events" / "shopify"
 PHONE = "+15125550123"
@@ -74,7 +75,9 @@ def test_customer_redact_erases_personal_data_but_keeps_evidence_and_suppression
     remaining = cloud.items(f"SUB#{SHOP}#{PHONE}")
     assert remaining and {i["type"] for i in remaining} == {"consent_event"}  # evidence kept (A8.2)
     assert cloud.items("SUPPRESS#")  # the hashed suppression outlives the customer
-    for message in cloud.items("MSG#"):
+    messages = cloud.items("MSG#")
+    assert len(messages) >= 2, messages  # the order confirmation and the welcome text, at least
+    for message in messages:
         assert "to" not in message and message["redacted"] is True
     # and nothing can be sent to the number by mistake afterwards
     tx = {"message_id": "tx-after", "shop": SHOP, "to": PHONE, "body": "Demo Shop: hi", "category": "transactional",
@@ -86,13 +89,25 @@ def test_customer_redact_erases_personal_data_but_keeps_evidence_and_suppression
 
 def test_uninstall_stops_sending_and_every_flow_of_the_shop(cloud):
     from smsflows.local import moto_patches
+    from smsflows.runtime.deps import get_deps
 
-    moto_patches.install(cloud.lambdas.invoke, time_scale=1)  # let the welcome series' waits really wait
+    # the welcome series' waits really wait, on the application's clock (its due times are on that clock)
+    moto_patches.install(cloud.lambdas.invoke, time_scale=1, clock=lambda: get_deps().clock())
     webhook(cloud, "orders/create", samples.order(43, 1002, PHONE), "wh-o2")
     cloud.invoke("twilio_inbound", twilio_event(inbound_params("JOIN", "SM-join")))
     cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue")))  # "subscribed"
     [welcome] = cloud.executions()
     assert welcome["name"].startswith("welcome-") and welcome["status"] == "RUNNING"
+    # Step 0 went out and the series waits two days for step 1: from here only a stop can end it (stopped
+    # earlier, its step 0 could still see the uninstall and exit on its own, which is fine but not the point).
+    sfn = cloud.client("stepfunctions")
+    wait_until(
+        lambda: [
+            e["type"] for e in sfn.get_execution_history(executionArn=welcome["executionArn"])["events"]
+        ],
+        lambda types: types.count("WaitStateEntered") >= 2,
+        what="the welcome series waiting for its second step",
+    )
 
     webhook(cloud, "app/uninstalled", json.loads((EVENTS / "app_uninstalled.json").read_text()), "wh-un")
     assert [e["status"] for e in cloud.wait_executions()] == ["ABORTED"]

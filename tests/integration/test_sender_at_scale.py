@@ -21,6 +21,7 @@ from smsflows.local.fake_twilio import Fault
 from smsflows.local.inprocess import InProcessCloud
 from smsflows.local.pollers import QueuePoller
 from tests.integration.conftest import SHOP, SHOPIFY_SECRET, TWILIO_TOKEN, sqs_event
+from tests.waiting import wait_until
 
 OTHER_SHOP = "other-shop.myshopify.com"
 
@@ -64,7 +65,11 @@ def subscribe(shop: str, phones: list[str]) -> None:
         assert record(get_deps().consent_store, event).after.subscribed
 
 
-def run_pollers(cloud: InProcessCloud, queues: list[str], until, timeout: float = 60.0, per_queue: int = 1):
+def run_pollers(
+    cloud: InProcessCloud, queues: list[str], texts: int, timeout: float = 60.0, per_queue: int = 1
+):
+    """Poll `queues` (`per_queue` pollers each, as concurrent Lambda invocations) until the fake Twilio
+    holds `texts` texts; AssertionError (with the outbox count) after `timeout`."""
     sqs = cloud.client("sqs")
     spec = topology.function("send_message")
     stop = threading.Event()
@@ -79,15 +84,13 @@ def run_pollers(cloud: InProcessCloud, queues: list[str], until, timeout: float 
                for q in queues for _ in range(per_queue)]  # fmt: skip
     for t in threads:
         t.start()
-    deadline = time.monotonic() + timeout
     try:
-        while time.monotonic() < deadline and not until():
-            time.sleep(0.1)
+        wait_until(lambda: len(cloud.twilio.outbox()), lambda n: n >= texts, what=f"{texts} texts at the fake Twilio",
+                   timeout=timeout, interval=0.1)  # fmt: skip
     finally:
         stop.set()
         for t in threads:
             t.join(timeout=30)
-    assert until(), "timed out"
 
 
 @pytest.fixture
@@ -109,7 +112,7 @@ def test_a_burst_is_paced_to_the_senders_rate_with_nothing_lost_or_doubled(cloud
     warm_up(cloud)
     phones = [f"+1512555{2000 + i:04d}" for i in range(60)]
     enqueue(cloud, [message(f"burst-{i}", p) for i, p in enumerate(phones)])
-    run_pollers(cloud, [topology.TRANSACTIONAL_QUEUE], lambda: len(cloud.twilio.outbox()) >= 61, per_queue=2)
+    run_pollers(cloud, [topology.TRANSACTIONAL_QUEUE], 61, per_queue=2)
     assert sorted(m["to"] for m in cloud.twilio.outbox()[1:]) == sorted(phones)  # each exactly once
     assert len(cloud.twilio.arrivals) == 60
     assert max_in_one_second(cloud.twilio.arrivals) <= 10
@@ -137,7 +140,7 @@ def test_order_texts_overtake_a_broadcast_and_another_shop_is_not_stuck_behind_i
     # give A's texts places in the backlog line (SQS delays) at once and go on to shop B's texts; the
     # transactional queue's invocations run beside them.
     queues = [topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE]
-    run_pollers(cloud, queues, lambda: len(cloud.twilio.outbox()) >= 37, per_queue=3)
+    run_pollers(cloud, queues, 37, per_queue=3)
     outbox = cloud.twilio.outbox()[1:]
     order = [i for i, m in enumerate(outbox) if m["to"] == "+15125559999"]
     a_sent = [i for i, m in enumerate(outbox) if m["to"] in a_phones]
@@ -237,7 +240,7 @@ def test_a_read_timeout_is_settled_with_the_provider_not_guessed(cloud, monkeypa
     assert len(first["batchItemFailures"]) == 1  # retried later, not failed
     [item] = cloud.items("MSG#doubt-1")
     assert item["state"] == "sending" and item["in_doubt"] is True
-    time.sleep(0.6)  # the fake answers late; the retry comes after it
+    # (the fake takes an accepted message before it hangs: the retry may come at once)
     second = cloud.invoke("send_message", sqs_event(body, receive_count=2))
     assert second["batchItemFailures"] == []
     assert len(cloud.twilio.outbox()) == 1  # exactly once either way
@@ -318,7 +321,9 @@ def test_a_lone_text_books_an_idle_sender_inside_its_claim_and_falls_back_when_b
     subscribe(SHOP, ["+15125550123"])
     get_deps().pacer.leases.clear()
     get_deps().pacer.buckets._busy.clear()  # a fresh container: it takes the sender for idle
-    time.sleep(0.6)
+    # ... and it is: the slots booked above (0.5 s ahead, then lone-2's) are in the past
+    wait_until(lambda: float(cloud.items("PACE#")[0]["tat"]), lambda tat: tat < time.time(),
+               what="the sender's bucket to be idle (tat in the past)", timeout=5)  # fmt: skip
     cloud.invoke("send_message", sqs_event(json.dumps(message("lone-3", "+15125550123", "marketing"))))
     [held] = cloud.schedules()
     assert held["ScheduleExpression"] == "at(2026-11-24T08:00:00)"

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from smsflows.domain.compliance.locations import Address, Location, candidate_locations
 from smsflows.domain.compliance.quiet_hours import NoAllowedWindow, Window, is_allowed, next_allowed
+from tests.hypothesis_scale import examples
 
 # --- oracle: written again from RULES.md, not imported from the code under test -------------------
 H = lambda a, b: (time(a), time(b))  # noqa: E731
@@ -74,7 +75,7 @@ instants = st.one_of(anytime, near_dst)
 cases = st.tuples(st.sampled_from(NUMBERS), addresses, addresses, instants)
 
 
-@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(10_000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases)
 def test_no_marketing_send_is_allowed_outside_any_candidate_window(case):
     number, default, shipping, instant = case
@@ -93,7 +94,7 @@ def test_no_marketing_send_is_allowed_outside_any_candidate_window(case):
         assert not oracle_allowed(nxt - timedelta(seconds=1), locations)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(cases)
 def test_next_allowed_instant_is_the_earliest(case):
     number, default, shipping, instant = case

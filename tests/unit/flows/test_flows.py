@@ -59,8 +59,8 @@ def test_every_step_waits_until_due_plans_and_enqueues(flow):
     if "checkout_completed" in flow.exits:  # a direct DynamoDB read and a Choice, no Lambda, for the exit
         assert resources.count("arn:aws:states:::dynamodb:getItem") == len(flow.steps)
         chooses = [s for n, s in states.items() if n.endswith("checkout completed?")]
-        assert all(s["Choices"][0] == {"Variable": "$.subject.item.Item.completed_at", "IsPresent": True, "Next": "Exited"}
-                   for s in chooses)  # fmt: skip
+        exit_choice = {"Variable": "$.subject.item.Item.completed_at", "IsPresent": True, "Next": "Exited"}
+        assert len(chooses) == len(flow.steps) and all(s["Choices"][0] == exit_choice for s in chooses)
 
 
 def test_playbook_timings():
@@ -132,6 +132,7 @@ def test_unknown_placeholders_are_refused():
 
 @pytest.mark.parametrize("flow", list(definitions.FLOWS.values()), ids=lambda f: f.name)
 def test_every_default_template_is_valid_gsm7_and_at_most_two_segments(flow):
+    assert flow.steps
     for i, step in enumerate(flow.steps):
         p = templates.preview(step.template, {"first_name": "Ada", "shop_name": "Demo Shop", "order_name": "#1001",
                               "product": "Brass Compass", "checkout_url": "https://demo-shop.example/c/abc",

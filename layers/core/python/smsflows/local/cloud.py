@@ -320,9 +320,9 @@ def _wait_http(url: str, timeout: float = 10.0) -> None:
         try:
             with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
                 return
-        except OSError:
+        except OSError as exc:
             if time.monotonic() > deadline:
-                raise
+                raise TimeoutError(f"no answer from {url} within {timeout:g} s; last error: {exc}") from exc
             time.sleep(0.02)
 
 

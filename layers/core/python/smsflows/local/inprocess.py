@@ -5,6 +5,7 @@ Integration tests and benchmarks use it; `smsflows local` uses moto's server ins
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from datetime import UTC, datetime
@@ -91,7 +92,9 @@ class InProcessCloud:
             # execution cannot be stopped until moto's worker has set it up, hence the retries.
             sfn = self.client("stepfunctions")
             for _ in range(50):
-                running = [e for e in self.wait_executions(timeout=2) if e["status"] == "RUNNING"]
+                with contextlib.suppress(TimeoutError):  # still waiting (a Wait at real speed): stopped below
+                    self.wait_executions(timeout=2)
+                running = [e for e in self.executions() if e["status"] == "RUNNING"]
                 if not running:
                     break
                 for ex in running:
@@ -176,11 +179,15 @@ class InProcessCloud:
         return out
 
     def wait_executions(self, timeout: float = 20) -> list[dict[str, Any]]:
+        """Every execution, once none is RUNNING; TimeoutError (naming those still running) after `timeout`."""
         deadline = time.monotonic() + timeout
         while True:
             out = self.executions()
-            if all(e["status"] != "RUNNING" for e in out) or time.monotonic() > deadline:
+            running = [e["name"] for e in out if e["status"] == "RUNNING"]
+            if not running:
                 return out
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"executions still RUNNING after {timeout:g} s: {running}")
             time.sleep(0.02)
 
     def _setenv(self, values: dict[str, str]) -> None:
