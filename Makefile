@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .DEFAULT_GOAL := help
-.PHONY: help install layer fmt lint test test-fast demo local synth bench deploy diff clean
+.PHONY: help install layer fmt lint test test-fast demo local synth bench mutate deploy diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -75,5 +75,12 @@ deploy: $(STAMP) $(LAYER)/.built node_modules/.bin/cdk ## deploy a stage: make d
 bench: $(STAMP) $(LAYER)/.built ## run the benchmarks (figures, never pass/fail)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+mutate: $(STAMP) ## mutation testing of the modules behind the README's claims (slow, not in CI): score per module
+	@set -o pipefail; $(BIN)/python -m pip install -q --require-hashes -r requirements/mutate.lock $(QUIET_PIP)
+	@mkdir -p .mutate && ln -sfn ../layers/core/python .mutate/src && ln -sfn ../tests .mutate/tests \
+		&& ln -sfn ../pyproject.toml .mutate/pyproject.toml
+	cd .mutate && ../$(BIN)/mutmut run --max-children $${JOBS:-2} || true
+	cd .mutate && ../$(BIN)/python ../tests/mutation/score.py
+
 clean: ## remove build output (keeps .venv)
-	rm -rf cdk.out $(LAYER) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out $(LAYER) .pytest_cache .mypy_cache .ruff_cache .mutate
