@@ -129,3 +129,22 @@ def test_shop_redact_erases_the_shop_but_keeps_consent_evidence(cloud):
                      "daily_counter"}, types  # fmt: skip
     [config] = cloud.items(keys.shop_config(SHOP)["pk"])
     assert json.loads(config["config"])["status"] == "redacted"
+
+
+def test_the_export_is_read_back_whole_and_an_unknown_request_is_none(cloud):
+    from smsflows.runtime.deps import get_deps
+
+    customer = a_customer_with_history(cloud)
+    webhook(
+        cloud,
+        "customers/data_request",
+        documented("customers_data_request.json", int(customer), None),
+        "wh-dr",
+    )
+    store = get_deps().privacy.store
+    export = store.load_export(SHOP, "9999")
+    [item] = cloud.items("EXPORT#")
+    assert export == json.loads(gzip.decompress(bytes(item["export_gz"])))
+    assert export["customer_id"] == customer and len(export["data"]["order"]) == 1
+    assert store.load_export(SHOP, "nope") is None
+    assert store.load_export("other-shop.myshopify.com", "9999") is None
