@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Set
+from collections.abc import Iterator, Mapping, Set
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -44,19 +44,28 @@ class StepFunctionsFlowStarter:
             raise
         return 1
 
-    def stop_all_for_shop(self, shop: str, cause: str) -> int:
+    def _running_of_shop(self, shop: str) -> Iterator[dict[str, Any]]:
+        """Every running execution of the shop, of every flow (execution names carry the shop's tag)."""
         from smsflows.domain.flows.definitions import shop_tag
 
-        tag = shop_tag(shop)
-        stopped = 0
+        tag = f"-{shop_tag(shop)}-"
         for arn in self._arns.values():
             paginator = self._sfn.get_paginator("list_executions")
             for page in paginator.paginate(stateMachineArn=arn, statusFilter="RUNNING"):
-                for ex in page["executions"]:
-                    if f"-{tag}-" in ex["name"]:
-                        self._sfn.stop_execution(executionArn=ex["executionArn"], cause=cause)
-                        stopped += 1
-        return stopped
+                yield from (ex for ex in page["executions"] if tag in ex["name"])
+
+    def _stop_running(self, execution_arn: str, cause: str) -> int:
+        """1 if stopped; 0 if it ended meanwhile."""
+        try:
+            self._sfn.stop_execution(executionArn=execution_arn, cause=cause)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+                return 0
+            raise
+        return 1
+
+    def stop_all_for_shop(self, shop: str, cause: str) -> int:
+        return sum(self._stop_running(ex["executionArn"], cause) for ex in list(self._running_of_shop(shop)))
 
     def stop_subject(
         self, shop: str, names: Set[str], phones: Set[str], customer_keys: Set[str], cause: str
@@ -64,26 +73,12 @@ class StepFunctionsFlowStarter:
         """Every running execution of the shop, of every flow, that is about this person: by name, or by
         the phone or customer key in its input (a welcome series is named after a hash of the phone, an
         abandoned checkout after the checkout token: neither can be derived from a redaction request)."""
-        from smsflows.domain.flows.definitions import shop_tag
-
-        tag = f"-{shop_tag(shop)}-"
-        stopped = 0
-        for arn in self._arns.values():
-            paginator = self._sfn.get_paginator("list_executions")
-            for page in paginator.paginate(stateMachineArn=arn, statusFilter="RUNNING"):
-                for ex in page["executions"]:
-                    if tag not in ex["name"]:
-                        continue
-                    if ex["name"] not in names and not self._about(ex["executionArn"], phones, customer_keys):
-                        continue
-                    try:
-                        self._sfn.stop_execution(executionArn=ex["executionArn"], cause=cause)
-                    except ClientError as exc:
-                        if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
-                            continue
-                        raise
-                    stopped += 1
-        return stopped
+        about = [
+            ex["executionArn"]
+            for ex in self._running_of_shop(shop)
+            if ex["name"] in names or self._about(ex["executionArn"], phones, customer_keys)
+        ]
+        return sum(self._stop_running(arn, cause) for arn in about)
 
     def _about(self, execution_arn: str, phones: Set[str], customer_keys: Set[str]) -> bool:
         described = self._sfn.describe_execution(executionArn=execution_arn)

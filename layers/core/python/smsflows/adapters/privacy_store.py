@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from boto3.dynamodb.types import Binary
@@ -92,7 +93,7 @@ class DynamoPrivacyStore:
         customer_id: str | None,
         phones: list[str],
         order_ids: list[str],
-        mentions: list[str] = [],  # noqa: B006 (never mutated)
+        mentions: Sequence[str] = (),
     ) -> int:
         count = self._scrub_webhooks(shop, mentions)
         for item in self._items(shop, customer_id, phones, order_ids):
@@ -113,7 +114,7 @@ class DynamoPrivacyStore:
             count += 1
         return count
 
-    def _scrub_webhooks(self, shop: str, mentions: list[str]) -> int:
+    def _scrub_webhooks(self, shop: str, mentions: Sequence[str]) -> int:
         """Empty the raw body of every stored webhook of the shop that mentions the subject. The item stays
         (it is the dedupe key for Shopify's retries) with `redacted`; bodies expire after 30 days anyway,
         but a redaction does not wait for that."""

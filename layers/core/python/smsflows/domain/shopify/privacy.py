@@ -11,6 +11,7 @@ history, the subscriber state) is erased. Raw webhook bodies expire on their own
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -39,7 +40,7 @@ class PrivacyStore(Protocol):
         customer_id: str | None,
         phones: list[str],
         order_ids: list[str],
-        mentions: list[str] = [],  # noqa: B006 (never mutated)
+        mentions: Sequence[str] = (),
     ) -> int:
         """Erase what A8.2 does not require us to keep, and empty the stored webhook bodies that contain any
         of `mentions` (the subject's phone numbers, e-mail, customer id); how many items were erased or
