@@ -69,18 +69,19 @@ def shop_show(shop: str) -> dict[str, Any] | None:
 
 
 def consent_show(shop: str, phone: str) -> dict[str, Any]:
-    from smsflows.domain.phones import normalize_phone
+    from smsflows.domain.phones import inbound_sender
 
-    result = normalize_phone(phone, "US")
-    if not result.usable or result.e164 is None:
-        raise SystemExit(f"{phone!r} is not a valid phone number")
+    sender = inbound_sender(phone, "US")  # any possible number: one that revoked may be one we never text
+    if sender.kind != "phone" or sender.address is None:
+        raise SystemExit(f"{phone!r} is not a phone number")
+    e164 = sender.address
     store = _deps().consent_store
-    state = store.state(shop, result.e164)
+    state = store.state(shop, e164)
     return {
-        "phone": result.e164,
+        "phone": e164,
         "state": state.model_dump(mode="json") if state else None,
-        "suppressed": store.is_suppressed(shop, result.e164),
-        "events": [e.model_dump(mode="json", exclude_none=True) for e in store.events(shop, result.e164)],
+        "suppressed": store.is_suppressed(shop, e164),
+        "events": [e.model_dump(mode="json", exclude_none=True) for e in store.events(shop, e164)],
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -33,6 +34,56 @@ def normalize_phone(raw: str | None, default_region: str | None = "US") -> Phone
     return PhoneResult(
         phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), text, "usable"
     )
+
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")  # ITU-T E.164: a country code and at most 15 digits in all
+# NANP numbering plan: NXX area code and NXX exchange (N = 2-9); any such number can exist, listed or not.
+_NANP = re.compile(r"^\+1[2-9]\d{2}[2-9]\d{6}$")
+_SHORT_CODE = re.compile(r"^\d{3,8}$")
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an inbound text: a phone number (E.164), a short code, or something else (alphanumeric)."""
+
+    kind: str  # phone | short_code | other
+    address: str | None  # E.164 for a phone, the digits for a short code
+
+
+def inbound_sender(raw: str, default_region: str | None = "US") -> Sender:
+    """Classify the `From` of an inbound text for consent purposes (RULES.md A5: revocation by any means).
+
+    Twilio delivers E.164. A number the pinned phone library rejects (a newly opened area code, a range it
+    has not heard of) is still a person who can say STOP, so any *possible* E.164 number counts: validity
+    only decides whether we may start texting a number, never whether we listen to it.
+    """
+    text = re.sub(r"[\s().-]", "", str(raw or ""))
+    if _E164.fullmatch(text):
+        parsed = _parse(text, None)
+        if parsed is not None and _possible(parsed) and (parsed.country_code != 1 or _NANP.fullmatch(text)):
+            return Sender("phone", text)
+        return Sender("other", None)
+    if text.isdigit():
+        parsed = _parse(text, default_region)
+        if parsed is not None and _possible(parsed):
+            e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            if parsed.country_code != 1 or _NANP.fullmatch(e164):
+                return Sender("phone", e164)
+        if _SHORT_CODE.fullmatch(text):
+            return Sender("short_code", text)
+    return Sender("other", None)
+
+
+def _possible(parsed: phonenumbers.PhoneNumber) -> bool:
+    reason = phonenumbers.is_possible_number_with_reason(parsed)
+    return bool(reason == phonenumbers.ValidationResult.IS_POSSIBLE)
+
+
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, (region or "US").upper())
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def first_usable(candidates: list[tuple[str | None, str | None]]) -> PhoneResult:

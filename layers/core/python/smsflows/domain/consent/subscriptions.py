@@ -14,7 +14,7 @@ from smsflows.domain import messages
 from smsflows.domain.consent import ledger
 from smsflows.domain.consent.keywords import Intent, classify, normalise
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState
-from smsflows.domain.phones import normalize_phone
+from smsflows.domain.phones import inbound_sender, normalize_phone
 from smsflows.domain.shops import ShopConfig
 from smsflows.ports import ConsentStore, Conversations, Queue, ShopConfigs
 from smsflows.runtime.clock import Clock
@@ -255,12 +255,16 @@ def handle_inbound(inbound: InboundSms, deps: ConsentDeps) -> InboundOutcome:
 
 
 def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: ConsentDeps) -> InboundOutcome:
-    phone = normalize_phone(inbound.from_, None if inbound.from_.startswith("+") else config.default_country)
-    if not phone.usable or phone.e164 is None:
-        return InboundOutcome("ignored", detail="sender is not a phone number")
-    now = deps.clock()
-    e164 = phone.e164
+    sender = inbound_sender(inbound.from_, config.default_country)
     found = classify(inbound.body, config.keywords)
+    if sender.kind == "short_code" and found.intent is Intent.HELP:
+        return InboundOutcome("help", config.help_text(), "short code")
+    if sender.kind != "phone" or sender.address is None:
+        # An alphanumeric sender or a short code cannot be texted by us, so there is no consent to record;
+        # answering anything but HELP would risk a loop between two auto-responders.
+        return InboundOutcome("ignored", detail=f"sender is not a phone number ({sender.kind})")
+    now = deps.clock()
+    e164 = sender.address
     base: dict[str, Any] = {
         "event_id": f"sms:{inbound.message_sid}",
         "shop": shop,
@@ -350,20 +354,22 @@ def shopify_consent_update(shop: str, webhook_id: str, payload: dict[str, Any], 
     config = deps.shops.get(shop) or ShopConfig(shop=shop)
     sms = payload.get("sms_marketing_consent") or {}
     state = sms.get("state")
-    phone = normalize_phone(payload.get("phone"), config.default_country)
-    if not phone.usable or phone.e164 is None or state is None:
+    revokes = state in ("unsubscribed", "not_subscribed", "redacted")
+    # A revocation is honoured for any possible number; only an opt-in needs one we may text (A5).
+    e164 = _revocable(payload.get("phone"), config) if revokes else _textable(payload.get("phone"), config)
+    if e164 is None or state is None:
         return "ignored: no usable phone or consent state"
     common: dict[str, Any] = {
         "event_id": f"shopify:{webhook_id}",
         "shop": shop,
-        "phone": phone.e164,
+        "phone": e164,
         "source": "shopify_consent",
         "at": deps.clock(),
         "shopify_customer_id": str(payload.get("id") or payload.get("customer_id") or "") or None,
         "note": f"shopify state={state} level={sms.get('opt_in_level')} from={sms.get('consent_collected_from')} "
         f"updated={sms.get('consent_updated_at')}",
     }
-    if state in ("unsubscribed", "not_subscribed", "redacted"):
+    if revokes:
         record_and_announce(deps, ConsentEvent(**common, kind="opt_out", classifier=f"shopify:{state}"))
         return "opt_out"
     if state == "subscribed":
@@ -372,18 +378,30 @@ def shopify_consent_update(shop: str, webhook_id: str, payload: dict[str, Any], 
     return f"ignored: state {state}"
 
 
+def _revocable(raw: Any, config: ShopConfig) -> str | None:
+    """E.164 of any possible phone number (the library need not know its range): who may revoke."""
+    sender = inbound_sender(str(raw or ""), config.default_country)
+    return sender.address if sender.kind == "phone" else None
+
+
+def _textable(raw: Any, config: ShopConfig) -> str | None:
+    """E.164 of a number the phone library deems valid: who may be opted in and texted."""
+    phone = normalize_phone(raw, config.default_country)
+    return phone.e164 if phone.usable else None
+
+
 def manual_opt_out(
     shop: str, raw_phone: str, note: str, deps: ConsentDeps, source: str = "manual"
 ) -> Recorded:
     config = deps.shops.get(shop) or ShopConfig(shop=shop)
-    phone = normalize_phone(raw_phone, config.default_country)
-    if not phone.usable or phone.e164 is None:
-        raise BadRequest(f"{raw_phone!r} is not a valid phone number")
+    e164 = _revocable(raw_phone, config)
+    if e164 is None:
+        raise BadRequest(f"{raw_phone!r} is not a phone number")
     now = deps.clock()
     event = ConsentEvent(
-        event_id=f"{source}:{messages.stable_id(shop, phone.e164, now.isoformat())}",
+        event_id=f"{source}:{messages.stable_id(shop, e164, now.isoformat())}",
         shop=shop,
-        phone=phone.e164,
+        phone=e164,
         kind="opt_out",
         source=source,  # type: ignore[arg-type]
         at=now,
