@@ -50,9 +50,16 @@ def test_stop_from_a_number_the_library_rejects_is_recorded_suppressed_and_confi
     out = handle_inbound(sms("STOP", UNKNOWN_RANGE), d)
     assert out.intent == "opt_out" and out.reply is not None and "unsubscribed" in out.reply
     [event] = d.store.events(SHOP, UNKNOWN_RANGE)
-    assert (event.kind, event.source, event.message_sid, event.raw_text) == ("opt_out", "keyword", "SM1", "STOP")
+    assert (event.kind, event.source, event.message_sid, event.raw_text) == (
+        "opt_out",
+        "keyword",
+        "SM1",
+        "STOP",
+    )
     assert d.store.is_suppressed(SHOP, UNKNOWN_RANGE)
-    assert suppression_key(SHOP, UNKNOWN_RANGE) in d.store.suppressed and UNKNOWN_RANGE not in str(d.store.suppressed)
+    assert suppression_key(SHOP, UNKNOWN_RANGE) in d.store.suppressed and UNKNOWN_RANGE not in str(
+        d.store.suppressed
+    )
 
 
 def test_help_from_a_number_the_library_rejects_is_answered():
