@@ -64,6 +64,7 @@ def dollars(counted: dict[str, float], invocations: float, lambda_ms: float, mes
 def main() -> None:
     from collections import Counter
 
+    from smsflows.domain.sending.encoding import segment_info
     from smsflows.local.inprocess import InProcessCloud
 
     counted: Counter[str] = Counter()
@@ -82,13 +83,15 @@ def main() -> None:
         for i in range(0, len(sends), 10):
             cloud.invoke("send_message", calls.sqs_event(sends[i : i + 10], arn, "us-east-1"))
         counted.update(counter.take())
-        messages = len(cloud.twilio.outbox())
+        bodies = [entry["body"] for entry in cloud.twilio.outbox()]
+    messages = len(bodies)
+    segments = sum(segment_info(body).segments for body in bodies)  # the project's one counter
     invocations = (
         n + n + len(sends) / 10
     )  # webhook, consumer (batch 1 here; 10 in production), sender batches of 10
     aws = dollars(dict(counted), invocations, lambda_ms=60, messages=messages)
-    provider = messages * (PRICE["twilio_segment"] + PRICE["carrier_fee"])
-    print(f"{messages} one-segment order confirmations, end to end (webhook -> SMS -> 2 status callbacks)")
+    provider = segments * (PRICE["twilio_segment"] + PRICE["carrier_fee"])  # both are billed per segment
+    print(f"{messages} order confirmations, {segments} segments, end to end (webhook -> SMS -> 2 callbacks)")
     print("AWS calls counted (incl. queue polling):", dict(sorted(counted.items())))
     print(f"AWS cost per 1,000 messages:      ${aws / messages * 1000:.4f}")
     print(f"provider cost per 1,000 messages: ${provider / messages * 1000:.2f}")

@@ -125,6 +125,77 @@ def test_preview_warns_when_a_template_forces_ucs2():
     assert p.encoding == "UCS-2" and any("UCS-2" in w for w in p.warnings)
 
 
+@pytest.mark.parametrize(
+    ("char", "becomes"),
+    [("\u2010", "-"), ("\u2011", "-"), ("\u2212", "-"), ("\u2032", "'"), ("\u2033", '"'), ("«", '"'), ("»", '"'),
+     ("´", "'"), ("ʼ", "'"), ("`", "'"), ("\u200b", ""), ("\ufeff", ""), ("\u2060", ""), ("\u00ad", "")],
+    ids=lambda c: f"U+{ord(c):04X}" if len(c) == 1 else repr(c),
+)  # fmt: skip
+def test_more_lookalikes_and_invisible_characters_keep_a_text_gsm7(char, becomes):
+    body = "x" * 140
+    p = templates.preview(f"{body}{char}end", {}, brand="Demo Shop", marketing=False)
+    assert p.text == f"Demo Shop: {body}{becomes}end" and (p.encoding, p.segments) == ("GSM-7", 1)
+
+
+def test_one_zero_width_space_no_longer_triples_a_text():
+    template = "{shop_name}: your order {order_name} is on its way. Track it here: {tracking_url} " + "x" * 60
+    values = {"shop_name": "Demo Shop", "order_name": "#1001", "tracking_url": "https://t.example/1Z"}
+    clean = templates.preview(template, values, brand="Demo Shop", marketing=False)
+    pasted = templates.preview(
+        template.replace("here:", "here:\u200b"), values, brand="Demo Shop", marketing=False
+    )
+    assert (clean.segments, clean.encoding) == (1, "GSM-7")
+    assert pasted == clean  # was UCS-2, 3 segments
+
+
+def test_joiners_go_only_where_they_join_nothing():
+    def text(template):
+        return templates.render(template, {}, brand="Demo Shop", marketing=False)
+
+    assert text("Hello\u200cthere\u200d, and\u200e\u200f bye") == "Demo Shop: Hellothere, and bye"
+    woman_coding = "\U0001f469\u200d\U0001f4bb"  # one emoji, joined by U+200D: dropping it would make it two
+    assert text(f"New drop {woman_coding}") == f"Demo Shop: New drop {woman_coding}"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # U+200C shapes the word: kept
+    assert text(persian) == f"Demo Shop: {persian}"
+
+
+def test_the_brand_is_transliterated_too():
+    p = templates.preview("Your order shipped.", {}, brand="Bob’s Bikes", marketing=False)
+    assert p.text == "Bob's Bikes: Your order shipped." and p.encoding == "GSM-7"
+    again = templates.render("Bob’s Bikes: hi", {}, brand="Bob’s Bikes", marketing=False)
+    assert again == "Bob's Bikes: hi"  # a template that starts with the brand does not get it twice
+
+
+def test_a_template_with_a_lone_surrogate_is_refused_with_a_clear_error():
+    with pytest.raises(templates.TemplateError, match=r"position 4: a lone UTF-16 surrogate \(U\+D83D"):
+        templates.validate("Hi! \ud83d See you")
+    with pytest.raises(templates.TemplateError, match=r"U\+DCE9"):  # a Latin-1 byte read with surrogateescape
+        templates.preview("Caf\udce9 {shop_name}", {}, brand="Demo Shop", marketing=False)
+
+
+def test_the_cli_turns_a_broken_template_into_one_line(monkeypatch):
+    from smsflows import admin
+
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    with pytest.raises(SystemExit, match=r"^template has a broken character at position 3"):
+        admin.template_preview(SHOP, "welcome", 0, "Hi \ud83d")
+    with pytest.raises(SystemExit, match=r"^step 0: template has a broken character"):
+        admin.flow_set(SHOP, "welcome", None, None, {0: "Hi \ud83d"}, {})
+
+
+def test_a_lone_surrogate_in_a_value_is_dropped_so_the_message_can_be_built():
+    from smsflows.domain.messages import OutboundMessage
+
+    text = templates.render(
+        "Hi {first_name}!", {"first_name": "Ada\ud83d"}, brand="Demo Shop", marketing=False
+    )
+    assert text == "Demo Shop: Hi Ada!"
+    alone = templates.render("Hi {first_name}!", {"first_name": "\ude00"}, brand="Demo Shop", marketing=False)
+    assert alone == "Demo Shop: Hi there!"  # nothing left: the fallback
+    OutboundMessage(message_id="m", shop=SHOP, to=PHONE, body=text, category="transactional",
+                    created_at=MONDAY_11_AUSTIN)  # fmt: skip
+
+
 def test_unknown_placeholders_are_refused():
     with pytest.raises(templates.TemplateError):
         templates.validate("Hi {firstname}")
