@@ -34,3 +34,14 @@ settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE")
     or ("ci" if os.environ.get("CI", "").lower() in ("true", "1", "yes") else "dev")
 )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """The revocation classifier's figures by family (issue 11), when its tests were part of the run."""
+    wanted = ("tests", "tests/unit", "tests/unit/consent", "tests/unit/consent/test_revocation_tables.py")
+    if not any(str(arg).rstrip("/").split("::")[0].endswith(wanted) for arg in config.args):
+        return
+    from tests.unit.consent.revocation_report import render
+
+    terminalreporter.write_sep("-", "revocations by family")
+    terminalreporter.write_line(render())

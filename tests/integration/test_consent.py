@@ -131,12 +131,33 @@ def test_help_is_answered_with_brand_contact_and_opt_out(cloud):
     assert "Msg & data rates may apply" in reply
 
 
-def test_ambiguous_revocation_suppresses_and_is_flagged_for_review(cloud):
+def test_a_possible_revocation_suppresses_without_a_confirmation_and_is_flagged_for_review(cloud):
+    from smsflows.runtime.deps import get_deps
+
     reply_of(text(cloud, "JOIN", "SM-join"))
-    reply_of(text(cloud, "can you stop sending these", "SM-amb"))
+    assert reply_of(text(cloud, "why am I getting so many texts from you??", "SM-amb")) is None
     assert state(cloud).status == "unsubscribed" and state(cloud).review is True
+    assert get_deps().consent_store.is_suppressed(SHOP, PHONE)
     [convo] = [i for i in cloud.items("CONVO#")]
     assert convo["review"] is True and convo["kind"] == "opt_out_review"
+
+
+def test_a_clear_revocation_in_a_sentence_is_confirmed_once(cloud):
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    reply = reply_of(text(cloud, "can you stop sending these", "SM-stop"))
+    assert reply is not None and "unsubscribed" in reply
+    assert state(cloud).status == "unsubscribed" and state(cloud).review is False
+
+
+def test_a_keyword_used_as_an_ordinary_word_is_a_flagged_conversation_not_an_opt_out(cloud):
+    from smsflows.runtime.deps import get_deps
+
+    reply_of(text(cloud, "JOIN", "SM-join"))
+    assert reply_of(text(cloud, "can I cancel my order #1042? wrong size", "SM-order")) is None
+    assert state(cloud).status == "subscribed"
+    assert not get_deps().consent_store.is_suppressed(SHOP, PHONE)
+    [convo] = [i for i in cloud.items("CONVO#")]
+    assert convo["review"] is True and convo["kind"] == "message"
 
 
 def test_yes_without_a_pending_request_is_not_an_opt_in(cloud):

@@ -275,7 +275,9 @@ def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: Co
     }
 
     if found.intent is Intent.OPT_OUT:
-        label = f"opt_out:{found.keyword}" + (" (review)" if found.review else "")
+        label = f"opt_out:{found.keyword}" + ("" if found.certain else " (possible)") + (
+            " (review)" if found.review else ""
+        )
         rec = record_and_announce(
             deps,
             ConsentEvent(
@@ -291,8 +293,10 @@ def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: Co
             deps.conversations.add(
                 shop, e164, inbound.message_sid, inbound.body, now, "opt_out_review", review=True
             )
-        # One confirmation, only on the transition (A5.1): a second STOP gets none.
-        reply = config.opt_out_confirmation_text() if rec.changed_status and not rec.duplicate else None
+        # One confirmation, only on the transition (A5.1): a second STOP gets none. A *possible* revocation
+        # (a complaint, a keyword in an unclear sentence) is suppressed without one: a person reads it first.
+        confirm = found.certain and rec.changed_status and not rec.duplicate
+        reply = config.opt_out_confirmation_text() if confirm else None
         return InboundOutcome("opt_out", reply, label, review=found.review)
 
     if found.intent is Intent.HELP:
@@ -329,8 +333,10 @@ def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: Co
         # A YES with nothing pending is a conversation, never an opt-in.
 
     kind = "rating" if found.intent is Intent.RATING else "message"
+    # A per-se keyword used as an ordinary word ("cancel my order") or a mild complaint: a conversation, and
+    # flagged so that a person reads it (RULES.md A5.2), never suppressed.
     stored = deps.conversations.add(
-        shop, e164, inbound.message_sid, inbound.body, now, kind, rating=found.rating
+        shop, e164, inbound.message_sid, inbound.body, now, kind, rating=found.rating, review=found.review
     )
     forward = None
     if stored and config.support_webhook_url:
@@ -340,9 +346,11 @@ def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: Co
             "body": inbound.body,
             "kind": kind,
             "rating": found.rating,
+            "review": found.review,
             "at": now.isoformat(),
         }
-    return InboundOutcome(kind, None, forward=forward)
+    detail = f"flagged: {found.keyword}" if found.review else ""
+    return InboundOutcome(kind, None, detail, review=found.review, forward=forward)
 
 
 # ---------------------------------------------------------------------------------------------------

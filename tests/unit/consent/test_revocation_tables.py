@@ -1,0 +1,70 @@
+"""The classifier against the labelled tables (RULES.md A5.2): >= 99 % of revocations suppressed, no harmless
+reply a hard opt-out, fewer harmless replies suppressed than today's classifier, every complaint at least
+flagged. The figures by family are printed at the end of the run (tests/conftest.py)."""
+
+import pytest
+
+from tests.unit.consent import baseline_classifier
+from tests.unit.consent.revocation_report import DISPUTED, TABLES, measure, render
+
+TABLE_IDS = list(TABLES)
+
+
+def test_the_tables_are_large_enough_and_carry_every_family():
+    for rows in TABLES.values():
+        assert len(rows) >= 300
+        families = {family for _, label, family in rows if label == "revocation"}
+        assert {
+            "keyword",
+            "paraphrase",
+            "misspelling",
+            "spanish",
+            "french",
+            "portuguese",
+            "chinese",
+            "malay",
+        } <= families
+        assert {label for _, label, _ in rows} == {"revocation", "complaint", "harmless"}
+
+
+@pytest.mark.parametrize("table", TABLE_IDS)
+def test_at_least_99_percent_of_revocations_are_suppressed(table):
+    figures = measure(TABLES[table])
+    caught, total = figures.caught("revocation")
+    missed = [m for m in figures.misses if m[0] == "revocation"]
+    assert total > 250 and caught / total >= 0.99, missed
+
+
+@pytest.mark.parametrize("table", TABLE_IDS)
+def test_no_harmless_reply_becomes_a_hard_opt_out_and_fewer_are_suppressed_than_today(table):
+    now, before = measure(TABLES[table]), measure(TABLES[table], baseline_classifier.classify)
+    disputed = sum(1 for text, label, _ in TABLES[table] if label == "harmless" and text in DISPUTED)
+    assert now.outcome_count("harmless", "hard") <= disputed, [m for m in now.misses if m[0] == "harmless"]
+    assert not [m for m in now.misses if m[0] == "harmless"]
+    suppressed_now = now.outcome_count("harmless", "hard") + now.outcome_count("harmless", "possible")
+    suppressed_before = before.outcome_count("harmless", "hard") + before.outcome_count(
+        "harmless", "possible"
+    )
+    assert suppressed_before > 0 and suppressed_now < suppressed_before
+
+
+@pytest.mark.parametrize("table", TABLE_IDS)
+def test_every_complaint_is_at_least_flagged_for_a_person(table):
+    figures = measure(TABLES[table])
+    caught, total = figures.caught("complaint")
+    assert total >= 20 and caught == total, [m for m in figures.misses if m[0] == "complaint"]
+
+
+def test_the_report_names_every_family_with_its_figures():
+    text = render()
+    for family in (
+        "keyword",
+        "paraphrase",
+        "misspelling",
+        "chinese",
+        "malay",
+        "complaint",
+        "innocent_keyword",
+    ):
+        assert f"/{family}" in text
+    assert "precision of suppression" in text and "baseline" in text
