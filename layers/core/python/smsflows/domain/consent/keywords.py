@@ -78,13 +78,15 @@ KEYWORDS: dict[str, str] = {
     "nyah langgan": "BERHENTI", "berhenti langganan": "BERHENTI", "berhenti berlangganan": "BERHENTI",
     "stop la": "STOP",
     # The Chinese carriers' unsubscribe code (on AWS's required list); German and Italian keywords
-    "td": "TD", "t d": "TD", "stopp": "STOP", "abmelden": "ABMELDEN", "abbestellen": "ABMELDEN", "basta cosi": "BASTA",
+    "td": "TD", "t d": "TD", "stahp": "STOP", "stawp": "STOP", "stopp": "STOP", "abmelden": "ABMELDEN",
+    "abbestellen": "ABMELDEN", "basta cosi": "BASTA",
 }  # fmt: skip
 # Chinese has no spaces: substrings, in simplified and traditional characters; each asks to stop.
 CHINESE = (
     "退订", "退訂", "取消订阅", "取消訂閱", "退订阅", "不要再发", "不要再發", "别再发", "別再發", "不要发", "不要發",
     "别发", "別發", "停止发送", "停止發送", "停止", "退出", "拒收", "不想收到", "不想再收到", "不再接收", "别烦我",
-    "別煩我", "删除", "刪除", "移除", "取消", "不要短信", "不需要", "别给我发", "別給我發", "不要给我发", "不要給我發",
+    "別煩我", "删除", "刪除", "移除", "删掉", "刪掉", "删了我",
+    "取消", "不要短信", "不需要", "别给我发", "別給我發", "不要给我发", "不要給我發",
     "不要再联系", "別再聯繫", "别再联系",
 )  # fmt: skip
 # Words that may surround a keyword without changing its meaning ("stop please", "STOP now!!", "ok stop").
@@ -99,7 +101,8 @@ FILLER = _words(
 )
 # A word that asks to stop or end something (inflections that need a sending word right after are separate).
 CEASE = _words(
-    "stop quit cease end halt discontinue pause cancel kill block refrain desist abstain shut "
+    "stop quit cease end halt discontinue pause cancel kill block refrain desist abstain shut chill ceasefire "
+    "anular anulen "
     "paren parar detengan detener basta cancelar cancela cancelen "
     "arretez arrete arreter arretes cessez cesser cesse stoppez annuler annulez "
     "parem parar cancelem cancele "
@@ -129,7 +132,7 @@ MESSAGE = _words(
     "promotions promotion marketing offers emails spam subscription subscriptions newsletter newsletters "
     "mensajes mensaje textos texto promociones notificaciones correos suscripcion "
     "notifications offres abonnement textos "
-    "mensagens mensagem torpedos promocoes notificacoes assinatura "
+    "mensagens mensagem torpedos promocoes notificacoes assinatura subscricao "
     "mesej pesanan pesan iklan promosi langganan "
     "nachrichten werbung messaggi"
 )
@@ -140,18 +143,22 @@ NEGATION = _words(
     "not no never nolonger nunca ne n nao nem tak tidak jangan x tk gak nggak ga nicht kein keine non mai "
     "jamais pas pu"
 )
-IMPERATIVE_NEGATION = _words("never no nolonger jangan nao ne n tak tidak nicht non mai nunca jamais")
+IMPERATIVE_NEGATION = _words(
+    "never no nolonger jangan nao ne n tak tidak nicht non mai nunca jamais gak nggak"
+)
 BETWEEN = _words(
-    "ever again please you u to more mas mais plus lagi me vuelvan vuelvas vuelva a voltem volte"
+    "ever again please you u to more mas mais plus lagi me vuelvan vuelvas vuelva a voltem volte usah"
 )
 SUBJECT = _words("i you we they he she it who")
 WANT = _words(
-    "want wanna need wish like care prefer rather quiero quiere queremos deseo necesito veux veut voulons "
+    "want wanna need wish like care prefer rather interested request asked "
+    "quiero quiere queremos deseo necesito veux veut voulons "
     "souhaite souhaitons quero queremos desejo preciso nak mahu mau ingin will mochte brauche voglio"
 )
 # Removing oneself: "take me off", "remove my number", "count me out", "quítenme de la lista".
 REMOVE = _words(
-    "remove take delete drop erase get count unlist unenroll unregister exclude lose scratch wipe "
+    "remove take delete drop erase get count unlist unenroll unregister exclude lose scratch wipe forget bin ditch "
+    "trash toss unsign deregister sign "
     "quitar quitame quitenme quiten sacar sacame saquenme saquen borrar borrame borren eliminar eliminame "
     "eliminen elimine retirer retirez retire enlever enlevez supprimer supprimez "
     "remover remova removam tirar tire tira tirem excluir exclua apagar apaguem "
@@ -161,6 +168,7 @@ REMOVE = _words(
 REMOVE_ALONE = (
     "remov", "delet", "eras", "unlist", "unenrol", "unregist", "wipe", "elimin", "borr", "supprim", "enlev",
     "retir", "apag", "exclu", "padam", "buang", "keluarkan", "quit", "saca", "saqu", "tir", "loschen", "hapus",
+    "forget", "bin", "ditch", "trash", "toss", "lose", "unsign", "dereg",
 )  # fmt: skip
 PASSIVE = _words(
     "removed taken deleted dropped erased wiped eliminado borrado supprime retire removido apagado"
@@ -179,7 +187,9 @@ CONSENT = _words("consent permission consentimiento permiso consentement permiss
 WITHDRAW = _words("withdraw withdrawing revoke revoking retract rescind retiro retire retiro retirer revoco")
 # Words that name a revocation wherever they stand (unless negated): "how do I unsubscribe?", "opt me out".
 ALWAYS = ("unsubscri", "unsubsc", "desuscri", "desinscri", "desabonn", "descadastr", "nyahlangg", "revok")
-DONE = _words("done finished through sick tired fed enough marre harto harta cansado cansada farto farta")
+DONE = _words(
+    "done finished through sick tired fed enough marre harto harta cansado cansada farto farta fini finis"
+)
 # Nouns a keyword becomes part of when it is used as an ordinary word: "cancel my order", "stop the shipment".
 ORDER = _words(
     "order orders purchase item items reservation appointment booking delivery shipment payment preorder "
@@ -206,7 +216,8 @@ SIGN_UP = ("sign", "subscri", "regist", "opt", "agree", "consent", "permission",
 QUANTITY = _words("many much lot lots constant constantly every daily nonstop excessive tons ton often")
 TIME_UNIT = _words("day days week weeks hour hours morning night today daily")
 WEAK_COMPLAINT = (
-    "not again", "come on", "smh", "every day", "every single", "again?", "so often", "🙄", "ridiculous",
+    "not again", "come on", "smh", "every day", "every single", "again?", "so often", "🙄", "ridiculous", "😡",
+    "seriously?", "really?", "ugh", "ever sleep", "slow down", "shop there anymore", "last chance",
     "how often", "how many more", "enough already",
 )  # fmt: skip
 WHY = ("why", "por que", "porque", "pourquoi", "kenapa", "mengapa", "knp", "warum")
@@ -228,7 +239,17 @@ GO_AWAY = _words("halt") | {
     "me deixem em paz", "jangan ganggu", "jangan ganggu saya",
 }  # fmt: skip
 NOT_SHOPPER = ("never bought", "never ordered", "never shopped", "never purchased", "not a customer")
-NOT_MINE = ("not my number", "number anymore", "new number", "not mine", "not sarah", "no longer my")
+NOT_MINE = (
+    "not my number", "number anymore", "new number", "not mine", "no longer my", "not my cart", "someone else",
+    "not the person", "only text me about",
+)  # fmt: skip
+# Idioms that ask to stop: alone, or "with the texts".
+IDIOMS = ("cut it out", "knock it off", "give it a rest", "pack it in", "ease up", "lay off", "chill with",
+          "leave my phone", "leave me be", "turn these off", "turn them off", "switch these off", "switch off",
+          "turn off these", "turn off the texts", "make it stop", "make them stop", "make these stop")  # fmt: skip
+POSITIVE = _words(
+    "need love want cute best deal buy order ordering obsessed amazing gorgeous beautiful insane adding"
+)
 
 STOP_EMOJI = frozenset({"🛑", "✋", "🚫", "⛔", "🔕", "🙅", "🤚"})
 OPT_IN_KEYWORDS = ("start", "unstop")
@@ -414,6 +435,13 @@ def _object(words: Sequence[str], j: int) -> int:
     return 0
 
 
+def _send(word: str) -> bool:
+    """A sending word, including the conjugations of other languages ("mandéis", "m'texter", "envíenme")."""
+    return _is(word, SEND) or (
+        len(word) > 4 and word.startswith(("mand", "envi", "envo", "escrib", "texte", "kirim"))
+    )
+
+
 def _fuzzy_send(word: str) -> bool:
     """An autocorrected sending word: "testing" for "texting" (long words only)."""
     return len(word) >= 6 and any(
@@ -430,6 +458,8 @@ def _cease_at(words: Sequence[str], i: int) -> bool:
     keyword = keyword_of(w)
     if keyword is not None and _ordinary_use(words, i, keyword):
         return False
+    if any(_is(a, ORDER) for a in words[i + 1 : i + 5]):
+        return False  # "pause my subscription box", "cancel the order"
     if len(w) > 5 and w.startswith(("paren", "parem", "deten", "arret", "cessez", "berhent")):
         return True  # "párenle", "arrêtez-moi ça", "berhentikan"
     return _is(w, CEASE) or keyword in ("stop", "quit", "cancel", "berhenti", "arreter", "arretez")
@@ -442,7 +472,7 @@ def _imperative_negation(words: Sequence[str], i: int) -> bool:
         return True
     if "ne" in words[max(0, i - 3) : i] or "n" in words[max(0, i - 3) : i]:
         return True  # French: the negation wraps the verb
-    if prev == "not" and prev2 in ("you", "please", "just", "u"):
+    if prev == "not" and prev2 in ("you", "please", "just", "u", "mind"):
         return True
     for k in range(max(0, i - 4), i - 1):  # "no me vuelvan a contactar"
         if words[k] in IMPERATIVE_NEGATION and all(w in BETWEEN or w in ME for w in words[k + 1 : i]):
@@ -459,13 +489,15 @@ def _shapes(words: Sequence[str]) -> _Finding | None:
         negated = any(_is(b, NEGATION) or b in MODAL_NEGATION for b in words[max(0, i - 4) : i])
         after = words[i + 1 : i + 6]
         # "how do I unsubscribe", "opt me out", "otp out", "I revoke": unless negated ("don't unsubscribe me")
-        opt_out = _one_edit(w, "opt") and any(_one_edit(a, "out") for a in words[i + 1 : i + 3])
+        opt_out = (_one_edit(w, "opt") or w in ("opting", "opted")) and any(
+            _one_edit(a, "out") for a in words[i + 1 : i + 3]
+        )
         if (_always(w) or opt_out) and any(_is(a, ORDER) for a in words[i + 1 : i + 8]):
             return _Finding(False, w, ordinary=True)  # "can I opt out of the signature for delivery?"
         if (_always(w) or opt_out) and not negated:
             return _Finding(True, f"{w} (in a sentence)")
         # a stopping word with what is sent: "please quit texting", "stop these messages", "arrêtez les SMS"
-        if not negated and _cease_at(words, i) and any(_is(a, SEND) or _is(a, MESSAGE) for a in after):
+        if not negated and _cease_at(words, i) and any(_send(a) or _is(a, MESSAGE) for a in after):
             return _Finding(True, f"{w} + sending")
         if (
             not negated
@@ -522,7 +554,7 @@ def _shapes(words: Sequence[str]) -> _Finding | None:
             return _Finding(True, "not receive texts")
         # do not send: "don't text me", "never message me again", "no me envíen más", "jangan hantar"
         if (
-            _is(w, SEND)
+            _send(w)
             and _imperative_negation(words, i)
             and "why" not in words[:i]
             and not (
@@ -531,8 +563,12 @@ def _shapes(words: Sequence[str]) -> _Finding | None:
         ):
             return _Finding(True, f"do not {w}")
         # removal of oneself: "take me off", "remove this number", "count me out", "me tira da lista"
-        if _is(w, REMOVE) and not negated:
-            after_object = _object(words, i + 1)
+        if (_is(w, REMOVE) or (len(w) > 5 and w.startswith(REMOVE_ALONE))) and not negated:
+            after_object = _object(words, i + 1) or (
+                1 + _object(words, i + 2)
+                if _at(words, i + 1) in ("o", "a", "el", "la", "le") and _object(words, i + 2)
+                else 0
+            )
             built_in = w.endswith("me") and len(w) >= 6  # "quítenme", "sácame", "bórrame"
             before = _at(words, i - 1) in ME or _object(words, i - 2) == 2  # "me tira", "my number removed"
             rest = words[i + 1 + after_object : i + 5 + after_object]
@@ -561,7 +597,10 @@ def _shapes(words: Sequence[str]) -> _Finding | None:
         if (
             w in NO_MORE
             and (w != "no" or _at(words, i + 1) in MORE)
-            and any(_is(a, MESSAGE) for a in after[:3])
+            and (
+                any(_is(a, MESSAGE) for a in after[:3])
+                or _these([a for a in after[:3] if a not in ("more", "of")])
+            )
         ):
             return _Finding(True, f"{w} more messages")
         if (
@@ -571,6 +610,15 @@ def _shapes(words: Sequence[str]) -> _Finding | None:
         ):
             return _Finding(True, "no texts")
     joined = f" {' '.join(words)} "
+    for idiom in IDIOMS:
+        if f" {idiom} " in f"{joined} ":
+            return _Finding(True, idiom)  # "cut it out", "give it a rest with the messages", "turn these off"
+    if (
+        " block " in joined
+        and any(_object(words, j) or words[j] in ("you", "yall") for j in range(len(words)))
+        and (" if " in joined or " keep " in joined)
+    ):
+        return _Finding(True, "threat to block")  # "I'll block this number if you keep texting"
     for phrase in ("leave me alone", "lachez moi", "laissez moi", "dejame en paz", "dejenme en paz", "deixa em paz",
                    "jangan ganggu", "wrong number", "lose my number", "not interested", "pas interesse",
                    "no me interesa", "no estoy interesad", "nao tenho interesse", "tak berminat", "tidak berminat"):  # fmt: skip
@@ -681,9 +729,21 @@ def _chinese(raw: str) -> str | None:
     return found.group(0) if found else next((phrase for phrase in CHINESE if phrase in raw), None)
 
 
+_FOOTER = re.compile(
+    r"\b(reply|text|txt|send)\s+(stop|end|cancel|unsubscribe)\s+(to|for)\s+\w+(\s+out)?", re.I
+)
+
+
+def _without_quotes(text: str) -> str:
+    """The reply without lines it quotes ("> ...") and without our own footer ("Reply STOP to opt out")."""
+    kept = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
+    unquoted = "\n".join(kept) if any(line.strip() for line in kept) else text  # ">STOP" alone is a reply
+    return _FOOTER.sub(" ", unquoted)
+
+
 def revocation(text: str) -> Classification | None:
     """An opt-out (certain or possible), a conversation flagged for review, or None (nothing to do with it)."""
-    raw = text or ""
+    raw = _without_quotes(text or "")
     clauses = _clauses(raw)
     chinese = _chinese(raw)
     if chinese:
@@ -711,6 +771,12 @@ def revocation(text: str) -> Classification | None:
     if best is None and len(clauses) > 1:  # "No. More. Texts."
         best = _shapes([w for c in clauses for w in c])
         best = best if best is not None and not best.ordinary else None
+    if best is not None and best.certain and _bare(clauses[0]) and len(clauses) > 1:
+        later = [w for c in clauses[1:] for w in c]
+        if any(_is(w, POSITIVE) for w in later) and not any(_shapes(c) or _bare(c) for c in clauses[1:]):
+            best = _Finding(
+                False, best.keyword
+            )  # "STOP! This is the best deal": excitement, or not? a person reads it
     if best is not None:
         content = [c for c in clauses if any(not _is(w, FILLER) for w in c)]
         more = len(content) > 1  # something besides the revocation: a person reads it
