@@ -9,6 +9,11 @@ from smsflows.domain.compliance import locations, quiet_hours
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    for cached in (quiet_hours.week_for, quiet_hours._strictest_state, locations.number_locations):
+    for cached in (
+        quiet_hours.week_for,
+        quiet_hours._strictest_state,
+        locations.number_locations,
+        locations._country_locations,
+    ):
         cached.cache_clear()
     yield

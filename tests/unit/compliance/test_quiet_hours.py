@@ -54,12 +54,16 @@ NUMBERS = [
     "+19075550123", "+13035550123", "+17025550123", "+15035550123", "+16155550123", "+17875550123",
     "+16475550123", "+16045550123", "+14165550123", "+33612345678", "+447911123456", "+61412345678",
     "+4915123456789",
+    # no place of their own (the addresses, then the shop's country decide), territories, Canada's wide codes
+    "+18005550123", "+18885550123", "+15005550123", "+80012345678", "+16715550123", "+16847331234",
+    "+13405550123", "+18765550123", "+18075550123", "+18675550123", "+14185550123",
 ]  # fmt: skip
-STATES = ["TX", "RI", "FL", "KY", "CA", "NY", "AZ", "HI", "AK", "IN", "MI", "WA", None]
+STATES = ["TX", "RI", "FL", "KY", "CA", "NY", "AZ", "HI", "AK", "IN", "MI", "WA", "ON", "BC", "NL", "PR", None]  # fmt: skip
 addresses = st.one_of(
     st.none(),
-    st.builds(Address, st.sampled_from(["US", "CA", "FR", None]), st.sampled_from(STATES)),
+    st.builds(Address, st.sampled_from(["US", "CA", "FR", "PR", None]), st.sampled_from(STATES)),
 )
+shop_countries = st.sampled_from(["US", "CA", "GB", None])
 # DST transitions (US: 2nd Sunday of March, 1st Sunday of November; EU: last Sundays) get extra weight.
 DST_DAYS = [datetime(2026, 3, 8), datetime(2026, 11, 1), datetime(2027, 3, 14), datetime(2027, 11, 7),
             datetime(2026, 3, 29), datetime(2026, 10, 25)]  # fmt: skip
@@ -72,14 +76,14 @@ anytime = st.datetimes(
     min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)
 )
 instants = st.one_of(anytime, near_dst)
-cases = st.tuples(st.sampled_from(NUMBERS), addresses, addresses, instants)
+cases = st.tuples(st.sampled_from(NUMBERS), addresses, addresses, instants, shop_countries)
 
 
 @settings(max_examples=examples(10_000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases)
 def test_no_marketing_send_is_allowed_outside_any_candidate_window(case):
-    number, default, shipping, instant = case
-    locations = candidate_locations(number, default, shipping)
+    number, default, shipping, instant, shop_country = case
+    locations = candidate_locations(number, default, shipping, shop_country=shop_country)
     assert locations
     if is_allowed(instant, locations):
         assert oracle_allowed(instant, locations), (instant, locations)
@@ -97,8 +101,8 @@ def test_no_marketing_send_is_allowed_outside_any_candidate_window(case):
 @settings(max_examples=examples(300), deadline=None)
 @given(cases)
 def test_next_allowed_instant_is_the_earliest(case):
-    number, default, shipping, instant = case
-    locations = candidate_locations(number, default, shipping)
+    number, default, shipping, instant, shop_country = case
+    locations = candidate_locations(number, default, shipping, shop_country=shop_country)
     try:
         nxt = next_allowed(instant, locations)
     except NoAllowedWindow:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from smsflows.domain.compliance.locations import Location
 from smsflows.domain.shops import ShopConfig
 
-RULES_VERSION = "2026-11-23.1"  # recorded with every marketing send (A8.1)
+RULES_VERSION = "2026-12-01.1"  # recorded with every marketing send (A8.1)
 
 
 class NoAllowedWindow(ValueError):

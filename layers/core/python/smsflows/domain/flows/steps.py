@@ -128,9 +128,8 @@ def plan(event: dict[str, Any], deps: FlowDeps) -> dict[str, Any]:
     now = deps.clock()
     if marketing and state is not None:
         places = [Address(country, region) for country, region, _ in state.addresses]
-        locations = candidate_locations(
-            phone, places[0] if places else None, places[1] if len(places) > 1 else None
-        )
+        default, shipping = (places[0] if places else None), (places[1] if len(places) > 1 else None)
+        locations = candidate_locations(phone, default, shipping, shop_country=config.default_country)
         if not quiet_hours.is_allowed(now, locations, quiet_hours.override_week(config)):
             try:
                 until = quiet_hours.next_allowed(now, locations, quiet_hours.override_week(config))

@@ -182,7 +182,7 @@ def prepare(
         addresses = [Address(country, region) for country, region, _ in state.addresses]
         default = addresses[0] if addresses else None
         shipping = addresses[1] if len(addresses) > 1 else None
-        locations = candidate_locations(message.to, default, shipping)
+        locations = candidate_locations(message.to, default, shipping, shop_country=config.default_country)
         blocked = _quiet_hours_block(message, now, locations, config, deps)
         if blocked is not None:
             return blocked
