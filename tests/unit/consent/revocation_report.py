@@ -18,10 +18,12 @@ from tests.unit.consent import baseline_classifier
 from tests.unit.consent.replies_holdout import HOLDOUT
 from tests.unit.consent.replies_labelled import REPLIES
 from tests.unit.consent.replies_unseen import UNSEEN
+from tests.unit.consent.replies_untouched import UNTOUCHED
 
-# Three tables, each written without sight of the classifier: the first tuned it, the second was held out and
-# then tuned on, the third was held out and tuned on once; first-run figures are in the note.
-TABLES = {"labelled (tuning)": REPLIES, "held out": HOLDOUT, "unseen": UNSEEN}
+# Four tables, each written without sight of the classifier: the first tuned it, the second and third were
+# held out and then tuned on (their first runs: 91.3 % and 87.3 % of revocations suppressed); the fourth has
+# never been tuned on: it is the estimate of how the classifier does on wording nobody fed it.
+TABLES = {"labelled (tuning)": REPLIES, "held out": HOLDOUT, "unseen": UNSEEN, "untouched": UNTOUCHED}
 # The rule each label answers to, per family (RULES.md in the repository root).
 SOURCES = {
     "keyword": "FCC 47 CFR 64.1200(a)(10) per-se words; CTIA STOPALL; AWS ARRET/REMOVE/TD (RULES.md A3, A5)",
@@ -40,10 +42,8 @@ SOURCES = {
 
 # Rows of the held-out tables whose label we read differently, with why. They are reported, not hidden: the
 # figures count them as they are labelled; the tests that demand zero misses leave them out.
-DISPUTED = {
-    "Stop, that price is insane 😱 ordering now": "a STOP standing as its own clause is a per-se revocation "
-    "(FCC 24-24); we do not guess which exclamations meant it, and a wrong opt-out is undone by START",
-}
+DISPUTED: dict[str, str] = {}  # none at present; "Stop, that price is insane 😱 ordering now" was one until
+# an excited STOP (a bare STOP clause followed by buying words) became a possible revocation a person reads
 
 
 def outcome(result: Any) -> str:

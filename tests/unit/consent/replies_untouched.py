@@ -1,0 +1,557 @@
+"""A fourth held-out set of inbound SMS replies for the consent classifier ("untouched").
+
+These are replies that shoppers of US, Canadian and some international online stores might send back to
+marketing texts (sales, abandoned-cart reminders, shipping updates). The set was written independently of
+the classifier and of the earlier data sets, without looking at either, and it is never used to tune the
+classifier: it only measures it. If it is ever used to fix a miss, it stops being held out and a new one
+has to be written.
+
+Each row is ``(reply text, label, family)``.
+
+Labels are judged by the "reasonable person" standard of the FCC's 2024 order (FCC 24-24, 47 CFR
+64.1200(a)(10)): consent may be revoked by any reasonable means; "stop", "quit", "end", "revoke", "opt out",
+"cancel" and "unsubscribe" are revocations per se, and any other wording a reasonable person would read as
+a request to stop texting must be honoured too. The keyword lists of CTIA (which adds STOPALL) and AWS End
+User Messaging (which adds ARRET, REMOVE and TD, and 退订 for China) are treated as keywords as well.
+
+- ``"revocation"``: a reasonable person reads the reply as "stop texting me". Families:
+
+  - ``"keyword"``: a keyword alone or with padding (politeness, punctuation, emoji, repetition, a signature).
+  - ``"paraphrase"``: other English wording, from the everyday ("take me off your list") to the long tail
+    (idioms, regional English, polite and indirect forms, sarcasm, curt forms, emoji, long messages with
+    the request buried inside).
+  - ``"misspelling"``: one edit (insertion, deletion, substitution or transposition) from a keyword, or
+    digits for letters.
+  - ``"spanish"``, ``"french"`` (including Québec), ``"portuguese"`` (Brazil and Portugal), ``"chinese"``
+    (simplified and traditional, one Cantonese) and ``"malay"`` (Malay and Indonesian).
+
+- ``"complaint"`` (family ``"complaint"``): an ambiguous complaint, not an explicit request to stop, that a
+  person must at least look at (too many texts, "who is this?", wrong person, sarcasm without a request).
+- ``"harmless"``: ordinary conversation that must not end the subscription. Families:
+
+  - ``"innocent_keyword"``: a keyword-like word (stop, end, cancel, quit, remove, opt out, unsubscribe)
+    used about something else: orders, deliveries, store visits, subscription boxes, excitement.
+  - ``"conversation"``: ordinary questions, thanks and emoji with no keyword-like word.
+
+Replies for HELP, START, YES and ratings are left out on purpose: they are not in question here.
+
+Run this file as a script to print the counts and check the set (no duplicates ignoring case and spaces).
+"""
+
+UNTOUCHED: list[tuple[str, str, str]] = [
+    # --- revocation / keyword -------------------------------------------------------------------------
+    ("STOP", "revocation", "keyword"),
+    ("Stop.", "revocation", "keyword"),
+    ("stop!", "revocation", "keyword"),
+    ("STOP!!!", "revocation", "keyword"),
+    ("Stop please", "revocation", "keyword"),
+    ("please stop", "revocation", "keyword"),
+    ("STOP PLEASE!", "revocation", "keyword"),
+    ("Stop pls", "revocation", "keyword"),
+    ("stop plz", "revocation", "keyword"),
+    ("Stop thank you", "revocation", "keyword"),
+    ("stop ty", "revocation", "keyword"),
+    ("Stop now", "revocation", "keyword"),
+    ("Stop 🛑", "revocation", "keyword"),
+    ("Stop 🙏", "revocation", "keyword"),
+    ("Stop!!! 😡", "revocation", "keyword"),
+    ("STOP STOP STOP", "revocation", "keyword"),
+    ("STOPALL", "revocation", "keyword"),
+    ("Unsubscribe", "revocation", "keyword"),
+    ("unsubscribe me", "revocation", "keyword"),
+    ("UNSUBSCRIBE!", "revocation", "keyword"),
+    ("Unsubscribe please", "revocation", "keyword"),
+    ("UNSUBSCRIBE UNSUBSCRIBE", "revocation", "keyword"),
+    ("Cancel", "revocation", "keyword"),
+    ("CANCEL please", "revocation", "keyword"),
+    ("Cancel. Thanks", "revocation", "keyword"),
+    ("End", "revocation", "keyword"),
+    ("END please", "revocation", "keyword"),
+    ("Quit", "revocation", "keyword"),
+    ("QUIT!", "revocation", "keyword"),
+    ("Quit please", "revocation", "keyword"),
+    ("Opt out", "revocation", "keyword"),
+    ("OPT-OUT", "revocation", "keyword"),
+    ("opt out please", "revocation", "keyword"),
+    ("Revoke", "revocation", "keyword"),
+    ("REVOKE CONSENT", "revocation", "keyword"),
+    ("revoke please", "revocation", "keyword"),
+    ("Remove", "revocation", "keyword"),
+    ("REMOVE ME", "revocation", "keyword"),
+    ("Remove please", "revocation", "keyword"),
+    ("ARRET", "revocation", "keyword"),
+    ("TD", "revocation", "keyword"),
+    ("STOP\n\nSent from my iPhone", "revocation", "keyword"),
+    ("Unsubscribe\n\n--\nMark Davies\nDavies Plumbing LLC\n(555) 201-3390", "revocation", "keyword"),
+    ("Stop.\n- Karen", "revocation", "keyword"),
+    ("I already said stop. STOP.", "revocation", "keyword"),
+    ("stop✋", "revocation", "keyword"),
+    # --- revocation / paraphrase: everyday ------------------------------------------------------------
+    ("Stop texting me", "revocation", "paraphrase"),
+    ("Please stop texting me", "revocation", "paraphrase"),
+    ("stop sending me texts", "revocation", "paraphrase"),
+    ("Stop sending me messages", "revocation", "paraphrase"),
+    ("Stop messaging me", "revocation", "paraphrase"),
+    ("Please stop the texts", "revocation", "paraphrase"),
+    ("Take me off your list", "revocation", "paraphrase"),
+    ("Please take me off your list", "revocation", "paraphrase"),
+    ("Take me off ur list thx", "revocation", "paraphrase"),
+    ("Remove me from your list", "revocation", "paraphrase"),
+    ("remove me from this list please", "revocation", "paraphrase"),
+    ("Remove me from your texting list", "revocation", "paraphrase"),
+    ("Unsubscribe me from these texts", "revocation", "paraphrase"),
+    ("I want to unsubscribe", "revocation", "paraphrase"),
+    ("How do I unsubscribe?", "revocation", "paraphrase"),
+    ("how do i make these stop", "revocation", "paraphrase"),
+    ("No more texts", "revocation", "paraphrase"),
+    ("No more texts please", "revocation", "paraphrase"),
+    ("No more messages", "revocation", "paraphrase"),
+    ("no more promos please", "revocation", "paraphrase"),
+    ("No texts please", "revocation", "paraphrase"),
+    ("Don't text me anymore", "revocation", "paraphrase"),
+    ("Do not text this number", "revocation", "paraphrase"),
+    ("Please don't text me again", "revocation", "paraphrase"),
+    ("Don't ever text me again", "revocation", "paraphrase"),
+    ("I don't want these texts", "revocation", "paraphrase"),
+    ("I don't want these messages anymore", "revocation", "paraphrase"),
+    ("I no longer want to receive texts from you", "revocation", "paraphrase"),
+    ("Not interested", "revocation", "paraphrase"),
+    ("Not interested, please remove me", "revocation", "paraphrase"),
+    ("No longer interested, remove please", "revocation", "paraphrase"),
+    ("no thanks, take me off", "revocation", "paraphrase"),
+    ("Opt me out", "revocation", "paraphrase"),
+    ("Please opt me out of texts", "revocation", "paraphrase"),
+    ("Cancel these texts", "revocation", "paraphrase"),
+    ("Cancel my subscription to these texts", "revocation", "paraphrase"),
+    ("End these messages", "revocation", "paraphrase"),
+    ("Quit texting me", "revocation", "paraphrase"),
+    ("Stop contacting me", "revocation", "paraphrase"),
+    ("Don't contact me again", "revocation", "paraphrase"),
+    ("Delete my number", "revocation", "paraphrase"),
+    ("Remove my number from your system", "revocation", "paraphrase"),
+    ("Stop spamming me", "revocation", "paraphrase"),
+    ("Unsub", "revocation", "paraphrase"),
+    ("unsub pls", "revocation", "paraphrase"),
+    ("I want out", "revocation", "paraphrase"),
+    ("Leave me alone", "revocation", "paraphrase"),
+    ("Wrong number, stop texting me", "revocation", "paraphrase"),
+    ("I never signed up for this, stop", "revocation", "paraphrase"),
+    ("Please discontinue these messages", "revocation", "paraphrase"),
+    ("stop sending me sales", "revocation", "paraphrase"),
+    ("Stop it", "revocation", "paraphrase"),
+    ("No more", "revocation", "paraphrase"),
+    ("pls no more", "revocation", "paraphrase"),
+    ("Remove me from all marketing", "revocation", "paraphrase"),
+    ("Stop blowing up my phone", "revocation", "paraphrase"),
+    ("I withdraw my consent to receive text messages", "revocation", "paraphrase"),
+    ("Put me on your do not text list", "revocation", "paraphrase"),
+    ("Take this number off your list", "revocation", "paraphrase"),
+    ("Stop sending me this crap", "revocation", "paraphrase"),
+    # --- revocation / paraphrase: long tail -----------------------------------------------------------
+    ("Kindly remove my number from your mailing list.", "revocation", "paraphrase"),
+    ("Please do the needful and remove my number from your list", "revocation", "paraphrase"),
+    ("Cheers, but I'd rather not get these anymore mate", "revocation", "paraphrase"),
+    ("Ta, but no more texts please", "revocation", "paraphrase"),
+    ("Pack it in with the texts, ta", "revocation", "paraphrase"),
+    ("Stop mithering me with texts", "revocation", "paraphrase"),
+    ("Sod off with these texts", "revocation", "paraphrase"),
+    ("Please stop the texts eh, thanks bud", "revocation", "paraphrase"),
+    ("Y'all need to stop texting me", "revocation", "paraphrase"),
+    ("Yeah nah, unsubscribe me", "revocation", "paraphrase"),
+    ("Nah I'm good, no more texts", "revocation", "paraphrase"),
+    ("I'm good, you can take me off the list", "revocation", "paraphrase"),
+    ("I'm all set, no more texts needed thanks", "revocation", "paraphrase"),
+    ("I'd appreciate it if you didn't message me again", "revocation", "paraphrase"),
+    ("Would you mind taking me off this list? Thanks so much!", "revocation", "paraphrase"),
+    ("Could you please not text me anymore? Thank you", "revocation", "paraphrase"),
+    ("I'd prefer not to receive these going forward", "revocation", "paraphrase"),
+    ("Cut it out with the texts", "revocation", "paraphrase"),
+    ("Knock it off", "revocation", "paraphrase"),
+    ("Give it a rest with the texts already", "revocation", "paraphrase"),
+    ("Enough already!!! Take me off", "revocation", "paraphrase"),
+    ("Enough texts.", "revocation", "paraphrase"),
+    ("I'm done with these texts", "revocation", "paraphrase"),
+    ("I'm over these texts. Take me off", "revocation", "paraphrase"),
+    ("Lose my number", "revocation", "paraphrase"),
+    ("Lose this number pls", "revocation", "paraphrase"),
+    ("Forget this number", "revocation", "paraphrase"),
+    ("Do not contact", "revocation", "paraphrase"),
+    ("DNC", "revocation", "paraphrase"),
+    ("Cease all texts", "revocation", "paraphrase"),
+    ("Please unenroll me from texts", "revocation", "paraphrase"),
+    ("Deregister this number", "revocation", "paraphrase"),
+    ("Withdraw consent", "revocation", "paraphrase"),
+    ("stahp", "revocation", "paraphrase"),
+    ("plz stop txting me", "revocation", "paraphrase"),
+    ("no mas txts pls", "revocation", "paraphrase"),
+    ("Please no more 🙏", "revocation", "paraphrase"),
+    ("make it stop 😩", "revocation", "paraphrase"),
+    ("why wont these stop", "revocation", "paraphrase"),
+    ("🛑🛑🛑", "revocation", "paraphrase"),
+    ("✋ enough with the texts", "revocation", "paraphrase"),
+    ("🚫 texts", "revocation", "paraphrase"),
+    ("I'm out ✌️", "revocation", "paraphrase"),
+    ("Goodbye. Don't text me again.", "revocation", "paraphrase"),
+    ("You can stop now lol", "revocation", "paraphrase"),
+    ("ok you can stop texting me now", "revocation", "paraphrase"),
+    ("Not to be rude but please quit blowing up my phone", "revocation", "paraphrase"),
+    ("For the love of god stop", "revocation", "paraphrase"),
+    ("I swear if you text me one more time", "revocation", "paraphrase"),
+    ("Stop or I'm blocking this number", "revocation", "paraphrase"),
+    ("Unsubscribe me or I'm reporting you to the FCC", "revocation", "paraphrase"),
+    ("WTF stop texting me", "revocation", "paraphrase"),
+    ("F*** off with these texts", "revocation", "paraphrase"),
+    ("Who gave you my number? Stop texting me.", "revocation", "paraphrase"),
+    ("I've asked three times to be removed. REMOVE ME NOW.", "revocation", "paraphrase"),
+    ("Oh great, another text. Just what I needed. Take me off the list.", "revocation", "paraphrase"),
+    (
+        "Wow, a 4th text today, you guys must really miss me. Please make them stop.",
+        "revocation",
+        "paraphrase",
+    ),
+    ("I don't shop there anymore, please take me off", "revocation", "paraphrase"),
+    ("I moved to Canada, please stop sending these", "revocation", "paraphrase"),
+    ("please stop sending texts to this number I am not Maria", "revocation", "paraphrase"),
+    (
+        "Please remove this number. This was my mom's phone and she passed away in March.",
+        "revocation",
+        "paraphrase",
+    ),
+    ("This is my son's phone, he's 12. Please stop texting him.", "revocation", "paraphrase"),
+    (
+        "Hello, I recently purchased a jacket from your store and it arrived fine and I love it. However, I "
+        "receive far too many messages from you every week and I would prefer not to receive any more. "
+        "Please take my number off. Thank you, Linda",
+        "revocation",
+        "paraphrase",
+    ),
+    (
+        "Hey so I ordered the blue mug last month, got it, all good. But honestly the texts every day are a "
+        "bit much. Can you just not send them anymore? Thx",
+        "revocation",
+        "paraphrase",
+    ),
+    (
+        "Hi there, this is Gary from the hardware store on 5th. We spoke last week about the bulk order. "
+        "Unrelated, but my personal cell keeps getting your promo texts, please take this number off your "
+        "marketing list. The bulk order we can handle over email. Thanks, Gary",
+        "revocation",
+        "paraphrase",
+    ),
+    (
+        "Hi! Love your store but I'm getting way too many texts, can you take me off the text list? I'll "
+        "still shop online :)",
+        "revocation",
+        "paraphrase",
+    ),
+    (
+        "Quick q about my order, did it ship yet? Also pls don't send me promo texts anymore, just the "
+        "shipping stuff is fine",
+        "revocation",
+        "paraphrase",
+    ),
+    # --- revocation / misspelling ---------------------------------------------------------------------
+    ("stpo", "revocation", "misspelling"),
+    ("Sotp", "revocation", "misspelling"),
+    ("stopp", "revocation", "misspelling"),
+    ("Stoop", "revocation", "misspelling"),
+    ("Stp", "revocation", "misspelling"),
+    ("sto", "revocation", "misspelling"),
+    ("Dtop", "revocation", "misspelling"),
+    ("STIP", "revocation", "misspelling"),
+    ("st0p", "revocation", "misspelling"),
+    ("ST0P PLEASE", "revocation", "misspelling"),
+    ("5top", "revocation", "misspelling"),
+    ("s7op", "revocation", "misspelling"),
+    ("unsubscribr", "revocation", "misspelling"),
+    ("Unsubcribe", "revocation", "misspelling"),
+    ("unsuscribe", "revocation", "misspelling"),
+    ("unsubscrib", "revocation", "misspelling"),
+    ("UNSUBSRIBE", "revocation", "misspelling"),
+    ("unsbscribe", "revocation", "misspelling"),
+    ("unsubscr1be", "revocation", "misspelling"),
+    ("cancle", "revocation", "misspelling"),
+    ("Cancek", "revocation", "misspelling"),
+    ("cancell", "revocation", "misspelling"),
+    ("c4ncel", "revocation", "misspelling"),
+    ("opt ot", "revocation", "misspelling"),
+    ("0pt out", "revocation", "misspelling"),
+    ("qiut", "revocation", "misspelling"),
+    ("Quiy", "revocation", "misspelling"),
+    ("emd", "revocation", "misspelling"),
+    ("revok", "revocation", "misspelling"),
+    ("remvoe", "revocation", "misspelling"),
+    ("st0pall", "revocation", "misspelling"),
+    ("stopal", "revocation", "misspelling"),
+    # --- revocation / spanish -------------------------------------------------------------------------
+    ("Alto", "revocation", "spanish"),
+    ("Basta", "revocation", "spanish"),
+    ("Baja", "revocation", "spanish"),
+    ("Dar de baja", "revocation", "spanish"),
+    ("Cancelar", "revocation", "spanish"),
+    ("Cancelar suscripción", "revocation", "spanish"),
+    ("Desuscribir", "revocation", "spanish"),
+    ("No más mensajes", "revocation", "spanish"),
+    ("No más por favor", "revocation", "spanish"),
+    ("Ya no me manden mensajes", "revocation", "spanish"),
+    ("Por favor dejen de enviarme mensajes", "revocation", "spanish"),
+    ("No quiero recibir más mensajes", "revocation", "spanish"),
+    ("Quiero darme de baja", "revocation", "spanish"),
+    ("Bórrenme de su lista", "revocation", "spanish"),
+    ("Elimine mi número por favor", "revocation", "spanish"),
+    ("Ya no me escriban", "revocation", "spanish"),
+    ("No me manden más textos, gracias", "revocation", "spanish"),
+    ("Favor de no enviar más mensajes", "revocation", "spanish"),
+    ("Deja de mandarme mensajes", "revocation", "spanish"),
+    ("Sáquenme de la lista", "revocation", "spanish"),
+    ("Ya basta de mensajes 😡", "revocation", "spanish"),
+    ("No me interesa, no me escriban más", "revocation", "spanish"),
+    ("Dejen de molestar", "revocation", "spanish"),
+    ("Parad de enviarme mensajes", "revocation", "spanish"),
+    ("Paren ya con los mensajes", "revocation", "spanish"),
+    (
+        "Hola, compré unos zapatos el mes pasado y todo bien, pero ya no quiero recibir promociones por "
+        "mensaje. Gracias.",
+        "revocation",
+        "spanish",
+    ),
+    # --- revocation / french --------------------------------------------------------------------------
+    ("Arrêt", "revocation", "french"),
+    ("Arrêter", "revocation", "french"),
+    ("Arrêtez s'il vous plaît", "revocation", "french"),
+    ("Arrête de m'écrire", "revocation", "french"),
+    ("Stop svp", "revocation", "french"),
+    ("Désabonner", "revocation", "french"),
+    ("Je veux me désabonner", "revocation", "french"),
+    ("Désinscription", "revocation", "french"),
+    ("Annuler", "revocation", "french"),
+    ("Retirez-moi de votre liste", "revocation", "french"),
+    ("Plus de messages svp", "revocation", "french"),
+    ("Ne m'envoyez plus de messages", "revocation", "french"),
+    ("Je ne veux plus recevoir vos textos", "revocation", "french"),
+    ("Cessez de m'envoyer des textos", "revocation", "french"),
+    ("Enlevez mon numéro svp", "revocation", "french"),
+    ("Non merci, retirez mon numéro", "revocation", "french"),
+    ("Lâchez-moi avec vos textos", "revocation", "french"),
+    ("Fini les textos svp", "revocation", "french"),
+    ("Merci de ne plus me contacter", "revocation", "french"),
+    (
+        "Bonjour, j'ai bien reçu ma commande, merci. Par contre je ne souhaite plus recevoir de messages "
+        "promotionnels. Cordialement, Sylvie",
+        "revocation",
+        "french",
+    ),
+    ("Désabonnez-moi", "revocation", "french"),
+    # --- revocation / portuguese ----------------------------------------------------------------------
+    ("Parar", "revocation", "portuguese"),
+    ("Pare", "revocation", "portuguese"),
+    ("Sair", "revocation", "portuguese"),
+    ("Descadastrar", "revocation", "portuguese"),
+    ("Quero me descadastrar", "revocation", "portuguese"),
+    ("Cancelar inscrição", "revocation", "portuguese"),
+    ("Pare de me mandar mensagem", "revocation", "portuguese"),
+    ("Não quero mais receber mensagens", "revocation", "portuguese"),
+    ("Me tira da lista", "revocation", "portuguese"),
+    ("Remover meu número", "revocation", "portuguese"),
+    ("Chega de mensagem", "revocation", "portuguese"),
+    ("Para de mandar SMS por favor", "revocation", "portuguese"),
+    ("Não envie mais mensagens", "revocation", "portuguese"),
+    ("Por favor, deixem de me enviar mensagens", "revocation", "portuguese"),
+    ("Cancelar a subscrição", "revocation", "portuguese"),
+    (
+        "Olá, recebi meu pedido, obrigada! Mas não quero mais receber promoções por SMS, pode me remover?",
+        "revocation",
+        "portuguese",
+    ),
+    # --- revocation / chinese -------------------------------------------------------------------------
+    ("退订", "revocation", "chinese"),
+    ("退訂", "revocation", "chinese"),
+    ("TD退订", "revocation", "chinese"),
+    ("取消订阅", "revocation", "chinese"),
+    ("取消訂閱", "revocation", "chinese"),
+    ("请不要再发短信给我", "revocation", "chinese"),
+    ("請不要再傳簡訊給我", "revocation", "chinese"),
+    ("不要再发了", "revocation", "chinese"),
+    ("别再给我发信息了", "revocation", "chinese"),
+    ("停止发送", "revocation", "chinese"),
+    ("我不想再收到你们的短信", "revocation", "chinese"),
+    ("请把我的号码删除", "revocation", "chinese"),
+    ("唔好再send嘢俾我", "revocation", "chinese"),
+    # --- revocation / malay (Malay and Indonesian) ----------------------------------------------------
+    ("Berhenti", "revocation", "malay"),
+    ("Henti", "revocation", "malay"),
+    ("Tolong berhenti hantar mesej", "revocation", "malay"),
+    ("Jangan hantar mesej lagi", "revocation", "malay"),
+    ("Saya tak nak terima mesej lagi", "revocation", "malay"),
+    ("Buang nombor saya dari senarai", "revocation", "malay"),
+    ("Stop la, jangan spam", "revocation", "malay"),
+    ("Berhenti berlangganan", "revocation", "malay"),
+    ("Tolong jangan kirim SMS lagi", "revocation", "malay"),
+    ("Saya tidak mau menerima pesan lagi", "revocation", "malay"),
+    ("Hapus nomor saya", "revocation", "malay"),
+    ("Jangan kirim pesan promosi lagi ya", "revocation", "malay"),
+    ("Unsub dong", "revocation", "malay"),
+    # --- complaint ------------------------------------------------------------------------------------
+    ("Who is this?", "complaint", "complaint"),
+    ("How did you get my number?", "complaint", "complaint"),
+    ("Who gave you this number", "complaint", "complaint"),
+    ("Wrong number", "complaint", "complaint"),
+    ("I'm not Maria", "complaint", "complaint"),
+    ("I don't know you", "complaint", "complaint"),
+    ("I never signed up for this", "complaint", "complaint"),
+    ("Why do I keep getting these?", "complaint", "complaint"),
+    ("This is the 3rd text today", "complaint", "complaint"),
+    ("Way too many texts", "complaint", "complaint"),
+    ("Too many messages 😤", "complaint", "complaint"),
+    ("Less texts please", "complaint", "complaint"),
+    ("Once a week would be plenty", "complaint", "complaint"),
+    ("Can you only text me about shipping?", "complaint", "complaint"),
+    ("This is spam", "complaint", "complaint"),
+    ("Spam", "complaint", "complaint"),
+    ("I'm reporting this as spam", "complaint", "complaint"),
+    ("Is this a scam?", "complaint", "complaint"),
+    ("Why are you texting me at 6am??", "complaint", "complaint"),
+    ("Annoying", "complaint", "complaint"),
+    ("These texts are getting ridiculous", "complaint", "complaint"),
+    ("Seriously?? Again??", "complaint", "complaint"),
+    ("ugh not again", "complaint", "complaint"),
+    ("You guys text more than my ex", "complaint", "complaint"),
+    ("Yes, please keep texting me every hour, I love it 🙄", "complaint", "complaint"),
+    ("I didn't order anything", "complaint", "complaint"),
+    ("I'm getting every text twice", "complaint", "complaint"),
+    ("🙄🙄🙄", "complaint", "complaint"),
+    # --- harmless / innocent_keyword ------------------------------------------------------------------
+    ("Can I cancel my order? I ordered the wrong size", "harmless", "innocent_keyword"),
+    ("I need to cancel order #4521", "harmless", "innocent_keyword"),
+    ("Can I cancel the express shipping and just do standard?", "harmless", "innocent_keyword"),
+    ("I accidentally cancelled my order, can you reinstate it?", "harmless", "innocent_keyword"),
+    ("My order got cancelled?? Why?", "harmless", "innocent_keyword"),
+    ("Don't cancel my order please, I'll pay today", "harmless", "innocent_keyword"),
+    ("How do I cancel my monthly snack box? We're moving abroad", "harmless", "innocent_keyword"),
+    ("Can I skip this month's box instead of cancelling?", "harmless", "innocent_keyword"),
+    ("Is the pop-up shop still on or cancelled because of the rain?", "harmless", "innocent_keyword"),
+    ("Does the sale end tonight?", "harmless", "innocent_keyword"),
+    ("When does the sale end?", "harmless", "innocent_keyword"),
+    ("Is the end of season sale online too?", "harmless", "innocent_keyword"),
+    ("The end of the strap broke off, can I get a replacement?", "harmless", "innocent_keyword"),
+    ("End of the month works for pickup", "harmless", "innocent_keyword"),
+    ("Weekend plans: your end of summer sale 😎", "harmless", "innocent_keyword"),
+    ("I'll stop by the store tomorrow to pick it up", "harmless", "innocent_keyword"),
+    ("Can I stop by Saturday for pickup?", "harmless", "innocent_keyword"),
+    ("Is there a bus stop near your store?", "harmless", "innocent_keyword"),
+    ("The package stopped moving in tracking, is it lost?", "harmless", "innocent_keyword"),
+    ("Tracking hasn't updated since it stopped at the depot Monday", "harmless", "innocent_keyword"),
+    ("When do orders stop shipping in time for Christmas?", "harmless", "innocent_keyword"),
+    ("Does the coupon stop working after midnight?", "harmless", "innocent_keyword"),
+    ("Can't stop wearing the hoodie I bought 😍", "harmless", "innocent_keyword"),
+    ("I can't stop smiling, the necklace is perfect!", "harmless", "innocent_keyword"),
+    ("OMG stop, these are so cute 😭", "harmless", "innocent_keyword"),
+    ("Stop it, that sale is too good 😂", "harmless", "innocent_keyword"),
+    ("Don't stop the restocks lol", "harmless", "innocent_keyword"),
+    ("Please don't stop sending me the deals, I love them", "harmless", "innocent_keyword"),
+    ("The boots stopped squeaking after a week, love them", "harmless", "innocent_keyword"),
+    ("How do I remove an item from my cart?", "harmless", "innocent_keyword"),
+    ("Please remove the jacket from my order and keep the rest", "harmless", "innocent_keyword"),
+    ("Can I remove my old address from my account?", "harmless", "innocent_keyword"),
+    ("Remove the price tag before wrapping please, it's a gift", "harmless", "innocent_keyword"),
+    ("Will the stain remover be back in stock?", "harmless", "innocent_keyword"),
+    ("I quit my job so I finally have time to shop lol", "harmless", "innocent_keyword"),
+    ("My daughter quit soccer so I need to return the cleats", "harmless", "innocent_keyword"),
+    ("I opted out of the shipping insurance at checkout, is that ok?", "harmless", "innocent_keyword"),
+    ("Can I opt out of the signature requirement for delivery?", "harmless", "innocent_keyword"),
+    ("Unsubscribe? Never! Best store ever 😂", "harmless", "innocent_keyword"),
+    ("I'd never unsubscribe from you guys lol", "harmless", "innocent_keyword"),
+    (
+        "My friend told me to text STOP but I actually want to keep getting these",
+        "harmless",
+        "innocent_keyword",
+    ),
+    # --- harmless / conversation ----------------------------------------------------------------------
+    ("Thanks!", "harmless", "conversation"),
+    ("Thank you so much 😊", "harmless", "conversation"),
+    ("Got it, thanks", "harmless", "conversation"),
+    ("👍", "harmless", "conversation"),
+    ("❤️", "harmless", "conversation"),
+    ("😍😍", "harmless", "conversation"),
+    ("Love it!", "harmless", "conversation"),
+    ("Awesome, just ordered 🙌", "harmless", "conversation"),
+    ("Lol ok", "harmless", "conversation"),
+    ("Haha nice", "harmless", "conversation"),
+    ("Sounds good", "harmless", "conversation"),
+    ("When will my order arrive?", "harmless", "conversation"),
+    ("Where's my package?", "harmless", "conversation"),
+    ("Can I change my shipping address?", "harmless", "conversation"),
+    ("Do you have this in a size 8?", "harmless", "conversation"),
+    ("Is the store open on Sunday?", "harmless", "conversation"),
+    ("What's your return policy?", "harmless", "conversation"),
+    ("Can I use two discount codes?", "harmless", "conversation"),
+    ("The code isn't working at checkout", "harmless", "conversation"),
+    ("Do you ship to Canada?", "harmless", "conversation"),
+    ("Do you price match?", "harmless", "conversation"),
+    ("Can I pick up in store instead?", "harmless", "conversation"),
+    ("Is the quilt machine washable?", "harmless", "conversation"),
+    ("Is this the same one that was on your Instagram?", "harmless", "conversation"),
+    ("Will the green one come back?", "harmless", "conversation"),
+    ("Just got my package, it's beautiful, thank you!", "harmless", "conversation"),
+    ("Is the discount applied automatically?", "harmless", "conversation"),
+    ("What's the link for the sale?", "harmless", "conversation"),
+    ("Can you hold it for me until Friday?", "harmless", "conversation"),
+    ("Oops, wrong chat 😅", "harmless", "conversation"),
+    ("Merci beaucoup!", "harmless", "conversation"),
+    ("¡Gracias!", "harmless", "conversation"),
+    ("Obrigado!", "harmless", "conversation"),
+    ("谢谢", "harmless", "conversation"),
+    ("Terima kasih", "harmless", "conversation"),
+    (
+        "Hi, I bought the linen shirt last week and I love it. Do you have it in navy too? My husband wants "
+        "one. Thanks! - Priya",
+        "harmless",
+        "conversation",
+    ),
+]
+
+LABELS = {
+    "revocation": {
+        "keyword",
+        "paraphrase",
+        "misspelling",
+        "spanish",
+        "french",
+        "portuguese",
+        "chinese",
+        "malay",
+    },
+    "complaint": {"complaint"},
+    "harmless": {"innocent_keyword", "conversation"},
+}
+
+
+def _normalised(text: str) -> str:
+    """The text ignoring case and all whitespace, to find duplicates."""
+    return "".join(text.casefold().split())
+
+
+if __name__ == "__main__":
+    from collections import Counter
+
+    by_label = Counter(label for _, label, _ in UNTOUCHED)
+    by_family = Counter((label, family) for _, label, family in UNTOUCHED)
+    for label in LABELS:
+        print(f"{label}: {by_label[label]}")
+        for (row_label, family), count in sorted(by_family.items()):
+            if row_label == label:
+                print(f"    {family}: {count}")
+    print(f"total: {len(UNTOUCHED)}")
+
+    for text, label, family in UNTOUCHED:
+        assert text == text.strip() and text, f"blank or padded text: {text!r}"
+        assert label in LABELS, f"unknown label {label!r} for {text!r}"
+        assert family in LABELS[label], f"family {family!r} does not belong to {label!r}: {text!r}"
+    seen: dict[str, str] = {}
+    for text, _, _ in UNTOUCHED:
+        key = _normalised(text)
+        assert key not in seen, f"duplicate: {text!r} and {seen[key]!r}"
+        seen[key] = text
+    assert len(UNTOUCHED) >= 320, f"only {len(UNTOUCHED)} rows"
+    assert by_family["harmless", "innocent_keyword"] >= 35, "too few harmless replies with keyword-like words"
+    print("ok")
