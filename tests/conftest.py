@@ -45,3 +45,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
 
     terminalreporter.write_sep("-", "revocations by family")
     terminalreporter.write_line(render())
+
+
+def pytest_make_parametrize_id(config, val, argname):  # type: ignore[no-untyped-def]
+    """Plain ASCII test ids, at most 60 characters: an id with escapes (an accent, an emoji) cannot be passed
+    back on a command line, which is how `make mutate` selects the tests of each mutant."""
+    from tests.ids import safe_id
+
+    if isinstance(val, bytes):
+        return safe_id(val.decode("latin-1"))
+    return safe_id(val) if isinstance(val, str) else None

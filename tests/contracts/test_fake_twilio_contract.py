@@ -29,6 +29,7 @@ from smsflows.local.fake_twilio import FakeTwilio, twilio_segments
 from smsflows.local.provision import LOCAL_MESSAGING_SERVICE, LOCAL_TWILIO_SID
 from tests.contracts.conftest import OTHER_PHONE, PHONE, TWILIO_TOKEN, Clock
 from tests.hypothesis_scale import examples
+from tests.ids import safe_id
 from tests.unit.sending.segment_reference import boundary_text, reference_segments
 
 GSM_BASIC = (
@@ -70,13 +71,13 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("body", "encoding", "units", "segments", "why"), CASES, ids=[c[4] for c in CASES])
+@pytest.mark.parametrize(("body", "encoding", "units", "segments", "why"), CASES, ids=[safe_id(c[4]) for c in CASES])
 def test_the_fake_counts_segments_as_twilio_documents(body, encoding, units, segments, why):
     got = twilio_segments(body)
     assert (got.encoding, got.units, got.segments) == (encoding, units, segments), why
 
 
-@pytest.mark.parametrize(("body", "encoding", "units", "segments", "why"), CASES, ids=[c[4] for c in CASES])
+@pytest.mark.parametrize(("body", "encoding", "units", "segments", "why"), CASES, ids=[safe_id(c[4]) for c in CASES])
 def test_the_application_counts_the_documented_cases_alike(body, encoding, units, segments, why):
     info = segment_info(body)
     assert (info.encoding, info.units, info.segments) == (encoding, units, segments), why

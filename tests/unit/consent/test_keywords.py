@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smsflows.domain.consent.keywords import Intent, classify
+from tests.ids import safe_id
 
 HARD, POSSIBLE, FLAGGED, CONVO = "hard", "possible", "flagged", "conversation"
 HELP, IN, YES, RATE = "help", "opt_in", "confirm", "rating"
@@ -86,7 +87,7 @@ def test_the_table_is_large_enough():
     assert len(CASES) >= 150
 
 
-@pytest.mark.parametrize(("reply", "expected"), CASES, ids=[c[0] or "<empty>" for c in CASES])
+@pytest.mark.parametrize(("reply", "expected"), CASES, ids=[safe_id(c[0]) for c in CASES])
 def test_reply_classification(reply, expected):
     result = classify(reply, shop_keywords=["JOIN", "VIP"])
     assert outcome(result) == expected, result
