@@ -16,7 +16,7 @@ from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.profiles import ProfileRecord
 from smsflows.domain.sending.delivery import StatusUpdate
 from smsflows.domain.sending.pacing import Fold
-from smsflows.domain.shopify.records import InboxRecord, OrderRecord
+from smsflows.domain.shopify.records import STALE_ACCEPTING, InboxRecord, OrderRecord
 from smsflows.domain.shops import ShopConfig
 from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions, Sender
 from smsflows.runtime.errors import ProviderError
@@ -26,10 +26,14 @@ class FakeInbox:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], InboxRecord] = {}
 
-    def record(self, item: InboxRecord) -> bool:
+    def record(self, item: InboxRecord) -> bool | str:
         key = (item.shop, item.webhook_id)
-        if key in self.items:
-            return False
+        old = self.items.get(key)
+        if old is not None:
+            if old.state != "accepting":
+                return False
+            if old.received_at >= item.received_at - STALE_ACCEPTING:
+                return "in_progress"
         self.items[key] = item
         return True
 

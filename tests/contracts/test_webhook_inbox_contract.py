@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from smsflows.domain.shopify.records import InboxRecord
+import os
+from datetime import timedelta
+
+from smsflows.domain.shopify.records import STALE_ACCEPTING, InboxRecord
 from tests.contracts.conftest import NOW, OTHER_SHOP, SHOP
 
 
@@ -59,3 +62,33 @@ def test_mark_without_a_reason_clears_the_previous_one(inbox):
     inbox.mark(SHOP, "wh-1", "processed")
     got = inbox.get(SHOP, "wh-1")
     assert (got.state, got.reason) == ("processed", "")
+
+
+def test_a_record_still_accepting_is_in_progress_for_a_concurrent_redelivery(inbox):
+    assert inbox.record(record(state="accepting")) is True
+    assert inbox.record(record(state="accepting", received_at=NOW + timedelta(seconds=5))) == "in_progress"
+    assert inbox.get(SHOP, "wh-1").received_at == NOW
+
+
+def test_a_stale_accepting_record_is_taken_over_by_the_redelivery(inbox):
+    """The hand-off never finished (the function died between the record and the queue): Shopify's retry,
+    after STALE_ACCEPTING, is accepted as if new, so the event is not lost."""
+    assert inbox.record(record(state="accepting")) is True
+    later = NOW + STALE_ACCEPTING + timedelta(seconds=1)
+    assert inbox.record(record(state="accepting", received_at=later, body=b'{"id": 2}')) is True
+    assert inbox.get(SHOP, "wh-1").received_at == later
+
+
+def test_a_received_record_is_never_taken_over(inbox):
+    assert inbox.record(record(state="received")) is True
+    assert inbox.record(record(received_at=NOW + timedelta(days=1))) is False
+    assert inbox.record(record(state="unparseable", received_at=NOW + timedelta(days=1))) is False
+
+
+def test_a_body_too_large_for_one_item_is_kept_whole_and_forgotten_whole(inbox):
+    body = b'{"note": "' + os.urandom(600_000).hex().encode() + b'"}'  # ~1.2 MB, compresses to ~600 KB
+    assert inbox.record(record(body=body)) is True
+    assert inbox.get(SHOP, "wh-1").body == body
+    inbox.forget(SHOP, "wh-1")
+    assert inbox.get(SHOP, "wh-1") is None
+    assert inbox.record(record(body=b"{}")) is True and inbox.get(SHOP, "wh-1").body == b"{}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from smsflows.domain.compliance.frequency import SendRecord
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState
@@ -20,8 +20,10 @@ from smsflows.domain.shops import ShopConfig
 class WebhookInbox(Protocol):
     """Durable record of every authentic webhook, kept for dedupe and replay."""
 
-    def record(self, item: InboxRecord) -> bool:
-        """Store the webhook; False if this webhook id was stored before (a Shopify redelivery)."""
+    def record(self, item: InboxRecord) -> bool | Literal["in_progress"]:
+        """Store the webhook; False if this webhook id was stored before (a Shopify redelivery);
+        "in_progress" if another request is accepting it right now (a fresh "accepting" record). An
+        "accepting" record older than STALE_ACCEPTING is a hand-off that never finished: taken over."""
 
     def forget(self, shop: str, webhook_id: str) -> None:
         """Remove a record whose hand-off failed, so that Shopify's retry is accepted again."""

@@ -129,19 +129,31 @@ class DynamoPrivacyStore:
             ExpressionAttributeValues={":s": {"S": shop}, ":w": {"S": "WEBHOOK#"}},
         )
         count = 0
-        for item in self._get_many([{"pk": i["pk"], "sk": i["sk"]} for i in found]):
-            raw = item.get("body_gz", {}).get("B")
-            if raw is None:
+        items = self._get_many([{"pk": i["pk"], "sk": i["sk"]} for i in found])
+        parts: dict[str, list[dict[str, Any]]] = {}
+        for item in items:  # a body too large for one item is in parts (webhook_inbox), read it whole
+            if item["sk"]["S"].startswith("PART#"):
+                parts.setdefault(item["pk"]["S"], []).append(item)
+        for item in items:
+            if item["sk"]["S"].startswith("PART#"):
                 continue
-            body = gzip.decompress(bytes(raw))
+            mine = sorted(parts.get(item["pk"]["S"], []), key=lambda p: p["sk"]["S"])
+            if "body_gz" in item:
+                body = gzip.decompress(bytes(item["body_gz"]["B"]))
+            elif "body_parts" in item and mine:
+                body = gzip.decompress(b"".join(bytes(p["body_gz"]["B"]) for p in mine if "body_gz" in p))
+            else:
+                continue
             if not any(n in body for n in needles):
                 continue
             self._ddb.update_item(
                 TableName=self._table,
                 Key={"pk": item["pk"], "sk": item["sk"]},
-                UpdateExpression="SET redacted = :t REMOVE body_gz",
+                UpdateExpression="SET redacted = :t REMOVE body_gz, body_parts",
                 ExpressionAttributeValues={":t": {"BOOL": True}},
             )
+            for part in mine:
+                self._ddb.delete_item(TableName=self._table, Key={"pk": part["pk"], "sk": part["sk"]})
             count += 1
         return count
 

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import gzip
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
 from smsflows.adapters._dynamo import error_code, from_item, set_expression, to_item, translate
 from smsflows.domain import keys
-from smsflows.domain.shopify.records import InboxRecord
+from smsflows.domain.shopify.records import STALE_ACCEPTING, InboxRecord
 
 # Processed webhooks are kept 30 days for dedupe (Shopify retries for 4 hours) and support.
 # Unparseable ones have no expiry: they are authentic data waiting for a replay.
 WEBHOOK_RETENTION = timedelta(days=30)
+# A compressed body larger than this is stored in parts (a DynamoDB item is at most 400 KB).
+PART_BYTES = 350_000
 
 
 class DynamoWebhookInbox:
@@ -23,7 +25,11 @@ class DynamoWebhookInbox:
         self._ddb = client
         self._table = table
 
-    def record(self, item: InboxRecord) -> bool:
+    def record(self, item: InboxRecord) -> bool | Literal["in_progress"]:
+        gz = gzip.compress(item.body, compresslevel=5, mtime=0)  # the same body compresses to the same bytes
+        parts = (
+            [gz[i : i + PART_BYTES] for i in range(0, len(gz), PART_BYTES)] if len(gz) > PART_BYTES else []
+        )
         values: dict[str, Any] = {
             **keys.webhook(item.shop, item.webhook_id),
             "type": "webhook",
@@ -32,24 +38,73 @@ class DynamoWebhookInbox:
             "topic": item.topic,
             "api_version": item.api_version,
             "received_at": item.received_at.isoformat(),
-            "body_gz": Binary(gzip.compress(item.body, compresslevel=5)),
             "state": item.state,
             "reason": item.reason,
         }
+        if parts:  # too large for one item (400 KB): the compressed body in parts, the record says how many
+            values["body_parts"] = len(parts)
+        else:
+            values["body_gz"] = Binary(gz)
         if item.state != "unparseable":
             values["expires_at"] = int((item.received_at + WEBHOOK_RETENTION).timestamp())
         try:
+            for n, part in enumerate(parts):  # parts first: a record never points at parts not yet written
+                part_item = {**keys.webhook_part(item.shop, item.webhook_id, n), "type": "webhook_part",
+                             "shop": item.shop, "body_gz": Binary(part)}  # fmt: skip
+                if "expires_at" in values:
+                    part_item["expires_at"] = values["expires_at"]
+                self._ddb.put_item(TableName=self._table, Item=to_item(part_item))
+            stale = (item.received_at - STALE_ACCEPTING).isoformat()
             self._ddb.put_item(
-                TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)"
+                TableName=self._table,
+                Item=to_item(values),
+                ConditionExpression="attribute_not_exists(pk) OR (#s = :accepting AND received_at < :stale)",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":accepting": {"S": "accepting"}, ":stale": {"S": stale}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                return False
+                old = from_item(exc.response.get("Item")) or {}
+                return "in_progress" if old.get("state") == "accepting" else False
             raise translate(exc) from exc
         return True
 
     def forget(self, shop: str, webhook_id: str) -> None:
         self._ddb.delete_item(TableName=self._table, Key=to_item(keys.webhook(shop, webhook_id)))
+        for part in self._part_keys(shop, webhook_id):
+            self._ddb.delete_item(TableName=self._table, Key=part)
+
+    def _part_keys(self, shop: str, webhook_id: str) -> list[dict[str, Any]]:
+        out = self._ddb.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+            ExpressionAttributeValues={
+                ":pk": {"S": keys.webhook(shop, webhook_id)["pk"]},
+                ":p": {"S": "PART#"},
+            },
+            ProjectionExpression="pk, sk",
+            ConsistentRead=True,
+        )
+        return [{"pk": i["pk"], "sk": i["sk"]} for i in out.get("Items", [])]
+
+    def _body(self, item: dict[str, Any]) -> bytes:
+        if "body_gz" in item:
+            return gzip.decompress(bytes(item["body_gz"]))
+        if not item.get("body_parts"):
+            return b""  # a customer redaction empties the bodies that mention the customer (privacy_store)
+        chunks = []
+        for n in range(int(item["body_parts"])):
+            got = self._ddb.get_item(
+                TableName=self._table,
+                Key=to_item(keys.webhook_part(item["shop"], item["webhook_id"], n)),
+                ConsistentRead=True,
+            )
+            part = from_item(got.get("Item"))
+            if part is None or "body_gz" not in part:
+                return b""  # erased by a redaction
+            chunks.append(bytes(part["body_gz"]))
+        return gzip.decompress(b"".join(chunks))
 
     def get(self, shop: str, webhook_id: str) -> InboxRecord | None:
         try:
@@ -67,8 +122,7 @@ class DynamoWebhookInbox:
             topic=item["topic"],
             api_version=item.get("api_version"),
             received_at=datetime.fromisoformat(item["received_at"]),
-            # a customer redaction empties the bodies that mention the customer (privacy_store)
-            body=gzip.decompress(bytes(item["body_gz"])) if "body_gz" in item else b"",
+            body=self._body(item),
             state="redacted" if item.get("redacted") else item.get("state", "received"),
             reason=item.get("reason"),
         )

@@ -30,6 +30,13 @@ class NotFound(SmsflowsError):
     code = "not_found"
 
 
+class Conflict(SmsflowsError):
+    """The same thing is being done by another request right now; retrying later is the answer."""
+
+    status_code = 409
+    code = "conflict"
+
+
 class PayloadTooLarge(SmsflowsError):
     status_code = 413
     code = "payload_too_large"

@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from pydantic import ValidationError
 
-from smsflows.runtime.errors import SmsflowsError
+from smsflows.runtime.errors import BadRequest, SmsflowsError
 from smsflows.runtime.observability import logger
 
 
@@ -17,8 +17,13 @@ def raw_body(event: dict[str, Any]) -> bytes:
     """The request body exactly as sent (signatures are computed over these bytes)."""
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
-        return base64.b64decode(body)
-    return body.encode("utf-8")
+        try:
+            return base64.b64decode(body, validate=False)
+        except ValueError:
+            raise BadRequest("body is not valid base64") from None
+    # A lone surrogate (undecodable bytes passed on as text) is kept as the bytes it was: the signature
+    # check then fails with a 401, instead of an encoding error failing with a 500.
+    return body.encode("utf-8", "surrogatepass")
 
 
 def json_response(status: int, payload: dict[str, Any]) -> Response:

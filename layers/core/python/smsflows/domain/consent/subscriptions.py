@@ -275,8 +275,10 @@ def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: Co
     }
 
     if found.intent is Intent.OPT_OUT:
-        label = f"opt_out:{found.keyword}" + ("" if found.certain else " (possible)") + (
-            " (review)" if found.review else ""
+        label = (
+            f"opt_out:{found.keyword}"
+            + ("" if found.certain else " (possible)")
+            + (" (review)" if found.review else "")
         )
         rec = record_and_announce(
             deps,

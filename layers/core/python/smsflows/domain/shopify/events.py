@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from smsflows.domain import keys
+from smsflows.domain import json_bodies, keys
 from smsflows.domain.consent import subscriptions
 from smsflows.domain.consent.subscriptions import ConsentDeps
 from smsflows.domain.flows import definitions, steps
@@ -65,7 +64,7 @@ def process_shop_event(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> Even
     if handler is None:
         deps.inbox.mark(envelope.shop, envelope.webhook_id, "ignored", f"unsupported topic {envelope.topic}")
         return EventOutcome("ignored", envelope.topic)
-    raw = envelope.body
+    raw: str | bytes | None = envelope.body
     if raw is None and envelope.topic.startswith("smsflows/"):
         raw = "{}"  # internal events (the daily schedule) need no body
     if raw is None:
@@ -74,11 +73,13 @@ def process_shop_event(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> Even
             raise LookupError(f"webhook {envelope.webhook_id} is not in the inbox")
         if stored.state == "redacted":  # its customer was redacted before it was processed: nothing to do
             return EventOutcome("ignored", "body erased by a customer redaction")
-        raw = stored.body.decode("utf-8")
+        raw = stored.body
     try:
-        payload = json.loads(raw)
+        payload = json_bodies.loads(raw)
         return handler(envelope, payload, deps)
-    except (ValueError, ValidationError) as exc:
+    except (ValueError, ValidationError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        # ValueError includes a body that is not UTF-8 or JSON; the others are a payload whose shape we did
+        # not expect (a list where an object was, a missing key): deterministic, so a retry cannot help.
         # Authentic but not what we understand: keep it for replay, do not retry forever.
         reason = _short_reason(exc)
         deps.inbox.mark(envelope.shop, envelope.webhook_id, "unparseable", reason)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from smsflows.domain import json_bodies
 from smsflows.domain.shopify import webhooks
 from smsflows.domain.shopify.records import InboxRecord
 from smsflows.ports import Queue, WebhookInbox
 from smsflows.runtime.clock import Clock
-from smsflows.runtime.errors import BadRequest, PayloadTooLarge, Unauthorized
+from smsflows.runtime.errors import BadRequest, Conflict, PayloadTooLarge, Unauthorized
 
 # The body travels on SQS when it is small; larger ones are read back from the inbox by the consumer.
 INLINE_BODY_LIMIT = 200_000
-# A DynamoDB item is at most 400 KB; the body is stored compressed, this bounds the raw size we accept.
-MAX_BODY_BYTES = 4_000_000
+# API Gateway takes 10 MB, Lambda 6 MB; Shopify's bodies are far smaller. The inbox splits a body whose
+# compressed form does not fit one DynamoDB item (400 KB) over several, so anything up to this is kept.
+MAX_BODY_BYTES = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,11 @@ def accept_shopify_webhook(
         raise PayloadTooLarge(f"body of {len(body)} bytes is over {MAX_BODY_BYTES}")
 
     try:
-        parsed = json.loads(body)
-        parseable = isinstance(parsed, dict)
-    except (ValueError, UnicodeDecodeError):
-        parseable = False
+        parsed = json_bodies.loads(body)
+        reason = None if isinstance(parsed, dict) else "body is not a JSON object"
+    except json_bodies.BadJson as exc:
+        reason = f"body is not usable JSON: {exc}"
+    parseable = reason is None
 
     record = InboxRecord(
         shop=h.shop,
@@ -64,10 +67,15 @@ def accept_shopify_webhook(
         api_version=h.api_version,
         received_at=clock(),
         body=body,
-        state="received" if parseable else "unparseable",
-        reason=None if parseable else "body is not a JSON object",
+        # "accepting" until the hand-off succeeded: a failure in between leaves the id retryable (the inbox
+        # lets a redelivery take over an accepting record once it is stale, see STALE_ACCEPTING)
+        state="accepting" if parseable else "unparseable",
+        reason=reason,
     )
-    if not inbox.record(record):
+    claimed = inbox.record(record)
+    if claimed == "in_progress":
+        raise Conflict("this webhook is being accepted by another request; retry later")
+    if not claimed:
         return Accepted("duplicate", h.shop, h.topic, h.webhook_id)
     if not parseable:
         # Kept for replay (`smsflows replay`), acknowledged so Shopify does not retry for 4 hours.
@@ -81,11 +89,14 @@ def accept_shopify_webhook(
         "received_at": record.received_at.isoformat(),
     }
     if len(body) <= INLINE_BODY_LIMIT:
-        envelope["body"] = body.decode("utf-8")
+        envelope["body"] = body.decode("utf-8")  # strict UTF-8 was checked by json_bodies.loads
     try:
         queue.send(envelope)
+        inbox.mark(h.shop, h.webhook_id, "received")
     except Exception:
-        # Not handed off: forget it so Shopify's retry is accepted, and answer 5xx so it retries.
-        inbox.forget(h.shop, h.webhook_id)
+        # Not handed off (or not known to be): make the id retryable at once, and answer 5xx so Shopify
+        # retries. If even the forget fails, the record stays "accepting" and goes stale: the retry takes it.
+        with contextlib.suppress(Exception):  # the original error is the one to report
+            inbox.forget(h.shop, h.webhook_id)
         raise
     return Accepted("queued", h.shop, h.topic, h.webhook_id)

@@ -3,9 +3,13 @@ items in one place."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
+
+# A webhook record still "accepting" after this was a hand-off that never finished (the function's timeout is
+# 10 s): a redelivery takes it over. A younger one is another request at work: the redelivery is told to retry.
+STALE_ACCEPTING = timedelta(seconds=60)
 
 
 class InboxRecord(BaseModel):

@@ -1,0 +1,153 @@
+"""Nothing authentic is lost and no request gets a 5xx for its bytes (issue 12): the Shopify webhook route
+through the real handler, moto and the real consumer."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from datetime import timedelta
+
+import pytest
+
+from smsflows.domain import keys
+from smsflows.domain.shopify.records import STALE_ACCEPTING
+from smsflows.local import samples
+from tests.integration.conftest import SHOP, api_event, shopify_headers, sqs_event
+
+
+def post(cloud, body: bytes, webhook_id: str, b64: bool = True, **kw):
+    return cloud.invoke(
+        "shopify_webhook", api_event(body, shopify_headers(body, webhook_id=webhook_id, **kw), b64=b64)
+    )
+
+
+def status_of(response) -> tuple[int, str | None]:
+    return response["statusCode"], json.loads(response["body"]).get("status")
+
+
+def inbox_item(cloud, webhook_id):
+    key = keys.webhook(SHOP, webhook_id)
+    [item] = [i for i in cloud.items("WEBHOOK#") if (i["pk"], i["sk"]) == (key["pk"], key["sk"])]
+    return item
+
+
+def process(cloud) -> None:
+    bodies = cloud.queue_bodies("shop_events_queue")
+    assert bodies, "nothing was handed on"
+    assert cloud.invoke("process_shop_event", sqs_event(*bodies)) == {"batchItemFailures": []}
+
+
+def send_all(cloud) -> None:
+    sends = cloud.send_bodies()
+    if sends:
+        assert cloud.invoke("send_message", sqs_event(*sends)) == {"batchItemFailures": []}
+
+
+def order_body(order_id=42, number=1001, **extra) -> bytes:
+    return json.dumps(samples.order(order_id, number, "+15125550123") | extra).encode()
+
+
+def test_a_webhook_whose_hand_off_fails_is_retried_by_shopify_and_processed_exactly_once(cloud, monkeypatch):
+    from smsflows.runtime.deps import get_deps
+
+    queue = get_deps().shop_events_queue
+    real_send = queue.send
+    calls = []
+
+    def failing_once(body, **kw):
+        calls.append(body)
+        if len(calls) == 1:
+            raise ConnectionError("SQS unreachable")
+        return real_send(body, **kw)
+
+    monkeypatch.setattr(queue, "send", failing_once)
+    body = order_body()
+    first = post(cloud, body, "wh-retry")
+    assert first["statusCode"] >= 500  # Shopify retries a failure
+    assert [i for i in cloud.items("WEBHOOK#")] == []  # and the id is free for the retry
+    assert status_of(post(cloud, body, "wh-retry")) == (200, "queued")
+    assert status_of(post(cloud, body, "wh-retry")) == (200, "duplicate")
+    process(cloud)
+    send_all(cloud)
+    assert [m["to"] for m in cloud.twilio.outbox()] == ["+15125550123"]
+    assert inbox_item(cloud, "wh-retry")["state"] == "received"
+
+
+def test_a_hand_off_that_died_midway_is_taken_over_once_stale_and_never_lost(cloud, monkeypatch):
+    """The queue failed and so did the clean-up: the record stays "accepting". A redelivery while it is fresh
+    is told to retry (409, not a 5xx, not "duplicate"); one after STALE_ACCEPTING takes it over."""
+    from smsflows.runtime.deps import get_deps
+
+    deps = get_deps()
+    monkeypatch.setattr(
+        deps.shop_events_queue, "send", lambda *a, **k: (_ for _ in ()).throw(ConnectionError())
+    )
+    monkeypatch.setattr(
+        deps.webhook_inbox, "forget", lambda *a, **k: (_ for _ in ()).throw(ConnectionError())
+    )
+    body = order_body()
+    assert post(cloud, body, "wh-stuck")["statusCode"] >= 500
+    assert inbox_item(cloud, "wh-stuck")["state"] == "accepting"
+    monkeypatch.undo()
+
+    assert post(cloud, body, "wh-stuck")["statusCode"] == 409
+    now = deps.clock()
+    monkeypatch.setattr(deps, "clock", lambda: now + STALE_ACCEPTING + timedelta(seconds=1))
+    assert status_of(post(cloud, body, "wh-stuck")) == (200, "queued")
+    process(cloud)
+    send_all(cloud)
+    assert len(cloud.twilio.outbox()) == 1
+    assert status_of(post(cloud, body, "wh-stuck")) == (200, "duplicate")
+
+
+def test_a_lone_surrogate_escape_is_processed_without_the_broken_half(cloud):
+    order = json.dumps(samples.order(42, 1001, "+15125550123", first_name="Zo")).encode()
+    body = order.replace(b'"Zo"', b'"Zo\\ud83d"')  # half an emoji, as a JSON escape: valid JSON
+    assert body != order
+    assert status_of(post(cloud, body, "wh-sur")) == (200, "queued")
+    process(cloud)
+    send_all(cloud)
+    [sms] = cloud.twilio.outbox()
+    assert "Hi Zo," in sms["body"] and "#1001" in sms["body"] and sms["segments"] == 1
+    kept = gzip.decompress(bytes(inbox_item(cloud, "wh-sur")["body_gz"].value))
+    assert kept == body  # the evidence is the body as Shopify signed it, broken half and all
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"id": 1, "note": "\ud83d"}'.encode("utf-8", "surrogatepass"), "not UTF-8"),
+        (b'{"id": 1, "x": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested deeper"),
+        (b"[1, 2, 3]", "not a JSON object"),
+        (b"\xff\xfe{", "not UTF-8"),
+    ],
+    ids=["raw-lone-surrogate", "nested-5000", "array", "binary"],
+)
+def test_an_authentic_body_that_cannot_be_read_is_kept_for_replay_with_its_reason(cloud, body, reason):
+    response = post(cloud, body, "wh-bad")
+    assert status_of(response) == (200, "unparseable")
+    item = inbox_item(cloud, "wh-bad")
+    assert item["state"] == "unparseable" and reason in item["reason"] and "expires_at" not in item
+    assert cloud.receive("shop_events_queue") == []
+    assert status_of(post(cloud, body, "wh-bad")) == (200, "duplicate")  # a redelivery does not stack up
+
+
+def test_a_body_too_large_for_one_item_is_kept_in_parts_and_processed(cloud):
+    body = order_body(note=os.urandom(450_000).hex())  # ~900 KB, ~470 KB compressed
+    assert status_of(post(cloud, body, "wh-big")) == (200, "queued")
+    parts = [i for i in cloud.items("WEBHOOK#") if str(i["sk"]).startswith("PART#")]
+    assert len(parts) == 2
+    process(cloud)
+    send_all(cloud)
+    assert len(cloud.twilio.outbox()) == 1 and inbox_item(cloud, "wh-big")["body_parts"] == 2
+
+
+def test_an_unsigned_body_that_is_not_utf8_is_a_401_not_a_500(cloud):
+    body = b"\xed\xa0\xbd\xff"
+    headers = shopify_headers(body, webhook_id="wh-junk", secret="wrong")
+    assert cloud.invoke("shopify_webhook", api_event(body, headers, b64=True))["statusCode"] == 401
+    event = api_event(b"{}", headers)
+    event["body"] = '{"x": "\udcff"}'  # undecodable bytes handed on as text
+    assert cloud.invoke("shopify_webhook", event)["statusCode"] == 401
+    assert cloud.items("WEBHOOK#") == []
