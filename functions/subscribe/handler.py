@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
+from smsflows.domain import json_bodies
 from smsflows.domain.consent.subscriptions import SubscribeRequest, subscribe
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import BadRequest
@@ -24,9 +25,14 @@ def subscribe_route() -> Response:
     body = raw_body(event.raw_event)
     if len(body) > MAX_BODY:
         raise BadRequest("request too large")
-    if "json" not in (event.headers.get("content-type") or event.headers.get("Content-Type") or ""):
+    content_type = next((v for k, v in (event.headers or {}).items() if k.lower() == "content-type"), "")
+    if "json" not in content_type.lower():  # header names and media types are case-insensitive (RFC 9110)
         raise BadRequest("send the sign-up as application/json")
-    request = SubscribeRequest.model_validate_json(body)
+    try:
+        parsed = json_bodies.loads(body, strict_keys=True)  # a duplicate key is two answers to one question
+    except json_bodies.BadJson as exc:
+        raise BadRequest(f"body is not usable JSON: {exc}") from None
+    request = SubscribeRequest.model_validate(parsed)
     identity = event.request_context.identity
     result = subscribe(request, identity.source_ip, identity.user_agent, get_deps().consent)
     logger.info("subscribe", shop=request.shop, to=mask_phone(result.phone), status=result.status)

@@ -19,7 +19,7 @@ app = APIGatewayRestResolver()
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and len(value) <= 9 and value.isascii() and value.isdigit() else None
 
 
 @app.post("/sms/status")
@@ -34,13 +34,15 @@ def status() -> Response:
     sid, state = params.get("MessageSid"), params.get("MessageStatus")
     if not message_id or not sid or not state:
         raise BadRequest("mid, MessageSid and MessageStatus are required")
+    if len(message_id) > 200 or len(sid) > 64 or len(state) > 32:  # bounded where they enter (keys <= 1 KB)
+        raise BadRequest("mid, MessageSid or MessageStatus is too long")
     update = StatusUpdate(
         message_id=message_id,
         sid=sid,
         status=state.lower(),
         error_code=_int(params.get("ErrorCode")),
         segments=_int(params.get("NumSegments")),
-        price=params.get("Price") or None,
+        price=(params.get("Price") or None) and params["Price"][:16],
     )
     recipient = deps.message_log.apply_status(update, deps.clock())
     applied = recipient is not None

@@ -100,7 +100,7 @@ def test_web_sign_up_double_opt_in_then_yes_subscribes_with_proof(cloud):
                       "required_for_purchase": True}}, "condition of purchase"),
         ({"consent": {"checked": True, "default_checked": False, "disclosure_text": "Get texts from Demo Shop!!!"}},
          "Msg & data rates"),
-        ({"phone": "555-555-SHIP"}, "not a valid"),
+        ({"phone": "555-555-SHIP"}, "written with digits"), ({"phone": "555-0100"}, "not a valid"),
         ({"shop": "unknown-shop.myshopify.com"}, "not set up"),
         ({"surprise": 1}, "Extra inputs"),
     ],

@@ -3,10 +3,12 @@ through the real handler, moto and the real consumer."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import os
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 
@@ -151,3 +153,111 @@ def test_an_unsigned_body_that_is_not_utf8_is_a_401_not_a_500(cloud):
     event["body"] = '{"x": "\udcff"}'  # undecodable bytes handed on as text
     assert cloud.invoke("shopify_webhook", event)["statusCode"] == 401
     assert cloud.items("WEBHOOK#") == []
+
+
+# --- /subscribe: consent evidence is strict (issue 12 part 3) -------------------------------------------
+def subscribe(cloud, body: bytes, content_type: str = "application/json"):
+    return cloud.invoke("subscribe", api_event(body, {"Content-Type": content_type}, path="/subscribe"))
+
+
+def sign_up(**overrides) -> dict:
+    from tests.integration.test_consent import form
+
+    return form(**overrides)
+
+
+def consent_items(cloud):
+    return cloud.items("SUB#")
+
+
+@pytest.mark.parametrize("checked", ["yes", "on", "true", 1, None])
+def test_consent_must_be_a_json_boolean(cloud, checked):
+    body = sign_up()
+    body["consent"] = {**body["consent"], "checked": checked}
+    response = subscribe(cloud, json.dumps(body).encode())
+    assert response["statusCode"] == 400 and consent_items(cloud) == [] and cloud.send_bodies() == []
+
+
+@pytest.mark.parametrize("default_checked", ["on", "no", 0])
+def test_the_checkbox_default_must_be_a_json_boolean(cloud, default_checked):
+    body = sign_up()
+    body["consent"] = {**body["consent"], "default_checked": default_checked}
+    assert subscribe(cloud, json.dumps(body).encode())["statusCode"] == 400 and consent_items(cloud) == []
+
+
+def test_a_duplicate_key_is_a_400_and_changes_nothing(cloud):
+    text = json.dumps(sign_up())
+    doubled = text[:-1] + ', "phone": "+15125550999"}'
+    response = subscribe(cloud, doubled.encode())
+    assert response["statusCode"] == 400 and "duplicate key" in json.loads(response["body"])["message"]
+    assert consent_items(cloud) == []
+
+
+def test_a_phone_written_with_letters_is_refused(cloud):
+    response = subscribe(cloud, json.dumps(sign_up(phone="512-555-CALL")).encode())
+    assert response["statusCode"] == 400 and "digits" in json.loads(response["body"])["message"]
+    assert consent_items(cloud) == []
+
+
+def test_full_width_digits_are_the_same_number_and_are_recorded_as_typed(cloud):
+    from smsflows.runtime.deps import get_deps
+
+    response = subscribe(cloud, json.dumps(sign_up(phone="(５１２) ５５５-０１２３")).encode())
+    assert response["statusCode"] == 202
+    [event] = get_deps().consent_store.events(SHOP, "+15125550123")
+    assert event.phone_as_typed == "(５１２) ５５５-０１２３"
+
+
+@pytest.mark.parametrize("content_type", ["APPLICATION/JSON", "Application/Json; charset=UTF-8"])
+def test_the_media_type_is_read_without_regard_to_case(cloud, content_type):
+    assert subscribe(cloud, json.dumps(sign_up()).encode(), content_type)["statusCode"] == 202
+
+
+def test_a_subscribe_body_nested_thousands_deep_is_a_400(cloud):
+    assert subscribe(cloud, b"[" * 5000 + b"]" * 5000)["statusCode"] == 400
+
+
+# --- the Twilio routes and methods (issue 12 part 2) ----------------------------------------------------
+def test_an_unsigned_form_that_is_not_utf8_is_a_403_not_a_500(cloud):
+    from tests.integration.conftest import twilio_event
+
+    event = twilio_event({"Body": "STOP"}, sign=False)
+    event["body"], event["isBase64Encoded"] = (
+        base64.b64encode(b"Body=\xff\xfe%ZZ&From=\xed\xa0\xbd").decode(),
+        True,
+    )
+    assert cloud.invoke("twilio_inbound", event)["statusCode"] == 403
+    assert cloud.items("") == [i for i in cloud.items("") if i.get("type") in ("shop_config", "sender")]
+
+
+def test_a_signed_message_sid_longer_than_a_key_may_be_is_a_400(cloud):
+    from tests.integration.conftest import inbound_params, twilio_event
+
+    response = cloud.invoke("twilio_inbound", twilio_event(inbound_params("STOP", "SM" + "x" * 3000)))
+    assert response["statusCode"] == 400 and cloud.items("SUB#") == []
+
+
+def test_a_status_callback_with_an_absurd_error_code_is_answered(cloud):
+    from twilio.request_validator import RequestValidator
+
+    from tests.integration.conftest import INBOUND_URL, TWILIO_TOKEN
+
+    url = INBOUND_URL.replace("/sms/inbound", "/sms/status") + "?mid=m1"
+    params = {"MessageSid": "SM1", "MessageStatus": "failed", "ErrorCode": "9" * 5000, "NumSegments": "²"}
+    body = urlencode(params).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "X-Twilio-Signature": RequestValidator(TWILIO_TOKEN).compute_signature(url, params)}  # fmt: skip
+    event = api_event(body, headers, path="/sms/status")
+    event["queryStringParameters"], event["multiValueQueryStringParameters"] = {"mid": "m1"}, {"mid": ["m1"]}
+    assert cloud.invoke("twilio_status", event)["statusCode"] == 200
+
+
+@pytest.mark.parametrize("function", ["shopify_webhook", "twilio_inbound", "twilio_status", "subscribe"])
+@pytest.mark.parametrize("method", ["HEAD", "GET", "PUT"])
+def test_another_method_is_a_405_with_allow(cloud, function, method):
+    path = {"shopify_webhook": "/webhooks/shopify", "twilio_inbound": "/sms/inbound", "twilio_status": "/sms/status",
+            "subscribe": "/subscribe"}[function]  # fmt: skip
+    event = api_event(b"", {}, path=path)
+    event["httpMethod"] = method
+    response = cloud.invoke(function, event)
+    assert response["statusCode"] == 405 and response["multiValueHeaders"]["Allow"] == ["POST"]

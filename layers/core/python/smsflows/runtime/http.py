@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
 from pydantic import ValidationError
 
 from smsflows.runtime.errors import BadRequest, SmsflowsError
@@ -38,6 +39,13 @@ def error_response(exc: Exception) -> Response:
             return json_response(exc.status_code, {"error": exc.code})
         logger.info("request rejected", error=exc.code, detail=str(exc))
         return json_response(exc.status_code, {"error": exc.code, "message": str(exc)})
+    if isinstance(exc, NotFoundError):
+        # each function serves one path, with POST: reaching it otherwise (HEAD, GET, ...) is a wrong method
+        response = json_response(405, {"error": "method_not_allowed", "message": "use POST"})
+        response.headers["Allow"] = "POST"
+        return response
+    if isinstance(exc, ServiceError):
+        return json_response(exc.status_code, {"error": "bad_request", "message": exc.msg[:200]})
     if isinstance(exc, ValidationError):
         return json_response(400, {"error": "bad_request", "message": str(exc.errors()[0]["msg"])})
     logger.exception("unexpected error")

@@ -32,7 +32,9 @@ def candidate_urls(event: dict[str, Any], public_base_url: str | None) -> list[s
 
 
 def form_params(body: bytes) -> dict[str, str]:
-    return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    """The form as Twilio signed it. Bytes that are not UTF-8 become U+FFFD: the signature over them then
+    fails (Twilio sends UTF-8), so unsigned junk is a 403, never a decoding error."""
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, errors="replace"))
 
 
 def is_authentic(event: dict[str, Any], body: bytes, auth_token: str, public_base_url: str | None) -> bool:

@@ -51,6 +51,7 @@ class ConsentEvent(BaseModel):
     confirmation_of: str | None = None  # the opt_in_requested event a YES confirmed
     locale: str | None = None
     country: str | None = None
+    phone_as_typed: str | None = Field(None, max_length=40)  # the form's text when it was not E.164
     # A revocation (A8.1)
     raw_text: str | None = None
     classifier: str | None = None  # e.g. "opt_out:STOP" or "opt_out:remove me (review)"

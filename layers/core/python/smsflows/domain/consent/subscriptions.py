@@ -3,12 +3,14 @@ every way out (STOP and its variants, Shopify, the provider's 21610, a manual op
 
 from __future__ import annotations
 
+import unicodedata
+
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from smsflows.domain import messages
 from smsflows.domain.consent import ledger
@@ -107,10 +109,11 @@ def _compliance_message(shop: str, phone: str, body: str, message_id: str, now: 
 class ConsentShown(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    checked: bool
-    default_checked: bool
+    # JSON booleans only: "yes", "on", 1 are not what the form showed, and consent is not inferred (A3, A8.1)
+    checked: StrictBool
+    default_checked: StrictBool
     disclosure_text: str = Field(min_length=20, max_length=2000)
-    required_for_purchase: bool = False
+    required_for_purchase: StrictBool = False
 
 
 class SubscribeRequest(BaseModel):
@@ -149,7 +152,12 @@ def subscribe(
     if shown.required_for_purchase:
         raise BadRequest("consent cannot be a condition of purchase (RULES.md A3)")
     ledger.check_disclosure(shown.disclosure_text, config.brand)
-    phone = normalize_phone(request.phone, request.country or config.default_country)
+    typed = request.phone
+    if any(ch.isalpha() for ch in typed):
+        # "512-555-CALL" is a vanity number to dial, not a mobile to text; we do not guess which one was meant
+        raise BadRequest("phone must be written with digits (letters are not a number we can text)")
+    digits = unicodedata.normalize("NFKC", typed)  # full-width "５１２..." is the same number, typed in CJK
+    phone = normalize_phone(digits, request.country or config.default_country)
     if not phone.usable or phone.e164 is None:
         raise BadRequest("phone is not a valid mobile number")
     now = deps.clock()
@@ -173,6 +181,7 @@ def subscribe(
         shopify_customer_id=request.customer_id,
         locale=request.locale,
         country=request.country,
+        phone_as_typed=typed if typed != phone.e164 else None,
     )
     result = record_and_announce(deps, event)
     if request.restock_variant_id and deps.restocks is not None:
@@ -196,11 +205,12 @@ def subscribe(
 class InboundSms(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    message_sid: str = Field(alias="MessageSid", min_length=1)
-    from_: str = Field(alias="From", min_length=1)
-    to: str = Field(alias="To", default="")
-    body: str = Field(alias="Body", default="")
-    messaging_service_sid: str | None = Field(alias="MessagingServiceSid", default=None)
+    # Bounded where they enter: a sid is 34 characters, a number at most 16; a key is at most 1 KB (DynamoDB)
+    message_sid: str = Field(alias="MessageSid", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    from_: str = Field(alias="From", min_length=1, max_length=64)
+    to: str = Field(alias="To", default="", max_length=64)
+    body: str = Field(alias="Body", default="", max_length=1600)  # Twilio's limit for one message
+    messaging_service_sid: str | None = Field(alias="MessagingServiceSid", default=None, max_length=64)
 
 
 @dataclass(frozen=True)
