@@ -3,9 +3,8 @@ every way out (STOP and its variants, Shopify, the provider's 21610, a manual op
 
 from __future__ import annotations
 
-import unicodedata
-
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
