@@ -53,9 +53,15 @@ def bounded_json(record: dict[str, Any]) -> str:
         if function:
             fields["function_name"] = function
         return json.dumps(fields, ensure_ascii=True, default=lambda v: _bounded(repr(v)))
-    except Exception as exc:  # noqa: BLE001 - a log line must never be lost to its own serialisation
-        return json.dumps({"level": str(record.get("level", "ERROR"))[:16], "message": "log record not serialisable",
-                           "error": f"{type(exc).__name__}: {str(exc)[:200]}", "keys": sorted(map(str, record))[:50]})  # fmt: skip
+    except Exception as exc:  # a log line must never be lost to its own serialisation
+        return json.dumps(
+            {
+                "level": str(record.get("level", "ERROR"))[:16],
+                "message": "log record not serialisable",
+                "error": f"{type(exc).__name__}: {str(exc)[:200]}",
+                "keys": sorted(map(str, record))[:50],
+            }
+        )
 
 
 logger = Logger(service=SERVICE, json_serializer=bounded_json)
