@@ -78,7 +78,7 @@ KEYWORDS: dict[str, str] = {
     "nyah langgan": "BERHENTI", "berhenti langganan": "BERHENTI", "berhenti berlangganan": "BERHENTI",
     "stop la": "STOP",
     # The Chinese carriers' unsubscribe code (on AWS's required list); German and Italian keywords
-    "td": "TD", "t d": "TD", "stahp": "STOP", "stawp": "STOP", "stopp": "STOP", "abmelden": "ABMELDEN",
+    "td": "TD", "t d": "TD", "dnc": "STOP", "stahp": "STOP", "stawp": "STOP", "stopp": "STOP", "abmelden": "ABMELDEN",
     "abbestellen": "ABMELDEN", "basta cosi": "BASTA",
 }  # fmt: skip
 # Chinese has no spaces: substrings, in simplified and traditional characters; each asks to stop.
@@ -216,6 +216,7 @@ SIGN_UP = ("sign", "subscri", "regist", "opt", "agree", "consent", "permission",
 QUANTITY = _words("many much lot lots constant constantly every daily nonstop excessive tons ton often")
 TIME_UNIT = _words("day days week weeks hour hours morning night today daily")
 WEAK_COMPLAINT = (
+    "less texts", "fewer texts", "less often", "once a week", "too often", "i do not know you",
     "not again", "come on", "smh", "every day", "every single", "again?", "so often", "🙄", "ridiculous", "😡",
     "seriously?", "really?", "ugh", "ever sleep", "slow down", "shop there anymore", "last chance",
     "how often", "how many more", "enough already",
@@ -238,7 +239,10 @@ GO_AWAY = _words("halt") | {
     "i am out", "lachez moi", "laissez moi tranquille", "dejame en paz", "dejenme en paz", "me deixa em paz",
     "me deixem em paz", "jangan ganggu", "jangan ganggu saya",
 }  # fmt: skip
-NOT_SHOPPER = ("never bought", "never ordered", "never shopped", "never purchased", "not a customer")
+NOT_SHOPPER = (
+    "never bought", "never ordered", "never shopped", "never purchased", "not a customer", "did not order anything",
+    "did not buy anything",
+)  # fmt: skip
 NOT_MINE = (
     "not my number", "number anymore", "new number", "not mine", "no longer my", "not my cart", "someone else",
     "not the person", "only text me about",
@@ -248,7 +252,8 @@ IDIOMS = ("cut it out", "knock it off", "give it a rest", "pack it in", "ease up
           "leave my phone", "leave me be", "turn these off", "turn them off", "switch these off", "switch off",
           "turn off these", "turn off the texts", "make it stop", "make them stop", "make these stop")  # fmt: skip
 POSITIVE = _words(
-    "need love want cute best deal buy order ordering obsessed amazing gorgeous beautiful insane adding"
+    "need love want cute best deal buy order ordering obsessed amazing gorgeous beautiful insane adding good "
+    "great perfect"
 )
 
 STOP_EMOJI = frozenset({"🛑", "✋", "🚫", "⛔", "🔕", "🙅", "🤚"})
@@ -257,7 +262,7 @@ HELP_KEYWORDS = ("help", "info", "ayuda", "aide", "ajuda", "bantuan", "hilfe")
 CONFIRM_WORDS = frozenset({"y", "yes", "yes please", "si", "oui", "sim", "ya", "yep", "yeah", "confirm"})
 # Words one edit from a keyword that are words of their own: never read as the keyword.
 NOT_A_TYPO = _words(
-    "top shop step atop stoop stow stops stopped stopper quite quiet quilt quiz quip quid suit quits quitter "
+    "top shop step atop stow stops stopped stopper quite quiet quilt quiz quip quid suit quits quitter "
     "and send bend lend tend fend mend ends ended endo cancer cancels canceled cancelled remote removes removal "
     "removed pause revoked optometrist tipo alta alte alti bajo baje caja also auto alot"
 )
@@ -299,6 +304,7 @@ def normalise(text: str) -> str:
 def _clauses(text: str) -> list[list[str]]:
     """The reply as clauses (split at sentence punctuation) of normalised words."""
     folded = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+    folded = re.sub(r"\bs\W?il (vous|te) pla[iî]t\b", "svp", folded)  # "s'il vous plaît": one polite word
     for pattern, repl in _CONTRACTIONS:
         folded = pattern.sub(repl, folded)
     folded = re.sub(
@@ -343,6 +349,17 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_QWERTY_NEIGHBOURS = {
+    ch: "".join(
+        o
+        for r2, row2 in enumerate(_ROWS)
+        for c2, o in enumerate(row2)
+        if abs(r2 - r) <= 1 and abs(c2 - c) <= 1 and o != ch
+    )
+    for r, row in enumerate(_ROWS)
+    for c, ch in enumerate(row)
+}
 _SINGLE_KEYWORDS = {k: v for k, v in KEYWORDS.items() if " " not in k}
 _PER_SE = _words("stop stopall unsubscribe unsub cancel end quit revoke optout remove")
 # One typing slip is read as the keyword for the per-se English keywords of four letters or more and for
@@ -362,6 +379,10 @@ def keyword_of(word: str) -> str | None:
         for keyword in _FUZZY:
             if abs(len(candidate) - len(keyword)) <= 1 and _one_edit(candidate, keyword):
                 return keyword
+    if len(word) == 3 and word not in NOT_A_TYPO:  # "emd": one key beside the right one (QWERTY)
+        diff = [(a, b) for a, b in zip(word, "end", strict=True) if a != b]
+        if len(diff) == 1 and diff[0][0] in _QWERTY_NEIGHBOURS.get(diff[0][1], ""):
+            return "end"
     if word.startswith(("unsubscri", "unsubsc")):
         return "unsubscribe"  # "unsubscribing", "unsubscribed", "unsubscription"
     return None
@@ -407,6 +428,8 @@ def _ordinary_use(words: Sequence[str], i: int, keyword: str) -> bool:
     ):
         return keyword in ("stop", "cancel", "remove", "end")  # "cancel the blue one", "stop the presses"
     ing = nxt.endswith("ing") and not (_is(nxt, SEND) or _is(nxt, RECEIVE) or _fuzzy_send(nxt))
+    # ... unless it is done to me, or to my phone, with the texts: "stop mithering me with texts"
+    ing = ing and not (_at(words, i + 2) in ME or any(_is(a, MESSAGE) for a in words[i + 2 : i + 6]))
     if ing and keyword in ("stop", "quit"):
         return True  # "stop buying", "quit playing"
     return any(_is(a, ORDER) for a in words[i + 1 : i + 5])
@@ -436,10 +459,17 @@ def _object(words: Sequence[str], j: int) -> int:
 
 
 def _send(word: str) -> bool:
-    """A sending word, including the conjugations of other languages ("mandéis", "m'texter", "envíenme")."""
+    """A sending word, including the conjugations of other languages ("mandéis", "m'texter", "envíenme") and
+    the dropped g of speech ("textin")."""
+    if word.endswith("in") and _is(word + "g", SEND):
+        return True
     return _is(word, SEND) or (
         len(word) > 4 and word.startswith(("mand", "envi", "envo", "escrib", "texte", "kirim"))
     )
+
+
+def _cease_word(word: str) -> bool:
+    return word in ("stop", "quit", "cease") or keyword_of(word) in ("stop", "quit")  # not "the promo end"
 
 
 def _fuzzy_send(word: str) -> bool:
@@ -460,7 +490,7 @@ def _cease_at(words: Sequence[str], i: int) -> bool:
         return False
     if any(_is(a, ORDER) for a in words[i + 1 : i + 5]):
         return False  # "pause my subscription box", "cancel the order"
-    if len(w) > 5 and w.startswith(("paren", "parem", "deten", "arret", "cessez", "berhent")):
+    if len(w) > 4 and w.startswith(("paren", "parem", "parad", "deten", "arret", "cessez", "berhent")):
         return True  # "párenle", "arrêtez-moi ça", "berhentikan"
     return _is(w, CEASE) or keyword in ("stop", "quit", "cancel", "berhenti", "arreter", "arretez")
 
@@ -486,6 +516,25 @@ def _imperative_negation(words: Sequence[str], i: int) -> bool:
 def _shapes(words: Sequence[str]) -> _Finding | None:
     """A revocation's shape over the clause's concepts, if it has one."""
     for i, w in enumerate(words):
+        # "sod off with these texts", "buzz off with the messages"
+        if (
+            _at(words, i + 1) == "off"
+            and _at(words, i + 2) == "with"
+            and any(_is(a, MESSAGE) or a == "these" for a in words[i + 3 : i + 6])
+        ):
+            return _Finding(True, f"{w} off with the texts")
+        # "if you didn't message me again", "I swear if you text me one more time": sending again is the point
+        if _send(w) and (
+            (
+                any(a in ("again", "anymore") for a in words[i + 1 : i + 4])
+                and any(_is(b, NEGATION) for b in words[max(0, i - 3) : i])
+            )
+            or (
+                "if" in words[max(0, i - 3) : i]
+                and (" ".join(words[i + 1 : i + 6]).find("one more") >= 0 or "again" in words[i + 1 : i + 5])
+            )
+        ):
+            return _Finding(True, f"no more {w}")
         negated = any(_is(b, NEGATION) or b in MODAL_NEGATION for b in words[max(0, i - 4) : i])
         after = words[i + 1 : i + 6]
         # "how do I unsubscribe", "opt me out", "otp out", "I revoke": unless negated ("don't unsubscribe me")
@@ -510,7 +559,7 @@ def _shapes(words: Sequence[str]) -> _Finding | None:
         if not negated and _cease_at(words, i) and any(_fuzzy_send(a) for a in after[:2]):
             return _Finding(True, f"{w} + sending")  # autocorrect: "please stop testing me"
         if (_is(w, MESSAGE) or w == "these") and (
-            words[i + 1 : i + 3] == ["go", "away"] or _at(words, i + 1) == "stop"
+            words[i + 1 : i + 3] == ["go", "away"] or any(_cease_word(a) for a in words[i + 1 : i + 4])
         ):
             return _Finding(True, "make the texts stop")  # "make these messages go away"
         # declining: "I'll pass on future texts", "nah I'm good on these texts", "I'm good without the texts"
@@ -532,7 +581,7 @@ def _shapes(words: Sequence[str]) -> _Finding | None:
             or _at(words, i + 1) in ("pu", "pas", "not")
         ):
             tail = words[i + 1 : i + 7]
-            if any(_is(a, MESSAGE) or _is(a, SEND) for a in tail):
+            if any(_is(a, MESSAGE) or _send(a) for a in tail):
                 return _Finding(True, f"no wish for {w}")
             if any(_is(a, RECEIVE) for a in tail[:3]) and not any(_is(a, ORDER) for a in tail):
                 return _Finding(True, "no wish to receive")
@@ -543,6 +592,9 @@ def _shapes(words: Sequence[str]) -> _Finding | None:
             return _Finding(True, "want out")
         if _is(w, LEAVE) and any(_is(a, LIST) for a in after[:4]) and not negated:
             return _Finding(True, f"{w} the list")
+        receives = w == "not" and any(_is(a, RECEIVE) for a in after[:2])
+        if receives and _these([a for a in after[1:4] if not _is(a, RECEIVE)]):
+            return _Finding(True, "not get these")  # "is there a way to not get these?"
         # no more texts after a negation of receiving: "I'd prefer not to get texts anymore"
         wants_not = any(a in MORE for a in after) or any(_is(b, WANT) for b in words[max(0, i - 3) : i])
         if (
@@ -613,6 +665,8 @@ def _shapes(words: Sequence[str]) -> _Finding | None:
     for idiom in IDIOMS:
         if f" {idiom} " in f"{joined} ":
             return _Finding(True, idiom)  # "cut it out", "give it a rest with the messages", "turn these off"
+    if " block " in joined and " if " in joined and (" keep " in joined or " again " in joined):
+        return _Finding(True, "threat to block")  # "finna block y'all if y'all keep texting"
     if (
         " block " in joined
         and any(_object(words, j) or words[j] in ("you", "yall") for j in range(len(words)))
@@ -717,8 +771,10 @@ def _complaint(raw: str, words: Sequence[str]) -> _Finding | None:
     return None
 
 
-_CHINESE_DO_NOT_SEND = re.compile(
-    r"(别|別|不要|不用|勿|停止|请勿|請勿|不准)再?(给我|給我|向我|跟我)?(发|發|传|傳|寄|打扰|打擾)"
+_CHINESE_DO_NOT_SEND = re.compile(  # simplified, traditional and Cantonese, with an English verb typed in
+    r"(别|別|不要|不用|勿|停止|请勿|請勿|不准|唔好|唔使|咪)再?(给我|給我|向我|跟我|俾我)?\s*"
+    r"(发|發|传|傳|寄|打扰|打擾|send|sms|text)",
+    re.I,
 )
 
 
@@ -730,8 +786,10 @@ def _chinese(raw: str) -> str | None:
 
 
 _FOOTER = re.compile(
-    r"\b(reply|text|txt|send)\s+(stop|end|cancel|unsubscribe)\s+(to|for)\s+\w+(\s+out)?", re.I
-)
+    r"\b(reply|text|txt|send)\s+(stop|end|cancel|unsubscribe)\s+(to|for)\s+\w+(\s+out)?"
+    r"|\b(told me|said|says|asked me|tells me)\s+to\s+(reply|text|txt|send|type)\s+(stop|end|cancel|unsubscribe)\b",
+    re.I,
+)  # our own footer ("Reply STOP to opt out"), and STOP in reported speech ("my friend told me to text STOP")
 
 
 def _without_quotes(text: str) -> str:
@@ -751,6 +809,8 @@ def revocation(text: str) -> Classification | None:
     if not clauses:
         if any(e in raw for e in STOP_EMOJI):
             return Classification(Intent.OPT_OUT, keyword="emoji", review=True)
+        if any(e in raw for e in ("🙄", "😡", "🤬", "😤")):
+            return Classification(Intent.MESSAGE, keyword="annoyed", review=True)  # a person reads it
         return None
     if any(e in raw for e in STOP_EMOJI) and all(_is(w, FILLER) for c in clauses for w in c):
         return Classification(Intent.OPT_OUT, keyword="emoji", review=True)  # "🛑 texts 🛑"
