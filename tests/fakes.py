@@ -382,6 +382,15 @@ def _dec(value: float) -> float:
     return round(value, 6)
 
 
+def _claimable(item: dict[str, Any]) -> bool:
+    """A message record a new claim may replace (DynamoMessageLog's condition): released, replayed, or
+    dead-lettered with no claim in doubt."""
+    state = item.get("state")
+    return state in ("retry", "queued") or (
+        state == "dead_lettered" and item.get("dead_lettered_from") != "sending"
+    )
+
+
 class FakeMessageLog:
     """The message log as DynamoMessageLog keeps it: one record per message id (the claim, then the delivery
     record), the frequency history and the unreachable numbers. Consent is read from a FakeConsentStore and
@@ -429,7 +438,9 @@ class FakeMessageLog:
         recipient = (message.shop, message.to)
         with self._lock:
             old = self.items.get(message.message_id)
-            if old is not None and old.get("state") != "retry":  # a released claim may be taken again
+            if old is not None and not _claimable(old):
+                if old.get("state") == "dead_lettered":  # its last claim is in doubt: settled first
+                    return self.replay(message.message_id, now) or "dead_lettered"
                 return str(old.get("state", "unknown"))
             if c.require_subscribed or c.forbid_unsubscribed:
                 state = self.consent.state(*recipient)
@@ -515,6 +526,26 @@ class FakeMessageLog:
     def mark_unreachable(self, shop: str, phone: str, reason: str, now: datetime) -> None:
         with self._lock:
             self.unreachable[(shop, phone)] = {"reason": reason, "since": now.isoformat()}
+
+    def dead_letter(self, message_id: str, reason: str | None, now: datetime) -> bool:
+        with self._lock:
+            item = self.items.get(message_id)
+            was = (item or {}).get("state")
+            if was not in (None, "retry", "queued", "sending"):
+                return False  # sent, failed for good, or dead-lettered already
+            values = {"state": "dead_lettered", "dead_lettered_from": was or "queued",
+                      "dead_lettered_at": now.isoformat()}  # fmt: skip
+            self._update(message_id, {**values, "reason": reason})
+            return True
+
+    def replay(self, message_id: str, now: datetime) -> str | None:
+        with self._lock:
+            item = self.items.get(message_id)
+            if item is None or item.get("state") != "dead_lettered":
+                return None
+            state = "sending" if item.pop("dead_lettered_from", None) == "sending" else "queued"
+            item.update(state=state, replayed_at=now.isoformat())
+            return state
 
     def apply_status(self, update: StatusUpdate, now: datetime) -> tuple[str, str] | None:
         with self._lock:

@@ -11,12 +11,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
+from smsflows import topology
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.sending.encoding import segment_info
 from smsflows.domain.sending.retry import backoff_s
 from smsflows.domain.sending.send import Prepared, SendOutcome, finish, prepare
 from smsflows.runtime.deps import get_deps
-from smsflows.runtime.errors import TransientError
+from smsflows.runtime.errors import ProviderError, SmsflowsError, TransientError
 from smsflows.runtime.observability import logger, mask_phone, metrics
 
 # One batch's state, local to its invocation (the local cloud runs invocations concurrently in threads).
@@ -39,10 +40,14 @@ def record_handler(
             raise ready
         outcome = ready if isinstance(ready, SendOutcome) else finish(ready, deps.send_deps, spacing)
     except TransientError as exc:
+        if _last_receive(record):
+            _dead_letter(record, message, exc)
         _back_off(record, str(exc))
         raise
-    except Exception:
+    except Exception as exc:
         logger.exception("send failed", message_id=message.message_id, to=mask_phone(message.to))
+        if _last_receive(record):
+            _dead_letter(record, message, exc)
         raise
     logger.info(
         "message " + outcome.outcome,
@@ -61,15 +66,61 @@ def record_handler(
         metrics.add_metric(name="SegmentsSent", unit=MetricUnit.Count, value=outcome.segments)
 
 
+def _source_queue(record: SQSRecord) -> tuple[str | None, str | None]:
+    """(topology queue key, queue URL) of the send queue the record came from; (None, None) if unknown."""
+    settings = get_deps().settings
+    name = (record.event_source_arn or "").rsplit(":", 1)[-1]
+    for key, url in (
+        (topology.SEND_QUEUE, settings.send_queue_url),
+        (topology.TRANSACTIONAL_QUEUE, settings.transactional_queue_url),
+    ):
+        if url and url.rstrip("/").rsplit("/", 1)[-1] == name:
+            return key, url
+    return None, None
+
+
+def _last_receive(record: SQSRecord) -> bool:
+    """Whether this is the record's last receive: if it fails, SQS moves it to the DLQ (after
+    maxReceiveCount receives, with no code of ours running), so it must be recorded as dead-lettered now."""
+    key, _ = _source_queue(record)
+    limit = get_deps().settings.max_receives.get(key or "")
+    return limit is not None and int(record.attributes.approximate_receive_count or 1) >= limit
+
+
+def _dead_letter(record: SQSRecord, message: OutboundMessage, exc: Exception) -> None:
+    """Record the message as dead-lettered, with why its last attempt failed, before the failure is
+    reported. A provider failure was recorded by the attempt itself (the release or the claim in doubt);
+    anything else (a DynamoDB or SQS error, a claim busy elsewhere) is recorded here. Best effort: if the
+    log cannot be written, the message is still reported failed, and its record says what it said."""
+    deps = get_deps()
+    if isinstance(exc.__cause__, ProviderError):
+        reason = None
+    elif isinstance(exc, SmsflowsError):
+        reason = str(exc)[:300]
+    else:
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+    try:
+        marked = deps.message_log.dead_letter(message.message_id, reason, deps.clock())
+    except Exception:
+        logger.warning("could not record the dead letter", message_id=message.message_id, exc_info=True)
+        return
+    logger.warning(
+        "dead-lettered",
+        message_id=message.message_id,
+        receives=record.attributes.approximate_receive_count,
+        reason=reason,
+        recorded=marked,
+    )
+    metrics.add_metric(name="Message_dead_lettered", unit=MetricUnit.Count, value=1)
+
+
 def _back_off(record: SQSRecord, reason: str) -> None:
     """Make the failed message visible again after an exponential, jittered delay instead of the queue's
     fixed visibility timeout. Best effort: if this fails, the visibility timeout applies."""
     deps = get_deps()
     attempt = int(record.attributes.approximate_receive_count or 1)
     delay = backoff_s(attempt, deps.settings.retry_base_s, deps.settings.retry_cap_s)
-    name = record.event_source_arn.rsplit(":", 1)[-1]
-    urls = [deps.settings.send_queue_url, deps.settings.transactional_queue_url]
-    url = next((u for u in urls if u and u.rstrip("/").rsplit("/", 1)[-1] == name), None)
+    _, url = _source_queue(record)
     logger.warning(
         "retrying later", message_id=record.message_id, attempt=attempt, delay_s=delay, reason=reason
     )

@@ -90,6 +90,7 @@ class ServiceFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
                 "SMSFLOWS_FUNCTION": spec.name,
+                **topology.max_receives_env(spec.consumes),  # a consumer's last receive before the DLQ
             },
         )
         acknowledge(

@@ -155,6 +155,80 @@ def test_take_over_refuses_a_message_that_is_not_sending(message_log):
     assert log.claim("m-2")["state"] == "retry"
 
 
+# Dead letters and their replay -----------------------------------------------------------------------------
+
+
+def test_a_dead_letter_keeps_the_reason_its_attempt_recorded_and_a_replay_queues_it(message_log):
+    log = message_log.log
+    log.begin(msg(), NOW)
+    log.release("m-1", "provider 20503: retry")
+    assert log.dead_letter("m-1", None, LATER) is True
+    got = log.claim("m-1")
+    assert (got["state"], got["reason"], got["dead_lettered_at"]) == (
+        "dead_lettered", "provider 20503: retry", LATER.isoformat(),
+    )  # fmt: skip
+    assert log.replay("m-1", LATER) == "queued"
+    got = log.claim("m-1")
+    assert (got["state"], got["replayed_at"]) == ("queued", LATER.isoformat())
+    assert log.replay("m-1", LATER) is None  # replayed once: nothing to replay
+    assert log.begin(msg(), LATER) is None  # claimed again, once
+    assert log.begin(msg(), LATER) == "sending"
+    assert log.claim("m-1")["state"] == "sending"
+
+
+def test_a_dead_letter_records_the_reason_given_even_before_any_claim(message_log):
+    log = message_log.log
+    assert log.dead_letter("m-1", "DynamoDB ThrottlingException", NOW) is True  # failed before its claim
+    got = log.claim("m-1")
+    assert (got["state"], got["reason"]) == ("dead_lettered", "DynamoDB ThrottlingException")
+    log.begin(msg("m-2"), NOW)
+    log.release("m-2", "provider 20500: retry")
+    assert log.dead_letter("m-2", "another attempt took this message over", NOW) is True
+    assert log.claim("m-2")["reason"] == "another attempt took this message over"
+    assert log.replay("m-1", LATER) == "queued"
+    assert log.begin(msg("m-1"), LATER) is None
+
+
+def test_a_dead_letter_never_hides_a_final_state_or_an_earlier_dead_letter(message_log):
+    log = message_log.log
+    log.begin(msg("m-1"), NOW)
+    log.complete("m-1", receipt(), NOW)
+    log.fail("m-2", 21211, "invalid number", NOW)
+    assert log.dead_letter("m-1", "late", LATER) is False
+    assert log.dead_letter("m-2", "late", LATER) is False
+    assert [log.claim(m)["state"] for m in ("m-1", "m-2")] == ["sent", "failed"]
+    assert log.claim("m-2")["reason"] == "invalid number"
+    assert log.replay("m-1", LATER) is None and log.replay("m-3", LATER) is None
+    assert log.claim("m-3") is None
+    log.begin(msg("m-4"), NOW)
+    log.mark_in_doubt("m-4", "twilio in doubt: ReadTimeout")
+    assert log.dead_letter("m-4", None, NOW) is True
+    assert log.dead_letter("m-4", "a second copy", LATER) is False  # the first one's origin is kept
+    assert log.claim("m-4")["reason"] == "twilio in doubt: ReadTimeout"
+    assert log.replay("m-4", LATER) == "sending"
+
+
+def test_a_dead_letter_received_again_is_claimed_unless_its_claim_is_in_doubt(message_log):
+    """SQS may deliver a copy of a message the redrive did not catch, or an operator may move it back by
+    hand: a dead letter with no claim in doubt is claimed like a released one; one in doubt is restored
+    to its claim ('sending', still in doubt) so that the sender asks the provider before sending again."""
+    log = message_log.log
+    log.begin(msg("m-1"), NOW)
+    log.release("m-1", "provider 20500: retry")
+    log.dead_letter("m-1", None, NOW)
+    assert log.begin(msg("m-1"), LATER) is None
+    assert log.claim("m-1")["state"] == "sending"
+    log.begin(msg("m-2"), NOW)
+    log.mark_in_doubt("m-2", "twilio in doubt: ReadTimeout")
+    log.dead_letter("m-2", None, NOW)
+    got = log.claim("m-2")
+    assert (got["state"], got["in_doubt"], got["claimed_at"]) == ("dead_lettered", True, NOW.isoformat())
+    assert log.begin(msg("m-2"), LATER) == "sending"
+    got = log.claim("m-2")
+    assert (got["state"], got["in_doubt"], got["claimed_at"]) == ("sending", True, NOW.isoformat())
+    assert log.take_over("m-2", NOW.isoformat(), LATER) is True  # settled as any claim in doubt
+
+
 # Conditions checked with the claim -------------------------------------------------------------------------
 
 

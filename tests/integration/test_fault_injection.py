@@ -87,14 +87,18 @@ def test_provider_faults_lose_nothing_and_send_nothing_twice(monkeypatch):
         assert cloud.twilio.requests > MESSAGES + DOOMED * 5  # faults really happened and were retried
         log = {i["pk"][4:]: i for i in cloud.items("MSG#")}
         assert len(dead) >= DOOMED
-        for mid in dead:  # a dead-lettered message says why
+        for mid in dead:  # a dead-lettered message says so, and why
             entry = log[mid]
+            assert entry["state"] == "dead_lettered", entry
             if entry.get("in_doubt"):
-                # its last attempt timed out: Twilio may have it (then it was delivered, once), and a
-                # replay asks Twilio before sending again
-                assert entry["state"] == "sending" and entry["reason"].startswith("twilio in doubt"), entry
+                # its claim is in doubt (an attempt timed out: Twilio may have it, and then it was delivered,
+                # once); the last attempt timed out too, or could not look it up. A replay restores the claim
+                # ('sending'), so the sender asks Twilio before sending again.
+                assert entry["dead_lettered_from"] == "sending", entry
+                assert entry["reason"].startswith(("twilio in doubt", "twilio lookup failed")), entry
             else:
-                assert entry["state"] == "retry" and entry["reason"].startswith("provider"), entry
+                assert entry["dead_lettered_from"] == "retry", entry
+                assert entry["reason"].startswith("provider"), entry
                 assert mid not in delivered
         for mid in doomed:
             assert log[mid]["reason"] == "provider 20500: retry"

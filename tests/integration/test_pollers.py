@@ -48,6 +48,8 @@ def test_poison_message_goes_to_the_dlq_after_max_receives_and_good_ones_are_del
         assert len(calls) == 1 + topology.QUEUES[topology.SEND_QUEUE].max_receive_count - 1
         assert [m["to"] for m in cloud.twilio.outbox()] == ["+15125550123"]  # the good one, once
         assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+        # the poison message has no message id: the log holds the good one alone, sent
+        assert [(i["pk"], i["state"]) for i in cloud.items("MSG#")] == [("MSG#m-good", "sent")]
 
 
 def test_an_invocation_that_raises_returns_the_whole_batch(cloud):
@@ -84,11 +86,21 @@ def test_dlq_list_shows_the_reason_and_replay_sends_once(monkeypatch):
 
         [row] = wait_until(dead_letters, what="m-dead in `smsflows dlq list`", interval=0.2)
         assert row["message_id"] == "m-dead" and row["reason"].startswith("provider 20503")
+        # the message log says so too: dead-lettered (not "retry"), with its last attempt's reason
+        assert row["state"] == "dead_lettered"
+        [item] = cloud.items("MSG#m-dead")
+        assert (item["state"], item["reason"]) == ("dead_lettered", "provider 20503: retry")
+        assert cloud.twilio.requests == topology.QUEUES[topology.SEND_QUEUE].max_receive_count
 
         cloud.twilio.fault_rule = None  # the provider is back
         assert admin.dlq_replay("send_queue") == {"send_queue": 1}
+        [item] = cloud.items("MSG#m-dead")
+        assert item["state"] == "queued"  # back on its queue, claimable again
         poller.poll_once()
+        [item] = cloud.items("MSG#m-dead")
+        assert item["state"] == "sent"
         admin.dlq_replay("send_queue")  # nothing left: replaying again sends nothing twice
         poller.poll_once()
         assert [m["to"] for m in cloud.twilio.outbox()] == ["+15125550123"]
+        assert cloud.items("MSG#m-dead")[0]["state"] == "sent"
         assert admin.dlq_list() == []

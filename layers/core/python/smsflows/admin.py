@@ -227,6 +227,16 @@ def _dlq_urls() -> dict[str, tuple[str, str]]:
     return out
 
 
+def _message_id(body: str) -> str | None:
+    """The message id of a dead-lettered text (None for a shop event, or a body that is not JSON)."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    message_id = value.get("message_id") if isinstance(value, dict) else None
+    return message_id if isinstance(message_id, str) else None
+
+
 def dlq_list(limit: int = 50) -> list[dict[str, Any]]:
     """Dead-lettered messages with the reason recorded for them (peeked: they stay in the DLQ)."""
     deps = _deps()
@@ -248,7 +258,10 @@ def dlq_list(limit: int = 50) -> list[dict[str, Any]]:
 
 
 def dlq_replay(queue: str | None = None) -> dict[str, int]:
-    """Move dead-lettered messages back to their queue (after the cause is fixed); idempotency makes it safe."""
+    """Move dead-lettered messages back to their queue (after the cause is fixed); idempotency makes it safe.
+    A text's message log record goes back from 'dead_lettered' to 'queued' first (to 'sending' if its last
+    claim is in doubt: the sender then asks the provider before sending it again), so that the sender
+    claims it as soon as it arrives."""
     deps = _deps()
     sqs = deps.client("sqs")
     moved: dict[str, int] = {}
@@ -260,6 +273,9 @@ def dlq_replay(queue: str | None = None) -> dict[str, int]:
             "Messages", []
         ):
             for m in got:
+                message_id = _message_id(m["Body"])
+                if message_id is not None:
+                    deps.message_log.replay(message_id, deps.clock())
                 sqs.send_message(QueueUrl=url, MessageBody=m["Body"])
                 sqs.delete_message(QueueUrl=dlq, ReceiptHandle=m["ReceiptHandle"])
                 moved[key] += 1

@@ -129,7 +129,8 @@ class MessageLog(Protocol):
     ) -> str | None:
         """Claim a message id for sending. None when claimed; otherwise why not: the state found for
         a message claimed before ('sending', 'sent', 'failed'), 'consent_changed', 'frequency_conflict',
-        or, with `conditions.pace`, 'pacing_busy' (the bucket was booked) or 'daily_cap'."""
+        or, with `conditions.pace`, 'pacing_busy' (the bucket was booked) or 'daily_cap'. A released
+        ('retry'), replayed ('queued') or dead-lettered message is claimed again (see `dead_letter`)."""
 
     def release(self, message_id: str, reason: str) -> None:
         """Give the claim back after a retryable failure (the provider did not accept it)."""
@@ -155,6 +156,17 @@ class MessageLog(Protocol):
     def apply_status(self, update: StatusUpdate, now: datetime) -> tuple[str, str] | None:
         """Record a delivery status if it moves the message forward: (shop, recipient) when it did,
         None when it was a duplicate, out of order, or for an unknown message."""
+
+    def dead_letter(self, message_id: str, reason: str | None, now: datetime) -> bool:
+        """The message failed on its last receive: SQS moves it to its DLQ. Record it as 'dead_lettered'
+        with `reason` (None keeps the reason its attempt recorded), unless it was sent, failed for good or
+        recorded as dead-lettered already: False then. A dead-lettered message may be claimed again, except
+        one whose last claim is in doubt: `begin` restores that claim ('sending') to be settled first."""
+
+    def replay(self, message_id: str, now: datetime) -> str | None:
+        """A dead-lettered message goes back to its queue: 'queued', or 'sending' if its last claim was
+        left 'sending' (in doubt: the sender settles it with the provider before sending again). None if
+        the message is not recorded as dead-lettered."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ user runs locally are the ones deployed.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Resources a function can be given; each becomes one environment variable (see ENV).
@@ -67,6 +69,19 @@ QUEUES: dict[str, QueueSpec] = {
     SEND_QUEUE: QueueSpec(SEND_QUEUE, visibility_timeout_s=360, max_receive_count=5),
     TRANSACTIONAL_QUEUE: QueueSpec(TRANSACTIONAL_QUEUE, visibility_timeout_s=360, max_receive_count=5),
 }
+# The redrive limit of each queue a function consumes, as JSON ({"send_queue": 5, ...}). SQS dead-letters a
+# message after that many receives with no code of ours running, so a consumer reads this to know that a
+# failing attempt is the last one (the sender then records the message as dead-lettered, and why).
+MAX_RECEIVES_ENV = "SMSFLOWS_MAX_RECEIVES"
+
+
+def max_receives_env(queue_keys: Iterable[str]) -> dict[str, str]:
+    """The environment variable (none for a function that consumes no queue) the CDK stack and the local
+    cloud give a consumer of `queue_keys`."""
+    counts = {key: QUEUES[key].max_receive_count for key in queue_keys}
+    return {MAX_RECEIVES_ENV: json.dumps(counts, sort_keys=True)} if counts else {}
+
+
 # Where a message goes by its category (the send queues' router and the deferral scheduler use this).
 SEND_QUEUE_FOR = {
     "marketing": SEND_QUEUE,

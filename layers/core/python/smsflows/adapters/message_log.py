@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -20,12 +23,32 @@ from smsflows.domain.sending.delivery import StatusUpdate
 from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions
 from smsflows.runtime.errors import TransientError
 
+DEAD_LETTERED = "dead_lettered"
+UNPROCESSED_BACKOFF_S = 0.05  # the first wait before asking again for keys a batch read left unprocessed
+# A claim may be taken on a message never claimed, released after a retryable provider error ('retry'),
+# replayed from the DLQ ('queued') or dead-lettered before its claim was sent ('dead_lettered' from
+# anything but 'sending': SQS may deliver a copy the redrive did not catch).
+_CLAIMABLE = (
+    "attribute_not_exists(pk) OR #s IN (:retry, :queued) "
+    "OR (#s = :dl AND (attribute_not_exists(#from) OR #from <> :sending))"
+)
+_CLAIMABLE_VALUES = {
+    ":retry": {"S": "retry"},
+    ":queued": {"S": "queued"},
+    ":dl": {"S": DEAD_LETTERED},
+    ":sending": {"S": "sending"},
+}
+
 
 class DynamoMessageLog:
     """One item per message id: the idempotency claim and the delivery record in one.
 
     The claim is one TransactWriteItems: the claim itself, a check that consent did not change since the
     sender read it (a STOP one second before the send wins), and the frequency-cap reservation.
+
+    Each claim carries a fresh token. The client retries a write whose answer was lost (a 5xx, a read
+    timeout) and the retry then finds the claim already there: with its own token, it is this claim (the
+    first attempt was applied, with the rest of its transaction), not another sender's.
     """
 
     def __init__(self, client: Any, table: str) -> None:
@@ -38,10 +61,12 @@ class DynamoMessageLog:
     def begin(
         self, message: OutboundMessage, now: datetime, conditions: SendConditions | None = None
     ) -> str | None:
+        token = uuid.uuid4().hex
         item = {
             **keys.message(message.message_id),
             "type": "message",
             "state": "sending",
+            "claim_token": token,
             "shop": message.shop,
             "to": message.to,
             "gsi1pk": keys.phone_subject(message.shop, message.to),
@@ -54,10 +79,9 @@ class DynamoMessageLog:
             "Put": {
                 "TableName": self._table,
                 "Item": to_item(item),
-                # A released claim (retryable provider error) may be taken again.
-                "ConditionExpression": "attribute_not_exists(pk) OR #s = :released",
-                "ExpressionAttributeNames": {"#s": "state"},
-                "ExpressionAttributeValues": {":released": {"S": "retry"}},
+                "ConditionExpression": _CLAIMABLE,
+                "ExpressionAttributeNames": {"#s": "state", "#from": "dead_lettered_from"},
+                "ExpressionAttributeValues": _CLAIMABLE_VALUES,
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
@@ -137,8 +161,7 @@ class DynamoMessageLog:
         except ClientError as exc:
             code = error_code(exc)
             if code == "ConditionalCheckFailedException":
-                old = from_item(exc.response.get("Item")) or {}
-                return str(old.get("state", "unknown"))
+                return self._claimed_before(message.message_id, exc.response.get("Item"), token, now)
             if code == "TransactionCanceledException":
                 reasons = exc.response.get("CancellationReasons", [])
                 failed = [
@@ -147,8 +170,7 @@ class DynamoMessageLog:
                     if r.get("Code") == "ConditionalCheckFailed"
                 ]
                 if "claim" in failed:
-                    old = from_item(reasons[0].get("Item")) or {}
-                    return str(old.get("state", "unknown"))
+                    return self._claimed_before(message.message_id, reasons[0].get("Item"), token, now)
                 for why in ("consent_changed", "frequency_conflict", "pacing_busy", "daily_cap"):
                     if why in failed:
                         return why
@@ -156,6 +178,20 @@ class DynamoMessageLog:
                 raise TransientError(f"claim transaction cancelled: {codes}") from exc
             raise translate(exc) from exc
         return None
+
+    def _claimed_before(
+        self, message_id: str, wire: dict[str, Any] | None, token: str, now: datetime
+    ) -> str | None:
+        """Why the claim's condition failed, from the item as it was (ALL_OLD)."""
+        old = from_item(wire) or {}
+        if old.get("claim_token") == token:
+            return None  # this claim: an earlier attempt of this very call was applied, its answer lost
+        state = str(old.get("state", "unknown"))
+        if state == DEAD_LETTERED:
+            # The only dead letter refused is one whose last claim was left 'sending' (in doubt): the
+            # provider may have it. Restored to 'sending', it is settled before anything is sent again.
+            return self.replay(message_id, now) or DEAD_LETTERED
+        return state
 
     def snapshots(
         self, recipients: list[tuple[str, str]], message_ids: list[str] | None = None
@@ -189,7 +225,11 @@ class DynamoMessageLog:
         by_pk: dict[str, Any] = {}
         try:
             pending: dict[str, Any] = {self._table: {"Keys": request, "ConsistentRead": True}}
-            for _ in range(3):
+            for round_ in range(3):
+                if round_:
+                    # Keys DynamoDB left unprocessed (it throttled part of the batch, which is not an
+                    # error the client retries): asked again after a jittered backoff, as AWS advises.
+                    time.sleep(random.uniform(0, UNPROCESSED_BACKOFF_S * 2 ** (round_ - 1)))
                 got = self._ddb.batch_get_item(RequestItems=pending)
                 by_pk.update({i["pk"]["S"]: i for i in got["Responses"].get(self._table, [])})
                 pending = got.get("UnprocessedKeys") or {}
@@ -311,6 +351,60 @@ class DynamoMessageLog:
             raise translate(exc) from exc
         item = from_item(out.get("Attributes")) or {}
         return (str(item["shop"]), str(item["to"])) if item.get("to") and item.get("shop") else None
+
+    def dead_letter(self, message_id: str, reason: str | None, now: datetime) -> bool:
+        for _ in range(3):  # the record read, then written only as read: a change in between reads it again
+            item = self.claim(message_id)
+            was = item.get("state") if item is not None else None
+            if was is not None and was not in ("retry", "queued", "sending"):
+                return False  # sent, failed for good, or dead-lettered already (its origin is kept)
+            values = {"state": DEAD_LETTERED, "dead_lettered_from": was or "queued",
+                      "dead_lettered_at": now.isoformat(), "reason": reason}  # fmt: skip
+            expression = set_expression(values)
+            if item is None:
+                condition = "attribute_not_exists(pk)"
+            else:
+                expression["ExpressionAttributeNames"]["#s"] = "state"
+                condition = "attribute_not_exists(#s)" if was is None else "#s = :was"
+                if was is not None:
+                    expression["ExpressionAttributeValues"][":was"] = {"S": str(was)}
+            try:
+                self._ddb.update_item(
+                    TableName=self._table,
+                    Key=to_item(keys.message(message_id)),
+                    ConditionExpression=condition,
+                    **expression,
+                )
+            except ClientError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    continue
+                raise translate(exc) from exc
+            return True
+        return False
+
+    def replay(self, message_id: str, now: datetime) -> str | None:
+        item = self.claim(message_id)
+        if not item or item.get("state") != DEAD_LETTERED:
+            return None
+        state = "sending" if item.get("dead_lettered_from") == "sending" else "queued"
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.message(message_id)),
+                UpdateExpression="SET #s = :to, #at = :now REMOVE #from",
+                ConditionExpression="#s = :dl",
+                ExpressionAttributeNames={"#s": "state", "#at": "replayed_at", "#from": "dead_lettered_from"},
+                ExpressionAttributeValues={
+                    ":to": {"S": state},
+                    ":now": {"S": now.isoformat()},
+                    ":dl": {"S": DEAD_LETTERED},
+                },
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return None  # replayed (or claimed) by someone else since the read
+            raise translate(exc) from exc
+        return state
 
     def _update(self, message_id: str, values: dict[str, Any]) -> None:
         try:

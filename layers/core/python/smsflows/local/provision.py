@@ -198,5 +198,6 @@ def provision(
         topology.ENV[topology.SHOPIFY_SECRET]: shopify_id,
         topology.ENV[topology.TWILIO_SECRET]: twilio_id,
         "DEFAULT_SHOP": shop,
+        **topology.max_receives_env(topology.QUEUES),  # one environment for every local function
     }
     return Provisioned(env=env, queue_urls=queue_urls, dlq_urls=dlq_urls, state_machines=state_machines)

@@ -227,12 +227,55 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
-@cache
-def _client(service: str, region: str, endpoint_url: str | None) -> Any:
+# How every AWS client retries (botocore's standard mode): throttling (ProvisionedThroughputExceeded,
+# ThrottlingException, RequestThrottled, 429), 5xx (InternalServerError, ServiceUnavailable) and connection
+# errors and timeouts, with jittered exponential backoff: before retry i (1-based) it sleeps up to
+# min(2^(i-1), 20) s for throttling and 0.025 s * 2^(i-1) for other DynamoDB errors (0.05 s elsewhere).
+# A retry is made only on a failure, so calls that succeed cost what they did (bench/bench_api_calls.py).
+#
+# Budget: one call's whole retry sequence fits the shortest function timeout (10 s: the API handlers and
+# flow_step; topology.FUNCTIONS), so a throttled call ends as a clean error the caller handles (a 503 that
+# Shopify or Twilio retries, a batch item failure that SQS redelivers with the sender's own backoff), not
+# as a function killed halfway through. Three attempts: throttling sleeps at most 1 + 2 = 3 s (1.5 s on
+# average); a hung endpoint costs at most 3 x (1 s connect + 2 s read) + 0.15 s = 9.15 s. A consumer gets
+# no more attempts than an API handler: its outer retry is the queue's redelivery (with back-off) and
+# every step is idempotent, and sleeping longer inside one record holds the whole batch and its paced
+# sending slots.
+#
+# The read timeout is 2 s, a hundred times DynamoDB's and SQS's usual p99 (milliseconds), and not much
+# lower: a write that timed out may have been applied, and is then retried (the message log recognises
+# its own claim; a duplicate SQS message is deduplicated downstream). Nothing here long-polls SQS (a
+# long poll would need a read timeout above its WaitTimeSeconds).
+#
+# Standard, not adaptive: adaptive mode adds a client-side rate limiter that, after one throttle, delays
+# every later call of that client in the container (the sender's claims and pacing writes included),
+# outside this budget; botocore calls it experimental. Standard mode's retry quota (500 tokens per client,
+# 5 per retry, 10 per retry after a timeout, refilled by successes) stops retrying when a dependency keeps
+# failing, so a container then fails fast instead of sleeping through every call.
+AWS_MAX_ATTEMPTS = 3  # in all, the first included
+AWS_CONNECT_TIMEOUT_S = 1.0
+AWS_READ_TIMEOUT_S = 2.0
+# The local cloud's moto server (SMSFLOWS_AWS_ENDPOINT_URL) is one process on a laptop that may be busy: a
+# call can take seconds there, and retrying it would only add load. AWS's latencies do not apply to it.
+LOCAL_READ_TIMEOUT_S = 30.0
+
+
+def client_config(endpoint_url: str | None = None) -> Any:
+    """The botocore Config of every client (see above); `endpoint_url` is set only by the local cloud."""
     from botocore.config import Config
 
-    cfg = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
-    return _session().client(service, region_name=region, endpoint_url=endpoint_url, config=cfg)
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": AWS_MAX_ATTEMPTS},
+        connect_timeout=AWS_CONNECT_TIMEOUT_S,
+        read_timeout=AWS_READ_TIMEOUT_S if endpoint_url is None else LOCAL_READ_TIMEOUT_S,
+    )
+
+
+@cache
+def _client(service: str, region: str, endpoint_url: str | None) -> Any:
+    return _session().client(
+        service, region_name=region, endpoint_url=endpoint_url, config=client_config(endpoint_url)
+    )
 
 
 @cache

@@ -22,6 +22,9 @@ class Settings(BaseModel):
     transactional_queue_url: str = Field("", alias="TRANSACTIONAL_QUEUE_URL")
     # {"group": ..., "role_arn": ..., "targets": {"send_queue": queue ARN, ...}}: deferrals beyond 15 min.
     deferral_scheduler: dict[str, Any] = Field(default_factory=dict, alias="DEFERRAL_SCHEDULER")
+    # {"send_queue": 5, ...}: each consumed queue's maxReceiveCount (topology.MAX_RECEIVES_ENV), so that a
+    # consumer knows when a failing receive is the last before the DLQ.
+    max_receives: dict[str, int] = Field(default_factory=dict, alias="SMSFLOWS_MAX_RECEIVES")
     # Backoff of retryable provider failures: about base * 2^attempt seconds, with jitter, capped.
     retry_base_s: float = Field(2.0, alias="SMSFLOWS_RETRY_BASE_S", ge=0)
     retry_cap_s: float = Field(300.0, alias="SMSFLOWS_RETRY_CAP_S", ge=0)
@@ -42,7 +45,7 @@ class Settings(BaseModel):
     clock_epoch_real: float | None = Field(None, alias="SMSFLOWS_CLOCK_EPOCH_REAL")
     clock_epoch_virtual: float | None = Field(None, alias="SMSFLOWS_CLOCK_EPOCH_VIRTUAL")
 
-    @field_validator("flow_state_machines", "deferral_scheduler", mode="before")
+    @field_validator("flow_state_machines", "deferral_scheduler", "max_receives", mode="before")
     @classmethod
     def _parse_json(cls, value: Any) -> Any:
         if isinstance(value, str):
