@@ -15,6 +15,7 @@ from typing import Any
 
 from smsflows.domain.consent.keywords import classify
 from tests.unit.consent import baseline_classifier
+from tests.unit.consent.replies_fresh import FRESH
 from tests.unit.consent.replies_holdout import HOLDOUT
 from tests.unit.consent.replies_labelled import REPLIES
 from tests.unit.consent.replies_unseen import UNSEEN
@@ -22,9 +23,16 @@ from tests.unit.consent.replies_untouched import UNTOUCHED
 
 # Four tables, each written without sight of the classifier and each held out until its first run, then used
 # to generalise the classifier on its misses. First runs (revocations suppressed, today's baseline alongside):
-# labelled 89.1 % (50.7 %), held out 91.3 % (42.0 %), unseen 87.3 % (38.0 %), untouched 96.3 % (50.0 %) —
-# the rise of the first-run figure is the estimate of how the classifier does on wording nobody fed it.
-TABLES = {"labelled (tuning)": REPLIES, "held out": HOLDOUT, "unseen": UNSEEN, "untouched": UNTOUCHED}
+# labelled 89.1 % (50.7 %), held out 91.3 % (42.0 %), unseen 87.3 % (38.0 %), untouched 96.3 % (50.0 %),
+# fresh 97.6 % (46.2 %) — the first-run figure is the estimate of how the classifier does on wording nobody
+# fed it.
+TABLES = {
+    "labelled (tuning)": REPLIES,
+    "held out": HOLDOUT,
+    "unseen": UNSEEN,
+    "untouched": UNTOUCHED,
+    "fresh": FRESH,
+}
 # The rule each label answers to, per family (RULES.md in the repository root).
 SOURCES = {
     "keyword": "FCC 47 CFR 64.1200(a)(10) per-se words; CTIA STOPALL; AWS ARRET/REMOVE/TD (RULES.md A3, A5)",
@@ -37,6 +45,7 @@ SOURCES = {
     "malay": "FCC 24-24 reasonable means, in the shopper's language (A5.2)",
     "complaint": "RULES.md A5.2: ambiguous -> suppress or route to review",
     "innocent_keyword": "FCC 24-24 reasonable person: a keyword used as an ordinary word is not a revocation",
+    "ordinary": "not a revocation",
     "conversation": "not a revocation",
 }
 

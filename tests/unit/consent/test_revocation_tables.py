@@ -29,7 +29,7 @@ def test_the_tables_are_large_enough_and_carry_every_family():
 
 # The bar (issue 11): >= 99 % of revocations suppressed on every table; every complaint flagged on the first
 # two, >= 95 % on the later ones (a complaint can be as quiet as "I'm not Maria"). Misses print in the report.
-BAR = {"labelled (tuning)": 0.99, "held out": 0.99, "unseen": 0.99, "untouched": 0.99}
+BAR = {"labelled (tuning)": 0.99, "held out": 0.99, "unseen": 0.99, "untouched": 0.99, "fresh": 0.99}
 UNTOUCHED_HARMLESS_HARD = 0
 
 
@@ -58,7 +58,7 @@ def test_no_harmless_reply_becomes_a_hard_opt_out_and_fewer_are_suppressed_than_
 def test_every_complaint_is_at_least_flagged_for_a_person(table):
     figures = measure(TABLES[table])
     caught, total = figures.caught("complaint")
-    bar = {"unseen": 0.95, "untouched": 0.95}.get(table, 1.0)
+    bar = {"unseen": 0.95, "untouched": 0.95, "fresh": 0.95}.get(table, 1.0)
     assert total >= 20 and caught / total >= bar, [m for m in figures.misses if m[0] == "complaint"]
 
 

@@ -95,7 +95,7 @@ FILLER = _words(
     "these those omg ugh lol hey hi hello yo seriously really dude man guys sir maam again anymore forever at once "
     "and but so oh i said say to me my us texts text messages message sms texting messaging sending calling "
     "contacting emails notifications promos number this number plz pls "
-    "por favor gracias ya ahora mismo merci svp sil vous plait stp maintenant obrigado obrigada agora "
+    "por favor porfa porfavor gracias ya ahora mismo merci svp sil vous plait stp maintenant obrigado obrigada agora "
     "tolong sila terima kasih lah je la bitte danke grazie mensajes mensaje textos mensagens mensagem mesej "
     "pesanan pesan sudah dah"
 )
@@ -130,7 +130,7 @@ RECEIVE = _words(
 MESSAGE = _words(
     "text texts message messages sms smss texting notifications notification alerts alert promos promo "
     "promotions promotion marketing offers emails spam subscription subscriptions newsletter newsletters "
-    "mensajes mensaje textos texto promociones notificaciones correos suscripcion "
+    "mensajes mensaje textos texto promociones notificaciones correos suscripcion msjs msj mjs "
     "notifications offres abonnement textos "
     "mensagens mensagem torpedos promocoes notificacoes assinatura subscricao "
     "mesej pesanan pesan iklan promosi langganan "
@@ -138,7 +138,7 @@ MESSAGE = _words(
 )
 DEMONSTRATIVE = _words("these this them those it that estos esto eso ces ca isso isto ini itu")
 MORE = _words("anymore again more plus mais lagi mas longer further ever no pu nada")
-NO_MORE = _words("no nada plus chega basta enough nao")
+NO_MORE = _words("no nada plus pu chega basta enough nao")
 NEGATION = _words(
     "not no never nolonger nunca ne n nao nem tak tidak jangan x tk gak nggak ga nicht kein keine non mai "
     "jamais pas pu"
@@ -176,7 +176,7 @@ PASSIVE = _words(
 LEAVE = _words("leave salir sair sortir keluar out off")  # "quiero salir de la lista", "I want off this list"
 ME = _words("me us moi mim saya aku sy nous")
 POSSESSIVE = _words("my our mi mis mon ma mes meu minha this the that")
-OBJECT_NOUN = _words("number numero nombor nomor phone name info details data contact numbers cell")
+OBJECT_NOUN = _words("number numero nombor nomor phone name info details data contact numbers cell digits")
 THIS_NUMBER = _words("number numero nombor nomor phone cell")  # "this number", not "the name engraving"
 AWAY = _words("off out from de da do del la des dari daripada aus outta")
 LIST = _words(
@@ -194,7 +194,7 @@ DONE = _words(
 ORDER = _words(
     "order orders purchase item items reservation appointment booking delivery shipment payment preorder "
     "return refund cart package pedido compra commande encomenda plan box ships ship shipping shipped arrives "
-    "delivered charge card membership auto autoship"
+    "delivered charge card membership auto autoship receipt receipts invoice paper catalog rewards signature"
 )
 PHRASAL = {  # keyword + next word that makes it ordinary: "stop by", "end date", "quit playing"
     "stop": _words("by in at over into off for to and myself yourself ourselves himself herself"),
@@ -217,7 +217,8 @@ QUANTITY = _words("many much lot lots constant constantly every daily nonstop ex
 TIME_UNIT = _words("day days week weeks hour hours morning night today daily")
 WEAK_COMPLAINT = (
     "less texts", "fewer texts", "less often", "once a week", "too often", "i do not know you",
-    "not again", "come on", "smh", "every day", "every single", "again?", "so often", "🙄", "ridiculous", "😡",
+    "not again", "come on", "smh", "blowing up", "not ads", "not marketing", "not promos", "not sales",
+    "every day", "every single", "again?", "so often", "🙄", "ridiculous", "😡",
     "seriously?", "really?", "ugh", "ever sleep", "slow down", "shop there anymore", "last chance",
     "how often", "how many more", "enough already",
 )  # fmt: skip
@@ -287,7 +288,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SYNONYMS = {
     "u": "you", "ur": "your", "pls": "please", "plz": "please", "plse": "please", "msgs": "messages",
     "msg": "message", "txt": "text", "txts": "texts", "txting": "texting", "thx": "thanks", "nomore": "no more",
-    "dnt": "do not", "wanna": "want to", "gimme": "give me", "outta": "out of", "yall": "you",
+    "dnt": "do not", "frm": "from", "wanna": "want to", "gimme": "give me", "outta": "out of", "yall": "you",
 }  # fmt: skip
 
 
@@ -516,6 +517,24 @@ def _imperative_negation(words: Sequence[str], i: int) -> bool:
 def _shapes(words: Sequence[str]) -> _Finding | None:
     """A revocation's shape over the clause's concepts, if it has one."""
     for i, w in enumerate(words):
+        # "count me out of these texts", "bow out of the texts", "get me out of this list"
+        out_of = (
+            w == "out"
+            and _at(words, i + 1) == "of"
+            and not any(_is(b, NEGATION) for b in words[max(0, i - 3) : i])
+        )
+        if out_of and any(_is(a, MESSAGE) or _is(a, LIST) for a in words[i + 2 : i + 5]):
+            return _Finding(True, "out of the texts")
+        # "switch my texts off", "turn these off": a switch with the texts in it
+        if (
+            w in ("turn", "switch", "shut")
+            and "off" in words[i + 1 : i + 5]
+            and any(_is(a, MESSAGE) or a in ("these", "them") for a in words[i + 1 : i + 5])
+        ):
+            return _Finding(True, f"{w} the texts off")
+        # "text me one more time and see what happens": a threat is a request
+        if _send(w) and " ".join(words[i + 1 : i + 6]).find("one more time") >= 0:
+            return _Finding(True, "one more time")
         # "sod off with these texts", "buzz off with the messages"
         if (
             _at(words, i + 1) == "off"
@@ -626,6 +645,8 @@ def _shapes(words: Sequence[str]) -> _Finding | None:
             rest = words[i + 1 + after_object : i + 5 + after_object]
             place = any(a in AWAY for a in rest[:2])
             listed = any(_is(a, LIST) for a in rest)
+            if w.startswith(REMOVE_ALONE) and _at(words, i + 1) in AWAY and any(_is(a, LIST) for a in rest):
+                return _Finding(True, f"{w} from the list")  # "pls remove frm list"
             if (after_object or built_in) and (w.startswith(REMOVE_ALONE) or place or built_in):
                 return _Finding(True, f"{w} me from the list")
             if (before and (place or listed)) or (place and listed and w in ("get", "take")):
