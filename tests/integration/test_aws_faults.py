@@ -331,3 +331,17 @@ def test_subscribe_retries_every_call_and_records_and_queues_the_request_once(cl
     assert [e.kind for e in events] == ["opt_in_requested"]
     [request] = cloud.send_bodies()
     assert "Reply Y to confirm" in json.loads(request)["body"]
+
+
+def test_a_webhook_record_applied_but_answered_with_a_5xx_is_recognised_by_its_retry(cloud):
+    """The inbox's put landed and DynamoDB answered 500: botocore retries it, the condition fails on the
+    record the first attempt wrote, and the token says it is this request's own: queued at once, not a 409."""
+    body = json.dumps(samples.order(42, 1001, PHONE)).encode()
+    lost = Fault(500, "InternalServerError", lost_answer=True)
+    with AwsFaults(each_call({"dynamodb": lost}, only={"PutItem"})).armed() as faults:
+        response = cloud.invoke(
+            "shopify_webhook", api_event(body, shopify_headers(body, webhook_id="wh-lost"))
+        )
+    assert response["statusCode"] == 200 and json.loads(response["body"]) == {"status": "queued"}
+    assert faults.retries["dynamodb.PutItem"] == [1]
+    assert len(cloud.queue_bodies("shop_events_queue")) == 1

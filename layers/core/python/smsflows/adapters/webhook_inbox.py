@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import uuid
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -40,6 +41,9 @@ class DynamoWebhookInbox:
             "received_at": item.received_at.isoformat(),
             "state": item.state,
             "reason": item.reason,
+            # this attempt's own mark: a put that was applied but answered with an error is retried by the
+            # client, and the retry must recognise its own record rather than call it another's (409)
+            "accept_token": uuid.uuid4().hex,
         }
         if parts:  # too large for one item (400 KB): the compressed body in parts, the record says how many
             values["body_parts"] = len(parts)
@@ -66,6 +70,8 @@ class DynamoWebhookInbox:
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
                 old = from_item(exc.response.get("Item")) or {}
+                if old.get("accept_token") == values["accept_token"]:
+                    return True  # our own write, applied by an earlier attempt of this same call
                 return "in_progress" if old.get("state") == "accepting" else False
             raise translate(exc) from exc
         return True
