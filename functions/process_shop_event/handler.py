@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from smsflows.domain.shopify.events import ShopEventEnvelope, process_shop_event
 from smsflows.runtime.deps import get_deps
-from smsflows.runtime.observability import logger, metrics
+from smsflows.runtime.observability import correlation_id, logger, metrics
 
 # Report every failed record (even all of them) as a batch item failure instead of raising.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -18,8 +18,12 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def record_handler(record: SQSRecord) -> None:
     envelope = ShopEventEnvelope.model_validate_json(record.body)
-    outcome = process_shop_event(envelope, get_deps().shop_event_deps)
-    logger.info("shop event", topic=envelope.topic, outcome=outcome.outcome, detail=outcome.detail)
+    token = correlation_id.set(envelope.correlation_id or f"shopify:{envelope.webhook_id}")
+    try:
+        outcome = process_shop_event(envelope, get_deps().shop_event_deps)
+        logger.info("shop event", topic=envelope.topic, outcome=outcome.outcome, detail=outcome.detail)
+    finally:
+        correlation_id.reset(token)
     metrics.add_metric(name=f"ShopEvent_{outcome.outcome}", unit=MetricUnit.Count, value=1)
 
 

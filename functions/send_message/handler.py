@@ -18,7 +18,7 @@ from smsflows.domain.sending.retry import backoff_s
 from smsflows.domain.sending.send import Prepared, SendOutcome, finish, prepare
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import ProviderError, SmsflowsError, TransientError
-from smsflows.runtime.observability import logger, mask_phone, metrics
+from smsflows.runtime.observability import correlation_id, logger, mask_phone, metrics
 
 # One batch's state, local to its invocation (the local cloud runs invocations concurrently in threads).
 # Phase one, for the whole batch before anything is sent: each record's outcome (deferred, suppressed,
@@ -32,6 +32,20 @@ def record_handler(
 ) -> None:
     deps = get_deps()
     message = OutboundMessage.model_validate_json(record.body)
+    token = correlation_id.set(message.correlation_id or message.message_id)
+    try:
+        _send_one(record, message, deps, batch, spacing)
+    finally:
+        correlation_id.reset(token)
+
+
+def _send_one(
+    record: SQSRecord,
+    message: OutboundMessage,
+    deps: Any,
+    batch: Batch | None,
+    spacing: dict[str, float] | None,
+) -> None:
     try:
         ready = (batch or {}).pop(record.message_id, None) or prepare(
             message, deps.send_deps, want=segment_info(message.body).segments

@@ -261,3 +261,24 @@ def test_another_method_is_a_405_with_allow(cloud, function, method):
     event["httpMethod"] = method
     response = cloud.invoke(function, event)
     assert response["statusCode"] == 405 and response["multiValueHeaders"]["Allow"] == ["POST"]
+
+
+def test_one_correlation_id_follows_a_webhook_to_its_text_and_into_the_message_log(cloud):
+    from smsflows.runtime import observability
+
+    assert status_of(post(cloud, order_body(), "wh-corr")) == (200, "queued")
+    [envelope] = cloud.queue_bodies("shop_events_queue")
+    assert json.loads(envelope)["correlation_id"] == "shopify:wh-corr"
+    assert cloud.invoke("process_shop_event", sqs_event(envelope)) == {"batchItemFailures": []}
+    [send] = cloud.send_bodies()
+    assert json.loads(send)["correlation_id"] == "shopify:wh-corr"
+    assert cloud.invoke("send_message", sqs_event(send)) == {"batchItemFailures": []}
+    [message] = cloud.items("MSG#")
+    assert message["correlation_id"] == "shopify:wh-corr" and message["state"] == "sent"
+    # and every log record written while a handler works on it carries it
+    token = observability.correlation_id.set("shopify:wh-corr")
+    try:
+        assert json.loads(observability.bounded_json({"message": "x"}))["correlation_id"] == "shopify:wh-corr"
+    finally:
+        observability.correlation_id.reset(token)
+    assert "correlation_id" not in json.loads(observability.bounded_json({"message": "x"}))

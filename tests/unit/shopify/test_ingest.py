@@ -49,9 +49,11 @@ def test_authentic_webhook_is_stored_and_queued():
             "webhook_id": "wh-1",
             "api_version": None,
             "received_at": NOW.isoformat(),
+            "correlation_id": "shopify:wh-1",
             "body": body.decode(),
         }
     ]
+    assert inbox.items[(SHOP, "wh-1")].state == "received"  # "accepting" only until the hand-off
 
 
 def test_redelivered_webhook_id_is_acknowledged_and_not_queued_again():

@@ -72,6 +72,7 @@ class DynamoMessageLog:
             "gsi1pk": keys.phone_subject(message.shop, message.to),
             "category": message.category,
             "flow": message.flow,
+            "correlation_id": message.correlation_id,
             "claimed_at": now.isoformat(),
             "body_hash": hashlib.sha256(message.body.encode()).hexdigest(),
         }

@@ -27,6 +27,7 @@ class OutboundMessage(BaseModel):
     not_after: datetime | None = None  # past this instant the text is pointless (a sale that ended)
     deferred: int = Field(0, ge=0)  # how often the sender has put it back for later
     ticketed: bool = False  # it holds a place in its sender's backlog line (pacing)
+    correlation_id: str | None = Field(None, max_length=200)  # the event it answers ("shopify:<webhook id>")
 
 
 def brand_from_shop(shop_domain: str) -> str:

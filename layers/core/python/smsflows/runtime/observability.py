@@ -9,6 +9,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
+from smsflows.domain import correlation
+
 SERVICE = "smsflows"
 
 # Every string field of a log record is cut to this many characters: a request field echoed into a log
@@ -20,6 +22,8 @@ _FREE_TEXT = frozenset({"message", "detail", "error", "reason", "body", "text", 
 # Set per invocation by the local cloud, whose functions share one process (and this logger) in threads;
 # in Lambda one process serves one function, and Powertools' own function_name is right.
 invocation_function: ContextVar[str | None] = ContextVar("invocation_function", default=None)
+# The event a record is about (domain/correlation.py), written into every record while it is set.
+correlation_id = correlation.current
 
 
 def _bounded(value: Any, key: str = "", depth: int = 0) -> Any:
@@ -52,6 +56,9 @@ def bounded_json(record: dict[str, Any]) -> str:
         function = invocation_function.get()
         if function:
             fields["function_name"] = function
+        correlation = correlation_id.get()
+        if correlation and "correlation_id" not in fields:
+            fields["correlation_id"] = correlation[:200]
         return json.dumps(fields, ensure_ascii=True, default=lambda v: _bounded(repr(v)))
     except Exception as exc:  # a log line must never be lost to its own serialisation
         return json.dumps(

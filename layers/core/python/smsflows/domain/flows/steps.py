@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from smsflows.domain import correlation
 from smsflows.domain.compliance import quiet_hours
 from smsflows.domain.compliance.locations import Address, candidate_locations
 from smsflows.domain.consent.ledger import SubscriberState
@@ -48,8 +49,11 @@ def start(
     if not config.active or not config.flow_enabled(definition.name):
         return None
     name = definitions.execution_name(definition, shop, subject_id)
+    started_by = correlation.current.get()  # the event that started the flow follows its texts
     payload = definitions.flow_input(
-        {"shop": shop, **context}, definitions.offsets(config, definition), deps.clock()
+        {"shop": shop, **context, **({"correlation_id": started_by} if started_by else {})},
+        definitions.offsets(config, definition),
+        deps.clock(),
     )
     return name if deps.starter.start(definition.name, name, payload) else None
 
@@ -86,7 +90,7 @@ def send_direct(
     )
     message = OutboundMessage(
         message_id=message_id, shop=shop, to=phone, body=text, category=definition.category, flow=definition.name,
-        created_at=deps.clock(),
+        created_at=deps.clock(), correlation_id=context.get("correlation_id") or correlation.current.get(),
     )  # fmt: skip
     deps.send_queue.send(message.model_dump(mode="json"))
     return True
@@ -147,5 +151,6 @@ def plan(event: dict[str, Any], deps: FlowDeps) -> dict[str, Any]:
     message = OutboundMessage(
         message_id=f"flow:{definition.name}:{event.get('execution')}:{index}", shop=shop, to=phone, body=text,
         category=definition.category, flow=definition.name, created_at=now,
+        correlation_id=context.get("correlation_id") or f"flow:{event.get('execution')}",
     )  # fmt: skip
     return _decision("send", "ok", message=message.model_dump_json())

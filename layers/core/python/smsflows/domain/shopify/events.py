@@ -32,6 +32,7 @@ class ShopEventEnvelope(BaseModel):
     api_version: str | None = None
     received_at: str
     body: str | None = None  # absent when the body was too large to travel inline
+    correlation_id: str | None = None  # "shopify:<webhook id>": follows the event to its texts
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ def accept_shopify_webhook(
         "webhook_id": h.webhook_id,
         "api_version": h.api_version,
         "received_at": record.received_at.isoformat(),
+        "correlation_id": f"shopify:{h.webhook_id}",
     }
     if len(body) <= INLINE_BODY_LIMIT:
         envelope["body"] = body.decode("utf-8")  # strict UTF-8 was checked by json_bodies.loads
