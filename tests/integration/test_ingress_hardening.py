@@ -282,3 +282,35 @@ def test_one_correlation_id_follows_a_webhook_to_its_text_and_into_the_message_l
     finally:
         observability.correlation_id.reset(token)
     assert "correlation_id" not in json.loads(observability.bounded_json({"message": "x"}))
+
+
+def test_in_the_local_cloud_each_log_record_names_the_function_that_wrote_it(cloud, monkeypatch):
+    """Functions share one process (and one Powertools logger) in the local cloud, in threads: each record
+    must still say which function wrote it."""
+    import io
+    import threading
+
+    from smsflows.runtime import observability
+    from tests.integration.conftest import twilio_event
+
+    buf = io.StringIO()
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", buf)
+    observability.logger.setLevel("INFO")
+    try:
+        body = b"{}"
+        webhook = api_event(body, shopify_headers(body, secret="wrong"))  # "HMAC does not match"
+        status = twilio_event({"MessageSid": "SM1"}, sign=False)  # "X-Twilio-Signature does not match"
+        status["path"] = "/sms/status"
+        calls = [("shopify_webhook", webhook), ("twilio_status", status)] * 10
+        threads = [threading.Thread(target=cloud.invoke, args=call) for call in calls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        observability.logger.setLevel("WARNING")
+    records = [json.loads(line) for line in buf.getvalue().splitlines() if '"request rejected"' in line]
+    assert len(records) == 20
+    for record in records:
+        expected = "shopify_webhook" if "HMAC" in record["detail"] else "twilio_status"
+        assert record["function_name"] == expected, record

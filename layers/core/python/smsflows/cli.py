@@ -24,6 +24,9 @@ def _cmd_local(args: argparse.Namespace) -> int:
         time_scale=args.time_scale,
         start_at=start_at,
         log_level=args.log_level,
+        concurrency=args.concurrency,
+        provider_faults=args.provider_faults,
+        provider_faults_seed=args.provider_faults_seed,
     )
     cloud = LocalCloud(config)
     try:
@@ -41,6 +44,12 @@ def _cmd_local(args: argparse.Namespace) -> int:
     )
     print(f"  POST {cloud.base_url}/webhooks/shopify   shop {args.shop}", flush=True)
     print(f"  GET  {cloud.base_url}/_local/outbox", flush=True)
+    if config.provider_faults:
+        print(
+            f"  fake Twilio fails {config.provider_faults:.0%} of message creates"
+            f" (seed {config.provider_faults_seed}; GET/POST {cloud.base_url}/_local/faults)",
+            flush=True,
+        )
     try:
         while not signals:
             time.sleep(0.1)
@@ -212,6 +221,26 @@ def _cmd_privacy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a share from 0 to 1 (0.2 fails a fifth), not {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     import os
 
@@ -227,6 +256,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", help="virtual start time, ISO 8601 with offset (default: now)")
     p.add_argument("--shop", default="demo-shop.myshopify.com")
     p.add_argument("--log-level", default="WARNING")
+    p.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=10,
+        help="concurrent invocations per function, each in its own container (default 10)",
+    )
+    p.add_argument(
+        "--provider-faults",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="fail this share (0-1) of message creates at the fake Twilio: HTTP 500, 429, 503 or a late answer",
+    )
+    p.add_argument(
+        "--provider-faults-seed",
+        type=int,
+        default=20261123,
+        metavar="N",
+        help="seed of the fault draws: the same seed fails the same calls (default 20261123)",
+    )
     p.set_defaults(func=_cmd_local)
 
     p = sub.add_parser("demo", help="a scripted store day on the local cloud, printed as an SMS transcript")

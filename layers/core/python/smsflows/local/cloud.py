@@ -14,9 +14,9 @@ from typing import Any
 
 from smsflows import topology
 from smsflows.local import moto_patches
-from smsflows.local.fake_twilio import FakeTwilio
-from smsflows.local.front_door import FrontDoor, json_route, post_route, query_route
-from smsflows.local.lambda_runtime import LocalLambdas
+from smsflows.local.fake_twilio import DEFAULT_FAULT_SEED, FAULT_KINDS, FakeTwilio
+from smsflows.local.front_door import FrontDoor, LocalRoute, json_route, post_route, query_route
+from smsflows.local.lambda_runtime import DEFAULT_CONCURRENCY, LocalLambdas
 from smsflows.local.pollers import QueuePoller, SchedulePoller
 from smsflows.local.provision import LOCAL_TWILIO_SID, Provisioned, provision
 from smsflows.runtime import deps as deps_module
@@ -41,6 +41,9 @@ class LocalConfig:
     shopify_secret: str = "local-shopify-secret"  # noqa: S105
     twilio_token: str = "local-twilio-token"  # noqa: S105
     log_level: str = "WARNING"
+    concurrency: int = DEFAULT_CONCURRENCY  # concurrent invocations per function (containers)
+    provider_faults: float = 0.0  # share of message creates the fake Twilio fails (0: none)
+    provider_faults_seed: int = DEFAULT_FAULT_SEED
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LocalConfig:
@@ -82,7 +85,7 @@ class LocalCloud:
         self.twilio: FakeTwilio | None = None
         self.door: FrontDoor | None = None
         self.pollers: list[QueuePoller | SchedulePoller] = []
-        self.lambdas = LocalLambdas()
+        self.lambdas = LocalLambdas(max_concurrency=config.concurrency)
         self.resources: Provisioned | None = None
         self._saved_env: dict[str, str | None] = {}
 
@@ -130,6 +133,11 @@ class LocalCloud:
             }
         )
         deps_module.reset()
+        # A "late" fault answers after the provider client gave up (its timeout, the application's setting).
+        late_s = deps_module.get_deps().settings.provider_timeout_s + 1.0
+        self.twilio.provider_faults.configure(
+            share=cfg.provider_faults, seed=cfg.provider_faults_seed, late_s=late_s
+        )
         from smsflows.runtime.observability import logger as app_logger
 
         app_logger.setLevel(cfg.log_level)  # in case the app's logger was created before the env was set
@@ -178,6 +186,7 @@ class LocalCloud:
                 "/_local/env": json_route(self.client_env),
                 "/_local/message": query_route(self.message),
                 "/_local/daily": post_route(self.run_daily),
+                "/_local/faults": self._faults_route(),
             },
         )
         self.door.serve_in_thread()
@@ -270,6 +279,43 @@ class LocalCloud:
         parsed = OutboundMessage.model_validate({"created_at": self.clock().isoformat(), **message})
         deps_module.get_deps().send_queue.send(parsed.model_dump(mode="json"))
         return {"status": "queued", "message_id": parsed.message_id}
+
+    def faults(self) -> dict[str, Any]:
+        """The fake Twilio's fault injection: share, seed, kinds, and the calls and faults so far."""
+        assert self.twilio is not None
+        return self.twilio.provider_faults.as_json()
+
+    def set_faults(self, settings: Any) -> dict[str, Any]:
+        """`{"share": 0.2}` fails a fifth of message creates from now on, `{"share": 0}` none. Each setting
+        is whole: `seed` defaults to `--provider-faults-seed`, `kinds` (a subset of 500, 429, 503, late) to
+        all four, and the draws restart from the seed, so the same POST always gives the same faults."""
+        assert self.twilio is not None
+        if not isinstance(settings, dict) or "share" not in settings:
+            raise ValueError('send a JSON object with a share, e.g. {"share": 0.2}')
+        unknown = set(settings) - {"share", "seed", "kinds"}
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return self.twilio.provider_faults.configure(
+            share=settings["share"],
+            seed=settings.get("seed", self.config.provider_faults_seed),
+            kinds=settings.get("kinds", FAULT_KINDS),
+        )
+
+    def _faults_route(self) -> LocalRoute:
+        show, change = json_route(self.faults), post_route(self.set_faults)
+
+        def route(method: str, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
+            if method == "POST":
+                return change(method, query, body)
+            if method == "GET":
+                return show(method, query, body)
+            return (
+                405,
+                {"Content-Type": "application/json", "Allow": "GET, HEAD, POST"},
+                b'{"error":"GET or POST"}',
+            )
+
+        return route
 
     def client_env(self) -> dict[str, str]:
         """What a CLI needs to talk to this cloud's AWS services (moto) like to a deployed stage."""

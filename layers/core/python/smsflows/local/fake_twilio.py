@@ -1,13 +1,15 @@
 """A fake Twilio REST API on loopback. The real `twilio` client talks to it over HTTP.
 
 It implements what the project uses of Twilio's Messages resource, checks Basic auth like Twilio,
-answers with Twilio's JSON shapes and error bodies, and can be told to fail (fault injection).
+answers with Twilio's JSON shapes and error bodies, and can be told to fail (fault injection): the next
+calls (`fail_next`), by a rule (`fault_rule`), or a share of all message creates at random from a seeded
+generator (`provider_faults`, what `smsflows local --provider-faults` and `/_local/faults` set).
 """
 
 from __future__ import annotations
 
 import base64
-import json
+import random
 import re
 import secrets
 import threading
@@ -16,9 +18,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from smsflows.local.http_server import LoopbackHTTPServer, RobustHandler
 
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-fA-F]{32})/Messages\.json$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -101,6 +104,90 @@ class Fault:
     accept: bool = False  # take the message first, then answer late: the client times out after success
 
 
+DEFAULT_FAULT_SEED = 20261123  # fixed: a run with the same share fails the same calls the same way
+FAULT_KINDS = ("500", "429", "503", "late")
+DEFAULT_LATE_S = 11.0  # past the provider client's default timeout (10 s): its answer is lost
+
+
+class ProviderFaults:
+    """Fails a share of message-create calls, drawn from a seeded generator, with one of: HTTP 500
+    (Twilio 20500), 429 (20429 Too Many Requests), 503 (20503), or "late": Twilio takes the message and
+    answers `late_s` later, after the client gave up (the sender is left in doubt and must not text twice).
+    Setting it (`configure`) restarts the generator from the seed, so the same settings give the same
+    sequence of faults."""
+
+    def __init__(
+        self,
+        share: float = 0.0,
+        seed: int = DEFAULT_FAULT_SEED,
+        kinds: tuple[str, ...] = FAULT_KINDS,
+        late_s: float = DEFAULT_LATE_S,
+    ) -> None:
+        self._lock = threading.Lock()
+        self.share, self.seed, self.late_s = 0.0, seed, late_s
+        self.kinds: tuple[str, ...] = FAULT_KINDS
+        self._rng = random.Random(seed)
+        self.calls = 0
+        self.injected: dict[str, int] = dict.fromkeys(FAULT_KINDS, 0)
+        self.configure(share=share, seed=seed, kinds=kinds, late_s=late_s)
+
+    def configure(
+        self,
+        share: float | None = None,
+        seed: int | None = None,
+        kinds: tuple[str, ...] | list[str] | None = None,
+        late_s: float | None = None,
+    ) -> dict[str, Any]:
+        """Change what is given (ValueError for a bad value, then nothing changes); returns `as_json()`."""
+        if share is not None and (
+            isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1
+        ):
+            raise ValueError(f"share must be a number from 0 to 1, not {share!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"seed must be an integer, not {seed!r}")
+        if kinds is not None:
+            if isinstance(kinds, str) or not kinds or not set(kinds) <= set(FAULT_KINDS):
+                raise ValueError(f"kinds must be a non-empty list of {', '.join(FAULT_KINDS)}, not {kinds!r}")
+            kinds = tuple(k for k in FAULT_KINDS if k in kinds)
+        if late_s is not None and (
+            isinstance(late_s, bool) or not isinstance(late_s, int | float) or late_s < 0
+        ):
+            raise ValueError(f"late_s must be a number of seconds, not {late_s!r}")
+        with self._lock:
+            self.share = float(share) if share is not None else self.share
+            self.seed = seed if seed is not None else self.seed
+            self.kinds = kinds if kinds is not None else self.kinds
+            self.late_s = float(late_s) if late_s is not None else self.late_s
+            self._rng = random.Random(self.seed)
+        return self.as_json()
+
+    def draw(self) -> Fault | None:
+        """For one message-create call: the fault it gets, or None (it succeeds)."""
+        with self._lock:
+            self.calls += 1
+            if self.share <= 0 or self._rng.random() >= self.share:
+                return None
+            kind = self._rng.choice(self.kinds)
+            self.injected[kind] += 1
+            late_s = self.late_s
+        if kind == "late":
+            return Fault(status=201, delay_s=late_s, accept=True, message="accepted, answered late")
+        status = int(kind)
+        message = {500: "Internal Server Error", 429: "Too Many Requests", 503: "Service Unavailable"}[status]
+        return Fault(status=status, code=20000 + status, message=message)
+
+    def as_json(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "share": self.share,
+                "seed": self.seed,
+                "kinds": list(self.kinds),
+                "late_s": self.late_s,
+                "calls": self.calls,
+                "injected": dict(self.injected),
+            }
+
+
 class FakeTwilio:
     def __init__(
         self,
@@ -117,12 +204,12 @@ class FakeTwilio:
         self._outbox: list[OutboxEntry] = []
         self._faults: deque[Fault] = deque()
         self.fault_rule: Callable[[dict[str, str]], Fault | None] | None = None
+        self.provider_faults = ProviderFaults()  # a random share of creates (off: share 0)
         self.send_status_callbacks = True  # like Twilio: "sent", then "delivered", signed, to StatusCallback
         self.callbacks_posted: list[tuple[str, str, int]] = []
         self.requests = 0
         self.arrivals: list[float] = []  # wall-clock time of every accepted message (pacing benchmarks)
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = LoopbackHTTPServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     # Control ---------------------------------------------------------------------------------
@@ -166,10 +253,12 @@ class FakeTwilio:
         )
 
     def _next_fault(self, form: dict[str, str]) -> Fault | None:
+        """What a message-create call gets: the next queued fault, else the rule's, else the random share's."""
         with self._lock:
             if self._faults:
                 return self._faults.popleft()
-        return self.fault_rule(form) if self.fault_rule else None
+        fault = self.fault_rule(form) if self.fault_rule else None
+        return fault if fault is not None else self.provider_faults.draw()
 
     def create_message(self, sid: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         to = form.get("To", "")
@@ -253,22 +342,16 @@ class FakeTwilio:
             with self._lock:
                 self.callbacks_posted.append((entry.sid, status, int(code)))
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+    def _handler_class(self) -> type[RobustHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet
-                return
+        class Handler(RobustHandler):
+            # No idle limit: the provider client keeps its connections, and one closed under it as it sends
+            # would be a spurious "in doubt" (the request may have reached Twilio) in a local run.
+            timeout = None
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_json(status, payload)  # status line, headers and body in one write
 
             def do_GET(self) -> None:
                 path, _, query = self.path.partition("?")
@@ -286,8 +369,7 @@ class FakeTwilio:
                     self._send(400, _error(20001, "Invalid date value."))
 
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8", "replace")
+                raw = self.read_body().decode("utf-8", "replace")
                 match = _MESSAGES.match(self.path.split("?", 1)[0])
                 if not match:
                     self._send(404, _error(20404, "The requested resource was not found"))

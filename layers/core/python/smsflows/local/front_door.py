@@ -5,14 +5,15 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from smsflows import topology
+from smsflows.local.http_server import LoopbackHTTPServer, RobustHandler
 
 LOG = logging.getLogger("smsflows.local")
 STAGE = "local"
@@ -68,27 +69,57 @@ def _match(method: str, path: str) -> tuple[topology.Route, topology.FunctionSpe
     return None
 
 
+def _methods(path: str) -> list[str]:
+    return [route.method for route, _ in topology.routes() if route.path == path]
+
+
+def allow_header(methods: list[str]) -> str:
+    """The Allow header for a resource: its methods, and HEAD wherever GET is."""
+    found = set(methods) | ({"HEAD"} if "GET" in methods else set())
+    return ", ".join(sorted(found))
+
+
+def method_not_allowed(methods: list[str]) -> tuple[int, dict[str, str], bytes]:
+    """405 with the methods the resource has (RFC 9110 §15.5.6: the Allow header is required)."""
+    return (
+        405,
+        {"Content-Type": "application/json", "Allow": allow_header(methods)},
+        b'{"message":"Method Not Allowed"}',
+    )
+
+
 class FrontDoor:
+    """HTTP in front of the API functions and the local-only routes.
+
+    HEAD is answered like GET without a body (RFC 9110 §9.3.2); a method a resource does not have,
+    HEAD on a POST-only route included, is 405 with an Allow header (API Gateway answers 403 "Missing
+    Authentication Token" there, which says nothing useful); an unknown path is 404. Framing errors
+    are 400 (see http_server.py); a function that raises is 502, as API Gateway answers."""
+
     def __init__(
         self,
         host: str,
         port: int,
         invoke: Callable[[str, dict[str, Any]], Any],
         local_routes: dict[str, LocalRoute],
+        timeout_s: float = 60.0,
     ) -> None:
+        """`timeout_s`: how long a connection may sit idle, or stall in the middle of a request."""
         self._invoke = invoke
         self._local = local_routes
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())  # raises OSError if taken
-        self._server.daemon_threads = True
+        self._timeout_s = timeout_s
+        self._server = LoopbackHTTPServer((host, port), self._handler_class())  # raises OSError if taken
+        self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
         return int(self._server.server_address[1])
 
     def serve_in_thread(self) -> None:
-        import threading
-
-        threading.Thread(target=self._server.serve_forever, name="front-door", daemon=True).start()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="front-door", daemon=True
+        )
+        self._thread.start()
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -97,15 +128,20 @@ class FrontDoor:
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
     ) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers, body) for a request; for HEAD, those of GET (the HTTP layer drops the body)."""
         parts = urlsplit(raw_path)
         query = parse_qs(parts.query, keep_blank_values=True)
+        as_method = "GET" if method == "HEAD" else method
         if parts.path in self._local:
             try:
-                return self._local[parts.path](method, query, body)
-            except (ValueError, KeyError) as exc:
+                return self._local[parts.path](as_method, query, body)
+            except (ValueError, KeyError, TypeError) as exc:
                 return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)}).encode()
-        route = _match(method, parts.path)
+        route = _match(as_method, parts.path)
         if route is None:
+            methods = _methods(parts.path)
+            if methods:
+                return method_not_allowed(methods)
             return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
         # API Gateway tells the function how it was called: scheme and port (signature checks need them).
         headers = {
@@ -114,11 +150,14 @@ class FrontDoor:
             "X-Forwarded-Port": str(self.port),
             "X-Forwarded-For": source_ip,
         }
-        event = proxy_event(method, parts.path, query, headers, body, source_ip)
+        event = proxy_event(as_method, parts.path, query, headers, body, source_ip)
         try:
             result = self._invoke(route[1].name, event)
         except Exception:
             LOG.exception("%s raised", route[1].name)
+            return 502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}'
+        if not isinstance(result, dict):
+            LOG.error("%s returned %r, not a proxy response", route[1].name, type(result).__name__)
             return 502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}'
         out_headers = dict(result.get("headers") or {})
         for key, values in (result.get("multiValueHeaders") or {}).items():
@@ -127,37 +166,22 @@ class FrontDoor:
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
         return int(result.get("statusCode", 200)), out_headers, data
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+    def _handler_class(self) -> type[RobustHandler]:
         door = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        class Handler(RobustHandler):
+            max_body = MAX_BODY
+            timeout = door._timeout_s
 
             def log_message(self, format: str, *args: Any) -> None:
                 LOG.debug("%s %s", self.command, self.path)
 
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > MAX_BODY:
-                    status, headers, data = (
-                        413,
-                        {"Content-Type": "application/json"},
-                        b'{"message":"Request too long"}',
-                    )
-                else:
-                    body = self.rfile.read(length) if length else b""
-                    status, headers, data = door.handle(
-                        self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
-                    )
-                self.send_response(status)
-                for key, value in headers.items():
-                    if key.lower() not in ("content-length", "connection"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
+            def dispatch(self) -> None:  # every method: the routes decide (404, 405 with Allow)
+                body = self.read_body()
+                status, headers, data = door.handle(
+                    self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
+                )
+                self.respond(status, headers, data)
 
         return Handler
 
@@ -165,7 +189,7 @@ class FrontDoor:
 def json_route(producer: Callable[[], Any]) -> LocalRoute:
     def route(method: str, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
         if method != "GET":
-            return 405, {"Content-Type": "application/json"}, b'{"error":"GET only"}'
+            return 405, {"Content-Type": "application/json", "Allow": "GET, HEAD"}, b'{"error":"GET only"}'
         return (
             200,
             {"Content-Type": "application/json"},
@@ -178,7 +202,7 @@ def json_route(producer: Callable[[], Any]) -> LocalRoute:
 def query_route(producer: Callable[[dict[str, str]], Any]) -> LocalRoute:
     def route(method: str, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
         if method != "GET":
-            return 405, {"Content-Type": "application/json"}, b'{"error":"GET only"}'
+            return 405, {"Content-Type": "application/json", "Allow": "GET, HEAD"}, b'{"error":"GET only"}'
         args = {k: v[-1] for k, v in query.items()}
         return (
             200,
@@ -192,7 +216,7 @@ def query_route(producer: Callable[[dict[str, str]], Any]) -> LocalRoute:
 def post_route(consumer: Callable[[Any], Any]) -> LocalRoute:
     def route(method: str, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
         if method != "POST":
-            return 405, {"Content-Type": "application/json"}, b'{"error":"POST only"}'
+            return 405, {"Content-Type": "application/json", "Allow": "POST"}, b'{"error":"POST only"}'
         result = consumer(json.loads(body or b"null"))
         return 200, {"Content-Type": "application/json"}, json.dumps(result, default=str).encode()
 

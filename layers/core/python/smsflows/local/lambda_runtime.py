@@ -1,7 +1,9 @@
-"""Runs the real handlers in-process the way Lambda would: one module per function, one call at a time."""
+"""Runs the real handlers in-process the way Lambda would: containers (module copies) per function, each
+serving one invocation at a time, up to a concurrency limit per function."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
 import threading
@@ -52,48 +54,146 @@ class LambdaContext:
         return max(0, int((self.timeout_s - (time.monotonic() - self._started)) * 1000))
 
 
+DEFAULT_CONCURRENCY = 10  # concurrent invocations per function, as a function's reserved concurrency
+
+
+class _Containers:
+    """A function's execution environments: each a copy of its handler module (its own module state:
+    the API resolver's current event, a batch processor), one invocation at a time. An invocation takes
+    the lowest-numbered idle one, or starts another (a cold start) while fewer than `limit` exist, or
+    waits for one to be released: Lambda throttles there, the local cloud queues."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        self._cond = threading.Condition()
+        self._modules: dict[int, ModuleType] = {}  # container number -> its module
+        self._loading: set[int] = set()
+        self._idle: set[int] = set()
+
+    def first(self) -> ModuleType:
+        """Container 0, loaded if need be (the one a run of sequential invocations always uses)."""
+        with self._cond:
+            while 0 in self._loading:
+                self._cond.wait()
+            if 0 in self._modules:
+                return self._modules[0]
+            self._loading.add(0)
+        module = self._load(0)
+        self.release(0)
+        return module
+
+    def acquire(self) -> tuple[int, ModuleType]:
+        with self._cond:
+            while True:
+                if self._idle:
+                    number = min(self._idle)
+                    self._idle.remove(number)
+                    return number, self._modules[number]
+                if len(self._modules) + len(self._loading) < self.limit:
+                    number = 0
+                    while number in self._modules or number in self._loading:
+                        number += 1
+                    self._loading.add(number)  # reserved: it counts against the limit while it loads
+                    break
+                self._cond.wait()
+        return number, self._load(number)
+
+    def release(self, number: int) -> None:
+        with self._cond:
+            self._idle.add(number)
+            self._cond.notify()
+
+    def _load(self, number: int) -> ModuleType:
+        try:
+            module = load_handler_module(self.name, copy=number)
+        except BaseException:
+            with self._cond:  # give the slot back: a later invocation tries again
+                self._loading.discard(number)
+                self._cond.notify_all()
+            raise
+        with self._cond:
+            self._loading.discard(number)
+            self._modules[number] = module
+            self._cond.notify_all()
+        return module
+
+    @property
+    def started(self) -> int:
+        with self._cond:
+            return len(self._modules)
+
+
 class LocalLambdas:
-    """Loads functions/<name>/handler.py once per name and invokes it, one invocation at a time per
-    function and event source: like one container per SQS event source mapping, so that a consumer of two
-    queues (send_message) serves both at once, as Lambda does, and a backlog on one does not hold the other."""
+    """Loads functions/<name>/handler.py and invokes it as Lambda would: up to `max_concurrency`
+    invocations of a function at once, each in its own container (a copy of the handler module), so a
+    burst of API requests or of Step Functions tasks is served concurrently. An SQS event source is
+    polled by one poller per queue in the local cloud: its invocations stay one at a time per event
+    source (one concurrent batch per event source mapping), so that a consumer of two queues
+    (send_message) serves both at once and a backlog on one does not hold the other."""
 
-    def __init__(self) -> None:
-        self._modules: dict[str, ModuleType] = {}
-        self._locks: dict[tuple[str, str], threading.Lock] = {}
-        self._load_lock = threading.Lock()
+    def __init__(self, max_concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self.max_concurrency = max_concurrency
+        self._pools: dict[str, _Containers] = {}
+        self._sources: dict[tuple[str, str], threading.Lock] = {}
+        self._lock = threading.Lock()
 
-    def _lock(self, name: str, event: dict[str, Any]) -> threading.Lock:
+    def _pool(self, name: str) -> _Containers:
+        with self._lock:
+            if name not in self._pools:
+                self._pools[name] = _Containers(name, self.max_concurrency)
+            return self._pools[name]
+
+    def _source_lock(self, name: str, event: dict[str, Any]) -> threading.Lock | None:
         records = event.get("Records") if isinstance(event, dict) else None
-        source = str(records[0].get("eventSourceARN", "")) if records and isinstance(records[0], dict) else ""
-        with self._load_lock:
-            return self._locks.setdefault((name, source), threading.Lock())
+        first = records[0] if isinstance(records, list) and records else None
+        source = str(first.get("eventSourceARN", "")) if isinstance(first, dict) else ""
+        if not source:
+            return None  # API Gateway, Step Functions, a direct invoke: concurrent up to the limit
+        with self._lock:
+            return self._sources.setdefault((name, source), threading.Lock())
 
     def module(self, name: str) -> ModuleType:
-        with self._load_lock:
-            if name not in self._modules:
-                self._modules[name] = load_handler_module(name)
-            return self._modules[name]
+        """The function's first container's module (loaded if need be): what sequential invocations use."""
+        return self._pool(name).first()
+
+    def containers(self, name: str) -> int:
+        """How many containers of `name` were started (cold starts)."""
+        return self._pool(name).started
 
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
         spec = topology.function(name)
-        module = self.module(name)
-        with self._lock(name, event):
-            context = LambdaContext(
-                function_name=name, memory_limit_in_mb=spec.memory_mb, timeout_s=spec.timeout_s
-            )
+        pool = self._pool(name)
+        source = self._source_lock(name, event)
+        with source or contextlib.nullcontext():
+            number, module = pool.acquire()
             try:
-                return module.handler(event, context)
+                context = LambdaContext(
+                    function_name=name, memory_limit_in_mb=spec.memory_mb, timeout_s=spec.timeout_s
+                )
+                from smsflows.runtime.observability import invocation_function
+
+                named = invocation_function.set(name)  # functions share this process: each record says whose
+                try:
+                    return module.handler(event, context)
+                finally:
+                    invocation_function.reset(named)
+                    # With POWERTOOLS_METRICS_DISABLED, Powertools keeps the metric set and prints it once
+                    # it holds 100 values; locally nothing should print, so drop it after every invocation.
+                    from smsflows.runtime.observability import metrics  # not at import: env decides its level
+
+                    metrics.clear_metrics()
             finally:
-                # With POWERTOOLS_METRICS_DISABLED, Powertools keeps the metric set and prints it once it
-                # holds 100 values; locally nothing should print, so drop it after every invocation.
-                from smsflows.runtime.observability import metrics  # not at import: env decides its level
-
-                metrics.clear_metrics()
+                pool.release(number)
 
 
-def load_handler_module(name: str) -> ModuleType:
+def load_handler_module(name: str, copy: int = 0) -> ModuleType:
+    """functions/<name>/handler.py as a fresh module: `smsflows_fn_<name>` (copy 0, the first container),
+    `smsflows_fn_<name>__<copy>` for the others."""
     path = functions_dir() / name / "handler.py"
-    module_name = f"smsflows_fn_{name}"
+    module_name = f"smsflows_fn_{name}" + (f"__{copy}" if copy else "")
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
