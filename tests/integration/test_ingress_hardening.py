@@ -314,3 +314,38 @@ def test_in_the_local_cloud_each_log_record_names_the_function_that_wrote_it(clo
     for record in records:
         expected = "shopify_webhook" if "HMAC" in record["detail"] else "twilio_status"
         assert record["function_name"] == expected, record
+
+
+def test_an_unreadable_webhook_is_listed_with_its_reason_and_replayed_once_the_cause_is_fixed(
+    cloud, monkeypatch
+):
+    """A webhook the consumer could not process (here: a model the running code rejects) is kept with its
+    reason; `smsflows webhooks list --state unparseable` shows it, and `webhooks replay` after the fix sends its
+    text once. Replaying what still cannot be read marks it again, with its reason."""
+    from smsflows import admin
+    from smsflows.domain.shopify import webhooks as shopify_webhooks
+
+    real = shopify_webhooks.Order.model_validate
+    monkeypatch.setattr(
+        shopify_webhooks.Order, "model_validate", lambda *a, **k: (_ for _ in ()).throw(ValueError("v1 bug"))
+    )
+    assert status_of(post(cloud, order_body(), "wh-later")) == (200, "queued")
+    assert status_of(post(cloud, b"[1, 2]", "wh-array")) == (200, "unparseable")
+    process(cloud)
+    listed = {r["webhook_id"]: r for r in admin.webhooks_list(SHOP, "unparseable")}
+    assert set(listed) == {"wh-later", "wh-array"}
+    assert listed["wh-later"]["reason"] == "v1 bug" and "not a JSON object" in listed["wh-array"]["reason"]
+    assert cloud.twilio.outbox() == []
+
+    monkeypatch.setattr(shopify_webhooks.Order, "model_validate", real)  # the fix is deployed
+    assert admin.webhooks_replay(SHOP, all_unparseable=True)["replayed"] == 2
+    process(cloud)
+    send_all(cloud)
+    assert [m["to"] for m in cloud.twilio.outbox()] == ["+15125550123"]
+    assert [r["webhook_id"] for r in admin.webhooks_list(SHOP, "unparseable")] == ["wh-array"]
+    admin.webhooks_replay(SHOP, "wh-later")  # replaying a processed one again sends nothing twice
+    process(cloud)
+    send_all(cloud)
+    assert len(cloud.twilio.outbox()) == 1
+    with pytest.raises(SystemExit, match="no webhook"):
+        admin.webhooks_replay(SHOP, "wh-never")

@@ -280,3 +280,69 @@ def dlq_replay(queue: str | None = None) -> dict[str, int]:
                 sqs.delete_message(QueueUrl=dlq, ReceiptHandle=m["ReceiptHandle"])
                 moved[key] += 1
     return moved
+
+
+def webhooks_list(shop: str, state: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """The shop's stored webhooks (newest first), optionally only those in `state` ('unparseable': kept for
+    replay, with the reason it could not be read)."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    from smsflows.domain import keys
+
+    deps = _deps()
+    ddb, plain = deps.client("dynamodb"), TypeDeserializer().deserialize
+    query: dict[str, Any] = {
+        "TableName": deps.settings.table_name,
+        "IndexName": keys.BY_SHOP,
+        "KeyConditionExpression": "shop = :s AND begins_with(pk, :w)",
+        "ExpressionAttributeValues": {":s": {"S": shop}, ":w": {"S": "WEBHOOK#"}},
+    }
+    rows = []
+    while True:
+        page = ddb.query(**query)
+        for raw in page.get("Items", []):  # the index holds the keys; the record is read whole
+            key = {k: plain(v) for k, v in raw.items()}
+            if key.get("sk") != "WEBHOOK":
+                continue
+            record = deps.webhook_inbox.get(shop, str(key["pk"]).split("#", 2)[2])
+            if record is None or (state and record.state != state):
+                continue
+            rows.append({"webhook_id": record.webhook_id, "topic": record.topic, "state": record.state,
+                         "reason": record.reason, "received_at": record.received_at.isoformat()})  # fmt: skip
+        if "LastEvaluatedKey" not in page:
+            break
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return sorted(rows, key=lambda r: str(r["received_at"]), reverse=True)[:limit]
+
+
+def webhooks_replay(
+    shop: str, webhook_id: str | None = None, all_unparseable: bool = False
+) -> dict[str, Any]:
+    """Hand stored webhooks to the consumer again, exactly as they were received (after fixing what made them
+    unreadable): one by id, or every one the shop has in 'unparseable'. Processing is idempotent, so a replay
+    of one that was processed already changes nothing; one that still cannot be read is marked again, with
+    its reason."""
+    from smsflows.domain.shopify.ingest import INLINE_BODY_LIMIT
+
+    if not webhook_id and not all_unparseable:
+        raise SystemExit("name a webhook (--id) or pass --all-unparseable")
+    deps = _deps()
+    ids = (
+        [webhook_id] if webhook_id else [r["webhook_id"] for r in webhooks_list(shop, "unparseable", 10_000)]
+    )
+    replayed = []
+    for wid in ids:
+        record = deps.webhook_inbox.get(shop, wid)
+        if record is None:
+            raise SystemExit(f"no webhook {wid!r} is stored for {shop}")
+        if record.state == "redacted":
+            raise SystemExit(f"webhook {wid!r} was erased by a customer redaction: nothing to replay")
+        envelope: dict[str, Any] = {"shop": shop, "topic": record.topic, "webhook_id": wid,
+                                    "api_version": record.api_version, "received_at": record.received_at.isoformat(),
+                                    "correlation_id": f"shopify:{wid}"}  # fmt: skip
+        if len(record.body) <= INLINE_BODY_LIMIT:
+            envelope["body"] = record.body.decode("utf-8", "replace")
+        deps.webhook_inbox.mark(shop, wid, "received", "replayed")
+        deps.shop_events_queue.send(envelope)
+        replayed.append(wid)
+    return {"replayed": len(replayed), "webhook_ids": replayed}

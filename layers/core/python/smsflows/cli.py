@@ -216,6 +216,15 @@ def _cmd_dlq(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_webhooks(args: argparse.Namespace) -> int:
+    admin = _admin(args)
+    if args.action == "list":
+        _print_json(admin.webhooks_list(args.shop, args.state))  # type: ignore[attr-defined]
+    else:
+        _print_json(admin.webhooks_replay(args.shop, args.id, args.all_unparseable))  # type: ignore[attr-defined]
+    return 0
+
+
 def _cmd_privacy(args: argparse.Namespace) -> int:
     _print_json(_admin(args).privacy_export(args.shop, args.request_id))  # type: ignore[attr-defined]
     return 0
@@ -366,6 +375,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queue", choices=sorted(topology.QUEUES))
     target(p)
     p.set_defaults(func=_cmd_dlq)
+
+    p = sub.add_parser(
+        "webhooks", help="list stored Shopify webhooks (e.g. the unparseable ones) or replay them"
+    )
+    p.add_argument("action", choices=["list", "replay"])
+    p.add_argument("--state", help="list only webhooks in this state, e.g. unparseable")
+    p.add_argument("--id", help="the webhook id to replay")
+    p.add_argument(
+        "--all-unparseable", action="store_true", help="replay every unparseable webhook of the shop"
+    )
+    target(p)
+    p.set_defaults(func=_cmd_webhooks)
 
     p = sub.add_parser("privacy", help="privacy requests")
     p.add_argument("action", choices=["export"])
