@@ -245,11 +245,6 @@ def test_flow_step_retries_every_read_and_decides_as_without_faults(cloud):
     assert all(op.split(".")[1].startswith(("Get", "BatchGet", "Query")) for op in faults.calls)  # reads only
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/shop_data.py flow_snapshot ignores BatchGetItem's UnprocessedKeys: a read DynamoDB "
-    "throttled in part reads as 'no consent' and the flow exits",
-)
 def test_flow_step_reads_keys_a_batch_read_left_unprocessed(cloud):
     assert "subscribed" in reply_of(
         cloud.invoke("twilio_inbound", twilio_event(inbound_params("JOIN", "SM-j")))

@@ -3,6 +3,8 @@ update expressions, paginated queries, and ClientError translated into domain er
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -65,6 +67,29 @@ def query_all(ddb: Any, **kwargs: Any) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in out:
             return items
         kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+
+UNPROCESSED_BACKOFF_S = 0.05  # the first wait before asking again for keys a batch read left unprocessed
+
+
+def batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], rounds: int = 3) -> dict[str, dict[str, Any]]:
+    """Consistent BatchGetItem of `keys` (raw items), by pk. Keys DynamoDB leaves unprocessed (it throttled
+    part of the batch, which is not an error the client retries) are asked again after a jittered backoff,
+    as AWS advises; still unprocessed after `rounds`: TransientError (the caller's retry, e.g. SQS's, helps)."""
+    by_pk: dict[str, dict[str, Any]] = {}
+    pending: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+    try:
+        for round_ in range(rounds):
+            if round_:
+                time.sleep(random.uniform(0, UNPROCESSED_BACKOFF_S * 2 ** (round_ - 1)))
+            got = ddb.batch_get_item(RequestItems=pending)
+            by_pk.update({i["pk"]["S"]: i for i in got["Responses"].get(table, [])})
+            pending = got.get("UnprocessedKeys") or {}
+            if not pending:
+                return by_pk
+    except ClientError as exc:
+        raise translate(exc) from exc
+    raise TransientError("DynamoDB left keys unprocessed")
 
 
 def error_code(exc: ClientError) -> str:

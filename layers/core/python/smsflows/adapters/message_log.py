@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-import time
 import uuid
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from smsflows.adapters._dynamo import error_code, from_item, set_expression, to_item, translate
+from smsflows.adapters._dynamo import batch_get, error_code, from_item, set_expression, to_item, translate
 from smsflows.adapters.consent_store import state_from_item
 from smsflows.adapters.pacing_store import fold_items
 from smsflows.domain import keys
@@ -24,7 +22,6 @@ from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions
 from smsflows.runtime.errors import TransientError
 
 DEAD_LETTERED = "dead_lettered"
-UNPROCESSED_BACKOFF_S = 0.05  # the first wait before asking again for keys a batch read left unprocessed
 # A claim may be taken on a message never claimed, released after a retryable provider error ('retry'),
 # replayed from the DLQ ('queued') or dead-lettered before its claim was sent ('dead_lettered' from
 # anything but 'sending': SQS may deliver a copy the redrive did not catch).
@@ -223,23 +220,7 @@ class DynamoMessageLog:
         }
         messages = {mid: keys.message(mid) for mid in message_ids or []}
         request = [to_item(k) for ks in wanted.values() for k in ks] + [to_item(k) for k in messages.values()]
-        by_pk: dict[str, Any] = {}
-        try:
-            pending: dict[str, Any] = {self._table: {"Keys": request, "ConsistentRead": True}}
-            for round_ in range(3):
-                if round_:
-                    # Keys DynamoDB left unprocessed (it throttled part of the batch, which is not an
-                    # error the client retries): asked again after a jittered backoff, as AWS advises.
-                    time.sleep(random.uniform(0, UNPROCESSED_BACKOFF_S * 2 ** (round_ - 1)))
-                got = self._ddb.batch_get_item(RequestItems=pending)
-                by_pk.update({i["pk"]["S"]: i for i in got["Responses"].get(self._table, [])})
-                pending = got.get("UnprocessedKeys") or {}
-                if not pending:
-                    break
-        except ClientError as exc:
-            raise translate(exc) from exc
-        if pending:
-            raise TransientError("DynamoDB left keys unprocessed")
+        by_pk = batch_get(self._ddb, self._table, request)
         result = {}
         for recipient, (state_key, suppress_key, freq_key, unreachable_key) in wanted.items():
             freq = from_item(by_pk.get(freq_key["pk"])) or {}

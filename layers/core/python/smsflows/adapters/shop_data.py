@@ -8,7 +8,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from smsflows.adapters._dynamo import error_code, from_item, query_all, set_expression, to_item, translate
+from smsflows.adapters._dynamo import (
+    batch_get,
+    error_code,
+    from_item,
+    query_all,
+    set_expression,
+    to_item,
+    translate,
+)
 from smsflows.adapters.consent_store import state_from_item
 from smsflows.domain import keys
 from smsflows.domain.consent.ledger import SubscriberState
@@ -226,10 +234,7 @@ class DynamoShopData:
         self, shop: str, phone: str, customer_key: str | None
     ) -> tuple[SubscriberState | None, ProfileRecord | None]:
         wanted = [keys.subscriber(shop, phone)] + ([keys.profile(shop, customer_key)] if customer_key else [])
-        out = self._ddb.batch_get_item(
-            RequestItems={self._table: {"Keys": [to_item(k) for k in wanted], "ConsistentRead": True}}
-        )
-        by_pk = {item["pk"]["S"]: item for item in out["Responses"].get(self._table, [])}
+        by_pk = batch_get(self._ddb, self._table, [to_item(k) for k in wanted])
         profile_item = from_item(by_pk.get(wanted[1]["pk"])) if customer_key else None
         profile = (
             ProfileRecord.model_validate(
