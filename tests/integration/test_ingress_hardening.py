@@ -349,3 +349,12 @@ def test_an_unreadable_webhook_is_listed_with_its_reason_and_replayed_once_the_c
     assert len(cloud.twilio.outbox()) == 1
     with pytest.raises(SystemExit, match="no webhook"):
         admin.webhooks_replay(SHOP, "wh-never")
+
+
+def test_dlq_list_shows_a_dead_letter_whose_body_is_not_json(cloud):
+    from smsflows import admin
+
+    sqs = cloud.client("sqs")
+    sqs.send_message(QueueUrl=cloud.res.dlq_urls["send_queue"], MessageBody="not json at all")
+    rows = admin.dlq_list()
+    assert [r["unreadable_body"] for r in rows if "unreadable_body" in r] == ["not json at all"]

@@ -246,8 +246,14 @@ def dlq_list(limit: int = 50) -> list[dict[str, Any]]:
         got = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=0,
                                   AttributeNames=["All"]).get("Messages", [])  # fmt: skip
         for m in got[:limit]:
-            body = json.loads(m["Body"])
+            try:
+                body = json.loads(m["Body"])
+            except ValueError:
+                body = None
             row = {"queue": key, "receives": m["Attributes"].get("ApproximateReceiveCount")}
+            if not isinstance(body, dict):  # not one of ours: shown, with what it starts with
+                rows.append({**row, "unreadable_body": m["Body"][:80]})
+                continue
             if "message_id" in body:
                 item = deps.message_log.claim(body["message_id"]) or {}
                 row.update(message_id=body["message_id"], state=item.get("state"), reason=item.get("reason"))
