@@ -77,8 +77,9 @@ bench: $(STAMP) $(LAYER)/.built ## run the benchmarks (figures, never pass/fail)
 
 mutate: $(STAMP) ## mutation testing of the modules behind the README's claims (slow, not in CI): score per module
 	@set -o pipefail; $(BIN)/python -m pip install -q --require-hashes -r requirements/mutate.lock $(QUIET_PIP)
-	@mkdir -p .mutate && ln -sfn ../layers/core/python .mutate/src && ln -sfn ../tests .mutate/tests \
-		&& ln -sfn ../pyproject.toml .mutate/pyproject.toml
+	@# the tests are copied, not linked: editing the tree during a run must not change the tests it runs
+	@mkdir -p .mutate && ln -sfn ../layers/core/python .mutate/src && rm -rf .mutate/tests \
+		&& cp -r tests .mutate/tests && ln -sfn ../pyproject.toml .mutate/pyproject.toml
 	cd .mutate && ../$(BIN)/mutmut run --max-children $${JOBS:-2} || true
 	cd .mutate && ../$(BIN)/python ../tests/mutation/score.py
 
