@@ -16,7 +16,20 @@ from phonenumbers import timezone
 from phonenumbers.geodata import GEOCODE_DATA
 from phonenumbers.tzdata import TIMEZONE_DATA
 
-from smsflows.domain.compliance.locations import _state_from_description
+from smsflows.domain.compliance.locations import US_STATES
+
+_STATE_CODES = frozenset(US_STATES.values())
+
+
+def _state_from_description(description: str) -> str | None:
+    """The state in a geocoder description ("Texas", "New York, NY"), or None."""
+    if not description:
+        return None
+    if description in US_STATES:
+        return US_STATES[description]
+    tail = description.rsplit(",", 1)[-1].strip()
+    return tail if tail in _STATE_CODES else None
+
 
 CA_PROVINCES = {
     "Alberta": "AB", "British Columbia": "BC", "British Colombia": "BC",  # sic, phonenumbers' 257

@@ -178,3 +178,12 @@ def test_when_twilio_answers_its_keywords_we_record_but_do_not_reply_twice():
     # a revocation Twilio does not recognise still gets our one confirmation
     handle_inbound(sms("START", "2"), d)
     assert "unsubscribed" in handle_inbound(sms("please stop texting me", "3"), d).reply
+
+
+def test_an_incomplete_disclosure_names_everything_missing_brand_first():
+    text = "Texts from us. Reply STOP to cancel."
+    with pytest.raises(BadRequest) as err:
+        ledger.check_disclosure(text, "Demo Shop")
+    message = str(err.value)
+    assert message.startswith("the disclosure shown is missing the brand name 'Demo Shop', ")
+    assert message.endswith(" (RULES.md A3.1)") and "HELP" in message and "Terms" in message

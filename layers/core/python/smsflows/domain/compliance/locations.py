@@ -38,7 +38,6 @@ US_STATES = {
     "Virginia": "VA", "Washington": "WA", "Washington State": "WA", "West Virginia": "WV", "Wisconsin": "WI",
     "Wyoming": "WY", "Puerto Rico": "PR",
 }  # fmt: skip
-_STATE_CODES = frozenset(US_STATES.values())
 
 # US state (50 and DC) -> time zones that cover (part of) it; used for address candidates (an address has no zone).
 STATE_TIME_ZONES = {
@@ -139,15 +138,6 @@ class Location:
 class Address:
     country_code: str | None = None
     province_code: str | None = None
-
-
-def _state_from_description(description: str) -> str | None:
-    if not description:
-        return None
-    if description in US_STATES:
-        return US_STATES[description]
-    tail = description.rsplit(",", 1)[-1].strip()  # "New York, NY"
-    return tail if tail in _STATE_CODES else None
 
 
 def country_time_zones(country: str | None) -> tuple[str, ...]:
