@@ -41,7 +41,7 @@ def accepted(deps: SendDeps, at: datetime, body: str = BODY) -> ProviderReceipt:
 
 def test_a_young_claim_belongs_to_an_attempt_still_sending():
     d = deps_at(CLAIMED + timedelta(seconds=STALE_CLAIM_S - 1))
-    with pytest.raises(TransientError, match="another attempt is sending this message right now"):
+    with pytest.raises(TransientError, match="^another attempt is sending this message right now$"):
         send_one(message(), d)
     assert d.provider.sent == [] and d.log.items[message().message_id]["state"] == "sending"
 
@@ -100,6 +100,16 @@ def test_a_claim_taken_over_by_another_attempt_meanwhile_is_left_to_it():
         return real_take_over(message_id, claimed_at, now)
 
     log.take_over = lose_the_race  # type: ignore[method-assign]
-    with pytest.raises(TransientError, match="another attempt took this message over"):
+    with pytest.raises(TransientError, match="^another attempt took this message over$"):
         send_one(message(), d)
+    assert d.provider.sent == []
+
+
+def test_a_claim_that_settled_meanwhile_is_a_duplicate_that_says_how_it_ended():
+    from smsflows.domain.sending.send import _settle_in_doubt
+
+    d = deps_at(CLAIMED + timedelta(seconds=STALE_CLAIM_S))
+    d.log.items[message().message_id]["state"] = "delivered"  # another attempt finished between reads
+    outcome = _settle_in_doubt(message(), d, CLAIMED + timedelta(seconds=STALE_CLAIM_S), d.sender)
+    assert (outcome.outcome, outcome.detail) == ("duplicate", "already delivered")
     assert d.provider.sent == []
