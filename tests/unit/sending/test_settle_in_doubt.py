@@ -41,7 +41,7 @@ def accepted(deps: SendDeps, at: datetime, body: str = BODY) -> ProviderReceipt:
 
 def test_a_young_claim_belongs_to_an_attempt_still_sending():
     d = deps_at(CLAIMED + timedelta(seconds=STALE_CLAIM_S - 1))
-    with pytest.raises(TransientError, match="^another attempt is sending this message right now$"):
+    with pytest.raises(TransientError, match=r"^another attempt is sending this message right now$"):
         send_one(message(), d)
     assert d.provider.sent == [] and d.log.items[message().message_id]["state"] == "sending"
 
@@ -100,7 +100,7 @@ def test_a_claim_taken_over_by_another_attempt_meanwhile_is_left_to_it():
         return real_take_over(message_id, claimed_at, now)
 
     log.take_over = lose_the_race  # type: ignore[method-assign]
-    with pytest.raises(TransientError, match="^another attempt took this message over$"):
+    with pytest.raises(TransientError, match=r"^another attempt took this message over$"):
         send_one(message(), d)
     assert d.provider.sent == []
 
