@@ -118,8 +118,30 @@ def test_uninstall_stops_sending_and_every_flow_of_the_shop(cloud):
     assert msg["reason"] == "shop uninstalled"
 
 
+KEPT_BY_SHOP_REDACT = ("consent_event", "suppression", "shop_config")
+
+
 def test_shop_redact_erases_the_shop_but_keeps_consent_evidence(cloud):
+    from smsflows.runtime.deps import get_deps
+
     a_customer_with_history(cloud)
+    kept_before = sorted(
+        (i["pk"], i["sk"]) for i in cloud.items("") if i.get("type") in ("consent_event", "suppression")
+    )
+    assert kept_before, "the setup made no consent evidence"
+    erasable = [
+        i for i in cloud.items("") if i.get("shop") == SHOP and i.get("type") not in KEPT_BY_SHOP_REDACT
+    ]
+    assert get_deps().privacy.store.erase_shop(SHOP) == len(erasable)
+    assert (
+        sorted(
+            (i["pk"], i["sk"]) for i in cloud.items("") if i.get("type") in ("consent_event", "suppression")
+        )
+        == kept_before
+    )
+    assert cloud.items(
+        keys.shop_config(SHOP)["pk"]
+    )  # the shop's settings stay until the webhook rewrites them
     payload = json.loads((EVENTS / "shop_redact.json").read_text())
     payload["shop_domain"] = SHOP
     webhook(cloud, "shop/redact", payload, "wh-sr")
