@@ -1,0 +1,46 @@
+"""Stopping flows on Step Functions (issue 10: the mutants that survived in adapters/flow_starter.py): the
+cause reaches StopExecution (moto drops it, so the request is read on its way out), an execution that ended
+meanwhile counts as not stopped, and an execution found by its customer key alone is stopped."""
+
+from __future__ import annotations
+
+from smsflows.domain.flows import definitions
+from tests.integration.conftest import SHOP
+
+PHONE = "+15125550123"
+
+
+def start(starter, subject: str, **context) -> str:
+    name = definitions.execution_name(definitions.WELCOME, SHOP, subject)
+    payload = {"context": {"shop": SHOP, "phone": PHONE, **context}, "due": {"s0": "2026-11-25T15:00:00Z"}}
+    assert starter.start("welcome", name, payload) is True
+    return name
+
+
+def test_the_cause_of_a_stop_reaches_step_functions(cloud):
+    from smsflows.runtime.deps import get_deps
+
+    deps = get_deps()
+    sent: list[dict] = []
+    client = deps.client("stepfunctions")
+    client.meta.events.register(
+        "provide-client-params.states.StopExecution", lambda params, **_: sent.append(params)
+    )
+    try:
+        start(deps.flow_starter, "s1")
+        start(deps.flow_starter, "s2", phone="+15125550999", customer_key="customer:7001")
+        assert deps.flow_starter.stop_subject(SHOP, set(), set(), {"customer:7001"}, "customer redacted") == 1
+        assert deps.flow_starter.stop("welcome", definitions.execution_name(definitions.WELCOME, SHOP, "s1"),
+                                      "opted out") == 1  # fmt: skip
+        assert deps.flow_starter.stop_all_for_shop(SHOP, "app uninstalled") == 0  # both stopped already
+    finally:
+        client.meta.events.unregister("provide-client-params.states.StopExecution")
+    assert [p["cause"] for p in sent] == ["customer redacted", "opted out"]
+
+
+def test_an_execution_that_ended_meanwhile_is_not_counted(cloud):
+    from smsflows.runtime.deps import get_deps
+
+    starter = get_deps().flow_starter
+    arn = "arn:aws:states:us-east-1:123456789012:execution:smsflows-local-welcome:never-ran"
+    assert starter._stop_running(arn, "customer redacted") == 0
