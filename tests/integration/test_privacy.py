@@ -2,6 +2,7 @@
 
 import gzip
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from smsflows.domain import keys
@@ -170,3 +171,36 @@ def test_the_export_is_read_back_whole_and_an_unknown_request_is_none(cloud):
     assert export["customer_id"] == customer and len(export["data"]["order"]) == 1
     assert store.load_export(SHOP, "nope") is None
     assert store.load_export("other-shop.myshopify.com", "9999") is None
+
+
+def test_an_unreachable_number_is_kept_as_the_shop_erasure_and_the_redaction_find_it(cloud):
+    from smsflows.runtime.deps import get_deps
+
+    deps = get_deps()
+    deps.message_log.mark_unreachable(
+        SHOP, "+15125550123", "twilio 30003", datetime(2026, 11, 23, tzinfo=UTC)
+    )
+    [item] = cloud.items(keys.unreachable(SHOP, "+15125550123")["pk"])
+    assert (item["type"], item["shop"], item["phone"], item["reason"], item["since"]) == (
+        "unreachable", SHOP, "+15125550123", "twilio 30003", "2026-11-23T00:00:00+00:00"
+    )  # fmt: skip
+    assert deps.privacy.store.erase_shop(SHOP) >= 1
+    assert cloud.items(keys.unreachable(SHOP, "+15125550123")["pk"]) == []
+
+
+def test_a_status_for_a_message_whose_recipient_was_erased_names_no_recipient(cloud):
+    from smsflows.domain.messages import OutboundMessage
+    from smsflows.domain.sending.delivery import StatusUpdate
+    from smsflows.ports import ProviderReceipt
+    from smsflows.runtime.deps import get_deps
+
+    log = get_deps().message_log
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    message = OutboundMessage(message_id="m-x", shop=SHOP, to="+15125550123", body="Demo Shop: hi",
+                              category="transactional", created_at=now)  # fmt: skip
+    log.begin(message, now)
+    log.complete("m-x", ProviderReceipt(sid="SM" + "b" * 32, status="queued", segments=1), now)
+    cloud.client("dynamodb").update_item(TableName=get_deps().settings.table_name, Key={"pk": {"S": "MSG#m-x"},
+                                         "sk": {"S": "MSG"}}, UpdateExpression="REMOVE #to",
+                                         ExpressionAttributeNames={"#to": "to"})  # fmt: skip
+    assert log.apply_status(StatusUpdate("m-x", "SM" + "b" * 32, "undelivered", 30003), now) is None
