@@ -168,6 +168,7 @@ def test_the_export_is_read_back_whole_and_an_unknown_request_is_none(cloud):
     export = store.load_export(SHOP, "9999")
     [item] = cloud.items("EXPORT#")
     assert export == json.loads(gzip.decompress(bytes(item["export_gz"])))
+    assert (item["type"], item["shop"], item["request_id"]) == ("privacy_export", SHOP, "9999")
     assert export["customer_id"] == customer and len(export["data"]["order"]) == 1
     assert store.load_export(SHOP, "nope") is None
     assert store.load_export("other-shop.myshopify.com", "9999") is None
