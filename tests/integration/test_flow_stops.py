@@ -44,3 +44,21 @@ def test_an_execution_that_ended_meanwhile_is_not_counted(cloud):
     starter = get_deps().flow_starter
     arn = "arn:aws:states:us-east-1:123456789012:execution:smsflows-local-welcome:never-ran"
     assert starter._stop_running(arn, "customer redacted") == 0
+
+
+def test_the_message_log_reads_its_claims_consistently(cloud):
+    """moto is always consistent, so the request is read on its way out: a claim read from a replica that
+    has not seen the write could let a second attempt send the text again."""
+    from smsflows.runtime.deps import get_deps
+
+    deps = get_deps()
+    sent: list[dict] = []
+    client = deps.client("dynamodb")
+    client.meta.events.register(
+        "provide-client-params.dynamodb.GetItem", lambda params, **_: sent.append(params)
+    )
+    try:
+        deps.message_log.claim("m-none")
+    finally:
+        client.meta.events.unregister("provide-client-params.dynamodb.GetItem")
+    assert [p.get("ConsistentRead") for p in sent] == [True]
