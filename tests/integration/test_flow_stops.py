@@ -4,10 +4,21 @@ meanwhile counts as not stopped, and an execution found by its customer key alon
 
 from __future__ import annotations
 
+import pytest
+
 from smsflows.domain.flows import definitions
+from smsflows.local import moto_patches
 from tests.integration.conftest import SHOP
 
 PHONE = "+15125550123"
+
+
+@pytest.fixture
+def flows_wait_for_real(cloud):
+    """Wait states take their real (days-long) time on the application's clock: the executions stay RUNNING."""
+    from smsflows.runtime.deps import get_deps
+
+    moto_patches.install(cloud.lambdas.invoke, time_scale=1, clock=lambda: get_deps().clock())
 
 
 def start(starter, subject: str, **context) -> str:
@@ -17,7 +28,7 @@ def start(starter, subject: str, **context) -> str:
     return name
 
 
-def test_the_cause_of_a_stop_reaches_step_functions(cloud):
+def test_the_cause_of_a_stop_reaches_step_functions(cloud, flows_wait_for_real):
     from smsflows.runtime.deps import get_deps
 
     deps = get_deps()
@@ -32,7 +43,6 @@ def test_the_cause_of_a_stop_reaches_step_functions(cloud):
         assert deps.flow_starter.stop_subject(SHOP, set(), set(), {"customer:7001"}, "customer redacted") == 1
         assert deps.flow_starter.stop("welcome", definitions.execution_name(definitions.WELCOME, SHOP, "s1"),
                                       "opted out") == 1  # fmt: skip
-        assert deps.flow_starter.stop_all_for_shop(SHOP, "app uninstalled") == 0  # both stopped already
     finally:
         client.meta.events.unregister("provide-client-params.states.StopExecution")
     assert [p["cause"] for p in sent] == ["customer redacted", "opted out"]
