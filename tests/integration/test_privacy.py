@@ -205,3 +205,29 @@ def test_a_status_for_a_message_whose_recipient_was_erased_names_no_recipient(cl
                                          "sk": {"S": "MSG"}}, UpdateExpression="REMOVE #to",
                                          ExpressionAttributeNames={"#to": "to"})  # fmt: skip
     assert log.apply_status(StatusUpdate("m-x", "SM" + "b" * 32, "undelivered", 30003), now) is None
+
+
+def test_a_redaction_scrubs_every_stored_body_that_mentions_any_one_of_the_subjects_traits(cloud):
+    """Bodies are scrubbed when they mention any one of the phone, the e-mail or the customer id (not only
+    all of them), whatever order they are stored in; bodies about others are left; the count says so."""
+    from smsflows.domain.shopify.records import InboxRecord
+    from smsflows.runtime.deps import get_deps
+
+    deps = get_deps()
+    at = datetime(2026, 11, 23, tzinfo=UTC)
+    bodies = {
+        "wh-a-other": b'{"customer": {"id": 1, "phone": "+15125550999"}}',
+        "wh-b-phone": b'{"note": "call +15125550123"}',
+        "wh-c-other": b'{"customer": {"email": "bob@example.com"}}',
+        "wh-d-email": b'{"email": "ada@example.com"}',
+        "wh-e-id": b'{"customer": {"id": 7001}}',
+    }
+    for webhook_id, body in bodies.items():
+        deps.webhook_inbox.record(InboxRecord(shop=SHOP, webhook_id=webhook_id, topic="orders/create",
+                                              received_at=at, body=body, state="received"))  # fmt: skip
+    mentions = ["+15125550123", "ada@example.com", '"id": 7001']
+    erased = deps.privacy.store.erase_subject(SHOP, "7001", ["+15125550123"], [], mentions)
+    assert erased == 3
+    kept = {w: deps.webhook_inbox.get(SHOP, w).body for w in bodies}
+    assert kept == {"wh-a-other": bodies["wh-a-other"], "wh-b-phone": b"", "wh-c-other": bodies["wh-c-other"],
+                    "wh-d-email": b"", "wh-e-id": b""}  # fmt: skip
