@@ -101,3 +101,48 @@ def test_a_consent_webhook_it_cannot_use_changes_nothing(payload, answer):
     d = deps()
     assert shopify_consent_update(SHOP, "wh-1", payload, d) == answer
     assert d.store.ledger == {}
+
+
+def test_shopifys_consent_webhook_reads_national_numbers_in_the_shops_country_both_ways():
+    d = deps(country="GB")
+    assert (
+        shopify_consent_update(SHOP, "wh-1", consent_payload("subscribed", phone="07911 123456"), d)
+        == "opt_in"
+    )
+    assert (
+        shopify_consent_update(SHOP, "wh-2", consent_payload("unsubscribed", phone="07911 123456"), d)
+        == "opt_out"
+    )
+    assert [e.kind for e in d.store.events(SHOP, "+447911123456")] == ["opt_in", "opt_out"]
+
+
+def test_a_checkout_consent_names_the_customer_by_customer_id_and_none_when_there_is_none():
+    d = deps()
+    payload = {
+        "customer_id": 7002,
+        "phone": "(512) 555-0123",
+        "sms_marketing_consent": {"state": "subscribed"},
+    }
+    shopify_consent_update(SHOP, "wh-1", payload, d)
+    payload = {"phone": "(512) 555-0123", "sms_marketing_consent": {"state": "unsubscribed"}}
+    shopify_consent_update(SHOP, "wh-2", payload, d)
+    assert [e.shopify_customer_id for e in d.store.events(SHOP, PHONE)] == ["7002", None]
+
+
+def test_a_manual_opt_out_of_a_short_code_is_refused():
+    with pytest.raises(BadRequest, match="is not a phone number"):
+        manual_opt_out(SHOP, "12345", "x", deps())
+
+
+def test_manual_opt_outs_are_keyed_by_shop_number_and_time_and_keep_500_characters_of_note():
+    d = deps()
+    manual_opt_out(SHOP, "(512) 555-0123", "n" * 600, d)
+    manual_opt_out(SHOP, "(512) 555-0124", "by phone", d)
+    [first] = d.store.events(SHOP, PHONE)
+    [second] = d.store.events(SHOP, "+15125550124")
+    assert first.event_id != second.event_id and len(first.note) == 500
+    other_shop = deps()
+    other_shop.shops.put(ShopConfig(shop="other-shop.myshopify.com"))
+    manual_opt_out("other-shop.myshopify.com", "(512) 555-0123", "n", other_shop)
+    [third] = other_shop.store.events("other-shop.myshopify.com", PHONE)
+    assert third.event_id != first.event_id
