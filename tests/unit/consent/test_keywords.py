@@ -79,7 +79,8 @@ CASES = [
     ("Starting Monday?", CONVO), ("JOINT pain cream?", CONVO), ("Shop", CONVO), ("quite nice", CONVO),
     ("Take 20% off my order?", CONVO), ("I don't get it", CONVO), ("I didn't get a text with my code", CONVO),
     ("I don't want these shoes anymore, can I return them?", CONVO), ("why don't you text me when it ships", CONVO),
-    ("Also", CONVO), ("take the quiz", CONVO),
+    ("Also", CONVO), ("take the quiz", CONVO), ("Do not send it to my old address", CONVO),
+    ("dont send the package yet", CONVO), ("Send me the link again", CONVO),
 ]  # fmt: skip
 
 

@@ -469,6 +469,14 @@ def _send(word: str) -> bool:
     )
 
 
+def _about_a_delivery(after: Sequence[str]) -> bool:
+    """ "do not send it to my old address", "don't send the package yet": a parcel, not the texts."""
+    return any(_is(a, ORDER) or a in DELIVERY for a in after) and not any(_is(a, MESSAGE) for a in after)
+
+
+DELIVERY = _words("it address package parcel gift item items invoice receipt yet there")
+
+
 def _cease_word(word: str) -> bool:
     return word in ("stop", "quit", "cease") or keyword_of(word) in ("stop", "quit")  # not "the promo end"
 
@@ -631,6 +639,7 @@ def _shapes(words: Sequence[str]) -> _Finding | None:
             and not (
                 w in ("text", "message", "email", "call", "sms", "mesej") and _at(words, i - 1) in NOUN_BEFORE
             )
+            and not _about_a_delivery(words[i + 1 : i + 6])
         ):
             return _Finding(True, f"do not {w}")
         # removal of oneself: "take me off", "remove this number", "count me out", "me tira da lista"
