@@ -340,3 +340,17 @@ def test_a_webhook_record_applied_but_answered_with_a_5xx_is_recognised_by_its_r
     assert response["statusCode"] == 200 and json.loads(response["body"]) == {"status": "queued"}
     assert faults.retries["dynamodb.PutItem"] == [1]
     assert len(cloud.queue_bodies("shop_events_queue")) == 1
+
+
+def test_a_claim_read_that_keeps_failing_is_a_transient_error(cloud):
+    """Every attempt throttled: the message log says so as a TransientError (the sender then backs off and
+    SQS redelivers), not as botocore's own exception."""
+    from smsflows.runtime.deps import get_deps
+    from smsflows.runtime.errors import TransientError
+
+    log = get_deps().message_log
+    with (
+        AwsFaults(each_call(THROTTLED, THROTTLED, THROTTLED, only={"GetItem"})).armed(),
+        pytest.raises(TransientError),
+    ):
+        log.claim("m-1")
