@@ -45,3 +45,33 @@ def test_following_the_decisions_never_exceeds_three_in_any_24_hours(minutes):
     assert times  # the first send is always allowed
     for t in times:
         assert sum(1 for u in times if t <= u < t + timedelta(hours=24)) <= 3
+
+
+def test_the_shop_cap_defers_until_the_oldest_counted_send_leaves_the_30_days():
+    decision = frequency.check(history(30, 100, 200, 300), NOW, "x", shop_cap_30d=4)
+    assert decision == frequency.CapDecision(
+        False, "shop_cap", NOW - timedelta(hours=300) + timedelta(days=30)
+    )
+    assert frequency.check(history(30, 100, 200, 300), NOW, "x", shop_cap_30d=5).allowed
+
+
+def test_windows_are_open_at_their_far_end():
+    # a send exactly 24 h (30 days) ago no longer counts
+    assert frequency.check(history(1, 5, 24), NOW, "x").allowed
+    assert frequency.check(history(1, 30, 100, 24 * 30), NOW, "x", shop_cap_30d=4).allowed
+
+
+def test_smart_sending_has_a_default_for_every_flow_and_ends_on_time():
+    hours = {"*": 16, "welcome": 0}
+    assert frequency.check(history(3), NOW, "winback", smart_sending_hours=hours) == frequency.CapDecision(
+        False, "smart_sending", None
+    )
+    assert frequency.check(history(3), NOW, "welcome", smart_sending_hours=hours).allowed  # 0: off for it
+    assert frequency.check(history(16), NOW, "winback", smart_sending_hours=hours).allowed  # exactly 16 h ago
+    assert frequency.check([], NOW, "winback", smart_sending_hours=hours).allowed
+    assert frequency.check(history(3), NOW, None, smart_sending_hours=hours).allowed  # not a flow's text
+
+
+def test_the_history_keeps_30_days_and_adds_the_send():
+    kept = frequency.record(history(1, 24 * 30, 24 * 31), NOW, "welcome")
+    assert [r.at for r in kept] == [NOW - timedelta(hours=1), NOW] and kept[-1].flow == "welcome"
