@@ -83,3 +83,26 @@ def test_a_shop_window_can_only_narrow_never_widen():
         "deferred",
         datetime(2026, 11, 23, 15, 0, tzinfo=UTC),
     )  # 09:00 CST
+
+
+def test_a_recipient_with_no_lawful_window_at_all_is_suppressed_and_the_log_says_why():
+    """A Rhode Island number with a Guam shipping address in summer: RI's 09:00-18:00 and Guam's hours never
+    meet. Nothing is sent or deferred forever: the message fails, with the reason in its record."""
+    july = datetime(2026, 7, 6, 14, 0, tzinfo=UTC)
+    ri = "+14015550123"
+    message = OutboundMessage(message_id="welcome:ri", shop=SHOP, to=ri, body="Demo Shop: hi. Reply STOP to opt out",
+                              category="marketing", flow="welcome", created_at=july)  # fmt: skip
+    state = SubscriberState(shop=SHOP, phone=ri, status="subscribed", version=1,
+                            addresses=(("GU", None, "shipping_address"),))  # fmt: skip
+    d = deps()
+    d.clock = fixed_clock(july)
+    outcome = prepare(
+        message, d, RecipientSnapshot(state=state, suppressed=False, history=[], history_version=0)
+    )
+    assert isinstance(outcome, SendOutcome)
+    assert (outcome.outcome, outcome.detail) == ("suppressed", "no lawful window") and d.requeue.sent == []
+    item = d.log.items["welcome:ri"]
+    assert (item["state"], item["reason"]) == (
+        "failed",
+        "no lawful sending window for the recipient's locations",
+    )
