@@ -3,7 +3,7 @@ recipient may be"): the phone's area code, the default address and the shipping 
 candidate, and the shop's `--quiet-hours` narrowing applies on top. Each test fails if the sender drops one
 of them."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -106,3 +106,30 @@ def test_a_recipient_with_no_lawful_window_at_all_is_suppressed_and_the_log_says
         "failed",
         "no lawful sending window for the recipient's locations",
     )
+
+
+def test_a_paced_wait_that_crosses_into_quiet_hours_defers_instead_of_sending():
+    """The slot is 5 s away at 19:59:58 in Austin: after the sleep it is 20:00:03, outside the window. The text
+    is put back for 09:00, never sent at 20:00 (README: none at 22:00 their time)."""
+    from dataclasses import replace
+
+    from smsflows.domain.sending.send import finish
+
+    evening = datetime(2026, 11, 24, 1, 59, 58, tzinfo=UTC)  # 19:59:58 in Austin
+    clock = [evening]
+
+    class OnTime:
+        def on_time(self, send_at, wall, throughput):
+            return True
+
+    d = deps()
+    d.clock = lambda: clock[0]
+    d.wall = lambda: 1000.0
+    d.sleep = lambda s: clock.__setitem__(0, clock[0] + timedelta(seconds=s))
+    ready = prepare(marketing(), d, snapshot())  # unpaced here; the pacer below only says "on time"
+    assert isinstance(ready, Prepared)
+    d.pacer = OnTime()  # type: ignore[assignment]
+    outcome = finish(replace(ready, send_at=1005.0), d)
+    assert (outcome.outcome, outcome.detail) == ("deferred", "quiet_hours")
+    assert outcome.until == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 09:00 in Austin
+    assert d.log.items.get("welcome:1", {}).get("state") != "sent"
