@@ -282,3 +282,20 @@ def test_every_nanp_area_code_alone_has_a_lawful_window():
 def test_a_number_with_no_place_and_any_one_state_or_province_address_has_a_window(npa):
     places = [Address("US", s) for s in STATE_TIME_ZONES] + [Address("CA", p) for p in PROVINCE_TIME_ZONES]
     assert [a for a in places if not has_window(candidate_locations(f"+1{npa}5550123", a))] == []
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("+15125550123", {("US", "TX", "America/Chicago", "area_code")}),
+        ("+14165550123", {("CA", "ON", "America/Toronto", "area_code")}),
+        ("+17875550123", {("PR", None, "America/Puerto_Rico", "area_code")}),
+        ("+18005550123", set()),
+    ],
+    ids=["austin", "toronto", "puerto-rico", "toll-free"],
+)
+def test_a_numbers_own_places_say_where_they_come_from(number, expected):
+    from smsflows.domain.compliance.locations import number_locations
+
+    got = {(loc.country, loc.state, loc.time_zone, loc.source) for loc in number_locations(number)}
+    assert got == expected
