@@ -354,3 +354,20 @@ def test_a_claim_read_that_keeps_failing_is_a_transient_error(cloud):
         pytest.raises(TransientError),
     ):
         log.claim("m-1")
+
+
+def test_a_shop_erasure_reads_more_than_one_batch_and_the_keys_a_batch_left_unprocessed(cloud):
+    """250 items of a shop: three batch reads of at most 100 keys, the first answered with its keys left
+    unprocessed (asked again), and every item erased and counted."""
+    from smsflows.runtime.deps import get_deps
+
+    deps = get_deps()
+    ddb, table = cloud.client("dynamodb"), deps.settings.table_name
+    for n in range(250):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"MSG#bulk-{n}"}, "sk": {"S": "MSG"}, "type": {"S": "message"},
+                                            "shop": {"S": SHOP}})  # fmt: skip
+    before = len([i for i in cloud.items("MSG#bulk-")])
+    with AwsFaults(first_calls(1, UNPROCESSED, only={"BatchGetItem"})).armed() as faults:
+        erased = deps.privacy.store.erase_shop(SHOP)
+    assert before == 250 and erased >= 250 and cloud.items("MSG#bulk-") == []
+    assert faults.calls["dynamodb.BatchGetItem"] >= 4  # 3 batches, one asked twice
