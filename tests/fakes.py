@@ -7,7 +7,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from smsflows.domain.compliance.frequency import SendRecord
@@ -26,13 +26,13 @@ class FakeInbox:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], InboxRecord] = {}
 
-    def record(self, item: InboxRecord) -> bool | str:
+    def record(self, item: InboxRecord, stale_after: timedelta = STALE_ACCEPTING) -> bool | str:
         key = (item.shop, item.webhook_id)
         old = self.items.get(key)
         if old is not None:
             if old.state != "accepting":
                 return False
-            if old.received_at >= item.received_at - STALE_ACCEPTING:
+            if old.received_at >= item.received_at - stale_after:
                 return "in_progress"
         self.items[key] = item
         return True

@@ -25,6 +25,7 @@ def shopify_webhook() -> Response:
         inbox=deps.webhook_inbox,
         queue=deps.shop_events_queue,
         clock=deps.clock,
+        time_scale=deps.settings.time_scale,
     )
     logger.info("webhook accepted", outcome=accepted.outcome, topic=accepted.topic, shop=accepted.shop)
     metrics.add_metric(name=f"Webhook_{accepted.outcome}", unit=MetricUnit.Count, value=1)

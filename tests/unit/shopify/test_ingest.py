@@ -126,3 +126,29 @@ def test_large_body_travels_by_reference():
     accept(body, headers(body), inbox, queue)
     assert "body" not in queue.sent[0]
     assert inbox.items[(SHOP, "wh-1")].body == body
+
+
+@pytest.mark.parametrize(("scale", "taken_over"), [(1.0, True), (3600.0, False)])
+def test_an_accepting_record_goes_stale_after_a_minute_of_real_time_whatever_the_clocks_scale(
+    scale, taken_over
+):
+    """At the local cloud's 3600x, two virtual minutes are 1/30 of a real second: a concurrent redelivery
+    then is still a request at work (409), not a hand-off that died."""
+    from smsflows.domain.shopify.records import STALE_ACCEPTING
+    from smsflows.runtime.errors import Conflict
+
+    inbox = FakeInbox()
+    inbox.forget = lambda *a: None  # type: ignore[method-assign]  # the clean-up fails too
+    body = json.dumps({"id": 1}).encode()
+    with pytest.raises(TransientError):  # the hand-off failed: the record is left "accepting"
+        accept(body, headers(body), inbox, FakeQueue(fail=TransientError("down")))
+    later = NOW + STALE_ACCEPTING * 2
+    run = lambda: accept_shopify_webhook(  # noqa: E731
+        body, headers(body), secret_for=lambda shop: SECRET, inbox=inbox, queue=FakeQueue(),
+        clock=fixed_clock(later), time_scale=scale,
+    )  # fmt: skip
+    if taken_over:
+        assert run().outcome == "queued"
+    else:
+        with pytest.raises(Conflict):
+            run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from smsflows.domain.compliance.frequency import SendRecord
@@ -20,10 +20,11 @@ from smsflows.domain.shops import ShopConfig
 class WebhookInbox(Protocol):
     """Durable record of every authentic webhook, kept for dedupe and replay."""
 
-    def record(self, item: InboxRecord) -> bool | Literal["in_progress"]:
+    def record(self, item: InboxRecord, stale_after: timedelta = ...) -> bool | Literal["in_progress"]:
         """Store the webhook; False if this webhook id was stored before (a Shopify redelivery);
         "in_progress" if another request is accepting it right now (a fresh "accepting" record). An
-        "accepting" record older than STALE_ACCEPTING is a hand-off that never finished: taken over."""
+        "accepting" record older than `stale_after` (on the records' clock; default STALE_ACCEPTING) is a
+        hand-off that never finished: taken over."""
 
     def forget(self, shop: str, webhook_id: str) -> None:
         """Remove a record whose hand-off failed, so that Shopify's retry is accepted again."""

@@ -26,7 +26,9 @@ class DynamoWebhookInbox:
         self._ddb = client
         self._table = table
 
-    def record(self, item: InboxRecord) -> bool | Literal["in_progress"]:
+    def record(
+        self, item: InboxRecord, stale_after: timedelta = STALE_ACCEPTING
+    ) -> bool | Literal["in_progress"]:
         gz = gzip.compress(item.body, compresslevel=5, mtime=0)  # the same body compresses to the same bytes
         parts = (
             [gz[i : i + PART_BYTES] for i in range(0, len(gz), PART_BYTES)] if len(gz) > PART_BYTES else []
@@ -58,7 +60,7 @@ class DynamoWebhookInbox:
                 if "expires_at" in values:
                     part_item["expires_at"] = values["expires_at"]
                 self._ddb.put_item(TableName=self._table, Item=to_item(part_item))
-            stale = (item.received_at - STALE_ACCEPTING).isoformat()
+            stale = (item.received_at - stale_after).isoformat()
             self._ddb.put_item(
                 TableName=self._table,
                 Item=to_item(values),

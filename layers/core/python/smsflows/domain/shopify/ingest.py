@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from smsflows.domain import json_bodies
 from smsflows.domain.shopify import webhooks
-from smsflows.domain.shopify.records import InboxRecord
+from smsflows.domain.shopify.records import STALE_ACCEPTING, InboxRecord
 from smsflows.ports import Queue, WebhookInbox
 from smsflows.runtime.clock import Clock
 from smsflows.runtime.errors import BadRequest, Conflict, PayloadTooLarge, Unauthorized
@@ -36,6 +36,7 @@ def accept_shopify_webhook(
     inbox: WebhookInbox,
     queue: Queue,
     clock: Clock,
+    time_scale: float = 1.0,
 ) -> Accepted:
     h = webhooks.WebhookHeaders.from_headers(headers)
     if not h.hmac:
@@ -72,7 +73,9 @@ def accept_shopify_webhook(
         state="accepting" if parseable else "unparseable",
         reason=reason,
     )
-    claimed = inbox.record(record)
+    # STALE_ACCEPTING is real time (the function's timeout), the records' clock may run faster (the local
+    # cloud's --time-scale): scaled, as the sender scales its stale claims.
+    claimed = inbox.record(record, STALE_ACCEPTING * time_scale)
     if claimed == "in_progress":
         raise Conflict("this webhook is being accepted by another request; retry later")
     if not claimed:
