@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -42,12 +44,15 @@ def start_local(port: int, *extra: str, env: dict[str, str] | None = None) -> su
     )
 
 
-def wait_ready(base_url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_ready(
+    base_url: str, process: subprocess.Popen, output: Output | None = None, timeout: float = 60
+) -> None:
     deadline = time.monotonic() + timeout
     last: object = "no answer yet"
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"smsflows local exited: {process.stderr.read() if process.stderr else ''}")
+            said = "".join(output.lines) if output else (process.stderr.read() if process.stderr else "")
+            raise RuntimeError(f"smsflows local exited: {said}")
         try:
             result = client.request("GET", base_url + "/_local/health", timeout=1)
             if result.status == 200:
@@ -61,21 +66,46 @@ def wait_ready(base_url: str, process: subprocess.Popen, timeout: float = 60) ->
     )
 
 
-@pytest.fixture(scope="module")
-def local_cloud() -> Iterator[RunningCloud]:
+@dataclass
+class Output:
+    """What a running `smsflows local` prints, read as it comes: an unread pipe fills up (64 KiB) and then
+    blocks the process on its next log line (fault injection logs every failed attempt)."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def drain(self, stream: Any) -> None:
+        for line in iter(stream.readline, ""):
+            self.lines.append(line)
+
+
+@contextlib.contextmanager
+def running_local(
+    *extra: str, secret: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[RunningCloud, Output]]:
+    """`smsflows local` on a free port at 3600x, its output drained, stopped (SIGTERM, then kill) after."""
     port = free_port()
-    secret = "e2e-shopify-secret"
-    proc = start_local(port, "--time-scale", "3600", env={"SHOPIFY_API_SECRET": secret})
+    proc = start_local(
+        port, "--time-scale", "3600", *extra, env={"SHOPIFY_API_SECRET": secret, **(env or {})}
+    )
+    output = Output()
+    for stream in (proc.stdout, proc.stderr):
+        threading.Thread(target=output.drain, args=(stream,), daemon=True).start()
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(base, proc)
-        yield RunningCloud(base, proc, secret)
+        wait_ready(base, proc, output)
+        yield RunningCloud(base, proc, secret), output
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def local_cloud() -> Iterator[RunningCloud]:
+    with running_local(secret="e2e-shopify-secret") as (cloud, _):
+        yield cloud
 
 
 def wait_for_outbox(

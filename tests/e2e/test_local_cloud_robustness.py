@@ -9,16 +9,14 @@ import contextlib
 import http.client
 import json
 import socket
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from smsflows.local import client, samples
-from tests.e2e.conftest import RunningCloud, free_port, start_local, wait_for_outbox, wait_idle, wait_ready
+from tests.e2e.conftest import Output, RunningCloud, running_local, wait_for_outbox, wait_idle
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -29,37 +27,10 @@ SEED = 7
 DEAD = ("dead_lettered", "retry")  # the message log's state of a text whose last attempt failed
 
 
-@dataclass
-class Output:
-    """What the process prints, read as it comes: an unread pipe fills up (64 KiB) and then blocks the
-    process on its next log line, and fault injection makes it log every failed attempt."""
-
-    lines: list[str] = field(default_factory=list)
-
-    def drain(self, stream: Any) -> None:
-        for line in iter(stream.readline, ""):
-            self.lines.append(line)
-
-
-@contextlib.contextmanager
-def running(*extra: str, env: dict[str, str] | None = None) -> Iterator[tuple[RunningCloud, Output]]:
-    port = free_port()
-    proc = start_local(
-        port, "--time-scale", "3600", *extra, env={"SHOPIFY_API_SECRET": SECRET, **(env or {})}
-    )
-    output = Output()
-    for stream in (proc.stdout, proc.stderr):
-        threading.Thread(target=output.drain, args=(stream,), daemon=True).start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, proc)
-        yield RunningCloud(base, proc, SECRET), output
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def running(
+    *extra: str, env: dict[str, str] | None = None
+) -> contextlib.AbstractContextManager[tuple[RunningCloud, Output]]:
+    return running_local(*extra, secret=SECRET, env=env)
 
 
 @pytest.fixture(scope="module")
