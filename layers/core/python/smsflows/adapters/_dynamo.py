@@ -72,24 +72,34 @@ def query_all(ddb: Any, **kwargs: Any) -> list[dict[str, Any]]:
 UNPROCESSED_BACKOFF_S = 0.05  # the first wait before asking again for keys a batch read left unprocessed
 
 
-def batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], rounds: int = 3) -> dict[str, dict[str, Any]]:
-    """Consistent BatchGetItem of `keys` (raw items), by pk. Keys DynamoDB leaves unprocessed (it throttled
-    part of the batch, which is not an error the client retries) are asked again after a jittered backoff,
-    as AWS advises; still unprocessed after `rounds`: TransientError (the caller's retry, e.g. SQS's, helps)."""
-    by_pk: dict[str, dict[str, Any]] = {}
-    pending: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
-    try:
-        for round_ in range(rounds):
-            if round_:
-                time.sleep(random.uniform(0, UNPROCESSED_BACKOFF_S * 2 ** (round_ - 1)))
-            got = ddb.batch_get_item(RequestItems=pending)
-            by_pk.update({i["pk"]["S"]: i for i in got["Responses"].get(table, [])})
-            pending = got.get("UnprocessedKeys") or {}
-            if not pending:
-                return by_pk
-    except ClientError as exc:
-        raise translate(exc) from exc
-    raise TransientError("DynamoDB left keys unprocessed")
+def batch_get(
+    ddb: Any, table: str, keys: list[dict[str, Any]], *, projection: str | None = None, rounds: int = 3
+) -> list[dict[str, Any]]:
+    """Consistent BatchGetItem of `keys` (raw), deduplicated and 100 at a time; the raw items found. Keys
+    DynamoDB leaves unprocessed (it throttled part of the batch, which is not an error the client retries)
+    are asked again after a jittered backoff, as AWS advises; still unprocessed after `rounds`:
+    TransientError (the caller's retry, e.g. SQS's, helps)."""
+    unique = list({(k["pk"]["S"], k["sk"]["S"]): k for k in keys}.values())
+    found: list[dict[str, Any]] = []
+    for i in range(0, len(unique), 100):
+        ask: dict[str, Any] = {"Keys": unique[i : i + 100], "ConsistentRead": True}
+        if projection:
+            ask["ProjectionExpression"] = projection
+        pending: dict[str, Any] = {table: ask}
+        try:
+            for round_ in range(rounds):
+                if round_:
+                    time.sleep(random.uniform(0, UNPROCESSED_BACKOFF_S * 2 ** (round_ - 1)))
+                got = ddb.batch_get_item(RequestItems=pending)
+                found += got["Responses"].get(table, [])
+                pending = got.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+        except ClientError as exc:
+            raise translate(exc) from exc
+        if pending:
+            raise TransientError("DynamoDB left keys unprocessed")
+    return found
 
 
 def error_code(exc: ClientError) -> str:

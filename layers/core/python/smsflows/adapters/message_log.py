@@ -220,7 +220,7 @@ class DynamoMessageLog:
         }
         messages = {mid: keys.message(mid) for mid in message_ids or []}
         request = [to_item(k) for ks in wanted.values() for k in ks] + [to_item(k) for k in messages.values()]
-        by_pk = batch_get(self._ddb, self._table, request)
+        by_pk = {i["pk"]["S"]: i for i in batch_get(self._ddb, self._table, request)}
         result = {}
         for recipient, (state_key, suppress_key, freq_key, unreachable_key) in wanted.items():
             freq = from_item(by_pk.get(freq_key["pk"])) or {}

@@ -9,7 +9,7 @@ from typing import Any
 
 from boto3.dynamodb.types import Binary
 
-from smsflows.adapters._dynamo import from_item, query_all, to_item
+from smsflows.adapters._dynamo import batch_get, from_item, query_all, to_item
 from smsflows.domain import keys
 
 KEEP = frozenset({"consent_event", "suppression"})  # evidence (RULES.md A8.2): see domain.privacy
@@ -31,17 +31,6 @@ class DynamoPrivacyStore:
         )
         return [{"pk": i["pk"], "sk": i["sk"]} for i in items]
 
-    def _get_many(self, item_keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        unique = list({(k["pk"]["S"], k["sk"]["S"]): k for k in item_keys}.values())
-        for i in range(0, len(unique), 100):
-            request = {self._table: {"Keys": unique[i : i + 100], "ConsistentRead": True}}
-            while request:
-                got = self._ddb.batch_get_item(RequestItems=request)
-                out += got["Responses"].get(self._table, [])
-                request = got.get("UnprocessedKeys") or {}
-        return out
-
     def _items(
         self, shop: str, customer_id: str | None, phones: list[str], order_ids: list[str]
     ) -> list[dict[str, Any]]:
@@ -51,10 +40,12 @@ class DynamoPrivacyStore:
         for phone in phones:
             found += self._subject_keys(keys.phone_subject(shop, phone))
         found += [to_item(keys.order(shop, o)) for o in order_ids]
-        return self._get_many(found)
+        return batch_get(self._ddb, self._table, found)
 
     def phones_of(self, shop: str, customer_id: str) -> list[str]:
-        items = self._get_many(self._subject_keys(keys.customer_subject(shop, customer_id)))
+        items = batch_get(
+            self._ddb, self._table, self._subject_keys(keys.customer_subject(shop, customer_id))
+        )
         return sorted({i["phone"]["S"] for i in items if "phone" in i and "S" in i["phone"]})
 
     def collect(
@@ -129,7 +120,7 @@ class DynamoPrivacyStore:
             ExpressionAttributeValues={":s": {"S": shop}, ":w": {"S": "WEBHOOK#"}},
         )
         count = 0
-        items = self._get_many([{"pk": i["pk"], "sk": i["sk"]} for i in found])
+        items = batch_get(self._ddb, self._table, [{"pk": i["pk"], "sk": i["sk"]} for i in found])
         parts: dict[str, list[dict[str, Any]]] = {}
         for item in items:  # a body too large for one item is in parts (webhook_inbox), read it whole
             if item["sk"]["S"].startswith("PART#"):
@@ -166,7 +157,7 @@ class DynamoPrivacyStore:
             ExpressionAttributeValues={":s": {"S": shop}},
         )
         count = 0
-        for item in self._get_many([{"pk": i["pk"], "sk": i["sk"]} for i in found]):
+        for item in batch_get(self._ddb, self._table, [{"pk": i["pk"], "sk": i["sk"]} for i in found]):
             if item.get("type", {}).get("S") in KEEP | {"shop_config"}:
                 continue
             self._ddb.delete_item(TableName=self._table, Key={"pk": item["pk"], "sk": item["sk"]})

@@ -234,7 +234,7 @@ class DynamoShopData:
         self, shop: str, phone: str, customer_key: str | None
     ) -> tuple[SubscriberState | None, ProfileRecord | None]:
         wanted = [keys.subscriber(shop, phone)] + ([keys.profile(shop, customer_key)] if customer_key else [])
-        by_pk = batch_get(self._ddb, self._table, [to_item(k) for k in wanted])
+        by_pk = {i["pk"]["S"]: i for i in batch_get(self._ddb, self._table, [to_item(k) for k in wanted])}
         profile_item = from_item(by_pk.get(wanted[1]["pk"])) if customer_key else None
         profile = (
             ProfileRecord.model_validate(
