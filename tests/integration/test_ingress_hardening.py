@@ -358,3 +358,16 @@ def test_dlq_list_shows_a_dead_letter_whose_body_is_not_json(cloud):
     sqs.send_message(QueueUrl=cloud.res.dlq_urls["send_queue"], MessageBody="not json at all")
     rows = admin.dlq_list()
     assert [r["unreadable_body"] for r in rows if "unreadable_body" in r] == ["not json at all"]
+
+
+def test_a_replayed_body_that_is_not_utf8_reaches_the_consumer_as_the_bytes_it_was(cloud):
+    from smsflows import admin
+
+    body = '{"id": 1, "note": "\ud83d"}'.encode("utf-8", "surrogatepass")
+    assert status_of(post(cloud, body, "wh-raw")) == (200, "unparseable")
+    admin.webhooks_replay(SHOP, "wh-raw")
+    [sent] = cloud.queue_bodies("shop_events_queue")
+    assert "body" not in json.loads(sent)  # not decoded with replacement characters on the way
+    assert cloud.invoke("process_shop_event", sqs_event(sent)) == {"batchItemFailures": []}
+    item = inbox_item(cloud, "wh-raw")
+    assert item["state"] == "unparseable" and "not UTF-8" in item["reason"]

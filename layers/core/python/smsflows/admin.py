@@ -328,7 +328,7 @@ def webhooks_replay(
     unreadable): one by id, or every one the shop has in 'unparseable'. Processing is idempotent, so a replay
     of one that was processed already changes nothing; one that still cannot be read is marked again, with
     its reason."""
-    from smsflows.domain.shopify.ingest import INLINE_BODY_LIMIT
+    from smsflows.domain.shopify.ingest import envelope
 
     if not webhook_id and not all_unparseable:
         raise SystemExit("name a webhook (--id) or pass --all-unparseable")
@@ -343,12 +343,7 @@ def webhooks_replay(
             raise SystemExit(f"no webhook {wid!r} is stored for {shop}")
         if record.state == "redacted":
             raise SystemExit(f"webhook {wid!r} was erased by a customer redaction: nothing to replay")
-        envelope: dict[str, Any] = {"shop": shop, "topic": record.topic, "webhook_id": wid,
-                                    "api_version": record.api_version, "received_at": record.received_at.isoformat(),
-                                    "correlation_id": f"shopify:{wid}"}  # fmt: skip
-        if len(record.body) <= INLINE_BODY_LIMIT:
-            envelope["body"] = record.body.decode("utf-8", "replace")
         deps.webhook_inbox.mark(shop, wid, "received", "replayed")
-        deps.shop_events_queue.send(envelope)
+        deps.shop_events_queue.send(envelope(record))  # as it was received: the body is not rewritten
         replayed.append(wid)
     return {"replayed": len(replayed), "webhook_ids": replayed}

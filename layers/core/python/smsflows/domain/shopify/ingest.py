@@ -20,6 +20,24 @@ INLINE_BODY_LIMIT = 200_000
 MAX_BODY_BYTES = 5_000_000
 
 
+def envelope(record: InboxRecord) -> dict[str, object]:
+    """What the shop-events consumer gets for a stored webhook: its routing, and its body when that is small
+    and UTF-8 (otherwise the consumer reads the raw bytes back from the inbox). Used by the webhook route and
+    by `smsflows webhooks replay`."""
+    out: dict[str, object] = {
+        "shop": record.shop,
+        "topic": record.topic,
+        "webhook_id": record.webhook_id,
+        "api_version": record.api_version,
+        "received_at": record.received_at.isoformat(),
+        "correlation_id": f"shopify:{record.webhook_id}",
+    }
+    if len(record.body) <= INLINE_BODY_LIMIT:
+        with contextlib.suppress(UnicodeDecodeError):
+            out["body"] = record.body.decode("utf-8")
+    return out
+
+
 @dataclass(frozen=True)
 class Accepted:
     outcome: str  # queued | duplicate | unparseable
@@ -84,18 +102,8 @@ def accept_shopify_webhook(
         # Kept for replay (`smsflows replay`), acknowledged so Shopify does not retry for 4 hours.
         return Accepted("unparseable", h.shop, h.topic, h.webhook_id)
 
-    envelope: dict[str, object] = {
-        "shop": h.shop,
-        "topic": h.topic,
-        "webhook_id": h.webhook_id,
-        "api_version": h.api_version,
-        "received_at": record.received_at.isoformat(),
-        "correlation_id": f"shopify:{h.webhook_id}",
-    }
-    if len(body) <= INLINE_BODY_LIMIT:
-        envelope["body"] = body.decode("utf-8")  # strict UTF-8 was checked by json_bodies.loads
     try:
-        queue.send(envelope)
+        queue.send(envelope(record))
         inbox.mark(h.shop, h.webhook_id, "received")
     except Exception:
         # Not handed off (or not known to be): make the id retryable at once, and answer 5xx so Shopify
