@@ -26,8 +26,6 @@ request buried. ``FRESH`` is both.
 
 from __future__ import annotations
 
-import itertools
-
 REVOCATION = "revocation"
 COMPLAINT = "complaint"
 HARMLESS = "harmless"
@@ -501,69 +499,3 @@ LONG_TAIL: list[tuple[str, str, str]] = [
 ]
 
 FRESH: list[tuple[str, str, str]] = EVERYDAY + LONG_TAIL
-
-FAMILIES: dict[str, frozenset[str]] = {
-    REVOCATION: frozenset(
-        {"keyword", "paraphrase", "misspelling", "spanish", "french", "portuguese", "chinese", "malay"}
-    ),
-    COMPLAINT: frozenset({"complaint"}),
-    HARMLESS: frozenset({"innocent_keyword", "conversation"}),
-}
-
-# The per-se words (47 CFR 64.1200(a)(10)) and the CTIA/AWS additions, used only by the self-check.
-KEYWORDS = ("stop", "quit", "end", "revoke", "optout", "cancel", "unsubscribe", "stopall", "arret", "remove")
-
-
-def _edits(a: str, b: str) -> int:
-    """Optimal-string-alignment distance: insertions, deletions, substitutions, adjacent swaps."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        row = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                row[j] = min(row[j], prev2[j - 2] + 1)
-        prev2, prev = prev, row
-    return prev[-1]
-
-
-def _one_edit_from_keyword(text: str) -> bool:
-    tokens = ["".join(c for c in word if c.isalnum() or c in "$@") for word in text.casefold().split()]
-    candidates = tokens + [a + b for a, b in itertools.pairwise(tokens)]
-    return any(_edits(t, k) == 1 for t in candidates for k in KEYWORDS)
-
-
-def _self_check() -> None:
-    import re
-    from collections import Counter
-
-    seen: dict[str, str] = {}
-    for text, label, family in FRESH:
-        assert label in FAMILIES, (text, label)
-        assert family in FAMILIES[label], (text, label, family)
-        key = "".join(text.casefold().split())
-        assert key not in seen, f"duplicate: {text!r} ~ {seen[key]!r}"
-        seen[key] = text
-        if family == "misspelling":
-            assert _one_edit_from_keyword(text), f"not one edit from a keyword: {text!r}"
-    assert len(FRESH) >= 320, len(FRESH)
-
-    lookalike = re.compile(r"\b(stop|end|cancel|quit|remove|opt\W?out|unsubscribe|revoke)", re.IGNORECASE)
-    lookalikes = [text for text, _, family in FRESH if family == "innocent_keyword"]
-    assert all(lookalike.search(text) for text in lookalikes), [
-        t for t in lookalikes if not lookalike.search(t)
-    ]
-    assert len(lookalikes) >= 35, len(lookalikes)
-
-    by_label = Counter(label for _, label, _ in FRESH)
-    by_family = Counter((label, family) for _, label, family in FRESH)
-    print(f"rows: {len(FRESH)} (everyday {len(EVERYDAY)}, long tail {len(LONG_TAIL)})")
-    for label in FAMILIES:
-        print(f"{label}: {by_label[label]}")
-        for family in sorted(FAMILIES[label]):
-            print(f"    {family}: {by_family[label, family]}")
-
-
-if __name__ == "__main__":
-    _self_check()

@@ -494,27 +494,3 @@ _SECTIONS: list[tuple[str, str, list[str]]] = [
 HOLDOUT: list[tuple[str, str, str]] = [
     (text, label, family) for label, family, texts in _SECTIONS for text in texts
 ]
-
-
-if __name__ == "__main__":
-    from collections import Counter
-
-    by_label = Counter(label for _, label, _ in HOLDOUT)
-    by_family = Counter((label, family) for _, label, family in HOLDOUT)
-    for label, n in sorted(by_label.items()):
-        print(f"{label:<11} {n:>4}")
-        for (lab, family), m in sorted(by_family.items()):
-            if lab == label:
-                print(f"    {family:<17} {m:>4}")
-    print(f"{'total':<11} {len(HOLDOUT):>4}")
-
-    texts = [text for text, _, _ in HOLDOUT]
-    dupes = [t for t, n in Counter(texts).items() if n > 1]
-    assert not dupes, f"duplicate texts: {dupes}"
-    folded = Counter(" ".join(t.casefold().split()) for t in texts)
-    near = [t for t, n in folded.items() if n > 1]
-    assert not near, f"texts differing only in case or spacing: {near}"
-    assert all(t.strip() for t in texts), "empty text"
-    assert set(by_label) == {"revocation", "complaint", "harmless"}, by_label
-    assert len(HOLDOUT) >= 300, len(HOLDOUT)
-    print("ok")

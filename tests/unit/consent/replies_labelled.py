@@ -461,20 +461,3 @@ for _label, _family, _texts in (
     (HARMLESS, "conversation", _CONVERSATION),
 ):
     REPLIES.extend(_rows(_label, _family, _texts))
-
-
-if __name__ == "__main__":
-    from collections import Counter
-
-    texts = [text for text, _, _ in REPLIES]
-    duplicates = sorted(text for text, n in Counter(texts).items() if n > 1)
-    assert not duplicates, f"duplicate replies: {duplicates!r}"
-    assert {label for _, label, _ in REPLIES} == {REVOCATION, COMPLAINT, HARMLESS}
-    assert all(text.strip() for text in texts), "empty reply"
-    assert len(REPLIES) >= 320, len(REPLIES)
-
-    print(f"total: {len(REPLIES)}")
-    for label, n in Counter(label for _, label, _ in REPLIES).items():
-        print(f"{label}: {n}")
-    for (label, family), n in Counter((label, family) for _, label, family in REPLIES).items():
-        print(f"  {label}/{family}: {n}")

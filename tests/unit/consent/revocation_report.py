@@ -50,12 +50,6 @@ SOURCES = {
 }
 
 
-# Rows of the held-out tables whose label we read differently, with why. They are reported, not hidden: the
-# figures count them as they are labelled; the tests that demand zero misses leave them out.
-DISPUTED: dict[str, str] = {}  # none at present; "Stop, that price is insane 😱 ordering now" was one until
-# an excited STOP (a bare STOP clause followed by buying words) became a possible revocation a person reads
-
-
 def outcome(result: Any) -> str:
     if result.intent.value == "opt_out":
         return "hard" if getattr(result, "certain", True) else "possible"
@@ -94,7 +88,7 @@ def measure(rows: Iterable[tuple[str, str, str]], classifier: Callable[[str], An
     for text, label, family in rows:
         got = outcome(classifier(text))
         counts[(label, family)][got] += 1
-        if text not in DISPUTED and (
+        if (
             (label == "revocation" and got not in ("hard", "possible"))
             or (label == "complaint" and got == "conversation")
             or (label == "harmless" and got == "hard")
@@ -136,10 +130,6 @@ def render() -> str:
         lines.append(
             f"  precision of suppression {100 * now.precision():.1f}% (baseline {100 * before.precision():.1f}%)"
         )
-        for text, why in DISPUTED.items():
-            if any(text == row[0] for row in rows):
-                lines.append(f"  disputed: {text!r} labelled {next(r[1] for r in rows if r[0] == text)}, "
-                             f"classified {outcome(classify(text))}: {why}")  # fmt: skip
     return "\n".join(lines)
 
 
