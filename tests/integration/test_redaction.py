@@ -46,8 +46,8 @@ def key_kinds() -> dict[str, str]:
     for name, fn in inspect.getmembers(keys, inspect.isfunction):
         if fn.__module__ != keys.__name__:
             continue
-        params = inspect.signature(fn).parameters
-        sample = fn(*["x"] * len(params))
+        params = inspect.signature(fn, eval_str=True).parameters
+        sample = fn(*[0 if p.annotation is int else "x" for p in params.values()])
         if isinstance(sample, dict) and "pk" in sample:
             kinds[name] = sample["pk"].split("#", 1)[0] + "#"
     return kinds

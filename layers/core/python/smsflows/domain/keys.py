@@ -10,9 +10,9 @@ def webhook(shop: str, webhook_id: str) -> dict[str, str]:
     return {"pk": f"WEBHOOK#{shop}#{webhook_id}", "sk": "WEBHOOK"}
 
 
-def webhook_part(shop: str, webhook_id: str, n: int | str) -> dict[str, str]:
+def webhook_part(shop: str, webhook_id: str, n: int) -> dict[str, str]:
     """One part of a webhook body too large for one item; same partition as the webhook's record."""
-    return {"pk": f"WEBHOOK#{shop}#{webhook_id}", "sk": f"PART#{n:0>4}"}
+    return {"pk": f"WEBHOOK#{shop}#{webhook_id}", "sk": f"PART#{n:04d}"}
 
 
 def profile(shop: str, customer_key: str) -> dict[str, str]:
