@@ -4,6 +4,9 @@ meanwhile counts as not stopped, and an execution found by its customer key alon
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 
 from smsflows.domain.flows import definitions
@@ -21,6 +24,25 @@ def flows_wait_for_real(cloud):
     moto_patches.install(cloud.lambdas.invoke, time_scale=1, clock=lambda: get_deps().clock())
 
 
+@contextlib.contextmanager
+def requests_sent(service: str, event: str) -> Iterator[list[dict]]:
+    """The parameters of each `event` call the application's `service` client makes inside the block (read
+    on their way out: what moto drops or cannot tell)."""
+    from smsflows.runtime.deps import get_deps
+
+    sent: list[dict] = []
+    client = get_deps().client(service)
+
+    def keep(params: dict, **_: object) -> None:
+        sent.append(params)
+
+    client.meta.events.register(f"provide-client-params.{event}", keep)
+    try:
+        yield sent
+    finally:
+        client.meta.events.unregister(f"provide-client-params.{event}", keep)
+
+
 def start(starter, subject: str, **context) -> str:
     name = definitions.execution_name(definitions.WELCOME, SHOP, subject)
     payload = {"context": {"shop": SHOP, "phone": PHONE, **context}, "due": {"s0": "2026-11-25T15:00:00Z"}}
@@ -32,19 +54,12 @@ def test_the_cause_of_a_stop_reaches_step_functions(cloud, flows_wait_for_real):
     from smsflows.runtime.deps import get_deps
 
     deps = get_deps()
-    sent: list[dict] = []
-    client = deps.client("stepfunctions")
-    client.meta.events.register(
-        "provide-client-params.states.StopExecution", lambda params, **_: sent.append(params)
-    )
-    try:
+    with requests_sent("stepfunctions", "states.StopExecution") as sent:
         start(deps.flow_starter, "s1")
         start(deps.flow_starter, "s2", phone="+15125550999", customer_key="customer:7001")
         assert deps.flow_starter.stop_subject(SHOP, set(), set(), {"customer:7001"}, "customer redacted") == 1
         assert deps.flow_starter.stop("welcome", definitions.execution_name(definitions.WELCOME, SHOP, "s1"),
                                       "opted out") == 1  # fmt: skip
-    finally:
-        client.meta.events.unregister("provide-client-params.states.StopExecution")
     assert [p["cause"] for p in sent] == ["customer redacted", "opted out"]
 
 
@@ -61,14 +76,6 @@ def test_the_message_log_reads_its_claims_consistently(cloud):
     has not seen the write could let a second attempt send the text again."""
     from smsflows.runtime.deps import get_deps
 
-    deps = get_deps()
-    sent: list[dict] = []
-    client = deps.client("dynamodb")
-    client.meta.events.register(
-        "provide-client-params.dynamodb.GetItem", lambda params, **_: sent.append(params)
-    )
-    try:
-        deps.message_log.claim("m-none")
-    finally:
-        client.meta.events.unregister("provide-client-params.dynamodb.GetItem")
+    with requests_sent("dynamodb", "dynamodb.GetItem") as sent:
+        get_deps().message_log.claim("m-none")
     assert [p.get("ConsistentRead") for p in sent] == [True]
