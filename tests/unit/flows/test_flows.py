@@ -63,6 +63,26 @@ def test_every_step_waits_until_due_plans_and_enqueues(flow):
         assert len(chooses) == len(flow.steps) and all(s["Choices"][0] == exit_choice for s in chooses)
 
 
+@pytest.mark.parametrize("flow", MACHINES, ids=lambda f: f.name)
+def test_every_task_retries_transient_failures_for_minutes_not_seconds(flow):
+    tasks = {n: s for n, s in asl.compile_flow(flow)["States"].items() if s["Type"] == "Task"}
+    assert len(tasks) >= 2 * len(flow.steps)
+    for name, task in tasks.items():
+        retriers = task.get("Retry", [])
+        covering = [r for r in retriers if set(r["ErrorEquals"]) & {"States.TaskFailed", "States.ALL"}]
+        service = task["Resource"] != "arn:aws:states:::lambda:invoke"
+        if service:  # SQS and DynamoDB throttling or 5xx surface as States.TaskFailed
+            assert covering, name
+            retry = covering[0]
+            waits, wait = [], retry["IntervalSeconds"]
+            for _ in range(retry["MaxAttempts"]):
+                waits.append(min(wait, retry.get("MaxDelaySeconds", wait)))
+                wait *= retry["BackoffRate"]
+            assert sum(waits) >= 15 * 60, name  # the longest the retries may span, before jitter
+        else:
+            assert any("Lambda.TooManyRequestsException" in r["ErrorEquals"] for r in retriers), name
+
+
 def test_playbook_timings():
     offsets = {f.name: [s.offset_s for s in f.steps] for f in MACHINES}
     assert offsets["welcome"] == [0, 2 * 86400, 5 * 86400]

@@ -65,9 +65,12 @@ class FunctionSpec:
 
 
 QUEUES: dict[str, QueueSpec] = {
-    SHOP_EVENTS_QUEUE: QueueSpec(SHOP_EVENTS_QUEUE, visibility_timeout_s=180, max_receive_count=5),
-    SEND_QUEUE: QueueSpec(SEND_QUEUE, visibility_timeout_s=360, max_receive_count=5),
-    TRANSACTIONAL_QUEUE: QueueSpec(TRANSACTIONAL_QUEUE, visibility_timeout_s=360, max_receive_count=5),
+    # Retries outlast an incident of half an hour before anything is dead-lettered (tests/unit/sending/
+    # test_retry_window.py): 12 receives of a shop event, 180 s apart, span 33 minutes; a text's 12
+    # receives, with the sender's backoff (5 s doubling to 15 min, equal jitter), 33 to 65 minutes.
+    SHOP_EVENTS_QUEUE: QueueSpec(SHOP_EVENTS_QUEUE, visibility_timeout_s=180, max_receive_count=12),
+    SEND_QUEUE: QueueSpec(SEND_QUEUE, visibility_timeout_s=360, max_receive_count=12),
+    TRANSACTIONAL_QUEUE: QueueSpec(TRANSACTIONAL_QUEUE, visibility_timeout_s=360, max_receive_count=12),
 }
 # The redrive limit of each queue a function consumes, as JSON ({"send_queue": 5, ...}). SQS dead-letters a
 # message after that many receives with no code of ours running, so a consumer reads this to know that a

@@ -77,7 +77,10 @@ class InProcessCloud:
             LOCAL_TWILIO_SID, self.twilio_token, clock=lambda: deps_module.get_deps().clock()
         ).start()
         # Retries come back after ~1 s instead of AWS's seconds-to-minutes backoff (tests: see test_retry).
-        retry = {"SMSFLOWS_RETRY_BASE_S": os.environ.get("SMSFLOWS_RETRY_BASE_S", "0.25")}
+        retry = {
+            "SMSFLOWS_RETRY_BASE_S": os.environ.get("SMSFLOWS_RETRY_BASE_S", "0.25"),
+            "SMSFLOWS_RETRY_CAP_S": os.environ.get("SMSFLOWS_RETRY_CAP_S", "1"),
+        }
         self._setenv({**self.res.env, **retry, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url})
         deps_module.reset()
         moto_patches.install(

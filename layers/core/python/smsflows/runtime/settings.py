@@ -26,8 +26,8 @@ class Settings(BaseModel):
     # consumer knows when a failing receive is the last before the DLQ.
     max_receives: dict[str, int] = Field(default_factory=dict, alias="SMSFLOWS_MAX_RECEIVES")
     # Backoff of retryable provider failures: about base * 2^attempt seconds, with jitter, capped.
-    retry_base_s: float = Field(2.0, alias="SMSFLOWS_RETRY_BASE_S", ge=0)
-    retry_cap_s: float = Field(300.0, alias="SMSFLOWS_RETRY_CAP_S", ge=0)
+    retry_base_s: float = Field(5.0, alias="SMSFLOWS_RETRY_BASE_S", ge=0)
+    retry_cap_s: float = Field(900.0, alias="SMSFLOWS_RETRY_CAP_S", ge=0)
     # {"order_followup": "arn:aws:states:..."}: one state machine per flow.
     flow_state_machines: dict[str, str] = Field(default_factory=dict, alias="FLOW_STATE_MACHINES")
     shopify_secret_id: str = Field("", alias="SHOPIFY_SECRET_ID")

@@ -31,6 +31,23 @@ def _retry_lambda() -> list[dict[str, Any]]:
     ]
 
 
+def _retry_service() -> list[dict[str, Any]]:
+    """The table read and the enqueue (optimized integrations) retried through a throttle or an outage of
+    a quarter of an hour (2 s doubling to 5 min, 10 attempts, about 25 minutes at most). Their permanent
+    errors (a missing permission, a body too large) fail too, after the same retries: the execution then
+    fails and raises the flow's failed-executions alarm."""
+    return [
+        {
+            "ErrorEquals": ["States.TaskFailed"],
+            "IntervalSeconds": 2,
+            "MaxAttempts": 10,
+            "BackoffRate": 2.0,
+            "MaxDelaySeconds": 300,
+            "JitterStrategy": "FULL",
+        }
+    ]
+
+
 def compile_flow(flow: FlowDefinition) -> dict[str, Any]:
     """ASL for a state-machine flow, with ${Placeholder} strings for the deployment-specific names."""
     if flow.runner != "state_machine":
@@ -66,6 +83,7 @@ def compile_flow(flow: FlowDefinition) -> dict[str, Any]:
                 },
                 "ResultSelector": {"item.$": "$"},
                 "ResultPath": "$.subject",
+                "Retry": _retry_service(),
                 "Next": name(i, "checkout completed?"),
             }
             states[name(i, "checkout completed?")] = {
@@ -126,6 +144,7 @@ def compile_flow(flow: FlowDefinition) -> dict[str, Any]:
             "Resource": "arn:aws:states:::sqs:sendMessage",
             "Parameters": {"QueueUrl": "${SendQueueUrl}", "MessageBody.$": "$.plan.message"},
             "ResultPath": None,
+            "Retry": _retry_service(),
             "Next": first_of(i + 1),
         }
     states["Exited"] = {"Type": "Succeed", "Comment": "an exit condition held ($.plan.reason)"}
