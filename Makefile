@@ -64,13 +64,13 @@ node_modules/.bin/cdk: package.json package-lock.json
 	@touch $@
 
 synth: $(STAMP) $(LAYER)/.built node_modules/.bin/cdk ## synthesize the CloudFormation template offline (STAGE=dev|prod)
-	npx cdk synth --quiet -c stage=$(STAGE)
+	npx cdk synth --quiet -c stage=$(STAGE) $(CDK_ARGS)
 
 diff: $(STAMP) $(LAYER)/.built node_modules/.bin/cdk ## cdk diff against the deployed stage
-	npx cdk diff -c stage=$(STAGE)
+	npx cdk diff -c stage=$(STAGE) $(CDK_ARGS)
 
 deploy: $(STAMP) $(LAYER)/.built node_modules/.bin/cdk ## deploy a stage: make deploy STAGE=prod
-	npx cdk deploy -c stage=$(STAGE) --require-approval broadening
+	npx cdk deploy -c stage=$(STAGE) $(CDK_ARGS) --require-approval broadening
 
 bench: $(STAMP) $(LAYER)/.built ## run the benchmarks (figures, never pass/fail)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -23,13 +23,26 @@ from cdk_nag import AwsSolutionsChecks  # noqa: E402
 from infra import config as stage_config  # noqa: E402
 from infra.stacks.smsflows_stack import SmsflowsStack  # noqa: E402
 
+# Stage settings that may be given on the command line: `cdk deploy -c stage=prod -c alarm_email=…`.
+CONTEXT_OVERRIDES = (
+    "account",
+    "region",
+    "alarm_email",
+    "alarm_https_url",
+    "default_shop",
+    "create_api_logging_role",
+    "domain_name",
+    "certificate_arn",
+    "hosted_zone_id",
+    "hosted_zone_name",
+)
+
 
 def build(app: cdk.App) -> SmsflowsStack:
     """Add the stage's stack to `app`, with cdk-nag and tags. Shared by this script and the infra tests."""
     config = stage_config.load(
         str(app.node.try_get_context("stage") or "dev"),
-        alarm_email=app.node.try_get_context("alarm_email"),
-        default_shop=app.node.try_get_context("default_shop"),
+        **{key: app.node.try_get_context(key) for key in CONTEXT_OVERRIDES},
     )
     stack = SmsflowsStack(
         app,
@@ -40,7 +53,8 @@ def build(app: cdk.App) -> SmsflowsStack:
         deps_layer_dir=_path_or_none(app.node.try_get_context("deps_layer_dir")),
         description=f"smsflows: consent-first SMS automation for Shopify ({config.stage})",
         env=cdk.Environment(
-            account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")
+            account=config.account or os.environ.get("CDK_DEFAULT_ACCOUNT"),
+            region=config.region or os.environ.get("CDK_DEFAULT_REGION"),
         ),
     )
     cdk.Tags.of(app).add("project", "smsflows")
@@ -55,7 +69,10 @@ def _path_or_none(value: object) -> Path | None:
 
 def main() -> None:
     app = cdk.App()
-    build(app)
+    try:
+        build(app)
+    except ValueError as exc:  # a stage that is not deployable: one clear line, no traceback
+        sys.exit(f"smsflows: {exc}")
     app.synth()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class StageConfig(BaseModel):
@@ -13,25 +13,72 @@ class StageConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     stage: str = Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")
+    # Where the stage lives. None: the account/region of the credentials `cdk deploy` runs with. Set them for
+    # prod, so that a deploy with the wrong credentials fails instead of creating a second prod elsewhere.
+    account: str | None = Field(None, pattern=r"^\d{12}$")
+    region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
     # A logs.RetentionDays member name, e.g. "ONE_MONTH".
     log_retention: str = "ONE_MONTH"
-    # Alarms go to an SNS topic; an e-mail subscription is added only when this is set.
-    alarm_email: str | None = None
-    # Tables (and their data) survive `cdk destroy` and stack replacement when True.
+    # Alarms go to an SNS topic; subscribers: an e-mail address and/or an HTTPS endpoint (a pager's).
+    alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    alarm_https_url: str | None = Field(None, pattern=r"^https://\S+$")
+    # A stage whose alarms must reach somebody refuses to synthesize without a subscriber.
+    require_alarm_subscriber: bool = False
+    # Tables, queues, DLQs, schedule groups (and their data) survive `cdk destroy` and stack replacement.
     retain_data: bool = False
     deletion_protection: bool = False
     # Default memory for functions whose FunctionSpec keeps the default; a spec value wins otherwise.
     lambda_memory_mb: int = Field(256, ge=128, le=10240)
-    # {function name: reserved concurrency}; functions not listed share the account pool.
+    # {function name: reserved concurrency}; functions not listed share the account pool. Reserving needs an
+    # account concurrency quota of at least 100 + the sum reserved (Lambda keeps 100 unreserved).
     reserved_concurrency: dict[str, int] = Field(default_factory=dict)
-    # {consumer function name: SQS event source maximum concurrency (>= 2)}. Bounds a consumer without the
-    # throttling (and receive-count burn towards the DLQ) that reserved concurrency causes on SQS sources.
+    # {consumer function name: SQS event source maximum concurrency (>= 2), per queue it consumes}. Bounds a
+    # consumer without the throttling (and receive-count burn towards the DLQ) that reserved concurrency
+    # alone causes on SQS sources.
     queue_max_concurrency: dict[str, int] = Field(default_factory=dict)
     # The shop that owns inbound texts to a sender no shop config claims (single-store deployments).
     default_shop: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
     api_stage_name: str = "v1"
     api_throttle_rate: float = Field(50.0, gt=0)
     api_throttle_burst: int = Field(100, gt=0)
+    # POST /subscribe has a throttle of its own: a flood of sign-ups cannot take the stage's capacity from
+    # Shopify's webhooks and Twilio's callbacks.
+    subscribe_throttle_rate: float = Field(5.0, gt=0)
+    subscribe_throttle_burst: int = Field(10, gt=0)
+    # WAF: requests to /subscribe per source IP per 5 minutes before the IP is blocked (WAF's minimum is 10).
+    waf_subscribe_per_ip_5min: int = Field(100, ge=10)
+    # WAF: all requests per source IP per 5 minutes (Shopify and Twilio send from many addresses).
+    waf_per_ip_5min: int = Field(3000, ge=10)
+    # Sign-ups per 5 minutes above which (2 of 3 periods) the SubscribeSpike alarm fires.
+    subscribe_alarm_per_5min: int = Field(300, gt=0)
+    # API Gateway's account-wide CloudWatch Logs role (one per account and region, shared by every API):
+    # created only when asked, never overwritten silently. Needed once per account before any stage logs.
+    create_api_logging_role: bool = False
+    # Optional custom domain for the API (a regional ACM certificate in the stage's region). With it,
+    # PUBLIC_BASE_URL and the webhook URLs use the domain, so replacing the API changes no URL registered
+    # at Shopify or Twilio. A Route 53 alias is created when the hosted zone is given.
+    domain_name: str | None = Field(None, pattern=r"^([a-z0-9-]+\.)+[a-z]{2,}$")
+    certificate_arn: str | None = Field(
+        None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/\S+$"
+    )
+    hosted_zone_id: str | None = None
+    hosted_zone_name: str | None = None
+    # AWS Backup of the table: daily recovery points kept this many days, copied nowhere else; the vault is
+    # locked (compliance mode) when `backup_vault_lock` is set, so nobody can delete evidence early.
+    backup_retention_days: int | None = Field(None, ge=1, le=36500)
+    backup_vault_lock: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StageConfig:
+        if bool(self.domain_name) != bool(self.certificate_arn):
+            raise ValueError("domain_name and certificate_arn go together")
+        if bool(self.hosted_zone_id) != bool(self.hosted_zone_name):
+            raise ValueError("hosted_zone_id and hosted_zone_name go together")
+        if self.hosted_zone_id and not self.domain_name:
+            raise ValueError("a hosted zone needs domain_name")
+        if self.backup_vault_lock and not self.backup_retention_days:
+            raise ValueError("backup_vault_lock needs backup_retention_days")
+        return self
 
     @field_validator("log_retention")
     @classmethod
@@ -46,33 +93,66 @@ class StageConfig(BaseModel):
 
     @property
     def removal_policy(self) -> RemovalPolicy:
-        """For data (tables) and logs: kept in prod, removed with a dev stack."""
+        """For data (tables, queues, DLQs, schedule groups) and logs: kept in prod, removed with a dev stack."""
         return RemovalPolicy.RETAIN if self.retain_data else RemovalPolicy.DESTROY
+
+    @property
+    def api_name(self) -> str:
+        return f"smsflows-{self.stage}"
+
+    @property
+    def metric_namespace(self) -> str:
+        """The functions' own metrics (Powertools EMF), one namespace per stage."""
+        return f"smsflows/{self.stage}"
 
 
 STAGES: dict[str, StageConfig] = {
-    "dev": StageConfig(stage="dev", log_retention="TWO_WEEKS", api_throttle_rate=20, api_throttle_burst=40),
+    "dev": StageConfig(
+        stage="dev",
+        log_retention="TWO_WEEKS",
+        api_throttle_rate=20,
+        api_throttle_burst=40,
+        subscribe_throttle_rate=2,
+        subscribe_throttle_burst=5,
+        subscribe_alarm_per_5min=50,
+        # Bounds without reservations: a fresh account (quota 10) can deploy dev.
+        queue_max_concurrency={"send_message": 2, "process_shop_event": 2},
+    ),
     "prod": StageConfig(
         stage="prod",
         log_retention="THREE_MONTHS",
+        require_alarm_subscriber=True,
         retain_data=True,
         deletion_protection=True,
         api_throttle_rate=200,
         api_throttle_burst=400,
-        # Bounds the provider-facing sender so a broadcast cannot exhaust the account's concurrency.
-        queue_max_concurrency={"send_message": 10},
+        subscribe_throttle_rate=20,
+        subscribe_throttle_burst=40,
+        # The sender polls two queues (transactional, bulk) with at most 10 invocations each: 20 in all, all
+        # reserved, so nothing else in the account can starve it and it cannot exhaust the account.
+        queue_max_concurrency={"send_message": 10, "process_shop_event": 10},
+        reserved_concurrency={"send_message": 20},
+        # Consent evidence: the README promises the ledger for 10 years after the last event.
+        backup_retention_days=3653,
+        backup_vault_lock=True,
     ),
 }
 
 
-def load(stage: str, alarm_email: str | None = None, default_shop: str | None = None) -> StageConfig:
-    """The config of `stage`, with an optional alarm e-mail given on the command line (`-c alarm_email=`)."""
+def load(stage: str, **overrides: object) -> StageConfig:
+    """The config of `stage`, with values given on the command line (`-c alarm_email=…`, `-c account=…`);
+    an override of None or "" is no override. Raises ValueError with one clear line when the result is not
+    deployable."""
     try:
         config = STAGES[stage]
     except KeyError:
         raise ValueError(f"unknown stage {stage!r}; expected one of {sorted(STAGES)}") from None
-    if alarm_email:
-        config = config.model_copy(update={"alarm_email": alarm_email})
-    if default_shop:
-        config = StageConfig.model_validate({**config.model_dump(), "default_shop": default_shop})
+    given = {key: value for key, value in overrides.items() if value not in (None, "")}
+    if given:
+        config = StageConfig.model_validate({**config.model_dump(), **given})
+    if config.require_alarm_subscriber and not (config.alarm_email or config.alarm_https_url):
+        raise ValueError(
+            f"stage {stage} needs somebody to receive its alarms: "
+            "-c alarm_email=ops@example.com (or -c alarm_https_url=https://…)"
+        )
     return config

@@ -25,9 +25,11 @@ class CampaignScheduler(Construct):
         shop_events_queue: sqs.IQueue,
         transactional_queue: sqs.IQueue,
         dead_letters: dict[str, sqs.IQueue],
+        shop_events_dlq: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
         self.group = scheduler.CfnScheduleGroup(self, "Group")
+        self.group.apply_removal_policy(config.removal_policy)
         self.group_name = self.group.ref
         self.role = self._scheduler_role(
             "TargetRole", f"EventBridge Scheduler -> smsflows send queue ({config.stage})"
@@ -37,6 +39,8 @@ class CampaignScheduler(Construct):
         # Deferrals beyond SQS's 15-minute delay (quiet hours overnight, daily caps, long pacing
         # backlogs): send_message creates one-time schedules here; each deletes itself after it ran.
         self.deferral_group = scheduler.CfnScheduleGroup(self, "DeferralGroup")
+        # Retained in prod: deleting the group would delete every pending deferral (texts due tomorrow).
+        self.deferral_group.apply_removal_policy(config.removal_policy)
         self.deferral_role = self._scheduler_role(
             "DeferralRole",
             f"EventBridge Scheduler -> smsflows send queues, deferred messages ({config.stage})",
@@ -59,6 +63,9 @@ class CampaignScheduler(Construct):
             "DailyRole", f"EventBridge Scheduler -> smsflows shop-events queue, daily job ({config.stage})"
         )
         shop_events_queue.grant_send_messages(daily_role)
+        # A day whose event cannot be delivered within its retries lands in the shop-events DLQ (alarmed,
+        # listed by `smsflows dlq list`, replayable) instead of vanishing.
+        shop_events_dlq.grant_send_messages(daily_role)
         payload = (
             '{"shop": "*", "topic": "smsflows/daily", "webhook_id": "daily-<aws.scheduler.scheduled-time>", '
             '"received_at": "<aws.scheduler.scheduled-time>", "body": "{}"}'
@@ -75,7 +82,12 @@ class CampaignScheduler(Construct):
                 arn=shop_events_queue.queue_arn,
                 role_arn=daily_role.role_arn,
                 input=payload,
-                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(maximum_retry_attempts=10),
+                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                    maximum_retry_attempts=185, maximum_event_age_in_seconds=6 * 3600
+                ),
+                dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(
+                    arn=shop_events_dlq.queue_arn
+                ),
             ),
         )
 

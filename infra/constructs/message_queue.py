@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -12,7 +12,9 @@ from smsflows.topology import QueueSpec
 class MessageQueue(Construct):
     """A durable hand-off: SQS-managed SSE, TLS only, redrive to a DLQ after `max_receive_count` receives."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, spec: QueueSpec) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, spec: QueueSpec, removal_policy: RemovalPolicy
+    ) -> None:
         super().__init__(scope, construct_id)
         self.spec = spec
         # The DLQ keeps messages the longest SQS allows, so nothing dead-lettered expires before it is seen.
@@ -22,6 +24,7 @@ class MessageQueue(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
+            removal_policy=removal_policy,
         )
         self.queue = sqs.Queue(
             self,
@@ -31,4 +34,6 @@ class MessageQueue(Construct):
             visibility_timeout=Duration.seconds(spec.visibility_timeout_s),
             retention_period=Duration.days(spec.retention_days),
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dlq, max_receive_count=spec.max_receive_count),
+            # In prod a stack replacement keeps the queues and what is on them (texts not yet sent).
+            removal_policy=removal_policy,
         )

@@ -1,13 +1,23 @@
-"""Monitoring: alarms (every DLQ, function errors, failed flows) to an SNS topic, and one dashboard."""
+"""Monitoring: alarms that reach a person (SNS topic CloudWatch may publish to), and one dashboard.
+
+Two kinds of alarm. A *loss* — a message in a DLQ, a schedule invocation dropped or not dead-lettered, a
+flow execution that failed or timed out, a text Twilio refused for a reason only a person can fix — alarms
+on the first one ("> 0" once): nothing retries it, somebody has to look. Everything else — error and
+throttle rates, latency, queue age, a spike of sign-ups or delivery failures — alarms when 2 of the last 3
+periods breach, so that one transient blip (which the retries absorb) pages nobody. Every alarm also says
+when it is OK again.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -18,13 +28,35 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.config import StageConfig
+from smsflows import topology
 
 _MINUTE = Duration.minutes(1)
 _FIVE_MINUTES = Duration.minutes(5)
+_FIFTEEN_MINUTES = Duration.minutes(15)
+
+# Rates, in percent, above which 2 of 3 periods raise an alarm.
+FUNCTION_ERROR_RATE_PCT = 2
+THROTTLE_RATE_PCT = 1
+API_5XX_RATE = 0.01  # API Gateway's 5XXError averages to the fraction of requests that failed
+# Shopify gives a webhook 5 s; Twilio 15 s. p99 above 3 s leaves no margin.
+API_P99_LATENCY_MS = 3000
+SFN_THROTTLED_PER_PERIOD = 0
+DDB_THROTTLES_PER_PERIOD = 0
+SCHEDULER_TARGET_ERRORS_PER_PERIOD = 0
+DELIVERY_FAILURE_RATE_PCT = 10
+DELIVERY_FAILURE_MIN_STATUSES = 20  # fewer delivery reports in 15 minutes than this: no rate to speak of
+
+
+@dataclass(frozen=True)
+class ScheduleGroup:
+    """A schedule group to watch: its name (a token) and what it is for."""
+
+    name: str
+    purpose: str
 
 
 class Monitoring(Construct):
-    """What an operator watches: anything dead-lettered, any function error, any failed flow execution."""
+    """What an operator watches: losses at once, rates and delays when they persist, one dashboard."""
 
     def __init__(
         self,
@@ -36,45 +68,90 @@ class Monitoring(Construct):
         functions: Mapping[str, lambda_.IFunction],
         state_machines: Mapping[str, sfn.IStateMachine],
         api: apigw.RestApi,
+        table: dynamodb.ITableV2,
+        schedule_groups: Mapping[str, ScheduleGroup],
     ) -> None:
         super().__init__(scope, construct_id)
+        self.config = config
         # A customer key: CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key.
         self.key = kms.Key(
             self,
             "AlarmTopicKey",
-            description="smsflows alarm topic",
+            description=f"smsflows alarm topic ({config.stage})",
             enable_key_rotation=True,
             removal_policy=config.removal_policy,
         )
         self.key.grant(
             iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
         )
-        self.topic = sns.Topic(self, "AlarmTopic", master_key=self.key, enforce_ssl=True)
+        self.topic = sns.Topic(
+            self, "AlarmTopic", master_key=self.key, enforce_ssl=True, display_name=f"smsflows {config.stage}"
+        )
+        # The TLS-only statement CDK adds replaces SNS's default policy: without this one, CloudWatch could
+        # not publish and no alarm would ever arrive. Only this account's alarms, in this region.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
+                    },
+                },
+            )
+        )
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
-        action = cw_actions.SnsAction(self.topic)
+        if config.alarm_https_url:
+            self.topic.add_subscription(subscriptions.UrlSubscription(config.alarm_https_url))
+        self._action = cw_actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
-
-        def alarm(id_: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
-            created = cloudwatch.Alarm(
-                self,
-                id_,
-                metric=metric,
-                threshold=0,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description=description,
-            )
-            created.add_alarm_action(action)
-            self.alarms.append(created)
-            return created
-
         widgets: list[cloudwatch.IWidget] = [
-            cloudwatch.TextWidget(markdown=f"# smsflows ({config.stage})", width=24, height=1),
+            cloudwatch.TextWidget(markdown=f"# smsflows ({config.stage})", width=24, height=1)
+        ]
+
+        # API: server errors, latency, and the public sign-up route (each request may cost a text)
+        api_name = api.rest_api_name
+        subscribe_requests = cloudwatch.Metric(
+            namespace="AWS/ApiGateway",
+            metric_name="Count",
+            dimensions_map={
+                "ApiName": api_name,
+                "Stage": config.api_stage_name,
+                "Resource": "/subscribe",
+                "Method": "POST",
+            },
+            period=_FIVE_MINUTES,
+            statistic="Sum",
+        )
+        self.persistent(
+            "Api5xxRateAlarm",
+            api.metric_server_error(period=_FIVE_MINUTES, statistic="Average"),
+            API_5XX_RATE,
+            f"More than {API_5XX_RATE:.0%} of API requests failed with a 5XX in 2 of 3 five-minute periods: "
+            "Shopify and Twilio retry, but something is broken.",
+        )
+        self.persistent(
+            "ApiLatencyAlarm",
+            api.metric_latency(period=_FIVE_MINUTES, statistic="p99"),
+            API_P99_LATENCY_MS,
+            f"API p99 latency above {API_P99_LATENCY_MS} ms in 2 of 3 five-minute periods: Shopify gives a "
+            "webhook 5 s before it counts a failure.",
+        )
+        self.persistent(
+            "SubscribeSpikeAlarm",
+            subscribe_requests,
+            config.subscribe_alarm_per_5min,
+            f"More than {config.subscribe_alarm_per_5min} sign-ups per 5 minutes in 2 of 3 periods: a popular "
+            "launch, or somebody pumping paid opt-in texts (see the README: SMS pumping).",
+        )
+        widgets += [
             cloudwatch.GraphWidget(
                 title="API requests and errors",
-                left=[api.metric_count(period=_FIVE_MINUTES)],
+                left=[api.metric_count(period=_FIVE_MINUTES), subscribe_requests],
                 right=[
                     api.metric_client_error(period=_FIVE_MINUTES),
                     api.metric_server_error(period=_FIVE_MINUTES),
@@ -87,13 +164,22 @@ class Monitoring(Construct):
                 width=12,
             ),
         ]
+
         for key, (queue, dlq) in queues.items():
             title = key.replace("_", " ")
-            alarm(
+            spec = topology.QUEUES[key]
+            self.loss(
                 f"{_pascal(key)}DlqAlarm",
                 dlq.metric_approximate_number_of_messages_visible(period=_MINUTE, statistic="Maximum"),
-                f"Messages in the {title} DLQ: they failed {title} processing repeatedly. Inspect and "
-                f"redrive.",
+                f"Messages in the {title} DLQ: they failed {title} processing repeatedly. "
+                "`smsflows dlq list` says why; `smsflows dlq replay` redrives them.",
+            )
+            self.persistent(
+                f"{_pascal(key)}AgeAlarm",
+                queue.metric_approximate_age_of_oldest_message(period=_FIVE_MINUTES, statistic="Maximum"),
+                spec.age_alarm_s,
+                f"The oldest message on the {title} has waited more than {spec.age_alarm_s} s in 2 of 3 "
+                "five-minute periods: its consumer is failing, throttled or too slow.",
             )
             widgets.append(
                 cloudwatch.GraphWidget(
@@ -112,42 +198,96 @@ class Monitoring(Construct):
                     width=12,
                 )
             )
+
         # Content filtering (30007) or account/registration errors (21408, 21608): retrying cannot help,
         # somebody has to fix the copy or the Twilio account (send_message records ProviderNeedsOperator).
-        alarm(
+        self.loss(
             "ProviderNeedsOperatorAlarm",
-            cloudwatch.Metric(
-                namespace="smsflows",
-                metric_name="ProviderNeedsOperator",
-                dimensions_map={"service": "smsflows"},
-                period=_FIVE_MINUTES,
-                statistic="Sum",
-            ),
+            self._app_metric("ProviderNeedsOperator", _FIVE_MINUTES),
             "Twilio refused messages for content or account configuration reasons: not retried, needs a person.",
         )
+        delivered, failed, undelivered = (
+            self._app_metric(f"Delivery_{status}", _FIFTEEN_MINUTES)
+            for status in ("delivered", "failed", "undelivered")
+        )
+        delivery_failures = cloudwatch.MathExpression(
+            expression=(f"IF(d + f + u >= {DELIVERY_FAILURE_MIN_STATUSES}, 100 * (f + u) / (d + f + u), 0)"),
+            using_metrics={"d": delivered, "f": failed, "u": undelivered},
+            label="delivery failures (%)",
+            period=_FIFTEEN_MINUTES,
+        )
+        self.persistent(
+            "DeliveryFailureSpikeAlarm",
+            delivery_failures,
+            DELIVERY_FAILURE_RATE_PCT,
+            f"More than {DELIVERY_FAILURE_RATE_PCT} % of delivery reports were failed/undelivered in 2 of 3 "
+            "fifteen-minute periods: carrier filtering, a registration problem or a bad list.",
+        )
+        widgets.append(
+            cloudwatch.GraphWidget(title="delivery reports", left=[delivered, failed, undelivered], width=12)
+        )
+
         for name, function in functions.items():
-            alarm(
+            invocations = function.metric_invocations(period=_FIVE_MINUTES, statistic="Sum")
+            errors = function.metric_errors(period=_FIVE_MINUTES, statistic="Sum")
+            throttles = function.metric_throttles(period=_FIVE_MINUTES, statistic="Sum")
+            self.persistent(
                 f"{_pascal(name)}ErrorsAlarm",
-                function.metric_errors(period=_FIVE_MINUTES, statistic="Sum"),
-                f"{name} raised errors (unhandled exceptions or timeouts).",
+                cloudwatch.MathExpression(
+                    expression="IF(i > 0, 100 * e / i, 0)",
+                    using_metrics={"i": invocations, "e": errors},
+                    label=f"{name} errors (%)",
+                    period=_FIVE_MINUTES,
+                ),
+                FUNCTION_ERROR_RATE_PCT,
+                f"More than {FUNCTION_ERROR_RATE_PCT} % of {name} invocations raised errors (unhandled "
+                "exceptions or timeouts) in 2 of 3 five-minute periods.",
+            )
+            self.persistent(
+                f"{_pascal(name)}ThrottlesAlarm",
+                cloudwatch.MathExpression(
+                    expression="IF(i + t > 0, 100 * t / (i + t), 0)",
+                    using_metrics={"i": invocations, "t": throttles},
+                    label=f"{name} throttles (%)",
+                    period=_FIVE_MINUTES,
+                ),
+                THROTTLE_RATE_PCT,
+                f"More than {THROTTLE_RATE_PCT} % of {name} invocations were throttled in 2 of 3 five-minute "
+                "periods: the account's concurrency quota or the function's reserved concurrency is too low.",
             )
             widgets.append(
                 cloudwatch.GraphWidget(
                     title=f"{name}",
-                    left=[
-                        function.metric_invocations(period=_FIVE_MINUTES),
-                        function.metric_errors(period=_FIVE_MINUTES),
-                        function.metric_throttles(period=_FIVE_MINUTES),
-                    ],
+                    left=[invocations, errors, throttles],
                     right=[function.metric_duration(period=_FIVE_MINUTES, statistic="p99")],
                     width=12,
                 )
             )
+
         for name, machine in state_machines.items():
-            alarm(
+            lost = cloudwatch.MathExpression(
+                expression="f + t",
+                using_metrics={
+                    "f": machine.metric_failed(period=_FIVE_MINUTES, statistic="Sum"),
+                    "t": machine.metric_timed_out(period=_FIVE_MINUTES, statistic="Sum"),
+                },
+                label=f"{name} failed or timed out",
+                period=_FIVE_MINUTES,
+            )
+            # A failed execution is a flow that stopped for good (its tasks retried for minutes first):
+            # like a dead letter, the first one needs a person.
+            self.loss(
                 f"{_pascal(name)}FailedAlarm",
-                machine.metric_failed(period=_FIVE_MINUTES, statistic="Sum"),
-                f"Executions of the {name} flow failed.",
+                lost,
+                f"Executions of the {name} flow failed or timed out after their retries: those customers' "
+                "flows stopped. The execution history in the Step Functions console says where.",
+            )
+            self.persistent(
+                f"{_pascal(name)}ThrottledAlarm",
+                machine.metric_throttled(period=_FIVE_MINUTES, statistic="Sum"),
+                SFN_THROTTLED_PER_PERIOD,
+                f"Step Functions throttled the {name} flow in 2 of 3 five-minute periods (state transition "
+                "quota): steps run late.",
             )
             widgets.append(
                 cloudwatch.GraphWidget(
@@ -156,11 +296,120 @@ class Monitoring(Construct):
                         machine.metric_started(period=_FIVE_MINUTES),
                         machine.metric_succeeded(period=_FIVE_MINUTES),
                         machine.metric_failed(period=_FIVE_MINUTES),
+                        machine.metric_throttled(period=_FIVE_MINUTES),
                     ],
                     width=12,
                 )
             )
-        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", widgets=[widgets])
+
+        table_throttles = cloudwatch.MathExpression(
+            expression="r + w",
+            using_metrics={
+                "r": self._table_metric(table, "ReadThrottleEvents"),
+                "w": self._table_metric(table, "WriteThrottleEvents"),
+            },
+            label="table throttle events",
+            period=_FIVE_MINUTES,
+        )
+        self.persistent(
+            "TableThrottlesAlarm",
+            table_throttles,
+            DDB_THROTTLES_PER_PERIOD,
+            "DynamoDB throttled reads or writes in 2 of 3 five-minute periods: an on-demand table throttles "
+            "only past twice its previous peak or its account limits; the retries absorb blips, not this.",
+        )
+        widgets.append(cloudwatch.GraphWidget(title="table throttles", left=[table_throttles], width=12))
+
+        for key, group in schedule_groups.items():
+            dimensions = {"ScheduleGroup": group.name}
+            self.persistent(
+                f"{_pascal(key)}TargetErrorsAlarm",
+                self._scheduler_metric("TargetErrorCount", dimensions),
+                SCHEDULER_TARGET_ERRORS_PER_PERIOD,
+                f"EventBridge Scheduler could not deliver {group.purpose} to its target in 2 of 3 five-minute "
+                "periods (it retries for up to a day).",
+            )
+            dropped = cloudwatch.MathExpression(
+                expression="d + n",
+                using_metrics={
+                    "d": self._scheduler_metric("InvocationDroppedCount", dimensions),
+                    "n": self._scheduler_metric("InvocationsFailedToBeSentToDeadLetterCount", dimensions),
+                },
+                label=f"{key} dropped",
+                period=_FIVE_MINUTES,
+            )
+            self.loss(
+                f"{_pascal(key)}DroppedAlarm",
+                dropped,
+                f"EventBridge Scheduler gave up on {group.purpose} and could not put it in a DLQ either: "
+                "those invocations are lost.",
+            )
+        self.dashboard = cloudwatch.Dashboard(
+            self, "Dashboard", dashboard_name=f"smsflows-{config.stage}", widgets=[widgets]
+        )
+
+    def loss(self, id_: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
+        """Something was lost or needs a person: alarm on the first one."""
+        return self._alarm(id_, metric, 0, description, evaluation_periods=1, datapoints=1)
+
+    def persistent(
+        self, id_: str, metric: cloudwatch.IMetric, threshold: float, description: str
+    ) -> cloudwatch.Alarm:
+        """A rate or a delay: alarm when 2 of the last 3 periods are above `threshold`."""
+        return self._alarm(id_, metric, threshold, description, evaluation_periods=3, datapoints=2)
+
+    def _alarm(
+        self,
+        id_: str,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        description: str,
+        *,
+        evaluation_periods: int,
+        datapoints: int,
+    ) -> cloudwatch.Alarm:
+        created = cloudwatch.Alarm(
+            self,
+            id_,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=f"[smsflows {self.config.stage}] {description}",
+        )
+        created.add_alarm_action(self._action)
+        created.add_ok_action(self._action)
+        self.alarms.append(created)
+        return created
+
+    def _app_metric(self, name: str, period: Duration) -> cloudwatch.Metric:
+        """A metric the functions emit (Powertools EMF: the stage's namespace, dimension service)."""
+        return cloudwatch.Metric(
+            namespace=self.config.metric_namespace,
+            metric_name=name,
+            dimensions_map={"service": "smsflows"},
+            period=period,
+            statistic="Sum",
+        )
+
+    @staticmethod
+    def _table_metric(table: dynamodb.ITableV2, name: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="AWS/DynamoDB",
+            metric_name=name,
+            dimensions_map={"TableName": table.table_name},
+            period=_FIVE_MINUTES,
+            statistic="Sum",
+        )
+
+    @staticmethod
+    def _scheduler_metric(name: str, dimensions: dict[str, str]) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="AWS/Scheduler", metric_name=name, dimensions_map=dimensions, period=_FIVE_MINUTES,
+            statistic="Sum",
+        )  # fmt: skip
 
 
 def _pascal(name: str) -> str:

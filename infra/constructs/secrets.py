@@ -19,11 +19,11 @@ class SecretsConstruct(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
-        # Named, so the deploy guide can say `--secret-id smsflows/<stage>/shopify`.
+        # Generated names (no two stacks, accounts' leftovers or a replacement collide); the stack outputs
+        # ShopifySecretName and TwilioSecretName, which the README's commands read.
         self.shopify = secretsmanager.Secret(
             self,
             "ShopifySecret",
-            secret_name=f"smsflows/{config.stage}/shopify",
             description='Shopify app API secret used to verify webhook HMACs: {"api_secret": ...}',
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 secret_string_template=json.dumps({}),
@@ -36,7 +36,6 @@ class SecretsConstruct(Construct):
         self.twilio = secretsmanager.Secret(
             self,
             "TwilioSecret",
-            secret_name=f"smsflows/{config.stage}/twilio",
             description=(
                 'Twilio credentials: {"account_sid", "auth_token", "messaging_service_sid" or "from_number"}'
             ),

@@ -88,7 +88,7 @@ class ServiceFunction(Construct):
             reserved_concurrent_executions=config.reserved_concurrency.get(spec.name),
             environment={
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-                "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": config.metric_namespace,
                 "SMSFLOWS_FUNCTION": spec.name,
                 **topology.max_receives_env(spec.consumes),  # a consumer's last receive before the DLQ
             },

@@ -1,18 +1,69 @@
-"""WebhookApi: the public HTTPS front door for Shopify, Twilio and browsers (one route per topology route)."""
+"""WebhookApi: the public HTTPS front door for Shopify, Twilio and browsers (one route per topology route).
+
+Two kinds of caller. Shopify and Twilio sign every request (HMAC, X-Twilio-Signature), checked byte for
+byte in the function. The storefront's sign-up form (`POST /subscribe`) is anonymous by nature, and each
+accepted sign-up costs a text: it is bounded by a WAF rate rule per source address, a throttle of its own,
+and the opt-in limits of the subscribe use case (one pending request per number per shop per day, a budget
+per source address, only the countries the shop sells to).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
-from aws_cdk import Aws
+from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as route53_targets
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra.config import StageConfig
 from infra.constructs.nag import acknowledge
 from smsflows.topology import Route, routes
+
+SUBSCRIBE = Route("POST", "/subscribe")
+# Routes whose every request is signed by its caller and verified in the function before anything else.
+SIGNED = {
+    Route("POST", "/webhooks/shopify"): "Shopify signs it (X-Shopify-Hmac-Sha256 over the raw body)",
+    Route("POST", "/sms/inbound"): "Twilio signs it (X-Twilio-Signature over the URL and form)",
+    Route("POST", "/sms/status"): "Twilio signs it (X-Twilio-Signature over the URL and form)",
+}
+# Anonymous on purpose, and why each is safe.
+ANONYMOUS = {
+    SUBSCRIBE: (
+        "The storefront sign-up form is anonymous by nature (shoppers have no account with us). It is "
+        "bounded by the WAF per-IP rate rule, its own method throttle, and the use case's opt-in limits "
+        "(one pending request per number per shop per 24 h, a per-address budget, the shop's countries)."
+    ),
+    Route("OPTIONS", "/subscribe"): (
+        "CORS preflight for the sign-up form: answered by the function with headers only, no state, no text."
+    ),
+}
+# Access log fields: enough to tell a WAF block from a throttle from a function error, without a body.
+ACCESS_LOG_FIELDS = {
+    "requestId": apigw.AccessLogField.context_request_id(),
+    "ip": apigw.AccessLogField.context_identity_source_ip(),
+    "userAgent": apigw.AccessLogField.context_identity_user_agent(),
+    "requestTime": apigw.AccessLogField.context_request_time(),
+    "httpMethod": apigw.AccessLogField.context_http_method(),
+    "resourcePath": apigw.AccessLogField.context_resource_path(),
+    "status": apigw.AccessLogField.context_status(),
+    "protocol": apigw.AccessLogField.context_protocol(),
+    "responseLength": apigw.AccessLogField.context_response_length(),
+    "responseLatency": apigw.AccessLogField.context_response_latency(),
+    "errorType": apigw.AccessLogField.context_error_response_type(),
+    "errorMessage": apigw.AccessLogField.context_error_message(),
+    "integrationStatus": apigw.AccessLogField.context_integration_status(),
+    "integrationLatency": apigw.AccessLogField.context_integration_latency(),
+    "integrationError": apigw.AccessLogField.context_integration_error_message(),
+    "wafStatus": apigw.AccessLogField.context_waf_response_code(),
+    "xrayTraceId": apigw.AccessLogField.context_xray_trace_id(),
+}
 
 
 class WebhookApi(Construct):
@@ -20,6 +71,7 @@ class WebhookApi(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
+        self.config = config
         self.stage_name = config.api_stage_name
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=config.retention_days, removal_policy=config.removal_policy
@@ -27,24 +79,17 @@ class WebhookApi(Construct):
         self.api = apigw.RestApi(
             self,
             "Api",
-            description="smsflows webhooks (Shopify, Twilio) and public endpoints",
+            rest_api_name=config.api_name,
+            description=f"smsflows webhooks (Shopify, Twilio) and public endpoints ({config.stage})",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            # Stage logging needs the account-level CloudWatch role; CDK creates it (and keeps it on delete).
-            cloud_watch_role=True,
+            # Stage logging needs API Gateway's account-wide CloudWatch role (one per account and region).
+            # Created only when asked (a fresh account), and then kept: other APIs may rely on it.
+            cloud_watch_role=config.create_api_logging_role,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN if config.create_api_logging_role else None,
             deploy_options=apigw.StageOptions(
                 stage_name=config.api_stage_name,
                 access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=False,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=False,
-                ),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
                 tracing_enabled=True,
                 metrics_enabled=True,
                 logging_level=apigw.MethodLoggingLevel.ERROR,
@@ -52,11 +97,28 @@ class WebhookApi(Construct):
                 data_trace_enabled=False,
                 throttling_rate_limit=config.api_throttle_rate,
                 throttling_burst_limit=config.api_throttle_burst,
+                method_options={
+                    f"{SUBSCRIBE.path}/{SUBSCRIBE.method}": apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=config.subscribe_throttle_rate,
+                        throttling_burst_limit=config.subscribe_throttle_burst,
+                        metrics_enabled=True,
+                        logging_level=apigw.MethodLoggingLevel.ERROR,
+                        data_trace_enabled=False,
+                    )
+                },
             ),
         )
         # The stack exports ApiUrl itself (a stable name); drop the auto-named duplicate output.
         self.api.node.try_remove_child("Endpoint")
         self.methods: dict[Route, apigw.Method] = {}
+        self.web_acl = self._web_acl()
+        wafv2.CfnWebACLAssociation(
+            self,
+            "WebAclAssociation",
+            resource_arn=self.api.deployment_stage.stage_arn,
+            web_acl_arn=self.web_acl.attr_arn,
+        )
+        self.domain = self._custom_domain()
         self._acknowledge()
 
     @property
@@ -65,62 +127,170 @@ class WebhookApi(Construct):
 
     @property
     def base_url(self) -> str:
-        """The stage URL without a trailing slash, built from the API id only (no dependency on the stage).
+        """The public URL without a trailing slash: the custom domain when there is one, else the stage URL
+        built from the API id only (no dependency on the stage).
 
         Functions receive it as PUBLIC_BASE_URL (Twilio signs the full URL; short links point here), and
         referencing the deployed stage from a function would be a dependency cycle.
         """
+        if self.config.domain_name:
+            return f"https://{self.config.domain_name}"
         return f"https://{self.api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{self.stage_name}"
 
     def add_routes(self, functions: Mapping[str, lambda_.IFunction]) -> None:
         """One resource/method per topology route, integrated with the named function."""
         for route, spec in routes():
+            if route not in SIGNED and route not in ANONYMOUS:
+                raise ValueError(f"{route}: say how it is authenticated (webhook_api.SIGNED or ANONYMOUS)")
             resource = self.api.root.resource_for_path(route.path)
-            self.methods[route] = resource.add_method(
+            method = resource.add_method(
                 route.method, apigw.LambdaIntegration(functions[spec.name], proxy=True)
             )
+            self.methods[route] = method
+            # cdk-nag's authorization findings are per method, and so is the reason.
+            reason = (
+                f"{route.method} {route.path}: {SIGNED[route]}; the function verifies it before reading "
+                "anything, and Shopify/Twilio cannot sign with IAM or present Cognito tokens."
+                if route in SIGNED
+                else f"{route.method} {route.path}: {ANONYMOUS[route]}"
+            )
+            acknowledge(method, "AwsSolutions-APIG4", reason)
+            acknowledge(method, "AwsSolutions-COG4", reason)
+
+    def _web_acl(self) -> wafv2.CfnWebACL:
+        """AWS managed IP reputation and common rule sets, and a per-IP rate rule on the sign-up route.
+
+        The common rule set does not inspect the signed routes: their bodies are authenticated byte for
+        byte, and carry what customers and merchants wrote — a product description's HTML (<iframe>,
+        <script>), an inbound text — which its XSS and size rules would block, losing an authentic webhook
+        or a STOP. Its body-size rule (8 KB) is counted, not enforced: Shopify's order bodies exceed it.
+        """
+
+        def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+            return wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True,
+                metric_name=f"smsflows-{self.config.stage}-{name}",
+                sampled_requests_enabled=True,
+            )
+
+        def path_ends_with(suffix: str) -> wafv2.CfnWebACL.StatementProperty:
+            return wafv2.CfnWebACL.StatementProperty(
+                byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                    field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                    positional_constraint="ENDS_WITH",
+                    search_string=suffix,
+                    text_transformations=[
+                        wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="LOWERCASE")
+                    ],
+                )
+            )
+
+        signed = [path_ends_with(route.path) for route in SIGNED]
+        not_signed = wafv2.CfnWebACL.StatementProperty(
+            not_statement=wafv2.CfnWebACL.NotStatementProperty(
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    or_statement=wafv2.CfnWebACL.OrStatementProperty(statements=signed)
+                )
+            )
+        )
+
+        def managed(name: str, priority: int, **extra: object) -> wafv2.CfnWebACL.RuleProperty:
+            return wafv2.CfnWebACL.RuleProperty(
+                name=name,
+                priority=priority,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS",
+                        name=name,
+                        **extra,  # type: ignore[arg-type]
+                    )
+                ),
+                visibility_config=visibility(name),
+            )
+
+        rules = [
+            wafv2.CfnWebACL.RuleProperty(
+                name="SubscribePerIp",
+                priority=0,
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        aggregate_key_type="IP",
+                        limit=self.config.waf_subscribe_per_ip_5min,
+                        evaluation_window_sec=300,
+                        scope_down_statement=path_ends_with(SUBSCRIBE.path),
+                    )
+                ),
+                visibility_config=visibility("SubscribePerIp"),
+            ),
+            managed("AWSManagedRulesAmazonIpReputationList", 1),
+            managed(
+                "AWSManagedRulesCommonRuleSet",
+                2,
+                scope_down_statement=not_signed,
+                rule_action_overrides=[
+                    wafv2.CfnWebACL.RuleActionOverrideProperty(
+                        name="SizeRestrictions_BODY",
+                        action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={}),
+                    )
+                ],
+            ),
+        ]
+        return wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            rules=rules,
+            visibility_config=visibility("WebAcl"),
+            description=f"smsflows API {self.config.stage} - IP reputation, common rules, sign-ups per IP",
+        )
+
+    def _custom_domain(self) -> apigw.DomainName | None:
+        config = self.config
+        if not (config.domain_name and config.certificate_arn):
+            return None
+        domain = apigw.DomainName(
+            self,
+            "Domain",
+            domain_name=config.domain_name,
+            certificate=acm.Certificate.from_certificate_arn(self, "Certificate", config.certificate_arn),
+            endpoint_type=apigw.EndpointType.REGIONAL,
+            security_policy=apigw.SecurityPolicy.TLS_1_2,
+        )
+        # The stage at the domain's root: https://<domain>/webhooks/shopify, whatever the API id.
+        domain.add_base_path_mapping(self.api, stage=self.api.deployment_stage)
+        if config.hosted_zone_id and config.hosted_zone_name:
+            zone = route53.HostedZone.from_hosted_zone_attributes(
+                self, "Zone", hosted_zone_id=config.hosted_zone_id, zone_name=config.hosted_zone_name
+            )
+            route53.ARecord(
+                self,
+                "Alias",
+                zone=zone,
+                record_name=config.domain_name,
+                target=route53.RecordTarget.from_alias(route53_targets.ApiGatewayDomain(domain)),
+            )
+        return domain
 
     def _acknowledge(self) -> None:
-        target = self.api
         acknowledge(
-            target,
+            self.api,
             "AwsSolutions-APIG2",
             (
                 "Webhook bodies are verified byte for byte (Shopify HMAC, Twilio signature) and then parsed "
                 "with pydantic in the function; API Gateway request validation would only duplicate that."
             ),
         )
-        acknowledge(
-            target,
-            "AwsSolutions-APIG3",
-            (
-                "No WAF web ACL in the skeleton: every request is authenticated by HMAC/signature in the "
-                "function and the stage is throttled. Attach a WAF ACL per stage if abuse shows up."
-            ),
-        )
-        acknowledge(
-            target,
-            "AwsSolutions-APIG4",
-            (
-                "Called by Shopify and Twilio, which cannot sign with IAM or present Cognito tokens; "
-                "requests are authenticated inside the function (Shopify X-Shopify-Hmac-Sha256, Twilio "
-                "X-Twilio-Signature)."
-            ),
-        )
-        acknowledge(
-            target,
-            "AwsSolutions-COG4",
-            (
-                "No Cognito user pool: the callers are Shopify/Twilio servers and anonymous shoppers; "
-                "webhooks are authenticated by HMAC/signature in the function."
-            ),
-        )
-        acknowledge(
-            self.api.node.find_child("CloudWatchRole"),
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-            "AmazonAPIGatewayPushToCloudWatchLogs]",
-            (
-                "The account-level API Gateway logging role uses the AWS-managed policy AWS documents for "
-                "exactly this purpose; it is needed for stage execution and access logging."
-            ),
-        )
+        role = self.api.node.try_find_child("CloudWatchRole")
+        if role is not None:
+            acknowledge(
+                role,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AmazonAPIGatewayPushToCloudWatchLogs]",
+                (
+                    "The account-level API Gateway logging role uses the AWS-managed policy AWS documents "
+                    "for exactly this purpose; it is needed for stage execution and access logging."
+                ),
+            )

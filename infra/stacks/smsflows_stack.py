@@ -10,10 +10,11 @@ from constructs import Construct
 from infra.config import StageConfig
 from infra.constructs.campaign_scheduler import CampaignScheduler
 from infra.constructs.data_tables import DataTables
+from infra.constructs.evidence_backup import EvidenceBackup
 from infra.constructs.flow_state_machines import FlowStateMachines
 from infra.constructs.layers import Layers
 from infra.constructs.message_queue import MessageQueue
-from infra.constructs.monitoring import Monitoring
+from infra.constructs.monitoring import Monitoring, ScheduleGroup
 from infra.constructs.nag import acknowledge_wildcard_resource
 from infra.constructs.secrets import SecretsConstruct
 from infra.constructs.service_function import Binding, ServiceFunction, construct_id
@@ -46,9 +47,15 @@ class SmsflowsStack(Stack):
         self.config = config
 
         self.data = DataTables(self, "DataTables", config=config)
+        self.backup = (
+            EvidenceBackup(self, "EvidenceBackup", config=config, table=self.data.table)
+            if config.backup_retention_days
+            else None
+        )
         self.secrets = SecretsConstruct(self, "Secrets", config=config)
         self.queues = {
-            key: MessageQueue(self, construct_id(key), spec=spec) for key, spec in topology.QUEUES.items()
+            key: MessageQueue(self, construct_id(key), spec=spec, removal_policy=config.removal_policy)
+            for key, spec in topology.QUEUES.items()
         }
         self.layers = Layers(self, "Layers", repo_root=repo_root, deps_dir=deps_layer_dir)
         self.functions = {
@@ -84,6 +91,7 @@ class SmsflowsStack(Stack):
             shop_events_queue=self.queues[SHOP_EVENTS_QUEUE].queue,
             transactional_queue=self.queues[TRANSACTIONAL_QUEUE].queue,
             dead_letters={key: self.queues[key].dlq for key in (SEND_QUEUE, TRANSACTIONAL_QUEUE)},
+            shop_events_dlq=self.queues[SHOP_EVENTS_QUEUE].dlq,
         )
 
         table = self.data.table
@@ -133,6 +141,15 @@ class SmsflowsStack(Stack):
             functions=lambdas,
             state_machines=self.flows.state_machines,
             api=self.webhook_api.api,
+            table=self.data.table,
+            schedule_groups={
+                "campaign_schedules": ScheduleGroup(
+                    self.campaign_scheduler.group_name, "campaigns and the daily job"
+                ),
+                "deferral_schedules": ScheduleGroup(
+                    self.campaign_scheduler.deferral_group.ref, "deferred texts (quiet hours, caps, pacing)"
+                ),
+            },
         )
         self._outputs()
 
@@ -141,9 +158,14 @@ class SmsflowsStack(Stack):
         shop_events = self.queues[SHOP_EVENTS_QUEUE]
         send = self.queues[SEND_QUEUE]
         transactional = self.queues[TRANSACTIONAL_QUEUE]
+        base = self.webhook_api.base_url
         outputs = {
             "ApiUrl": self.webhook_api.url,
-            "ShopifyWebhookUrl": self.webhook_api.api.url_for_path("/webhooks/shopify"),
+            # The URLs to register at Shopify and Twilio: on the custom domain when there is one, so that
+            # replacing the API changes none of them.
+            "PublicBaseUrl": base,
+            "ShopifyWebhookUrl": f"{base}/webhooks/shopify",
+            "TwilioInboundUrl": f"{base}/sms/inbound",
             "TableName": self.data.table.table_name,
             "ShopifySecretName": self.secrets.shopify.secret_name,
             "TwilioSecretName": self.secrets.twilio.secret_name,
@@ -158,5 +180,7 @@ class SmsflowsStack(Stack):
             "CampaignScheduleGroupName": self.campaign_scheduler.group_name,
             "CampaignSchedulerRoleArn": self.campaign_scheduler.role.role_arn,
         }
+        if self.backup is not None:
+            outputs["BackupVaultName"] = self.backup.vault.backup_vault_name
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)

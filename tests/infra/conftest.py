@@ -1,4 +1,4 @@
-"""One synthesized `Smsflows-dev` template per test session, with cdk-nag applied as in infra/app.py."""
+"""One synthesized template per stage (dev, prod) per test session, with cdk-nag applied as in infra/app.py."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from aws_cdk.assertions import Template
 from infra_synth import CANARY_STACK, NagFinding, Synthesized, synthesize
 
 
-@pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+@pytest.fixture(scope="session", params=["dev", "prod"])
+def synthesized(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """Every infra test runs against both stages."""
     # An empty stand-in for layers/deps/build: the template does not depend on its content, and hashing the
     # real ~170 MB layer would dominate the suite (and require `make layer` before `make test`).
     deps = tmp_path_factory.mktemp("deps")
     (deps / "python").mkdir()
-    return synthesize(tmp_path_factory.mktemp("cdk.out"), deps)
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), deps, request.param)
 
 
 @pytest.fixture(scope="session")

@@ -59,11 +59,34 @@ def of_type(resources: dict[str, dict[str, Any]], type_: str) -> dict[str, dict[
     return {key: value for key, value in resources.items() if value["Type"] == type_}
 
 
-def synthesize(outdir: Path, deps_dir: Path) -> Synthesized:
-    """Synthesize the dev stack (and the canary) once; cdk-nag findings come from the validation report."""
+# What each stage is synthesized with in the tests: prod as an operator deploys it (an alarm subscriber is
+# required), with every optional part turned on (custom domain with its DNS alias, the account's API
+# Gateway logging role) so that both branches of each option are synthesized and checked by cdk-nag.
+STAGE_CONTEXT: dict[str, dict[str, str]] = {
+    "dev": {},
+    "prod": {
+        "alarm_email": "ops@example.com",
+        "account": "123456789012",
+        "region": "us-east-1",
+        "create_api_logging_role": "true",
+        "domain_name": "sms.example.com",
+        "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100",
+        "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
+        "hosted_zone_name": "example.com",
+    },
+}
+
+
+def synthesize(outdir: Path, deps_dir: Path, stage: str = "dev") -> Synthesized:
+    """Synthesize one stage's stack (and the canary) once; cdk-nag findings come from the validation report."""
     app = cdk.App(
         outdir=str(outdir),
-        context={"stage": "dev", "deps_layer_dir": str(deps_dir), "aws:cdk:disable-asset-staging": True},
+        context={
+            "stage": stage,
+            "deps_layer_dir": str(deps_dir),
+            "aws:cdk:disable-asset-staging": True,
+            **STAGE_CONTEXT[stage],
+        },
     )
     stack = build(app)
     sqs.Queue(cdk.Stack(app, CANARY_STACK), "QueueWithoutDlqOrTls")

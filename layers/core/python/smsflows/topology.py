@@ -37,6 +37,8 @@ class QueueSpec:
     key: str
     visibility_timeout_s: int
     max_receive_count: int
+    # The oldest message waiting longer than this in 2 of 3 five-minute periods raises an alarm.
+    age_alarm_s: int
     retention_days: int = 14
 
 
@@ -68,9 +70,15 @@ QUEUES: dict[str, QueueSpec] = {
     # Retries outlast an incident of half an hour before anything is dead-lettered (tests/unit/sending/
     # test_retry_window.py): 12 receives of a shop event, 180 s apart, span 33 minutes; a text's 12
     # receives, with the sender's backoff (5 s doubling to 15 min, equal jitter), 33 to 65 minutes.
-    SHOP_EVENTS_QUEUE: QueueSpec(SHOP_EVENTS_QUEUE, visibility_timeout_s=180, max_receive_count=12),
-    SEND_QUEUE: QueueSpec(SEND_QUEUE, visibility_timeout_s=360, max_receive_count=12),
-    TRANSACTIONAL_QUEUE: QueueSpec(TRANSACTIONAL_QUEUE, visibility_timeout_s=360, max_receive_count=12),
+    # Age alarms: a shop event or an order text 15 minutes old is late; a marketing text may wait behind a
+    # paced broadcast (50 texts/s: 100,000 recipients take 35 minutes), so an hour.
+    SHOP_EVENTS_QUEUE: QueueSpec(
+        SHOP_EVENTS_QUEUE, visibility_timeout_s=180, max_receive_count=12, age_alarm_s=900
+    ),
+    SEND_QUEUE: QueueSpec(SEND_QUEUE, visibility_timeout_s=360, max_receive_count=12, age_alarm_s=3600),
+    TRANSACTIONAL_QUEUE: QueueSpec(
+        TRANSACTIONAL_QUEUE, visibility_timeout_s=360, max_receive_count=12, age_alarm_s=900
+    ),
 }
 # The redrive limit of each queue a function consumes, as JSON ({"send_queue": 5, ...}). SQS dead-letters a
 # message after that many receives with no code of ours running, so a consumer reads this to know that a

@@ -72,7 +72,10 @@ def bounded_json(record: dict[str, Any]) -> str:
 
 
 logger = Logger(service=SERVICE, json_serializer=bounded_json)
-metrics = Metrics(namespace="smsflows", service=SERVICE)
+# The namespace carries the stage (POWERTOOLS_METRICS_NAMESPACE, set by the stack: smsflows/<stage>), so
+# two stages in one account never add up; "smsflows" where it is not set (tests, the local cloud).
+metrics = Metrics(service=SERVICE)
+metrics.namespace = metrics.namespace or SERVICE
 
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 
