@@ -3,6 +3,7 @@ is sent at most once, paced to its sender's registered throughput."""
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -133,7 +134,15 @@ def _back_off(record: SQSRecord, reason: str) -> None:
     fixed visibility timeout. Best effort: if this fails, the visibility timeout applies."""
     deps = get_deps()
     attempt = int(record.attributes.approximate_receive_count or 1)
-    delay = backoff_s(attempt, deps.settings.retry_base_s, deps.settings.retry_cap_s)
+    # In virtual time (the local cloud at --time-scale N) the wait is the same span of that time: N times
+    # shorter on the wall clock, as its queues' visibility timeouts are; in AWS the scale is 1.
+    delay = max(
+        1,
+        math.ceil(
+            backoff_s(attempt, deps.settings.retry_base_s, deps.settings.retry_cap_s)
+            / deps.settings.time_scale
+        ),
+    )
     _, url = _source_queue(record)
     logger.warning(
         "retrying later", message_id=record.message_id, attempt=attempt, delay_s=delay, reason=reason

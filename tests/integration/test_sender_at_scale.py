@@ -268,6 +268,7 @@ def test_a_claim_left_by_a_function_that_died_mid_call_is_settled_after_it_went_
 
 def test_a_failed_attempt_comes_back_after_an_exponential_jittered_backoff(cloud, monkeypatch):
     monkeypatch.setenv("SMSFLOWS_RETRY_BASE_S", "2")
+    monkeypatch.setenv("SMSFLOWS_RETRY_CAP_S", "300")
     from smsflows.runtime import deps as deps_module
 
     deps_module.reset()
@@ -276,18 +277,51 @@ def test_a_failed_attempt_comes_back_after_an_exponential_jittered_backoff(cloud
     monkeypatch.setattr(sqs, "change_message_visibility", lambda **kw: calls.append(kw))
     cloud.twilio.fault_rule = lambda form: Fault(status=503, code=20503, message="Service Unavailable")
     body = json.dumps(message("retry-1", "+15125550116"))
-    for attempt in range(1, 9):
+    receives = topology.QUEUES[topology.TRANSACTIONAL_QUEUE].max_receive_count
+    for attempt in range(1, receives + 2):
         event = sqs_event(body, receive_count=attempt)
         event["Records"][0]["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:it-transactional_queue"
         assert len(cloud.invoke("send_message", event)["batchItemFailures"]) == 1
-    assert [c["QueueUrl"] for c in calls] == [cloud.res.queue_urls[topology.TRANSACTIONAL_QUEUE]] * 8
+        if attempt == receives - 1:
+            [item] = cloud.items("MSG#retry-1")
+            assert item["state"] != "dead_lettered"  # one receive left: not yet
+    assert [c["QueueUrl"] for c in calls] == [cloud.res.queue_urls[topology.TRANSACTIONAL_QUEUE]] * (
+        receives + 1
+    )
     for attempt, call in enumerate(calls, start=1):
         ceiling = min(300, 2 * 2 ** (attempt - 1))  # 2, 4, 8, ... seconds, then the 5-minute cap
         assert ceiling / 2 <= call["VisibilityTimeout"] <= ceiling + 1
     assert len(cloud.twilio.outbox()) == 0
     [item] = cloud.items("MSG#retry-1")
-    # receives 5 to 8 were each past the transactional queue's maxReceiveCount: dead-lettered, and why
+    # the receive at the queue's maxReceiveCount (and any past it) was the last: dead-lettered, and why
     assert item["state"] == "dead_lettered" and item["reason"].startswith("provider 20503")
+
+
+def test_virtual_time_shortens_the_backoff_as_it_shortens_the_queues_visibility(cloud, monkeypatch):
+    # the local cloud at --time-scale 3600: a 2-minute backoff is 2 virtual minutes, 1 s (SQS's least) real
+    monkeypatch.setenv("SMSFLOWS_RETRY_BASE_S", "60")
+    monkeypatch.setenv("SMSFLOWS_RETRY_CAP_S", "900")
+    monkeypatch.setenv("SMSFLOWS_TIME_SCALE", "30")
+    from smsflows.runtime import deps as deps_module
+
+    deps_module.reset()
+    sqs = deps_module.get_deps().client("sqs")
+    calls: list[dict] = []
+    monkeypatch.setattr(sqs, "change_message_visibility", lambda **kw: calls.append(kw))
+    cloud.twilio.fault_rule = lambda form: Fault(status=503, code=20503, message="Service Unavailable")
+    body = json.dumps(message("retry-scaled", "+15125550117"))
+    try:
+        for attempt in (1, 5):
+            event = sqs_event(body, receive_count=attempt)
+            event["Records"][0]["eventSourceARN"] = (
+                "arn:aws:sqs:us-east-1:123456789012:it-transactional_queue"
+            )
+            cloud.invoke("send_message", event)
+    finally:  # the next tests get the cloud's own clock and backoff back
+        monkeypatch.undo()
+        deps_module.reset()
+    # attempt 1: 30-60 s of backoff -> 1-2 s at scale 30; attempt 5: 450-900 s -> 15-30 s
+    assert 1 <= calls[0]["VisibilityTimeout"] <= 2 and 15 <= calls[1]["VisibilityTimeout"] <= 30
 
 
 def test_a_lone_text_books_an_idle_sender_inside_its_claim_and_falls_back_when_busy(cloud):
