@@ -127,12 +127,8 @@ def uninstalled(shop: str, deps: PrivacyDeps) -> str:
 
 
 def redact_shop(shop: str, deps: PrivacyDeps) -> str:
-    config = deps.shops.get(shop) or ShopConfig(shop=shop)
     stopped = deps.flows.stop_all_for_shop(shop, "shop redacted")
     erased = deps.store.erase_shop(shop)
-    deps.shops.put(
-        ShopConfig(shop=shop, status="redacted", senders=())
-        if config
-        else ShopConfig(shop=shop, status="redacted")
-    )
+    # Nothing of the old config is kept (brand, senders, contacts): only that the shop is redacted.
+    deps.shops.put(ShopConfig(shop=shop, status="redacted"))
     return f"erased {erased} records, stopped {stopped} flows; consent evidence and hashed suppressions kept"
