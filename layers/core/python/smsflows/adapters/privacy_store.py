@@ -13,7 +13,9 @@ from smsflows.adapters._dynamo import batch_get, from_item, query_all, to_item
 from smsflows.domain import keys
 
 KEEP = frozenset({"consent_event", "suppression"})  # evidence (RULES.md A8.2): see domain.privacy
-INTERNAL = frozenset({"pk", "sk", "gsi1pk", "body_gz"})
+# Keys and stored bodies, not data about the person: a webhook's raw body, and an earlier export's content
+# (a copy of what this export holds anyway; the earlier export itself is listed, by id and time).
+INTERNAL = frozenset({"pk", "sk", "gsi1pk", "body_gz", "export_gz"})
 
 
 class DynamoPrivacyStore:
@@ -57,7 +59,7 @@ class DynamoPrivacyStore:
             kind = str(plain.get("type", "other"))
             grouped.setdefault(kind, []).append(
                 {
-                    k: (v if not isinstance(v, (set, bytes, Binary)) else str(v))
+                    k: (_shown(v) if isinstance(v, (set, bytes, Binary)) else v)
                     for k, v in plain.items()
                     if k not in INTERNAL
                 }
@@ -163,3 +165,12 @@ class DynamoPrivacyStore:
             self._ddb.delete_item(TableName=self._table, Key={"pk": item["pk"], "sk": item["sk"]})
             count += 1
         return count
+
+
+def _shown(value: Any) -> str:
+    """A set or binary value as export text (str() of a boto3 Binary raises: it returns bytes)."""
+    if isinstance(value, Binary):
+        value = value.value
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return str(value)
