@@ -50,7 +50,7 @@ lint: $(STAMP) ## ruff and mypy
 # the synthesized template, are built once). `make test TEST_JOBS=0` runs the suite in one process.
 TEST_JOBS ?= auto
 test: $(STAMP) $(LAYER)/.built ## install what is needed and run the whole suite (what CI runs)
-	@set +e; $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile; rc=$$?; \
+	@set +e; calls=$$(mktemp -d); SMSFLOWS_LEAST_PRIVILEGE_DIR=$$calls $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile; rc=$$?; rm -rf $$calls; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
 
 demo: $(STAMP) ## a scripted store day on the local cloud, printed as an SMS transcript

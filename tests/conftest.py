@@ -36,8 +36,58 @@ settings.load_profile(
 )
 
 
+_recording = None  # (context manager, recorder) while SMSFLOWS_LEAST_PRIVILEGE_DIR is set
+_privilege_report: list[str] = []
+
+
+def pytest_sessionstart(session):  # type: ignore[no-untyped-def]
+    """Record which AWS calls each function makes (see tests/aws_calls.py), when `make test` asks."""
+    global _recording
+    from tests.aws_calls import LEAST_PRIVILEGE_ENV, recording
+
+    if os.environ.get(LEAST_PRIVILEGE_ENV):
+        manager = recording()
+        _recording = (manager, manager.__enter__())
+
+
+def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+    """Workers write what they recorded; the process that ends the run compares it with the grants."""
+    import json
+    from pathlib import Path
+
+    from tests.aws_calls import LEAST_PRIVILEGE_ENV, privilege_findings
+
+    global _recording
+    folder = os.environ.get(LEAST_PRIVILEGE_ENV)
+    if not folder or _recording is None:
+        return
+    manager, recorder = _recording
+    manager.__exit__(None, None, None)
+    _recording = None
+    name = getattr(session.config, "workerinput", {}).get("workerid", "main")
+    (Path(folder) / f"{name}.json").write_text(
+        json.dumps({f: sorted(map(list, calls)) for f, calls in recorder.calls.items()})
+    )
+    if hasattr(session.config, "workerinput") or exitstatus != 0:
+        return  # a worker; or a failing run, whose missing calls would only add noise
+    calls: dict[str, set[tuple[str, str, str]]] = {}
+    for path in Path(folder).glob("*.json"):
+        for function, seen in json.loads(path.read_text()).items():
+            calls.setdefault(function, set()).update(tuple(c) for c in seen)
+    _privilege_report[:] = privilege_findings(calls)
+    if _privilege_report:
+        session.exitstatus = 1
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
-    """The revocation classifier's figures by family (issue 11), when its tests were part of the run."""
+    """The revocation classifier's figures by family (issue 11), when its tests were part of the run; the
+    least-privilege findings, when `make test` asked for them."""
+    from tests.aws_calls import LEAST_PRIVILEGE_ENV
+
+    if os.environ.get(LEAST_PRIVILEGE_ENV) and not hasattr(config, "workerinput"):
+        terminalreporter.write_sep("-", "least privilege (each function's calls against its grants)")
+        for line in _privilege_report or ["every call granted, every grant used"]:
+            terminalreporter.write_line(line)
     wanted = ("tests", "tests/unit", "tests/unit/consent", "tests/unit/consent/test_revocation_tables.py")
     if not any(str(arg).rstrip("/").split("::")[0].endswith(wanted) for arg in config.args):
         return

@@ -23,6 +23,7 @@ from smsflows.topology import ENV, FunctionSpec
 Grant = Callable[[iam.IGrantable], object]
 
 SERVICE_NAME = "smsflows"
+READ_ACTIONS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "ConditionCheckItem", "DescribeTable"})
 
 
 @dataclass(frozen=True)
@@ -113,13 +114,41 @@ class ServiceFunction(Construct):
 
     def bind(self, resource: str, binding: Binding) -> None:
         """Give this function `resource` if its spec uses it: env var (topology.ENV), read or write grant."""
-        if resource not in self.spec.uses:
+        if resource not in self.spec.uses or resource == topology.TABLE:  # the table: see grant_table
             return
         self.function.add_environment(ENV[resource], binding.value)
         if resource in self.spec.writes:
             binding.grant_write(self.function)
         else:
             binding.grant_read(self.function)
+
+    def grant_table(self, table_arn: str, table_name: str) -> None:
+        """TABLE_NAME and exactly the DynamoDB actions the function's code makes (topology `table_actions`),
+        on the table itself; Query on the named indexes only where it queries them. Never Scan, DeleteItem or
+        BatchWriteItem unless its code calls them (tests/integration/test_least_privilege.py)."""
+        spec = self.spec
+        if topology.TABLE not in spec.uses:
+            if spec.table_actions or spec.table_indexes:
+                raise ValueError(f"{spec.name}: table_actions without the table in its uses")
+            return
+        if not spec.table_actions:
+            raise ValueError(f"{spec.name} uses the table: say which calls it makes (table_actions)")
+        if topology.TABLE not in spec.writes and spec.table_actions - READ_ACTIONS:
+            raise ValueError(f"{spec.name} only reads the table: {sorted(spec.table_actions - READ_ACTIONS)}")
+        self.function.add_environment(ENV[topology.TABLE], table_name)
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[f"dynamodb:{action}" for action in sorted(spec.table_actions)],
+                resources=[table_arn],
+            )
+        )
+        if spec.table_indexes:
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["dynamodb:Query"],
+                    resources=[f"{table_arn}/index/{name}" for name in sorted(spec.table_indexes)],
+                )
+            )
 
     def consume(self, key: str, queue: sqs.IQueue) -> None:
         """Poll `queue` as the local cloud does: partial batch responses, batch size/window from the spec.

@@ -15,7 +15,6 @@ from infra.constructs.flow_state_machines import FlowStateMachines
 from infra.constructs.layers import Layers
 from infra.constructs.message_queue import MessageQueue
 from infra.constructs.monitoring import Monitoring, ScheduleGroup
-from infra.constructs.nag import acknowledge_wildcard_resource
 from infra.constructs.secrets import SecretsConstruct
 from infra.constructs.service_function import Binding, ServiceFunction, construct_id
 from infra.constructs.webhook_api import WebhookApi
@@ -26,7 +25,6 @@ from smsflows.topology import (
     SEND_QUEUE,
     SHOP_EVENTS_QUEUE,
     SHOPIFY_SECRET,
-    TABLE,
     TRANSACTIONAL_QUEUE,
     TWILIO_SECRET,
 )
@@ -96,7 +94,6 @@ class SmsflowsStack(Stack):
 
         table = self.data.table
         bindings: dict[str, Binding] = {
-            TABLE: Binding(table.table_name, table.grant_read_data, table.grant_read_write_data),
             SHOPIFY_SECRET: Binding(
                 self.secrets.shopify.secret_arn,
                 self.secrets.shopify.grant_read,
@@ -123,13 +120,7 @@ class SmsflowsStack(Stack):
             service.function.add_environment("PUBLIC_BASE_URL", self.webhook_api.base_url)
             if config.default_shop:
                 service.function.add_environment("DEFAULT_SHOP", config.default_shop)
-            if TABLE in service.spec.uses and service.function.role is not None:
-                acknowledge_wildcard_resource(
-                    service.function.role,
-                    f"{table.table_arn}/index/*",
-                    "grant_read(_write)_data covers this table's own secondary indexes (by_subject, by_shop) "
-                    "used by privacy requests; the wildcard reaches no other table.",
-                )
+            service.grant_table(table.table_arn, table.table_name)
             for key in service.spec.consumes:
                 service.consume(key, self.queues[key].queue)
 

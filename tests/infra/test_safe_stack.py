@@ -452,3 +452,42 @@ def test_a_custom_domain_gives_the_public_urls_and_survives_the_api(synthesized,
     else:
         assert of_type(resources, "AWS::ApiGateway::DomainName") == {}
         assert all("execute-api" in json.dumps(v) for v in variables)
+
+
+# 5. Least privilege ------------------------------------------------------------------------------------
+
+
+def dynamodb_grants(resources: dict[str, Any], role_id: str) -> list[tuple[set[str], Any]]:
+    grants = []
+    for policy in of_type(resources, "AWS::IAM::Policy").values():
+        if {"Ref": role_id} not in policy["Properties"]["Roles"]:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            actions = {actions} if isinstance(actions, str) else set(actions)
+            if any(a.startswith("dynamodb:") for a in actions):
+                grants.append((actions, statement["Resource"]))
+    return grants
+
+
+@pytest.mark.parametrize("spec", topology.FUNCTIONS, ids=lambda s: s.name)
+def test_each_role_may_make_exactly_the_dynamodb_calls_its_code_makes(synthesized, resources, spec):
+    service = synthesized.stack.functions[spec.name]
+    grants = dynamodb_grants(resources, logical_id(synthesized, service.role))
+    table = logical_id(synthesized, synthesized.stack.data.table)
+    on_table = [actions for actions, resource in grants if resource == {"Fn::GetAtt": [table, "Arn"]}]
+    on_indexes = [(actions, resource) for actions, resource in grants if "/index/" in json.dumps(resource)]
+    assert len(on_table) + len(on_indexes) == len(grants)  # nothing on any other resource, no wildcard
+    assert set().union(*on_table) == {f"dynamodb:{a}" for a in spec.table_actions}
+    granted_indexes = {
+        part.rsplit("/index/", 1)[1]
+        for _, resource in on_indexes
+        for entry in (resource if isinstance(resource, list) else [resource])
+        for part in entry["Fn::Join"][1]
+        if isinstance(part, str) and "/index/" in part
+    }
+    assert granted_indexes == set(spec.table_indexes)
+    assert all(actions == {"dynamodb:Query"} for actions, _ in on_indexes)
+    assert "*" not in json.dumps([r for _, r in grants])
+    if spec.name == "subscribe":  # the public route: no bulk or destructive call at all
+        assert not {"Scan", "DeleteItem", "BatchWriteItem", "Query"} & spec.table_actions

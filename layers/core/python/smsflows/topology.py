@@ -60,6 +60,10 @@ class FunctionSpec:
     max_batching_window_s: int = 0
     reads: frozenset[str] = field(default_factory=frozenset)
     writes: frozenset[str] = field(default_factory=frozenset)
+    # The DynamoDB API calls its code makes on the table (tests/integration/test_least_privilege.py records
+    # them), and the indexes it queries: its role is granted exactly these (infra/constructs/service_function).
+    table_actions: frozenset[str] = field(default_factory=frozenset)
+    table_indexes: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def uses(self) -> frozenset[str]:
@@ -108,13 +112,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         routes=(Route("POST", "/webhooks/shopify"),),
         reads=frozenset({SHOPIFY_SECRET}),
         writes=frozenset({TABLE, SHOP_EVENTS_QUEUE}),
+        table_actions=frozenset({"PutItem", "UpdateItem", "DeleteItem", "Query"}),
     ),
     FunctionSpec(
         name="process_shop_event",
         description="Turns Shopify events into profiles, orders, messages and flow executions",
         timeout_s=30,
         consumes=(SHOP_EVENTS_QUEUE,),
-        writes=frozenset({TABLE, SEND_QUEUE, TRANSACTIONAL_QUEUE, FLOWS}),
+        writes=frozenset({TABLE, SEND_QUEUE, TRANSACTIONAL_QUEUE, SHOP_EVENTS_QUEUE, FLOWS}),
+        table_actions=frozenset(
+            {"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "Query"}
+        ),
+        table_indexes=frozenset({"by_subject", "by_shop"}),  # privacy requests: a customer's, a shop's items
     ),
     FunctionSpec(
         name="send_message",
@@ -124,15 +133,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         reads=frozenset({TWILIO_SECRET}),
         # deferrals go back to the send queues with a delay, or to a one-time schedule beyond 15 minutes
         writes=frozenset({TABLE, SEND_QUEUE, TRANSACTIONAL_QUEUE, DEFERRALS}),
+        table_actions=frozenset({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "TransactWriteItems"}),
     ),
     FunctionSpec(
         name="subscribe",
         description="Website and checkout sign-ups with consent proof; sends the double opt-in request",
         timeout_s=10,
         routes=(Route("POST", "/subscribe"), Route("OPTIONS", "/subscribe")),
-        writes=frozenset(
-            {TABLE, SEND_QUEUE, TRANSACTIONAL_QUEUE, SHOP_EVENTS_QUEUE}
-        ),  # shop events: "subscribed" starts flows
+        # The public route touches only what a sign-up needs: the table (ledger, limits) and the transactional
+        # queue (the double opt-in text). No shop-events queue: a request never subscribes anyone by itself
+        # (the YES does, in twilio_inbound).
+        writes=frozenset({TABLE, TRANSACTIONAL_QUEUE}),
+        table_actions=frozenset({"GetItem", "PutItem", "UpdateItem", "TransactWriteItems"}),
     ),
     FunctionSpec(
         name="twilio_inbound",
@@ -141,6 +153,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         routes=(Route("POST", "/sms/inbound"),),
         reads=frozenset({TWILIO_SECRET}),
         writes=frozenset({TABLE, SHOP_EVENTS_QUEUE}),
+        table_actions=frozenset({"GetItem", "PutItem", "TransactWriteItems"}),
     ),
     FunctionSpec(
         name="twilio_status",
@@ -149,12 +162,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         routes=(Route("POST", "/sms/status"),),
         reads=frozenset({TWILIO_SECRET}),
         writes=frozenset({TABLE}),
+        table_actions=frozenset({"UpdateItem", "PutItem"}),  # the status; an unreachable number's mark
     ),
     FunctionSpec(
         name="flow_step",
         description="Decides and renders one flow step for the flow state machines",
         timeout_s=10,
         reads=frozenset({TABLE}),  # shop settings, consent and profile before each step
+        table_actions=frozenset({"BatchGetItem"}),  # config, consent and profile in one read
     ),
 )
 
