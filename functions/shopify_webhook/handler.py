@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
+from smsflows.domain.shopify import webhooks
 from smsflows.domain.shopify.ingest import accept_shopify_webhook
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.http import error_response, json_response, raw_body
@@ -18,10 +19,18 @@ app = APIGatewayRestResolver()
 @app.post("/webhooks/shopify")
 def shopify_webhook() -> Response:
     deps = get_deps()
+    body, headers = raw_body(app.current_event.raw_event), app.current_event.headers
+    signature = webhooks.WebhookHeaders.from_headers(headers).hmac
+
+    def secret_for(shop: str) -> bytes | None:
+        # The secret this body was signed with: the current one, the previous one kept during a rotation,
+        # or, when neither verifies, the secret re-read once in case it was rotated (None: 401).
+        return deps.shopify_secret_verifying(shop, lambda secret: webhooks.verify(secret, body, signature))
+
     accepted = accept_shopify_webhook(
-        raw_body(app.current_event.raw_event),
-        app.current_event.headers,
-        secret_for=deps.shopify_secret_for,
+        body,
+        headers,
+        secret_for=secret_for,
         inbox=deps.webhook_inbox,
         queue=deps.shop_events_queue,
         clock=deps.clock,

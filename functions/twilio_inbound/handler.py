@@ -16,7 +16,7 @@ from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import Forbidden
 from smsflows.runtime.http import error_response, raw_body
 from smsflows.runtime.observability import logger, mask_phone, metrics
-from smsflows.runtime.twilio_signature import form_params, is_authentic
+from smsflows.runtime.twilio_signature import form_params, is_signed_by_account
 
 app = APIGatewayRestResolver()
 
@@ -35,7 +35,10 @@ def inbound() -> Response:
     deps = get_deps()
     event = app.current_event.raw_event
     body = raw_body(event)
-    if not is_authentic(event, body, deps.twilio_config.get("auth_token", ""), deps.settings.public_base_url):
+    settings = deps.settings
+    if not is_signed_by_account(
+        event, body, deps.secrets, settings.twilio_secret_id, settings.public_base_url
+    ):
         raise Forbidden("X-Twilio-Signature does not match")
     sms = InboundSms.model_validate(form_params(body))
     outcome = handle_inbound(sms, deps.consent)

@@ -13,7 +13,7 @@ from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import BadRequest, Forbidden
 from smsflows.runtime.http import error_response, raw_body
 from smsflows.runtime.observability import logger, metrics
-from smsflows.runtime.twilio_signature import form_params, is_authentic
+from smsflows.runtime.twilio_signature import form_params, is_signed_by_account
 
 app = APIGatewayRestResolver()
 
@@ -27,7 +27,10 @@ def status() -> Response:
     deps = get_deps()
     event = app.current_event.raw_event
     body = raw_body(event)
-    if not is_authentic(event, body, deps.twilio_config.get("auth_token", ""), deps.settings.public_base_url):
+    settings = deps.settings
+    if not is_signed_by_account(
+        event, body, deps.secrets, settings.twilio_secret_id, settings.public_base_url
+    ):
         raise Forbidden("X-Twilio-Signature does not match")
     params = form_params(body)
     message_id = (app.current_event.query_string_parameters or {}).get("mid")

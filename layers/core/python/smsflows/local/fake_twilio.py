@@ -1,8 +1,9 @@
 """A fake Twilio REST API on loopback. The real `twilio` client talks to it over HTTP.
 
-It implements what the project uses of Twilio's Messages resource, checks Basic auth like Twilio,
-answers with Twilio's JSON shapes and error bodies, and can be told to fail (fault injection): the next
-calls (`fail_next`), by a rule (`fault_rule`), or a share of all message creates at random from a seeded
+It implements what the project uses of Twilio's Messages resource, checks Basic auth like Twilio (wrong
+credentials get HTTP 401, error 20003 "Authenticate"; assign `auth_token` to rotate the token), answers
+with Twilio's JSON shapes and error bodies, and can be told to fail (fault injection): the next calls
+(`fail_next`), by a rule (`fault_rule`), or a share of all message creates at random from a seeded
 generator (`provider_faults`, what `smsflows local --provider-faults` and `/_local/faults` set).
 """
 
@@ -207,7 +208,8 @@ class FakeTwilio:
         self.provider_faults = ProviderFaults()  # a random share of creates (off: share 0)
         self.send_status_callbacks = True  # like Twilio: "sent", then "delivered", signed, to StatusCallback
         self.callbacks_posted: list[tuple[str, str, int]] = []
-        self.requests = 0
+        self.requests = 0  # message creates that passed authentication
+        self.unauthorized = 0  # requests answered 401 (wrong credentials)
         self.arrivals: list[float] = []  # wall-clock time of every accepted message (pacing benchmarks)
         self._server = LoopbackHTTPServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
@@ -353,6 +355,15 @@ class FakeTwilio:
             def _send(self, status: int, payload: dict[str, Any]) -> None:
                 self.send_json(status, payload)  # status line, headers and body in one write
 
+            def _unauthorized(self) -> None:
+                """Twilio's answer to credentials it does not accept (a wrong or rotated auth token): HTTP
+                401, error 20003 "Authenticate", and a Basic challenge. Nothing was done."""
+                with fake._lock:
+                    fake.unauthorized += 1
+                self.send_json(
+                    401, _error(20003, "Authenticate", 401), {"WWW-Authenticate": 'Basic realm="Twilio API"'}
+                )
+
             def do_GET(self) -> None:
                 path, _, query = self.path.partition("?")
                 match = _MESSAGES.match(path)
@@ -360,7 +371,7 @@ class FakeTwilio:
                     self._send(404, _error(20404, "The requested resource was not found"))
                     return
                 if not fake._authorized(self.headers.get("Authorization"), match.group("sid")):
-                    self._send(401, _error(20003, "Authenticate"))
+                    self._unauthorized()
                     return
                 params = {k: v[-1] for k, v in parse_qs(query).items()}
                 try:
@@ -376,7 +387,7 @@ class FakeTwilio:
                     return
                 sid = match.group("sid")
                 if not fake._authorized(self.headers.get("Authorization"), sid):
-                    self._send(401, _error(20003, "Authenticate"))
+                    self._unauthorized()
                     return
                 form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
                 with fake._lock:

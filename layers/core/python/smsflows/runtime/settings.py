@@ -32,6 +32,9 @@ class Settings(BaseModel):
     flow_state_machines: dict[str, str] = Field(default_factory=dict, alias="FLOW_STATE_MACHINES")
     shopify_secret_id: str = Field("", alias="SHOPIFY_SECRET_ID")
     twilio_secret_id: str = Field("", alias="TWILIO_SECRET_ID")
+    # How long a function keeps a secret before reading it again; a refused one (a Twilio 401, a signature
+    # that does not verify) is re-read sooner (adapters/secrets.py).
+    secret_ttl_s: float = Field(300.0, alias="SMSFLOWS_SECRET_TTL_S", ge=0)
     # Local cloud only: where the fake Twilio REST API listens (the real client is redirected there).
     twilio_api_base: str | None = Field(None, alias="SMSFLOWS_TWILIO_API_BASE")
     public_base_url: str = Field("", alias="PUBLIC_BASE_URL")
