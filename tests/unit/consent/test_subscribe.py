@@ -9,7 +9,14 @@ import pytest
 from smsflows.domain.consent.subscriptions import ConsentDeps, ConsentShown, SubscribeRequest, subscribe
 from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.errors import BadRequest
-from tests.fakes import FakeConsentStore, FakeConversations, FakeQueue, FakeShopConfigs, FakeShopData
+from tests.fakes import (
+    FakeConsentStore,
+    FakeConversations,
+    FakeOptInLimits,
+    FakeQueue,
+    FakeShopConfigs,
+    FakeShopData,
+)
 
 SHOP = "demo-shop.myshopify.com"
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
@@ -19,10 +26,12 @@ DISCLOSURE = (
 )
 
 
-def deps(country="US", now=NOW) -> ConsentDeps:
-    config = ShopConfig(shop=SHOP, brand_name="Demo Shop", default_country=country, senders=("MG1",))
+def deps(country="US", now=NOW, sms_countries=None) -> ConsentDeps:
+    config = ShopConfig(shop=SHOP, brand_name="Demo Shop", default_country=country, senders=("MG1",),
+                        sms_countries=sms_countries)  # fmt: skip
     return ConsentDeps(store=FakeConsentStore(), shops=FakeShopConfigs(config), send_queue=FakeQueue(),
-                       conversations=FakeConversations(), clock=lambda: now, restocks=FakeShopData())  # fmt: skip
+                       conversations=FakeConversations(), clock=lambda: now, restocks=FakeShopData(),
+                       opt_in_limits=FakeOptInLimits())  # fmt: skip
 
 
 def request(**overrides) -> SubscribeRequest:
@@ -62,9 +71,11 @@ def test_a_number_that_is_not_a_mobile_is_refused_so():
 
 
 def test_a_national_number_is_read_in_the_shops_country_unless_the_form_names_one():
-    assert subscribe(request(phone="07911 123456"), None, None, deps(country="GB")).phone == "+447911123456"
-    assert subscribe(request(phone="07911 123456", country="GB"), None, None, deps(country="US")).phone == (
-        "+447911123456"
+    assert subscribe(request(phone="07400 123456"), None, None, deps(country="GB")).phone == "+447400123456"
+    # a US shop that also texts the UK (sms_countries): the form's country reads the national number
+    us_and_uk = deps(country="US", sms_countries=("US", "GB"))
+    assert (
+        subscribe(request(phone="07400 123456", country="GB"), None, None, us_and_uk).phone == "+447400123456"
     )
 
 

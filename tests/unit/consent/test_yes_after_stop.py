@@ -13,7 +13,7 @@ from smsflows.domain.consent.subscriptions import (
 )
 from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.clock import fixed_clock
-from tests.fakes import FakeConsentStore, FakeConversations, FakeQueue, FakeShopConfigs
+from tests.fakes import FakeConsentStore, FakeConversations, FakeOptInLimits, FakeQueue, FakeShopConfigs
 
 SHOP = "demo-shop.myshopify.com"
 PHONE = "+15125550123"
@@ -27,7 +27,8 @@ DISCLOSURE = (
 def deps() -> ConsentDeps:
     config = ShopConfig(shop=SHOP, brand_name="Demo Shop", keywords=("JOIN",), senders=("MG1",))
     return ConsentDeps(store=FakeConsentStore(), shops=FakeShopConfigs(config), send_queue=FakeQueue(),
-                       conversations=FakeConversations(), clock=fixed_clock(NOW))  # fmt: skip
+                       conversations=FakeConversations(), clock=fixed_clock(NOW),
+                       opt_in_limits=FakeOptInLimits())  # fmt: skip
 
 
 def sms(body: str, sid: str) -> InboundSms:

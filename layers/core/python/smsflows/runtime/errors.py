@@ -61,3 +61,14 @@ class ProviderError(SmsflowsError):
         self.http_status = status
         self.retryable = retryable
         self.in_doubt = in_doubt
+
+
+class TooManyRequests(SmsflowsError):
+    """A caller went over a rate limit; `retry_after_s` says when trying again can succeed (Retry-After)."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)

@@ -3,12 +3,16 @@ every way out (STOP and its variants, Shopify, the provider's 21610, a manual op
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import json
+import math
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from smsflows.domain import messages
@@ -17,9 +21,9 @@ from smsflows.domain.consent.keywords import Intent, classify, normalise
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState
 from smsflows.domain.phones import inbound_sender, normalize_phone
 from smsflows.domain.shops import ShopConfig
-from smsflows.ports import ConsentStore, Conversations, Queue, ShopConfigs
+from smsflows.ports import ConsentStore, Conversations, OptInLimits, Queue, ShopConfigs
 from smsflows.runtime.clock import Clock
-from smsflows.runtime.errors import BadRequest, NotFound, TransientError
+from smsflows.runtime.errors import BadRequest, NotFound, TooManyRequests, TransientError
 
 
 @dataclass
@@ -32,6 +36,7 @@ class ConsentDeps:
     default_shop: str | None = None
     events: Queue | None = None  # the shop-events queue: "smsflows/subscribed" starts the welcome series
     restocks: Any = None  # ShopDataRepository: back-in-stock sign-ups
+    opt_in_limits: OptInLimits | None = None  # POST /subscribe's limits against SMS pumping (required there)
 
 
 @dataclass(frozen=True)
@@ -137,11 +142,70 @@ class SubscribeRequest(BaseModel):
 class SubscribeResult:
     status: str  # pending | already_subscribed
     phone: str
+    repeat: bool = False  # the number's opt-in request of the last 24 h was taken already: nothing written
+
+
+# Limits against SMS pumping (toll fraud): a script signs up numbers whose owners earn a share of what texting
+# them costs (premium ranges, numbers abroad), and every sign-up sends a paid double opt-in text. They apply
+# only to valid requests and before anything is written (see `subscribe`); the first is the shop's countries.
+SOURCE_WINDOW = timedelta(hours=1)
+# Sign-ups one source address (an IPv4 address, an IPv6 /64) may make to one shop per hour. A shopper signs up
+# once, a household or an office behind one address a few numbers; more within an hour is a script. Not 1:
+# mobile carriers put many phones behind one IPv4 address (CGNAT). A refusal costs a person an hour's wait (or
+# texting the join keyword); letting a script through costs money per text.
+SIGN_UPS_PER_SOURCE_PER_HOUR = 5
+# One opt-in request (one double opt-in text) per number per shop in this long, whatever the submission id.
+OPT_IN_REQUEST_HOLD = timedelta(hours=24)
+NO_SOURCE = "no-source-address"  # what requests without a source address share one count as
+
+
+def source_key(shop: str, ip: str | None) -> str:
+    """What the per-source limit counts a request under, hashed with the shop (no address is stored): the
+    IPv4 address; for IPv6 the /64 network, which one subscriber line usually holds whole (counting single
+    addresses would give one host 2^64 of them). API Gateway always gives the address; a request without one
+    (or with one that is not an address) did not come through it as deployed, and all such requests share
+    one count rather than escape the limit."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        text = NO_SOURCE
+    else:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+            text = str(ipaddress.ip_network(f"{address}/64", strict=False))
+        else:
+            mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+            text = str(mapped or address)
+    return hashlib.sha256(f"{shop}|{text}".encode()).hexdigest()[:32]
+
+
+def country_of(e164: str) -> str | None:
+    """The ISO 3166-1 alpha-2 country a number belongs to (+1 512 is US, +1 416 CA, +1 787 PR); None for a
+    number of no country (the international +800 and +808 ranges)."""
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    return region if region and region.isalpha() and region != "ZZ" else None
 
 
 def subscribe(
     request: SubscribeRequest, ip: str | None, user_agent: str | None, deps: ConsentDeps
 ) -> SubscribeResult:
+    """A web or checkout sign-up: the consent proof into the ledger, and the double opt-in text.
+
+    Order: everything about the request is checked first (the consent shown, the number, its country), so
+    bad input changes nothing; then the limits, before the ledger:
+    - the number's country must be one the shop texts (`ShopConfig.texted_countries`): else a 400 naming it.
+    - at most SIGN_UPS_PER_SOURCE_PER_HOUR sign-ups per source (`source_key`) per shop per clock hour: else
+      `TooManyRequests` (429, Retry-After: the end of the hour) and nothing else is written.
+    - at most one opt-in request per number per shop in OPT_IN_REQUEST_HOLD, whatever the submission id, held
+      with a conditional write (of two racing requests one wins). A repeat within it gets the answer the
+      first got ("pending", or "already_subscribed" once the number is subscribed) but sends no text and
+      writes no ledger event: the ledger keeps the consent proof of the first request, which is what the
+      text the person answers was about, and a script cannot fill the ledger (or anyone's phone) with
+      requests. A back-in-stock request in it is still kept (one per variant and number; it texts only a
+      subscriber). The same submission retried (same submission id, or the same minute without one) goes
+      through again: the ledger knows its event, so the text goes out at most once.
+    Cost of the hold: someone whose first text never arrived, or who said STOP and signs up again, waits out
+    the 24 h, or texts the join keyword (START), which is never limited.
+    """
     config = shop_config(deps, request.shop)
     shown = request.consent
     if shown.default_checked:
@@ -159,13 +223,41 @@ def subscribe(
     phone = normalize_phone(digits, request.country or config.default_country)
     if not phone.usable or phone.e164 is None:
         raise BadRequest("phone is not a valid mobile number")
+    country = country_of(phone.e164)
+    countries = config.texted_countries
+    if country not in countries:
+        where = f"numbers in {country}" if country else "numbers of no country (+800, +808)"
+        raise BadRequest(f"this shop does not text {where}: only numbers in {', '.join(countries)}")
+    limits = deps.opt_in_limits
+    if limits is None:  # fail closed: an unlimited form is a toll-fraud vector (wired in runtime/deps.py)
+        raise RuntimeError("POST /subscribe needs ConsentDeps.opt_in_limits")
     now = deps.clock()
     version = ledger.disclosure_version(shown.disclosure_text)
     event_id = request.submission_id or "form:" + messages.stable_id(
         request.shop, phone.e164, version, now.strftime("%Y%m%d%H%M")
     )
+    event_id = f"{request.source}:{event_id}"
+
+    window_start = datetime.fromtimestamp(
+        now.timestamp() // SOURCE_WINDOW.total_seconds() * SOURCE_WINDOW.total_seconds(), UTC
+    )
+    source = source_key(request.shop, ip)
+    if not limits.count_source(
+        request.shop, source, window_start, SOURCE_WINDOW, SIGN_UPS_PER_SOURCE_PER_HOUR
+    ):
+        wait = math.ceil((window_start + SOURCE_WINDOW - now).total_seconds())
+        raise TooManyRequests(
+            f"too many sign-ups from this address; try again in {max(1, math.ceil(wait / 60))} min",
+            retry_after_s=wait,
+        )
+    if not limits.take_request(request.shop, phone.e164, event_id, now, OPT_IN_REQUEST_HOLD):
+        _add_restock(request, phone.e164, deps)
+        state = deps.store.state(request.shop, phone.e164)
+        status = "already_subscribed" if state is not None and state.subscribed else "pending"
+        return SubscribeResult(status, phone.e164, repeat=True)
+
     event = ConsentEvent(
-        event_id=f"{request.source}:{event_id}",
+        event_id=event_id,
         shop=request.shop,
         phone=phone.e164,
         kind="opt_in_requested",
@@ -183,9 +275,7 @@ def subscribe(
         phone_as_typed=typed if typed != phone.e164 else None,
     )
     result = record_and_announce(deps, event)
-    if request.restock_variant_id and deps.restocks is not None:
-        deps.restocks.add_restock(request.shop, request.restock_variant_id, phone.e164, request.restock_product,
-                                  request.restock_url)  # fmt: skip
+    _add_restock(request, phone.e164, deps)
     if result.before.subscribed:
         return SubscribeResult("already_subscribed", phone.e164)
     if not result.duplicate:
@@ -195,6 +285,12 @@ def subscribe(
             )
         )
     return SubscribeResult("pending", phone.e164)
+
+
+def _add_restock(request: SubscribeRequest, phone: str, deps: ConsentDeps) -> None:
+    if request.restock_variant_id and deps.restocks is not None:
+        deps.restocks.add_restock(request.shop, request.restock_variant_id, phone, request.restock_product,
+                                  request.restock_url)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------------
