@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,6 +64,16 @@ class FakeQueue:
         self.sent.append(json.loads(json.dumps(body, separators=(",", ":"))))
         self.delays.append(max(0, min(900, delay_seconds)))
 
+    def send_batch(self, bodies: Sequence[Mapping[str, Any]]) -> None:
+        """As SqsQueue sends them: ten per request (`batches`: the size of each request)."""
+        if self.fail:
+            raise self.fail
+        self.batches = getattr(self, "batches", [])
+        for i in range(0, len(bodies), 10):
+            self.batches.append(len(bodies[i : i + 10]))
+            for body in bodies[i : i + 10]:
+                self.send(body)
+
 
 class FakeShopData:
     def __init__(self, consent: FakeConsentStore | None = None) -> None:
@@ -100,6 +110,40 @@ class FakeShopData:
 
     def profiles(self, shop):
         return [p for (s, _), p in self.profile_items.items() if s == shop]
+
+    def profiles_page(self, shop, cursor=None, limit=500):
+        """As the by_shop index pages them: in key order, and a cursor whenever the page is full (DynamoDB
+        returns one when the Limit is reached, so the last page may come back empty)."""
+        if not 1 <= limit <= 1000:
+            raise ValueError(f"a page of 1 to 1000 profiles, not {limit}")
+        prefix = f"PROFILE#{shop}#"
+        after = ""
+        if cursor is not None:
+            if (
+                not isinstance(cursor, Mapping)
+                or set(cursor) != {"shop", "pk", "sk"}
+                or not all(isinstance(v, str) for v in cursor.values())
+                or cursor["shop"] != shop
+                or not cursor["pk"].startswith(prefix)
+                or cursor["sk"] != "PROFILE"
+            ):
+                raise ValueError("malformed profiles cursor")
+            after = cursor["pk"]
+        keyed = sorted((prefix + key, p) for (s, key), p in self.profile_items.items() if s == shop)
+        page = [(pk, p) for pk, p in keyed if pk > after][:limit]
+        self.pages_read = getattr(self, "pages_read", 0) + 1
+        last = {"shop": shop, "pk": page[-1][0], "sk": "PROFILE"} if len(page) == limit else None
+        return [p for _, p in page], last
+
+    def profiles_cursor(self, shop, customer_key):
+        return {"shop": shop, "pk": f"PROFILE#{shop}#{customer_key}", "sk": "PROFILE"}
+
+    def daily_page_done(self, shop, page_id):
+        return (shop, page_id) in getattr(self, "daily_pages", {})
+
+    def mark_daily_page_done(self, shop, page_id, at):
+        self.daily_pages = getattr(self, "daily_pages", {})
+        self.daily_pages[(shop, page_id)] = at
 
     def get_profile(self, shop, customer_key):
         return self.profile_items.get((shop, customer_key))
@@ -274,7 +318,7 @@ class FakeShopConfigs:
         return self.senders.get(sender)
 
     def all(self) -> list[ShopConfig]:
-        return list(self.configs.values())
+        return sorted(self.configs.values(), key=lambda c: c.shop)  # the list of shops is in shop order
 
 
 class FakeConversations:
@@ -620,3 +664,33 @@ class FakeProvider:
             if sent_body == body and created.replace(microsecond=0) >= since:
                 return receipt
         return None
+
+
+class FakeOptInLimits:
+    """The OptInLimits port in memory, as DynamoOptInLimits keeps it: each number's hold (who, until when, to
+    the microsecond) and each source's count per window (keyed by the window's whole epoch second), behind a
+    lock (one conditional write each). Nothing expires here: like the adapter, decisions read `held_until`
+    and the window, never whether TTL has deleted a record."""
+
+    def __init__(self) -> None:
+        self.holds: dict[tuple[str, str], tuple[str, float]] = {}  # (shop, phone) -> (request_id, held_until)
+        self.counts: dict[tuple[str, str, int], int] = {}  # (shop, source, window start) -> sign-ups
+        self._lock = threading.Lock()
+
+    def take_request(self, shop: str, phone: str, request_id: str, now: datetime, hold: timedelta) -> bool:
+        with self._lock:
+            held = self.holds.get((shop, phone))
+            if held is not None and held[1] > _dec(now.timestamp()):
+                return held[0] == request_id
+            self.holds[(shop, phone)] = (request_id, _dec((now + hold).timestamp()))
+            return True
+
+    def count_source(
+        self, shop: str, source: str, window_start: datetime, window: timedelta, limit: int
+    ) -> bool:
+        with self._lock:
+            key = (shop, source, int(window_start.timestamp()))
+            if self.counts.get(key, 0) >= limit:
+                return False
+            self.counts[key] = self.counts.get(key, 0) + 1
+            return True

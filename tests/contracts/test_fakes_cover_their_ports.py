@@ -12,6 +12,7 @@ from smsflows.adapters.consent_store import DynamoConsentStore
 from smsflows.adapters.conversations import DynamoConversations
 from smsflows.adapters.flow_starter import StepFunctionsFlowStarter
 from smsflows.adapters.message_log import DynamoMessageLog
+from smsflows.adapters.optin_limits import DynamoOptInLimits
 from smsflows.adapters.pacing_store import DynamoTokenBuckets
 from smsflows.adapters.queues import SqsQueue
 from smsflows.adapters.shop_configs import DynamoShopConfigs
@@ -34,6 +35,7 @@ PAIRS = [
     (fakes.FakeShopConfigs, ports.ShopConfigs, DynamoShopConfigs),
     (fakes.FakeConversations, ports.Conversations, DynamoConversations),
     (fakes.FakeTokenBuckets, TokenBuckets, DynamoTokenBuckets),
+    (fakes.FakeOptInLimits, ports.OptInLimits, DynamoOptInLimits),
 ]
 
 

@@ -76,3 +76,13 @@ def test_a_sender_belongs_to_the_shop_that_put_it_last(shop_configs):
     shop_configs.put(config(OTHER_SHOP, senders=()))
     assert shop_configs.shop_for_sender(MG_A) is None
     assert shop_configs.get(SHOP).senders == (MG_A,)
+
+
+def test_all_is_in_shop_order_and_keeps_uninstalled_shops_for_the_caller_to_skip(shop_configs):
+    shops = [f"shop-{n:02d}.myshopify.com" for n in (7, 3, 11, 1)]
+    for shop in shops:
+        shop_configs.put(config(shop, senders=()))
+    shop_configs.put(config("shop-03.myshopify.com", senders=(), status="uninstalled"))
+    found = shop_configs.all()
+    assert [c.shop for c in found] == sorted(shops)
+    assert [c.shop for c in found if not c.active] == ["shop-03.myshopify.com"]

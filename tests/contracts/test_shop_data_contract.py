@@ -221,3 +221,88 @@ def test_flow_snapshot_reads_the_state_and_the_profile(shop_data):
     state, none = data.flow_snapshot(SHOP, PHONE, None)
     assert (state, none) == (new, None)
     assert data.flow_snapshot(SHOP, OTHER_PHONE, "customer:2") == (None, None)
+
+
+# Profiles in pages (the daily job) ------------------------------------------------------------------
+
+
+def _profiles(data, shop: str, n: int) -> list[str]:
+    keys = [f"customer:{i:03d}" for i in range(n)]
+    for key in keys:
+        data.set_birthday(shop, key, "01-01", NOW)  # a profile, as customers/update makes one
+    return keys
+
+
+def test_profiles_page_walks_every_profile_of_the_shop_once_in_pages(shop_data):
+    import json
+
+    data = shop_data.data
+    keys = _profiles(data, SHOP, 7)
+    _profiles(data, OTHER_SHOP, 3)
+    data.save_order(order("9", customer_key="customer:zzz"), profile(customer_key="customer:zzz"))
+    seen, pages, cursor = [], 0, None
+    while True:
+        page, cursor = data.profiles_page(SHOP, cursor, 3)
+        pages += 1
+        assert len(page) <= 3
+        seen += [p.customer_key for p in page]
+        if cursor is None:
+            break
+        cursor = json.loads(json.dumps(cursor))  # it travels in a queue message as JSON
+    assert seen == [*keys, "customer:zzz"]  # key order, each once, no other shop's
+    assert pages in (3, 4)  # a full last page may be followed by an empty one
+    assert data.profiles_page("unknown.myshopify.com") == ([], None)
+    everything, cursor = data.profiles_page(SHOP, None, 1000)
+    assert [p.customer_key for p in everything] == seen and cursor is None
+
+
+def test_profiles_page_refuses_a_cursor_it_did_not_give_for_this_shop(shop_data):
+    import pytest
+
+    data = shop_data.data
+    _profiles(data, SHOP, 3)
+    _profiles(data, OTHER_SHOP, 3)
+    _, mine = data.profiles_page(SHOP, None, 1)
+    _, theirs = data.profiles_page(OTHER_SHOP, None, 1)
+    assert mine is not None and theirs is not None
+    bad = [
+        "PROFILE#x",
+        ["shop", "pk", "sk"],
+        {},
+        {**mine, "extra": "x"},
+        {k: v for k, v in mine.items() if k != "sk"},
+        {**mine, "pk": 7},
+        {**mine, "pk": ""},
+        {**mine, "pk": f"ORDER#{SHOP}#1"},
+        {**mine, "sk": "ORDER"},
+        {**mine, "shop": OTHER_SHOP},
+        theirs,
+    ]
+    for cursor in bad:
+        with pytest.raises(ValueError, match="cursor"):
+            data.profiles_page(SHOP, cursor, 1)
+    with pytest.raises(ValueError):
+        data.profiles_page(SHOP, None, 0)
+    page, _ = data.profiles_page(SHOP, mine, 1)  # the good one still works
+    assert [p.customer_key for p in page] == ["customer:001"]
+
+
+def test_a_daily_page_is_done_once_marked_per_shop_and_page(shop_data):
+    data = shop_data.data
+    assert not data.daily_page_done(SHOP, "daily-2026-11-23-first")
+    data.mark_daily_page_done(SHOP, "daily-2026-11-23-first", NOW)
+    data.mark_daily_page_done(SHOP, "daily-2026-11-23-first", NOW)  # a redelivery marks it again
+    assert data.daily_page_done(SHOP, "daily-2026-11-23-first")
+    assert not data.daily_page_done(OTHER_SHOP, "daily-2026-11-23-first")
+    assert not data.daily_page_done(SHOP, "daily-2026-11-24-first")
+
+
+def test_a_page_can_go_on_right_after_any_profile_it_returned(shop_data):
+    data = shop_data.data
+    keys = _profiles(data, SHOP, 6)
+    page, _ = data.profiles_page(SHOP, None, 4)
+    after = data.profiles_cursor(SHOP, page[1].customer_key)  # two of the four were handled
+    rest, _ = data.profiles_page(SHOP, after, 1000)
+    assert [p.customer_key for p in rest] == keys[2:]
+    last = data.profiles_cursor(SHOP, keys[-1])
+    assert data.profiles_page(SHOP, last, 10) == ([], None)

@@ -239,7 +239,8 @@ def test_winback_starts_thirty_days_after_the_last_order(cloud, monkeypatch):
             }
         ),
     )
-    run_shop_events(cloud)
+    run_shop_events(cloud)  # the daily event fans out: one message per shop
+    run_shop_events(cloud)  # the shop's page of profiles
     winback = [e for e in cloud.wait_executions() if e["name"].startswith("winback")]
     assert len(winback) == 1 and winback[0]["status"] == "SUCCEEDED"
 

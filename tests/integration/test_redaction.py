@@ -36,6 +36,9 @@ NOT_PERSONAL = {
     "sender": "a number or Messaging Service of the shop",
     "pace_bucket": "a sender's token bucket",
     "daily_counter": "a brand's daily segment count",
+    "opt_in_source": "a source address's hourly count of sign-ups: hashed, no phone, gone after the hour",
+    "shop_list": "a shop's entry in the list of shops: a copy of its settings",
+    "daily_page": "a daily-job page done: the shop, the day and a hash",
 }
 KEPT_ON_PURPOSE = {"consent_event", "suppression"}  # RULES A8.2: evidence, and the hashed STOP
 
@@ -141,6 +144,9 @@ def a_customer_with_one_of_everything(cloud, *, stop: bool = True) -> None:
     send_all(cloud)  # the order confirmation: message
     inbound(cloud, "JOIN", "SM-join")  # subscriber, consent_event: subscribed again
     run_shop_events(cloud)  # "subscribed": the welcome series starts (and waits two days for step 1)
+    from tests.integration.test_consent import form, post_subscribe
+
+    assert post_subscribe(cloud, form())["statusCode"] == 200  # opt_in_request (subscribed already: no text)
     inbound(cloud, "Where is my order?", "SM-q")  # conversation
     webhook(cloud, "checkouts/create", checkout("tok-ada"), "wh-checkout")  # checkout, flow_lock, a flow
     large = samples.order(43, 1001, PHONE, "Ada") | {"note": os.urandom(450_000).hex()}  # ~500 KB compressed
@@ -178,6 +184,7 @@ def test_the_key_layout_has_no_kind_this_test_does_not_know():
     assert personal == {
         "webhook", "webhook_part", "profile", "order", "message", "checkout", "flow_lock", "restock", "subscriber",
         "consent_event", "suppression", "unreachable", "conversation", "frequency", "export",
+        "opt_in_request",
     }  # fmt: skip
 
 

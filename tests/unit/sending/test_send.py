@@ -105,3 +105,43 @@ def test_the_demo_check_accepts_independent_flows_in_either_order_and_nothing_el
     assert not outbox_matches(shipped_first)
     assert not outbox_matches([*texts, (BOB, "Demo Shop: Welcome to Demo Shop!")])  # a duplicate
     assert not outbox_matches([(ADA if to == BOB else BOB, body) for to, body in texts])  # wrong people
+
+
+@pytest.mark.parametrize(
+    ("status", "category", "sent"),
+    [
+        ("paused", "marketing", False),
+        ("paused", "transactional", False),
+        ("paused", "compliance", True),  # a STOP or HELP reply still goes out while the operator pauses
+        ("uninstalled", "compliance", False),
+        ("active", "transactional", True),
+    ],
+)
+def test_a_paused_shop_sends_only_compliance_replies(status, category, sent):
+    from smsflows.domain.shops import ShopConfig
+    from tests.fakes import FakeShopConfigs
+
+    d = deps()
+    d.shops = FakeShopConfigs(ShopConfig(shop="demo-shop.myshopify.com", status=status))
+    outcome = send_one(message(category=category), d)
+    assert (outcome.outcome == "sent") is sent
+    assert len(d.provider.sent) == int(sent)
+    if not sent:
+        assert (outcome.outcome, outcome.detail) == ("suppressed", f"shop {status}")
+        assert d.log.items["m-1"]["state"] == "failed"
+
+
+def test_the_cli_pauses_and_resumes_a_shop(monkeypatch):
+    from smsflows import admin, cli
+
+    seen = []
+    monkeypatch.setattr(admin, "shop_set", lambda shop, changes, **kw: seen.append(changes) or {})
+    monkeypatch.setattr(admin, "shop_show", lambda shop, **kw: {}, raising=False)
+    for flag, status in (("--pause", "paused"), ("--activate", "active")):
+        try:
+            cli.main(["shop", "set", "--shop", "demo-shop.myshopify.com", flag])
+        except SystemExit as exc:
+            assert not exc.code
+        assert seen[-1]["status"] == status
+    with pytest.raises(SystemExit):  # both at once is refused by the parser
+        cli.main(["shop", "set", "--shop", "demo-shop.myshopify.com", "--pause", "--activate"])

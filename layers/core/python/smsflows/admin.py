@@ -68,6 +68,15 @@ def shop_show(shop: str) -> dict[str, Any] | None:
     return config.model_dump(mode="json") if config else None
 
 
+def shops_reindex() -> dict[str, int]:
+    """One-off, after deploying the list of shops: give every shop config written before it its entry (the
+    daily job reads the list; a shop missing from it gets no win-back or birthday texts). Idempotent."""
+    from smsflows.adapters.shop_configs import reindex
+
+    deps = _deps()
+    return reindex(deps.client("dynamodb"), deps.settings.table_name)
+
+
 def consent_show(shop: str, phone: str) -> dict[str, Any]:
     from smsflows.domain.phones import inbound_sender
 

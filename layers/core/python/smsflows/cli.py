@@ -130,7 +130,8 @@ def _cmd_shop(args: argparse.Namespace) -> int:
         "smart_sending_hours": {k: float(v) for k, v in smart.items()} if smart else None,
         "support_webhook_url": args.support_webhook,
         "quiet_hours": args.quiet_hours,
-        "status": "active" if args.activate else None,
+        "status": "active" if args.activate else "paused" if args.pause else None,
+        "sms_countries": tuple(c.strip() for c in args.sms_countries.split(",")) if args.sms_countries else None,
         "twilio_answers_keywords": {"twilio": True, "smsflows": False}.get(args.keyword_replies or ""),
         "throughput": {
             k: v
@@ -146,6 +147,11 @@ def _cmd_shop(args: argparse.Namespace) -> int:
         or None,
     }
     _print_json(admin.shop_set(args.shop, changes))  # type: ignore[attr-defined]
+    return 0
+
+
+def _cmd_shops(args: argparse.Namespace) -> int:
+    _print_json(_admin(args).shops_reindex())  # type: ignore[attr-defined]
     return 0
 
 
@@ -325,7 +331,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--quiet-hours", metavar="HH:MM-HH:MM", help="narrow the marketing window (never widens it)"
     )
-    p.add_argument("--activate", action="store_true", help="mark the shop active again")
+    pause = p.add_mutually_exclusive_group()
+    pause.add_argument("--activate", action="store_true", help="mark the shop active again (ends a pause)")
+    pause.add_argument(
+        "--pause", action="store_true", help="stop the shop's texts at once (STOP and HELP replies still go)"
+    )
+    p.add_argument("--sms-countries", help="countries whose numbers may sign up, ISO codes: US,CA,PR")
     p.add_argument("--sender-type", choices=["toll_free", "short_code", "10dlc", "sole_proprietor"],
                    help="how the shop's sender is registered: sets its throughput (RULES.md C)")  # fmt: skip
     p.add_argument(
@@ -340,6 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="who answers STOP/HELP/START: smsflows (TwiML, default) or twilio (Advanced Opt-Out configured)",
     )
     p.set_defaults(func=_cmd_shop)
+
+    p = sub.add_parser("shops", help="reindex: add shops set up before the list of shops to it (once)")
+    p.add_argument("action", choices=["reindex"])
+    p.add_argument("--local", metavar="URL", help="a running `smsflows local`, e.g. http://127.0.0.1:8787")
+    p.set_defaults(func=_cmd_shops)
 
     p = sub.add_parser("consent", help="look up a number's consent and proof, or opt it out by hand")
     p.add_argument("action", choices=["show", "optout"])

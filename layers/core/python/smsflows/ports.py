@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -39,6 +39,13 @@ class Queue(Protocol):
     def send(self, body: Mapping[str, Any], *, delay_seconds: int = 0) -> None: ...
 
 
+class EventQueue(Queue, Protocol):
+    """The shop-events queue as the daily job's fan-out uses it."""
+
+    def send_batch(self, bodies: Sequence[Mapping[str, Any]]) -> None:
+        """Send every body, up to ten per request (SQS SendMessageBatch); raises if any is left unsent."""
+
+
 class ShopDataRepository(Protocol):
     def save_order(
         self,
@@ -62,7 +69,23 @@ class ShopDataRepository(Protocol):
         """Record `execution` as the phone's one active instance of `flow`; the previous one, if another."""
 
     def profiles(self, shop: str) -> list[ProfileRecord]:
-        """Every profile of the shop (the daily win-back job)."""
+        """Every profile of the shop."""
+
+    def profiles_page(
+        self, shop: str, cursor: Mapping[str, Any] | None = None, limit: int = 500
+    ) -> tuple[list[ProfileRecord], dict[str, str] | None]:
+        """At most `limit` profiles of the shop, from `cursor` (None: the first), and the cursor of the
+        next page (None after the last; a page may come back empty). The cursor is plain JSON (it travels
+        in a queue message); one that is not a cursor this shop's pages returned is a ValueError."""
+
+    def profiles_cursor(self, shop: str, customer_key: str) -> dict[str, str]:
+        """The cursor of the page that starts right after this profile (in profiles_page's order)."""
+
+    def daily_page_done(self, shop: str, page_id: str) -> bool:
+        """Whether the daily job's page `page_id` of the shop was done (see mark_daily_page_done)."""
+
+    def mark_daily_page_done(self, shop: str, page_id: str, at: datetime) -> None:
+        """Remember that the page is done, for some days after `at` (the run it belongs to)."""
 
     def set_birthday(
         self, shop: str, customer_key: str, birthday: str | None, at: datetime | None = None
@@ -226,7 +249,9 @@ class ConsentStore(Protocol):
 class ShopConfigs(Protocol):
     def get(self, shop: str) -> ShopConfig | None: ...
 
-    def all(self) -> list[ShopConfig]: ...
+    def all(self) -> list[ShopConfig]:
+        """Every shop's config, in shop order, inactive ones too (the caller checks `active`); read from
+        the list of shops that every put keeps, never by scanning."""
 
     def put(self, config: ShopConfig) -> None: ...
 
@@ -246,3 +271,20 @@ class Conversations(Protocol):
         review: bool = False,
     ) -> bool:
         """Store an inbound reply for the shop's support; False if this message sid was stored before."""
+
+
+class OptInLimits(Protocol):
+    """POST /subscribe's limits against SMS pumping (domain/consent/subscriptions.py), shared by every
+    container. Each record is taken with one conditional write, so two racing requests cannot both pass,
+    and ages out by itself (the table's TTL); no decision depends on TTL having deleted a record."""
+
+    def take_request(self, shop: str, phone: str, request_id: str, now: datetime, hold: timedelta) -> bool:
+        """Hold the number's one opt-in request from `now` for `hold`, as `request_id`. True if it was free
+        (never held, or held until `now` or earlier) or `request_id` holds it already (a retry of the same
+        sign-up: its hold is unchanged); False, changing nothing, if another request holds it."""
+
+    def count_source(
+        self, shop: str, source: str, window_start: datetime, window: timedelta, limit: int
+    ) -> bool:
+        """Count one sign-up from `source` in the fixed window [window_start, window_start + window). True
+        if fewer than `limit` were counted in it before; False, changing nothing, if `limit` were."""

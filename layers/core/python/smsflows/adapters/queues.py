@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from smsflows.runtime.errors import TransientError
+
+BATCH_MAX = 10  # SendMessageBatch takes at most ten entries
 
 
 class SqsQueue:
@@ -18,6 +22,24 @@ class SqsQueue:
             MessageBody=json.dumps(body, separators=(",", ":")),
             DelaySeconds=max(0, min(900, delay_seconds)),
         )
+
+    def send_batch(self, bodies: Sequence[Mapping[str, Any]]) -> None:
+        """SendMessageBatch, ten at a time (its limit). Entries SQS reports failed are sent once more in
+        the next request; any still failed then: TransientError (the caller's retry sends them again)."""
+        pending = [json.dumps(body, separators=(",", ":")) for body in bodies]
+        retried = False
+        while pending:
+            failed: list[str] = []
+            for i in range(0, len(pending), BATCH_MAX):
+                chunk = pending[i : i + BATCH_MAX]
+                out = self._sqs.send_message_batch(
+                    QueueUrl=self._url,
+                    Entries=[{"Id": str(n), "MessageBody": body} for n, body in enumerate(chunk)],
+                )
+                failed += [chunk[int(f["Id"])] for f in out.get("Failed", [])]
+            if failed and retried:
+                raise TransientError(f"SQS did not take {len(failed)} of the batch's messages")
+            pending, retried = failed, True
 
 
 class SendQueues:

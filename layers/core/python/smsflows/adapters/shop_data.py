@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -22,6 +23,33 @@ from smsflows.domain import keys
 from smsflows.domain.consent.ledger import SubscriberState
 from smsflows.domain.profiles import ProfileRecord
 from smsflows.domain.shopify.records import CheckoutRecord, OrderRecord
+
+MAX_PROFILES_PAGE = 1000  # one Query of keys (~100 bytes each) stays well under its 1 MB page
+CURSOR_FIELDS = ("shop", "pk", "sk")  # a by_shop Query's LastEvaluatedKey: the index key and the table key
+DAILY_PAGE_RETENTION = timedelta(days=2)  # a page's done mark outlives any redelivery of that day's run
+
+
+def _profile_prefix(shop: str) -> str:
+    return keys.profile(shop, "")["pk"]
+
+
+def checked_cursor(shop: str, cursor: Any) -> dict[str, str]:
+    """`cursor` (read back from a queue message) checked to be a cursor `profiles_page` returned for this
+    shop: exactly the three key strings, a profile's key of this shop. Anything else is a ValueError (a
+    message that can never be processed), not a DynamoDB ValidationException retried until it is
+    dead-lettered, nor a Query that starts somewhere else."""
+    if not isinstance(cursor, Mapping) or set(cursor) != set(CURSOR_FIELDS):
+        raise ValueError(f"malformed profiles cursor: expected the keys {', '.join(CURSOR_FIELDS)}")
+    if not all(isinstance(cursor[k], str) and 0 < len(cursor[k]) <= 1024 for k in CURSOR_FIELDS):
+        raise ValueError("malformed profiles cursor: its keys must be strings of 1 to 1024 characters")
+    pk, sk = str(cursor["pk"]), str(cursor["sk"])
+    if (
+        cursor["shop"] != shop
+        or not pk.startswith(_profile_prefix(shop))
+        or sk != keys.profile(shop, "")["sk"]
+    ):
+        raise ValueError("malformed profiles cursor: not a profile key of this shop")
+    return {k: str(cursor[k]) for k in CURSOR_FIELDS}
 
 
 class DynamoShopData:
@@ -165,27 +193,69 @@ class DynamoShopData:
         return str(previous) if previous and previous != execution else None
 
     def profiles(self, shop: str) -> list[ProfileRecord]:
-        found = query_all(
-            self._ddb,
-            TableName=self._table,
-            IndexName=keys.BY_SHOP,
-            KeyConditionExpression="shop = :s AND begins_with(pk, :p)",
-            ExpressionAttributeValues={":s": {"S": shop}, ":p": {"S": "PROFILE#"}},
-        )
         out: list[ProfileRecord] = []
-        for i in range(0, len(found), 100):
-            request = {self._table: {"Keys": [{"pk": f["pk"], "sk": f["sk"]} for f in found[i : i + 100]]}}
-            while request:
-                got = self._ddb.batch_get_item(RequestItems=request)
-                for item in got["Responses"].get(self._table, []):
-                    plain = from_item(item) or {}
-                    out.append(
-                        ProfileRecord.model_validate(
-                            {k: v for k, v in plain.items() if k in ProfileRecord.model_fields}
-                        )
-                    )
-                request = got.get("UnprocessedKeys") or {}
-        return out
+        cursor: dict[str, str] | None = None
+        while True:
+            page, cursor = self.profiles_page(shop, cursor, MAX_PROFILES_PAGE)
+            out += page
+            if cursor is None:
+                return out
+
+    def profiles_page(
+        self, shop: str, cursor: Mapping[str, Any] | None = None, limit: int = 500
+    ) -> tuple[list[ProfileRecord], dict[str, str] | None]:
+        """One Query of the by_shop index (at most `limit` profile keys, in key order) and the profiles
+        read by BatchGetItem; the cursor is the Query's LastEvaluatedKey as plain JSON (three strings)."""
+        if not 1 <= limit <= MAX_PROFILES_PAGE:
+            raise ValueError(f"a page of 1 to {MAX_PROFILES_PAGE} profiles, not {limit}")
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": keys.BY_SHOP,
+            "KeyConditionExpression": "shop = :s AND begins_with(pk, :p)",
+            "ExpressionAttributeValues": {":s": {"S": shop}, ":p": {"S": _profile_prefix(shop)}},
+            "Limit": limit,
+        }
+        if cursor is not None:
+            query["ExclusiveStartKey"] = to_item(checked_cursor(shop, cursor))
+        try:
+            found = self._ddb.query(**query)
+        except ClientError as exc:
+            raise translate(exc) from exc
+        wanted = [{"pk": i["pk"], "sk": i["sk"]} for i in found.get("Items", [])]
+        items = batch_get(self._ddb, self._table, wanted) if wanted else []
+        # the index is eventually consistent: a profile erased since it was listed is simply not there
+        plain = sorted((from_item(i) or {} for i in items), key=lambda p: str(p["pk"]))
+        profiles = [
+            ProfileRecord.model_validate({k: v for k, v in p.items() if k in ProfileRecord.model_fields})
+            for p in plain
+        ]
+        last = from_item(found.get("LastEvaluatedKey"))
+        return profiles, ({k: str(last[k]) for k in CURSOR_FIELDS} if last else None)
+
+    def profiles_cursor(self, shop: str, customer_key: str) -> dict[str, str]:
+        # What a Query of the index that stopped at this profile returns as its LastEvaluatedKey.
+        return checked_cursor(shop, {"shop": shop, **keys.profile(shop, customer_key)})
+
+    def daily_page_done(self, shop: str, page_id: str) -> bool:
+        try:
+            out = self._ddb.get_item(
+                TableName=self._table,
+                Key=to_item(keys.daily_page(shop, page_id)),
+                ConsistentRead=True,
+                ProjectionExpression="pk",
+            )
+        except ClientError as exc:
+            raise translate(exc) from exc
+        return "Item" in out
+
+    def mark_daily_page_done(self, shop: str, page_id: str, at: datetime) -> None:
+        # No `shop` attribute: the mark holds no personal data and stays out of the by_shop index.
+        item = {**keys.daily_page(shop, page_id), "type": "daily_page",
+                "expires_at": int((at + DAILY_PAGE_RETENTION).timestamp())}  # fmt: skip
+        try:
+            self._ddb.put_item(TableName=self._table, Item=to_item(item))
+        except ClientError as exc:
+            raise translate(exc) from exc
 
     def get_profile(self, shop: str, customer_key: str) -> ProfileRecord | None:
         out = self._ddb.get_item(TableName=self._table, Key=to_item(keys.profile(shop, customer_key)))

@@ -94,3 +94,27 @@ def pace_bucket(bucket: str) -> dict[str, str]:
 
 def daily_counter(brand: str, day: str) -> dict[str, str]:
     return {"pk": f"DAILY#{brand}#{day}", "sk": "DAILY"}
+
+
+# POST /subscribe's limits against SMS pumping (domain/consent/subscriptions.py); both expire (expires_at).
+def opt_in_request(shop: str, phone: str) -> dict[str, str]:
+    """The number's one opt-in request (double opt-in text) of the last 24 h."""
+    return {"pk": f"OPTIN#{shop}#{phone}", "sk": "REQUEST"}
+
+
+def opt_in_source(shop: str, source: str, window: int) -> dict[str, str]:
+    """Sign-ups counted from one source (a hashed address) in the window starting at epoch `window`."""
+    return {"pk": f"OPTINSRC#{shop}#{source}", "sk": f"WINDOW#{window}"}
+
+
+# The daily job (domain/shopify/events.py): the list of shops it fans out to, and its pages' done marks.
+def shop_list(shop: str) -> dict[str, str]:
+    """The shop's entry in the list of shops (one partition, read with Query): a copy of its config, written
+    in the same transaction as the config itself (adapters/shop_configs.py)."""
+    return {"pk": "SHOPS", "sk": shop}
+
+
+def daily_page(shop: str, page_id: str) -> dict[str, str]:
+    """A page of the daily job that was done (`page_id` is the day and a hash of the page's cursor): a
+    redelivered page, or its duplicate next page, is skipped. Expires two days later (expires_at)."""
+    return {"pk": f"DAYPAGE#{shop}#{page_id}", "sk": "DONE"}

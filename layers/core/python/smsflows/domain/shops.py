@@ -6,6 +6,7 @@ a flow is in `flows/definitions.py`, to quiet hours in `compliance/quiet_hours.p
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import Literal
 
@@ -37,13 +38,20 @@ class ShopConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     shop: str
-    status: Literal["active", "uninstalled", "redacted"] = "active"
+    # paused: the operator stopped its texts (`smsflows shop set --pause`); only compliance replies go
+    status: Literal["active", "paused", "uninstalled", "redacted"] = "active"
     brand_name: str | None = None
     support_contact: str | None = None  # URL, e-mail or phone shown in HELP replies (A3.3)
     frequency_text: str = "Up to 6 msgs/mo"  # A3.1/A3.2
     terms_url: str | None = None
     privacy_url: str | None = None
     default_country: str = "US"
+    # The countries whose numbers the shop texts (ISO 3166-1 alpha-2, uppercase): a sign-up with a number from
+    # anywhere else is refused, the first defence against SMS pumping (POST /subscribe). None: the default
+    # country only (see `texted_countries`), so changing `default_country` moves it. Set Twilio's Messaging
+    # Geo Permissions to the same list. Shopify's `shop { countriesInShippingZones { countryCodes } }` (GraphQL
+    # Admin API) is where a shop's own list could come from; nothing fills it from there yet.
+    sms_countries: tuple[str, ...] | None = None
     keywords: tuple[str, ...] = ("JOIN",)  # text-to-join keywords (A3/A4: START and UNSTOP always work)
     # Narrow the quiet-hours window (never widen): 7 entries, Monday first, None = no marketing that day.
     quiet_hours_override: tuple[DayWindow | None, ...] | None = None
@@ -66,6 +74,32 @@ class ShopConfig(BaseModel):
             raise ValueError("quiet_hours_override needs 7 entries, Monday first")
         return value
 
+    @field_validator("sms_countries")
+    @classmethod
+    def _iso_countries(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("sms_countries needs at least one country (or null for the default country)")
+        import phonenumbers  # the regions it has numbering plans for: ISO 3166-1 alpha-2 codes
+
+        for code in value:
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                raise ValueError(
+                    f"sms_countries: {code!r} is not an uppercase ISO 3166-1 alpha-2 code (e.g. US)"
+                )
+            if code not in phonenumbers.SUPPORTED_REGIONS:
+                hint = " (the United Kingdom is GB)" if code == "UK" else ""
+                raise ValueError(
+                    f"sms_countries: {code} is not the ISO 3166-1 alpha-2 code of a country{hint}"
+                )
+        return tuple(dict.fromkeys(value))  # each once, in the order given
+
+    @property
+    def texted_countries(self) -> tuple[str, ...]:
+        """The countries whose numbers may sign up (`sms_countries`, else the default country)."""
+        return self.sms_countries or (self.default_country.upper(),)
+
     @property
     def brand(self) -> str:
         return self.brand_name or brand_from_shop(self.shop)
@@ -73,6 +107,11 @@ class ShopConfig(BaseModel):
     @property
     def active(self) -> bool:
         return self.status == "active"
+
+    def may_send(self, category: str) -> bool:
+        """Whether a text of `category` may go now. A paused shop still answers STOP and HELP (compliance
+        replies, CTIA): pausing must never leave a person's opt-out unconfirmed."""
+        return self.active or (self.status == "paused" and category == "compliance")
 
     # Flows ------------------------------------------------------------------------------------------
     def flow(self, name: str) -> FlowSettings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache, cached_property
 from typing import Any
 
@@ -112,6 +113,12 @@ class Deps:
         return DynamoConversations(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
+    def opt_in_limits(self) -> Any:
+        from smsflows.adapters.optin_limits import DynamoOptInLimits
+
+        return DynamoOptInLimits(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
     def consent(self) -> Any:
         from smsflows.domain.consent.subscriptions import ConsentDeps
 
@@ -124,6 +131,7 @@ class Deps:
             default_shop=self.settings.default_shop,
             events=self.shop_events_queue if self.settings.shop_events_queue_url else None,
             restocks=self.shop_data,
+            opt_in_limits=self.opt_in_limits,
         )
 
     @cached_property
@@ -159,6 +167,7 @@ class Deps:
             consent=self.consent,
             privacy=self.privacy,
             shops=self.shop_configs,
+            events=self.shop_events_queue if self.settings.shop_events_queue_url else None,
         )
 
     @cached_property
@@ -185,26 +194,37 @@ class Deps:
     def secrets(self) -> Any:
         from smsflows.adapters.secrets import SecretsStore
 
-        return SecretsStore(lambda: self.client("secretsmanager"))
+        # Cached for a TTL and re-read on a refusal (a Twilio 401, a signature that does not verify):
+        # a rotated secret applies without a redeploy (README "Rotating a secret").
+        return SecretsStore(lambda: self.client("secretsmanager"), ttl_s=self.settings.secret_ttl_s)
 
     def shopify_secret_for(self, shop: str) -> bytes | None:
         """The webhook signing secret: a per-shop one if configured, else the app's."""
-        value = self.secrets.get(self.settings.shopify_secret_id)
-        secret = (value.get("shops") or {}).get(shop) or value.get("api_secret")
-        return secret.encode() if secret else None
+        secrets = shopify_signing_secrets(self.secrets.get(self.settings.shopify_secret_id), shop)
+        return secrets[0] if secrets else None
 
-    @cached_property
+    def shopify_secret_verifying(self, shop: str, verifies: Callable[[bytes], bool]) -> bytes | None:
+        """The signing secret of `shop` that `verifies` accepts: the current one or the previous one kept
+        during a rotation; when neither does, the secret is re-read once (if its cached value is at least
+        `SecretsStore.min_refresh_s` old) in case it was rotated. None: none verifies."""
+        return self.secrets.first_verifying(
+            self.settings.shopify_secret_id,
+            lambda value: shopify_signing_secrets(value, shop),
+            verifies,
+            reason="shopify hmac mismatch",
+        )
+
+    @property
     def twilio_config(self) -> dict[str, Any]:
+        """The Twilio secret as cached now (its TTL applies: not kept for the container's life)."""
         return dict(self.secrets.get(self.settings.twilio_secret_id))
 
     @cached_property
     def sms_provider(self) -> Any:
-        from smsflows.adapters.twilio_provider import TwilioProvider
+        from smsflows.adapters.twilio_provider import SecretCredentials, TwilioProvider
 
-        cfg = self.twilio_config
         return TwilioProvider(
-            cfg["account_sid"],
-            cfg["auth_token"],
+            credentials=SecretCredentials(self.secrets, self.settings.twilio_secret_id),
             api_base=self.settings.twilio_api_base,
             timeout_s=self.settings.provider_timeout_s,
         )
@@ -217,6 +237,18 @@ class Deps:
         return Sender(
             messaging_service_sid=cfg.get("messaging_service_sid"), from_number=cfg.get("from_number")
         )
+
+
+def shopify_signing_secrets(value: dict[str, Any], shop: str) -> list[bytes]:
+    """The secrets a webhook from `shop` may be signed with, from the Shopify secret's JSON: the shop's own
+    (`shops`) if it has one, else the app's (`api_secret`); then the previous value an operator keeps during
+    a rotation (`previous_shops`, `previous_api_secret`)."""
+    own = (value.get("shops") or {}).get(shop)
+    if own:
+        candidates = [own, (value.get("previous_shops") or {}).get(shop)]
+    else:
+        candidates = [value.get("api_secret"), value.get("previous_api_secret")]
+    return [c.encode() for c in dict.fromkeys(candidates) if isinstance(c, str) and c]
 
 
 @cache

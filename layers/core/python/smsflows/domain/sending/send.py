@@ -161,7 +161,7 @@ def prepare(
         deps.log.fail(message.message_id, None, "expired before it could be sent", now)
         return SendOutcome("expired", detail="not_after passed")
     config = (deps.shops.get(message.shop) if deps.shops else None) or ShopConfig(shop=message.shop)
-    if not config.active:
+    if not config.may_send(message.category):
         deps.log.fail(message.message_id, None, f"shop {config.status}", now)
         return SendOutcome("suppressed", detail=f"shop {config.status}")
 

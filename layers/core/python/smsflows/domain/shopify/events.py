@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from smsflows.domain import json_bodies, keys
 from smsflows.domain.consent import subscriptions
@@ -17,7 +21,8 @@ from smsflows.domain.profiles import ProfileRecord
 from smsflows.domain.shopify import privacy, webhooks
 from smsflows.domain.shopify.privacy import PrivacyDeps
 from smsflows.domain.shopify.records import CheckoutRecord, OrderRecord
-from smsflows.ports import FlowStarter, Queue, ShopConfigs, ShopDataRepository, WebhookInbox
+from smsflows.domain.shops import ShopConfig
+from smsflows.ports import EventQueue, FlowStarter, Queue, ShopConfigs, ShopDataRepository, WebhookInbox
 from smsflows.runtime.clock import Clock
 
 
@@ -51,6 +56,7 @@ class ShopEventDeps:
     consent: ConsentDeps | None = None
     privacy: PrivacyDeps | None = None
     shops: ShopConfigs | None = None
+    events: EventQueue | None = None  # the shop-events queue itself: the daily job fans out on it
 
     @property
     def flow_deps(self) -> FlowDeps:
@@ -362,45 +368,165 @@ def stable_phone(phone: str) -> str:
     return "p" + stable_id(phone)
 
 
-def _daily(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
-    """The daily schedule: win-back candidates (last order 30 days ago) of every active shop."""
-    from datetime import timedelta
+# The daily job ----------------------------------------------------------------------------------------
+# EventBridge Scheduler puts one "smsflows/daily" event (shop "*") on the shop-events queue a day. It only
+# lists the shops and fans out one "smsflows/daily_shop" message per shop with work to do; each of those
+# reads ONE page of the shop's profiles, does win-back and birthdays for it in one pass, and then queues the
+# shop's next page (carrying the Query's cursor). So one invocation does a bounded amount of work however
+# many shops and subscribers there are, and a failing page is retried on its own (SQS redelivers that one
+# message, then dead-letters it), without redoing other pages or shops.
+#
+# Idempotent under redelivery: a page's id is derived from the run's day, the shop and the page's cursor
+# (`daily_page_id`), its work is idempotent by itself (win-back executions are named after the phone and
+# the lapsed order's day, birthday texts' message ids after the phone and the year), and a page done is
+# marked, so a redelivered page, or the duplicate next page it queued, is skipped instead of walking the
+# rest of the shop twice. At most one run per shop and UTC day: a second daily event the same day (e.g. by
+# hand after a page was dead-lettered) skips the pages done and redoes only those that were not.
+DAILY_SHOP_TOPIC = "smsflows/daily_shop"
+# What one message may do. An invocation of process_shop_event gets up to 10 messages (its batch size) and
+# handles them one after the other, so a message must stay under a tenth of the 30 s timeout, worst case
+# included. Reading a page is cheap (one Query, one BatchGetItem per 100: ~0.1 s in AWS); the calls are not:
+# 30 days after a Black Friday most profiles of a page may be win-back candidates, and a StartExecution
+# takes ~20-60 ms. So a message reads at most DAILY_PAGE_SIZE profiles and makes at most DAILY_MAX_CALLS
+# flow starts and texts (<= ~0.9 s); a page with more candidates goes on in the next message, from the
+# profile after the last one handled (`profiles_cursor`: a cursor that depends on the data only, so the
+# next message's id is as stable as any other). 1,000,000 profiles on a usual day: ~2,000 messages.
+DAILY_PAGE_SIZE = 500
+DAILY_MAX_CALLS = 15
+DAILY_FANOUT_SHOP = "*"  # the shop of the daily event itself
+WINBACK_LAPSE = (timedelta(days=30), timedelta(days=31))  # last order >= 30 and < 31 days before the run
 
-    now = deps.clock()
-    shops = deps.flow_deps.shops
-    started = 0
-    for config in shops.all():
-        if not config.active or not config.flow_enabled(definitions.WINBACK.name):
+
+class DailyPage(BaseModel):
+    """The body of a smsflows/daily_shop message: one page of one shop's profiles in the run of `at`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: AwareDatetime  # the run's scheduled time: the win-back window and the birthday's day
+    page: int = Field(1, ge=1)  # for the logs: which page of the shop this is
+    cursor: dict[str, str] | None = None  # where the page starts (None: the first); the data port checks it
+
+
+def daily_page_id(at: datetime, shop: str, cursor: Mapping[str, str] | None) -> str:
+    """The page's id (its message's webhook_id and its done mark): the run's day, and a hash of the shop and
+    the cursor, so a redelivered page, or a page queued twice, has the same one."""
+    if cursor is None:
+        return f"daily-{at.astimezone(UTC):%Y-%m-%d}-first"
+    canonical = json.dumps([shop, dict(cursor)], sort_keys=True, separators=(",", ":"))
+    return f"daily-{at.astimezone(UTC):%Y-%m-%d}-{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
+
+
+def daily_page_message(
+    shop: str, at: datetime, cursor: Mapping[str, str] | None, page: int, correlation_id: str | None
+) -> dict[str, Any]:
+    """The shop-events message of one page (a ShopEventEnvelope)."""
+    body = DailyPage(at=at, page=page, cursor=dict(cursor) if cursor is not None else None)
+    return {
+        "shop": shop,
+        "topic": DAILY_SHOP_TOPIC,
+        "webhook_id": daily_page_id(at, shop, cursor),
+        "received_at": at.isoformat(),
+        "body": body.model_dump_json(),
+        "correlation_id": correlation_id,
+    }
+
+
+def _daily_work(config: ShopConfig) -> bool:
+    return config.active and (
+        config.flow_enabled(definitions.WINBACK.name) or config.flow_enabled(definitions.BIRTHDAY.name)
+    )
+
+
+def _need_events(deps: ShopEventDeps) -> EventQueue:
+    if deps.events is None:  # fails the message (retried, then dead-lettered): never a silent daily run
+        raise RuntimeError(
+            "the shop-events queue is not wired (SHOP_EVENTS_QUEUE_URL): the daily job fans out"
+        )
+    return deps.events
+
+
+def _daily(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    """The daily schedule: one smsflows/daily_shop message per shop with win-back or birthday texts on."""
+    at = datetime.fromisoformat(envelope.received_at)  # the scheduled time (EventBridge), or when it was put
+    at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+    if deps.data.daily_page_done(DAILY_FANOUT_SHOP, envelope.webhook_id):
+        return EventOutcome("ignored", "this daily run was fanned out before (a redelivery)")
+    events = _need_events(deps)
+    configs = deps.flow_deps.shops.all()
+    shops = [c.shop for c in configs if _daily_work(c)]
+    correlation_id = envelope.correlation_id or f"smsflows:{envelope.webhook_id}"
+    events.send_batch([daily_page_message(shop, at, None, 1, correlation_id) for shop in shops])
+    deps.data.mark_daily_page_done(DAILY_FANOUT_SHOP, envelope.webhook_id, at)
+    return EventOutcome(
+        "processed",
+        f"{len(shops)} shops fanned out, {len(configs) - len(shops)} inactive or with both flows off",
+    )
+
+
+def _daily_shop(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    """One page of one shop's profiles in a daily run: win-back candidates (last order 30 days ago) and
+    today's birthdays in one pass; then the shop's next page is queued."""
+    page = DailyPage.model_validate(payload)
+    shop, at = envelope.shop, page.at.astimezone(UTC)
+    page_id = daily_page_id(at, shop, page.cursor)
+    if deps.data.daily_page_done(shop, page_id):
+        return EventOutcome("ignored", f"daily page {page.page} was done before (a redelivery)")
+    config = deps.flow_deps.shops.get(shop)
+    if config is None or not _daily_work(config):  # uninstalled (or both flows turned off) since the fan-out
+        return EventOutcome(
+            "processed", "shop inactive or win-back and birthday texts off: the run ends here"
+        )
+    # A malformed cursor is a ValueError here: process_shop_event records the message as unparseable (a log
+    # line and metric with the reason) and it is not retried; the shop's later pages are skipped that day.
+    profiles, cursor = deps.data.profiles_page(shop, page.cursor, DAILY_PAGE_SIZE)
+    handled, started, birthdays = _daily_profiles(config, profiles, at, deps)
+    if handled < len(profiles):  # the calls' cap: the rest of this page is the next message's
+        cursor = deps.data.profiles_cursor(shop, profiles[handled - 1].customer_key)
+    if cursor is not None:  # queued before the mark: a crash in between redoes this page, never skips one
+        _need_events(deps).send(daily_page_message(shop, at, cursor, page.page + 1, envelope.correlation_id))
+    deps.data.mark_daily_page_done(shop, page_id, at)
+    more = ", next page queued" if cursor is not None else ""
+    return EventOutcome(
+        "processed",
+        f"page {page.page}, {handled} profiles{more}: "
+        f"{started} win-back flows started, {birthdays} birthday texts queued",
+    )
+
+
+def _daily_profiles(
+    config: ShopConfig, profiles: list[ProfileRecord], at: datetime, deps: ShopEventDeps
+) -> tuple[int, int, int]:
+    """Win-back and birthdays for the profiles, in order, until DAILY_MAX_CALLS calls were made: how many
+    profiles were handled (all of each: both its texts), flows started and birthday texts queued."""
+    winback = config.flow_enabled(definitions.WINBACK.name)
+    birthday = config.flow_enabled(definitions.BIRTHDAY.name)
+    lapsed_after, lapsed_by = at - WINBACK_LAPSE[1], at - WINBACK_LAPSE[0]
+    today = f"{at:%m-%d}"
+    started = birthdays = calls = 0
+    for handled, profile in enumerate(profiles, 1):
+        if calls >= DAILY_MAX_CALLS:
+            return handled - 1, started, birthdays
+        if not profile.phone:
             continue
-        for profile in deps.data.profiles(config.shop):
-            last = profile.last_order_at
-            if (
-                not profile.phone
-                or last is None
-                or not (now - timedelta(days=31) < last <= now - timedelta(days=30))
-            ):
-                continue
+        last = profile.last_order_at
+        if winback and last is not None and lapsed_after < last <= lapsed_by:
             context = {
                 "phone": profile.phone,
                 "customer_key": profile.customer_key,
                 "first_name": profile.first_name,
             }
             subject = f"{stable_phone(profile.phone)}-{last:%Y%m%d}"
+            calls += 1
             if steps.start(definitions.WINBACK, config.shop, subject, context, deps.flow_deps):
                 started += 1
-    birthdays = 0
-    today = now.strftime("%m-%d")
-    for config in shops.all():
-        if not config.active:
-            continue
-        for profile in deps.data.profiles(config.shop):
-            if profile.phone and profile.birthday == today:
-                birthdays += steps.send_direct(
-                    definitions.BIRTHDAY, config.shop, profile.phone,
-                    f"birthday:{config.shop}:{stable_phone(profile.phone)}:{now:%Y}",
-                    {"first_name": profile.first_name}, deps.flow_deps,
-                )  # fmt: skip
-    return EventOutcome("processed", f"{started} win-back flows started, {birthdays} birthday texts queued")
+        if birthday and profile.birthday == today:
+            calls += 1
+            birthdays += steps.send_direct(
+                definitions.BIRTHDAY, config.shop, profile.phone,
+                f"birthday:{config.shop}:{stable_phone(profile.phone)}:{at:%Y}",
+                {"first_name": profile.first_name}, deps.flow_deps,
+            )  # fmt: skip
+    return len(profiles), started, birthdays
 
 
 def _need_consent(deps: ShopEventDeps) -> ConsentDeps:
@@ -474,6 +600,7 @@ _TOPICS = {
     "fulfillment_events/create": _fulfillment_event,
     "smsflows/subscribed": _subscribed,
     "smsflows/daily": _daily,
+    DAILY_SHOP_TOPIC: _daily_shop,
     "smsflows/opted_out": _opted_out,
     "customers/create": _customer,
     "customers/update": _customer,
