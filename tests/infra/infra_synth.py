@@ -55,6 +55,31 @@ def _findings(outdir: Path) -> list[NagFinding]:
     ]
 
 
+def logical_id(synthesized: Synthesized, construct: Any) -> str:
+    return synthesized.stack.get_logical_id(construct.node.default_child)
+
+
+def role_statements(resources: dict[str, dict[str, Any]], role_id: str) -> list[dict[str, Any]]:
+    """Every statement of the inline/default policies attached to the role `role_id`."""
+    statements = []
+    for policy in of_type(resources, "AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def actions_of(statements: list[dict[str, Any]]) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        actions |= statement_actions(statement)
+    return actions
+
+
+def statement_actions(statement: dict[str, Any]) -> set[str]:
+    value = statement["Action"]
+    return {value} if isinstance(value, str) else set(value)
+
+
 def of_type(resources: dict[str, dict[str, Any]], type_: str) -> dict[str, dict[str, Any]]:
     return {key: value for key, value in resources.items() if value["Type"] == type_}
 

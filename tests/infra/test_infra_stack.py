@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
-from infra_synth import NagFinding, Synthesized, of_type
+from infra_synth import NagFinding, actions_of, logical_id, of_type, role_statements
 
 from infra.config import STAGES
 from smsflows import topology
 from smsflows.domain.flows.asl import compile_flow
 from smsflows.domain.flows.definitions import STATE_MACHINE_FLOWS as FLOWS
-
-
-def logical_id(synthesized: Synthesized, construct: Any) -> str:
-    return synthesized.stack.get_logical_id(construct.node.default_child)
-
-
-def role_statements(resources: dict[str, dict[str, Any]], role_id: str) -> list[dict[str, Any]]:
-    """Every statement of the inline/default policies attached to the role `role_id`."""
-    statements = []
-    for policy in of_type(resources, "AWS::IAM::Policy").values():
-        if {"Ref": role_id} in policy["Properties"]["Roles"]:
-            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
-    return statements
-
-
-def actions_of(statements: list[dict[str, Any]]) -> set[str]:
-    actions: set[str] = set()
-    for statement in statements:
-        value = statement["Action"]
-        actions.update([value] if isinstance(value, str) else value)
-    return actions
 
 
 def test_every_queue_has_a_dlq_with_the_topology_max_receive_count(synthesized, resources):

@@ -7,20 +7,12 @@ import json
 from typing import Any
 
 import pytest
-from infra_synth import STAGE_CONTEXT, Synthesized, of_type
+from infra_synth import STAGE_CONTEXT, logical_id, of_type, role_statements, statement_actions
 
 from infra import config as stage_config
 from infra.constructs import monitoring
 from infra.constructs.webhook_api import ACCESS_LOG_FIELDS, ANONYMOUS, SIGNED
 from smsflows import topology
-
-
-def logical_id(synthesized: Synthesized, construct: Any) -> str:
-    return synthesized.stack.get_logical_id(construct.node.default_child)
-
-
-def stage_config_of(synthesized: Synthesized) -> stage_config.StageConfig:
-    return synthesized.stack.config
 
 
 def alarms(resources: dict[str, Any]) -> list[dict[str, Any]]:
@@ -63,7 +55,7 @@ def is_persistent_alarm(alarm: dict[str, Any]) -> bool:
 
 
 def test_a_web_acl_guards_the_stage_with_managed_rules_and_a_per_ip_sign_up_limit(synthesized, resources):
-    config = stage_config_of(synthesized)
+    config = synthesized.stack.config
     (acl_id, acl), *more = of_type(resources, "AWS::WAFv2::WebACL").items()
     assert not more
     props = acl["Properties"]
@@ -100,7 +92,7 @@ def test_the_common_rules_skip_the_signed_bodies_and_only_count_oversized_ones(r
 
 
 def test_subscribe_has_a_throttle_of_its_own_below_the_stage(synthesized, resources):
-    config = stage_config_of(synthesized)
+    config = synthesized.stack.config
     (stage,) = of_type(resources, "AWS::ApiGateway::Stage").values()
     settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in stage["Properties"]["MethodSettings"]}
     own = settings[("/~1subscribe", "POST")]
@@ -205,7 +197,7 @@ def test_every_function_alarms_on_its_error_and_throttle_rates(synthesized, reso
 
 
 def test_the_api_alarms_on_5xx_rate_latency_and_a_spike_of_sign_ups(synthesized, resources):
-    config = stage_config_of(synthesized)
+    config = synthesized.stack.config
     server = the_alarm(resources, "5XXError")
     assert is_persistent_alarm(server) and server["Statistic"] == "Average"
     assert server["Threshold"] == monitoring.API_5XX_RATE
@@ -246,7 +238,7 @@ def test_table_throttles_and_scheduler_errors_and_drops_alarm(synthesized, resou
 
 
 def test_a_spike_of_delivery_failures_alarms_once_there_are_enough_reports(synthesized, resources):
-    config = stage_config_of(synthesized)
+    config = synthesized.stack.config
     alarm = the_alarm(resources, "Delivery_failed")
     assert metric_names(alarm) == {"Delivery_delivered", "Delivery_failed", "Delivery_undelivered"}
     assert is_persistent_alarm(alarm) and alarm["Threshold"] == monitoring.DELIVERY_FAILURE_RATE_PCT
@@ -258,7 +250,7 @@ def test_a_spike_of_delivery_failures_alarms_once_there_are_enough_reports(synth
 
 def test_provider_errors_that_need_a_person_alarm_at_once(synthesized, resources):
     alarm = the_alarm(resources, "ProviderNeedsOperator")
-    assert alarm["Namespace"] == stage_config_of(synthesized).metric_namespace and is_loss_alarm(alarm)
+    assert alarm["Namespace"] == synthesized.stack.config.metric_namespace and is_loss_alarm(alarm)
 
 
 # 3. Retries outlast a provider blip ------------------------------------------------------------------------
@@ -293,12 +285,7 @@ def test_the_daily_schedule_dead_letters_what_it_cannot_deliver(synthesized, res
     dlq = synthesized.stack.queues[topology.SHOP_EVENTS_QUEUE].dlq
     assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [logical_id(synthesized, dlq), "Arn"]}}
     role = target["RoleArn"]["Fn::GetAtt"][0]
-    granted = [
-        st
-        for p in of_type(resources, "AWS::IAM::Policy").values()
-        if {"Ref": role} in p["Properties"]["Roles"]
-        for st in p["Properties"]["PolicyDocument"]["Statement"]
-    ]
+    granted = role_statements(resources, role)
     assert any(logical_id(synthesized, dlq) in json.dumps(st["Resource"]) for st in granted)
 
 
@@ -306,7 +293,7 @@ def test_the_daily_schedule_dead_letters_what_it_cannot_deliver(synthesized, res
 
 
 def test_names_carry_the_stage(synthesized, resources):
-    config = stage_config_of(synthesized)
+    config = synthesized.stack.config
     (api,) = of_type(resources, "AWS::ApiGateway::RestApi").values()
     assert api["Properties"]["Name"] == f"smsflows-{config.stage}"
     (dashboard,) = of_type(resources, "AWS::CloudWatch::Dashboard").values()
@@ -327,7 +314,7 @@ def test_the_stage_is_pinned_to_its_account_and_region_when_configured(synthesiz
 def test_the_account_wide_api_logging_role_is_created_only_when_asked(synthesized, resources):
     accounts = of_type(resources, "AWS::ApiGateway::Account")
     roles = [r for r in of_type(resources, "AWS::IAM::Role").values() if "apigateway" in json.dumps(r)]
-    if stage_config_of(synthesized).create_api_logging_role:
+    if synthesized.stack.config.create_api_logging_role:
         (account,) = accounts.values()
         assert account["DeletionPolicy"] == "Retain"
         assert len(roles) == 1 and roles[0]["DeletionPolicy"] == "Retain"
@@ -336,7 +323,7 @@ def test_the_account_wide_api_logging_role_is_created_only_when_asked(synthesize
 
 
 def test_prod_keeps_queues_dlqs_schedule_groups_and_tables_on_replacement(synthesized, resources):
-    retained = stage_config_of(synthesized).retain_data
+    retained = synthesized.stack.config.retain_data
     kinds = ("AWS::SQS::Queue", "AWS::Scheduler::ScheduleGroup", "AWS::DynamoDB::GlobalTable")
     for kind in kinds:
         found = of_type(resources, kind)
@@ -352,7 +339,7 @@ def test_secrets_have_generated_names(resources):
 
 
 def test_sender_concurrency_is_bounded_per_queue_and_reserved_in_prod(synthesized, resources):
-    config = stage_config_of(synthesized)
+    config = synthesized.stack.config
     stack = synthesized.stack
     sender = logical_id(synthesized, stack.functions["send_message"].function)
     per_queue = config.queue_max_concurrency["send_message"]
@@ -393,7 +380,7 @@ def test_the_readme_states_the_senders_concurrency_the_template_has():
 
 
 def test_prod_backs_the_table_up_for_ten_years_in_a_locked_vault(synthesized, resources):
-    config = stage_config_of(synthesized)
+    config = synthesized.stack.config
     plans = of_type(resources, "AWS::Backup::BackupPlan")
     if not config.backup_retention_days:
         assert plans == {}
@@ -430,7 +417,7 @@ def test_access_logs_carry_errors_integration_latency_and_user_agent(resources):
 
 
 def test_a_custom_domain_gives_the_public_urls_and_survives_the_api(synthesized, resources):
-    config = stage_config_of(synthesized)
+    config = synthesized.stack.config
     outputs = synthesized.json["Outputs"]
     variables = [
         f["Properties"]["Environment"]["Variables"]["PUBLIC_BASE_URL"]
@@ -458,16 +445,10 @@ def test_a_custom_domain_gives_the_public_urls_and_survives_the_api(synthesized,
 
 
 def dynamodb_grants(resources: dict[str, Any], role_id: str) -> list[tuple[set[str], Any]]:
-    grants = []
-    for policy in of_type(resources, "AWS::IAM::Policy").values():
-        if {"Ref": role_id} not in policy["Properties"]["Roles"]:
-            continue
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            actions = statement["Action"]
-            actions = {actions} if isinstance(actions, str) else set(actions)
-            if any(a.startswith("dynamodb:") for a in actions):
-                grants.append((actions, statement["Resource"]))
-    return grants
+    grants = [(statement_actions(st), st["Resource"]) for st in role_statements(resources, role_id)]
+    return [
+        (actions, resource) for actions, resource in grants if any(a.startswith("dynamodb:") for a in actions)
+    ]
 
 
 @pytest.mark.parametrize("spec", topology.FUNCTIONS, ids=lambda s: s.name)
