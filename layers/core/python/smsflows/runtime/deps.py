@@ -198,11 +198,6 @@ class Deps:
         # a rotated secret applies without a redeploy (README "Rotating a secret").
         return SecretsStore(lambda: self.client("secretsmanager"), ttl_s=self.settings.secret_ttl_s)
 
-    def shopify_secret_for(self, shop: str) -> bytes | None:
-        """The webhook signing secret: a per-shop one if configured, else the app's."""
-        secrets = shopify_signing_secrets(self.secrets.get(self.settings.shopify_secret_id), shop)
-        return secrets[0] if secrets else None
-
     def shopify_secret_verifying(self, shop: str, verifies: Callable[[bytes], bool]) -> bytes | None:
         """The signing secret of `shop` that `verifies` accepts: the current one or the previous one kept
         during a rotation; when neither does, the secret is re-read once (if its cached value is at least
