@@ -694,3 +694,12 @@ class FakeOptInLimits:
                 return False
             self.counts[key] = self.counts.get(key, 0) + 1
             return True
+
+
+def sign_up_deps(*configs: ShopConfig, clock: Callable[[], datetime]) -> Any:
+    """ConsentDeps for the sign-up and opt-out use cases, every port a fake: the shops `configs`."""
+    from smsflows.domain.consent.subscriptions import ConsentDeps
+
+    return ConsentDeps(store=FakeConsentStore(), shops=FakeShopConfigs(*configs), send_queue=FakeQueue(),
+                       conversations=FakeConversations(), clock=clock, restocks=FakeShopData(),
+                       opt_in_limits=FakeOptInLimits())  # fmt: skip

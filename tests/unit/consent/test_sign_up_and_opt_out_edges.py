@@ -20,12 +20,7 @@ from smsflows.domain.consent.subscriptions import (
 from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.errors import BadRequest
 from tests.fakes import (
-    FakeConsentStore,
-    FakeConversations,
-    FakeOptInLimits,
-    FakeQueue,
-    FakeShopConfigs,
-    FakeShopData,
+    sign_up_deps,
 )
 
 SHOP = "demo-shop.myshopify.com"
@@ -48,9 +43,7 @@ class Clock:
 
 def deps(*shops: str, clock: Clock | None = None) -> ConsentDeps:
     configs = [ShopConfig(shop=s, brand_name="Demo Shop", senders=(f"MG-{s}",)) for s in shops]
-    return ConsentDeps(store=FakeConsentStore(), shops=FakeShopConfigs(*configs), send_queue=FakeQueue(),
-                       conversations=FakeConversations(), clock=clock or Clock(NOW), restocks=FakeShopData(),
-                       opt_in_limits=FakeOptInLimits())  # fmt: skip
+    return sign_up_deps(*configs, clock=clock or Clock(NOW))
 
 
 def request(shop: str = SHOP, phone: str = "(512) 555-0123") -> SubscribeRequest:

@@ -10,12 +10,7 @@ from smsflows.domain.consent.subscriptions import ConsentDeps, ConsentShown, Sub
 from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.errors import BadRequest
 from tests.fakes import (
-    FakeConsentStore,
-    FakeConversations,
-    FakeOptInLimits,
-    FakeQueue,
-    FakeShopConfigs,
-    FakeShopData,
+    sign_up_deps,
 )
 
 SHOP = "demo-shop.myshopify.com"
@@ -29,9 +24,7 @@ DISCLOSURE = (
 def deps(country="US", now=NOW, sms_countries=None) -> ConsentDeps:
     config = ShopConfig(shop=SHOP, brand_name="Demo Shop", default_country=country, senders=("MG1",),
                         sms_countries=sms_countries)  # fmt: skip
-    return ConsentDeps(store=FakeConsentStore(), shops=FakeShopConfigs(config), send_queue=FakeQueue(),
-                       conversations=FakeConversations(), clock=lambda: now, restocks=FakeShopData(),
-                       opt_in_limits=FakeOptInLimits())  # fmt: skip
+    return sign_up_deps(config, clock=lambda: now)
 
 
 def request(**overrides) -> SubscribeRequest:

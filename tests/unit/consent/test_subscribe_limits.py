@@ -28,11 +28,7 @@ from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.errors import BadRequest, TooManyRequests, TransientError
 from tests.fakes import (
     FakeConsentStore,
-    FakeConversations,
-    FakeOptInLimits,
-    FakeQueue,
-    FakeShopConfigs,
-    FakeShopData,
+    sign_up_deps,
 )
 
 SHOP = "demo-shop.myshopify.com"
@@ -55,9 +51,7 @@ class Clock:
 
 def deps(clock: Clock | None = None, **config) -> ConsentDeps:
     shop = ShopConfig(**{"shop": SHOP, "brand_name": "Demo Shop", "senders": ("MG1",), **config})
-    return ConsentDeps(store=FakeConsentStore(), shops=FakeShopConfigs(shop), send_queue=FakeQueue(),
-                       conversations=FakeConversations(), clock=clock or Clock(), restocks=FakeShopData(),
-                       opt_in_limits=FakeOptInLimits())  # fmt: skip
+    return sign_up_deps(shop, clock=clock or Clock())
 
 
 def request(phone: str = "(512) 555-0123", **overrides) -> SubscribeRequest:
