@@ -210,11 +210,13 @@ class Monitoring(Construct):
             self._app_metric(f"Delivery_{status}", _FIFTEEN_MINUTES)
             for status in ("delivered", "failed", "undelivered")
         )
-        delivery_failures = cloudwatch.MathExpression(
-            expression=(f"IF(d + f + u >= {DELIVERY_FAILURE_MIN_STATUSES}, 100 * (f + u) / (d + f + u), 0)"),
-            using_metrics={"d": delivered, "f": failed, "u": undelivered},
-            label="delivery failures (%)",
-            period=_FIFTEEN_MINUTES,
+        delivery_failures = _math(
+            f"IF(d + f + u >= {DELIVERY_FAILURE_MIN_STATUSES}, 100 * (f + u) / (d + f + u), 0)",
+            "delivery failures (%)",
+            _FIFTEEN_MINUTES,
+            d=delivered,
+            f=failed,
+            u=undelivered,
         )
         self.persistent(
             "DeliveryFailureSpikeAlarm",
@@ -233,23 +235,15 @@ class Monitoring(Construct):
             throttles = function.metric_throttles(period=_FIVE_MINUTES, statistic="Sum")
             self.persistent(
                 f"{_pascal(name)}ErrorsAlarm",
-                cloudwatch.MathExpression(
-                    expression="IF(i > 0, 100 * e / i, 0)",
-                    using_metrics={"i": invocations, "e": errors},
-                    label=f"{name} errors (%)",
-                    period=_FIVE_MINUTES,
-                ),
+                _math("IF(i > 0, 100 * e / i, 0)", f"{name} errors (%)", i=invocations, e=errors),
                 FUNCTION_ERROR_RATE_PCT,
                 f"More than {FUNCTION_ERROR_RATE_PCT} % of {name} invocations raised errors (unhandled "
                 "exceptions or timeouts) in 2 of 3 five-minute periods.",
             )
             self.persistent(
                 f"{_pascal(name)}ThrottlesAlarm",
-                cloudwatch.MathExpression(
-                    expression="IF(i + t > 0, 100 * t / (i + t), 0)",
-                    using_metrics={"i": invocations, "t": throttles},
-                    label=f"{name} throttles (%)",
-                    period=_FIVE_MINUTES,
+                _math(
+                    "IF(i + t > 0, 100 * t / (i + t), 0)", f"{name} throttles (%)", i=invocations, t=throttles
                 ),
                 THROTTLE_RATE_PCT,
                 f"More than {THROTTLE_RATE_PCT} % of {name} invocations were throttled in 2 of 3 five-minute "
@@ -265,14 +259,11 @@ class Monitoring(Construct):
             )
 
         for name, machine in state_machines.items():
-            lost = cloudwatch.MathExpression(
-                expression="f + t",
-                using_metrics={
-                    "f": machine.metric_failed(period=_FIVE_MINUTES, statistic="Sum"),
-                    "t": machine.metric_timed_out(period=_FIVE_MINUTES, statistic="Sum"),
-                },
-                label=f"{name} failed or timed out",
-                period=_FIVE_MINUTES,
+            lost = _math(
+                "f + t",
+                f"{name} failed or timed out",
+                f=machine.metric_failed(period=_FIVE_MINUTES, statistic="Sum"),
+                t=machine.metric_timed_out(period=_FIVE_MINUTES, statistic="Sum"),
             )
             # A failed execution is a flow that stopped for good (its tasks retried for minutes first):
             # like a dead letter, the first one needs a person.
@@ -302,14 +293,11 @@ class Monitoring(Construct):
                 )
             )
 
-        table_throttles = cloudwatch.MathExpression(
-            expression="r + w",
-            using_metrics={
-                "r": self._table_metric(table, "ReadThrottleEvents"),
-                "w": self._table_metric(table, "WriteThrottleEvents"),
-            },
-            label="table throttle events",
-            period=_FIVE_MINUTES,
+        table_throttles = _math(
+            "r + w",
+            "table throttle events",
+            r=self._table_metric(table, "ReadThrottleEvents"),
+            w=self._table_metric(table, "WriteThrottleEvents"),
         )
         self.persistent(
             "TableThrottlesAlarm",
@@ -329,14 +317,11 @@ class Monitoring(Construct):
                 f"EventBridge Scheduler could not deliver {group.purpose} to its target in 2 of 3 five-minute "
                 "periods (it retries for up to a day).",
             )
-            dropped = cloudwatch.MathExpression(
-                expression="d + n",
-                using_metrics={
-                    "d": self._scheduler_metric("InvocationDroppedCount", dimensions),
-                    "n": self._scheduler_metric("InvocationsFailedToBeSentToDeadLetterCount", dimensions),
-                },
-                label=f"{key} dropped",
-                period=_FIVE_MINUTES,
+            dropped = _math(
+                "d + n",
+                f"{key} dropped",
+                d=self._scheduler_metric("InvocationDroppedCount", dimensions),
+                n=self._scheduler_metric("InvocationsFailedToBeSentToDeadLetterCount", dimensions),
             )
             self.loss(
                 f"{_pascal(key)}DroppedAlarm",
@@ -410,6 +395,13 @@ class Monitoring(Construct):
             namespace="AWS/Scheduler", metric_name=name, dimensions_map=dimensions, period=_FIVE_MINUTES,
             statistic="Sum",
         )  # fmt: skip
+
+
+def _math(
+    expression: str, label: str, period: Duration = _FIVE_MINUTES, **using: cloudwatch.IMetric
+) -> cloudwatch.MathExpression:
+    """A metric math expression over the metrics named by the keywords (`_math("r + w", ..., r=..., w=...)`)."""
+    return cloudwatch.MathExpression(expression=expression, using_metrics=using, label=label, period=period)
 
 
 def _pascal(name: str) -> str:
