@@ -7,6 +7,7 @@ belong to bench/bench_pacing.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -266,30 +267,53 @@ def test_a_claim_left_by_a_function_that_died_mid_call_is_settled_after_it_went_
     assert len(busy["batchItemFailures"]) == 1 and len(cloud.twilio.outbox()) == 1  # retry later, no double
 
 
-def test_a_failed_attempt_comes_back_after_an_exponential_jittered_backoff(cloud, monkeypatch):
-    monkeypatch.setenv("SMSFLOWS_RETRY_BASE_S", "2")
-    monkeypatch.setenv("SMSFLOWS_RETRY_CAP_S", "300")
+@contextlib.contextmanager
+def refused_by_the_provider(cloud: InProcessCloud, monkeypatch, **env: str):
+    """Twilio answers 503 to every text. Yields `attempt(body, receive)`, which delivers the body as its
+    `receive`-th receive from the transactional queue, and the visibility changes (the backoffs) asked of SQS.
+    `env` applies inside only: the dependencies are rebuilt on the way in and on the way out."""
     from smsflows.runtime import deps as deps_module
 
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     deps_module.reset()
-    sqs = deps_module.get_deps().client("sqs")
     calls: list[dict] = []
-    monkeypatch.setattr(sqs, "change_message_visibility", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(
+        deps_module.get_deps().client("sqs"), "change_message_visibility", lambda **kw: calls.append(kw)
+    )
     cloud.twilio.fault_rule = lambda form: Fault(status=503, code=20503, message="Service Unavailable")
+
+    def attempt(body: str, receive: int) -> dict:
+        event = sqs_event(body, receive_count=receive)
+        event["Records"][0]["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:it-transactional_queue"
+        return cloud.invoke("send_message", event)
+
+    try:
+        yield attempt, calls
+    finally:  # the next tests get the cloud's own clock and backoff back
+        monkeypatch.undo()
+        deps_module.reset()
+
+
+def test_a_failed_attempt_comes_back_after_an_exponential_jittered_backoff(cloud, monkeypatch):
     body = json.dumps(message("retry-1", "+15125550116"))
     receives = topology.QUEUES[topology.TRANSACTIONAL_QUEUE].max_receive_count
-    for attempt in range(1, receives + 2):
-        event = sqs_event(body, receive_count=attempt)
-        event["Records"][0]["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:it-transactional_queue"
-        assert len(cloud.invoke("send_message", event)["batchItemFailures"]) == 1
-        if attempt == receives - 1:
-            [item] = cloud.items("MSG#retry-1")
-            assert item["state"] != "dead_lettered"  # one receive left: not yet
+    with refused_by_the_provider(
+        cloud, monkeypatch, SMSFLOWS_RETRY_BASE_S="2", SMSFLOWS_RETRY_CAP_S="300"
+    ) as (
+        attempt,
+        calls,
+    ):
+        for receive in range(1, receives + 2):
+            assert len(attempt(body, receive)["batchItemFailures"]) == 1
+            if receive == receives - 1:
+                [item] = cloud.items("MSG#retry-1")
+                assert item["state"] != "dead_lettered"  # one receive left: not yet
     assert [c["QueueUrl"] for c in calls] == [cloud.res.queue_urls[topology.TRANSACTIONAL_QUEUE]] * (
         receives + 1
     )
-    for attempt, call in enumerate(calls, start=1):
-        ceiling = min(300, 2 * 2 ** (attempt - 1))  # 2, 4, 8, ... seconds, then the 5-minute cap
+    for receive, call in enumerate(calls, start=1):
+        ceiling = min(300, 2 * 2 ** (receive - 1))  # 2, 4, 8, ... seconds, then the 5-minute cap
         assert ceiling / 2 <= call["VisibilityTimeout"] <= ceiling + 1
     assert len(cloud.twilio.outbox()) == 0
     [item] = cloud.items("MSG#retry-1")
@@ -299,27 +323,11 @@ def test_a_failed_attempt_comes_back_after_an_exponential_jittered_backoff(cloud
 
 def test_virtual_time_shortens_the_backoff_as_it_shortens_the_queues_visibility(cloud, monkeypatch):
     # the local cloud at --time-scale 3600: a 2-minute backoff is 2 virtual minutes, 1 s (SQS's least) real
-    monkeypatch.setenv("SMSFLOWS_RETRY_BASE_S", "60")
-    monkeypatch.setenv("SMSFLOWS_RETRY_CAP_S", "900")
-    monkeypatch.setenv("SMSFLOWS_TIME_SCALE", "30")
-    from smsflows.runtime import deps as deps_module
-
-    deps_module.reset()
-    sqs = deps_module.get_deps().client("sqs")
-    calls: list[dict] = []
-    monkeypatch.setattr(sqs, "change_message_visibility", lambda **kw: calls.append(kw))
-    cloud.twilio.fault_rule = lambda form: Fault(status=503, code=20503, message="Service Unavailable")
     body = json.dumps(message("retry-scaled", "+15125550117"))
-    try:
-        for attempt in (1, 5):
-            event = sqs_event(body, receive_count=attempt)
-            event["Records"][0]["eventSourceARN"] = (
-                "arn:aws:sqs:us-east-1:123456789012:it-transactional_queue"
-            )
-            cloud.invoke("send_message", event)
-    finally:  # the next tests get the cloud's own clock and backoff back
-        monkeypatch.undo()
-        deps_module.reset()
+    scaled = {"SMSFLOWS_RETRY_BASE_S": "60", "SMSFLOWS_RETRY_CAP_S": "900", "SMSFLOWS_TIME_SCALE": "30"}
+    with refused_by_the_provider(cloud, monkeypatch, **scaled) as (attempt, calls):
+        for receive in (1, 5):
+            attempt(body, receive)
     # attempt 1: 30-60 s of backoff -> 1-2 s at scale 30; attempt 5: 450-900 s -> 15-30 s
     assert 1 <= calls[0]["VisibilityTimeout"] <= 2 and 15 <= calls[1]["VisibilityTimeout"] <= 30
 
