@@ -703,3 +703,16 @@ def sign_up_deps(*configs: ShopConfig, clock: Callable[[], datetime]) -> Any:
     return ConsentDeps(store=FakeConsentStore(), shops=FakeShopConfigs(*configs), send_queue=FakeQueue(),
                        conversations=FakeConversations(), clock=clock, restocks=FakeShopData(),
                        opt_in_limits=FakeOptInLimits())  # fmt: skip
+
+
+class FakeMonotonic:
+    """A monotonic clock (`time.monotonic`'s stand-in, e.g. the secrets store's), moved by the test."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

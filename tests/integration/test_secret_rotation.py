@@ -29,6 +29,7 @@ from smsflows.local.provision import LOCAL_TWILIO_SID
 from smsflows.ports import Sender
 from smsflows.runtime import observability
 from smsflows.runtime.errors import ProviderError
+from tests.fakes import FakeMonotonic
 from tests.integration.conftest import (
     INBOUND_URL,
     SHOPIFY_SECRET,
@@ -44,19 +45,6 @@ OLD_TOKEN = "old-twilio-auth-token"
 NEW_TOKEN = "new-twilio-auth-token"
 SERVICE = Sender(messaging_service_sid="MG" + "0" * 31 + "1")
 PHONE = "+15125550123"
-
-
-class Monotonic:
-    """The secrets store's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class CountingSecretsManager:
@@ -92,7 +80,7 @@ class ProviderRig:
     twilio: FakeTwilio
     store: SecretsStore
     sm: CountingSecretsManager
-    clock: Monotonic
+    clock: FakeMonotonic
     secret_id: str
 
     def put_token(self, token: str) -> None:
@@ -110,7 +98,7 @@ def rig() -> Iterator[ProviderRig]:
         client = boto3.client("secretsmanager", region_name="us-east-1")
         secret = {"account_sid": LOCAL_TWILIO_SID, "auth_token": OLD_TOKEN}
         arn = client.create_secret(Name="rotation/twilio", SecretString=json.dumps(secret))["ARN"]
-        sm, clock = CountingSecretsManager(client), Monotonic()
+        sm, clock = CountingSecretsManager(client), FakeMonotonic(5000.0)
         store = SecretsStore(lambda: sm, ttl_s=300, min_refresh_s=30, monotonic=clock)
         twilio = FakeTwilio(LOCAL_TWILIO_SID, OLD_TOKEN).start()
         try:
@@ -299,7 +287,7 @@ class Rotation:
     deps: Any
     store: SecretsStore
     sm: CountingSecretsManager
-    clock: Monotonic
+    clock: FakeMonotonic
 
     def put(self, secret_id: str, **changes: Any) -> None:
         client = self.sm._client
@@ -341,7 +329,7 @@ def rotation(cloud) -> Rotation:
 
     deps = deps_module.get_deps()
     assert "secrets" not in vars(deps) and "sms_provider" not in vars(deps)
-    sm, clock = CountingSecretsManager(deps.client("secretsmanager")), Monotonic()
+    sm, clock = CountingSecretsManager(deps.client("secretsmanager")), FakeMonotonic(5000.0)
     deps.secrets = SecretsStore(lambda: sm, ttl_s=deps.settings.secret_ttl_s, monotonic=clock)
     return Rotation(cloud, deps, deps.secrets, sm, clock)
 

@@ -13,21 +13,11 @@ from smsflows.adapters.secrets import DEFAULT_TTL_S, MIN_REFRESH_S, SecretsStore
 from smsflows.runtime import observability
 from smsflows.runtime.deps import Deps, shopify_signing_secrets
 from smsflows.runtime.settings import Settings
+from tests.fakes import FakeMonotonic
 
 SECRET_ID = "smsflows/test/twilio"
 TOKEN = "first-token-value"
 ROTATED = "rotated-token-value"
-
-
-class Monotonic:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class SecretsManager:
@@ -54,12 +44,12 @@ def sm() -> SecretsManager:
 
 
 @pytest.fixture
-def clock() -> Monotonic:
-    return Monotonic()
+def clock() -> FakeMonotonic:
+    return FakeMonotonic()
 
 
 @pytest.fixture
-def store(sm: SecretsManager, clock: Monotonic) -> SecretsStore:
+def store(sm: SecretsManager, clock: FakeMonotonic) -> SecretsStore:
     return SecretsStore(lambda: sm, ttl_s=300, min_refresh_s=30, monotonic=clock)
 
 
