@@ -128,3 +128,10 @@ def privilege_findings(calls: dict[str, set[tuple[str, str, str]]]) -> list[str]
         for service in sorted(services - allowed):
             findings.append(f"{spec.name}: calls {service}, which its role does not allow")
     return findings
+
+
+def count_updates(client: Any) -> list[str]:
+    """The UpdateItem calls `client` makes from now on (one entry each)."""
+    made: list[str] = []
+    client.meta.events.register("before-call.dynamodb.UpdateItem", lambda **_: made.append("UpdateItem"))
+    return made

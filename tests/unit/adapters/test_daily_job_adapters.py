@@ -18,9 +18,7 @@ from smsflows.adapters.shop_data import DynamoShopData
 from smsflows.domain import keys
 from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.errors import TransientError
-from tests.contracts.conftest import NOW, SHOP, TABLE, dynamodb, peek, table_spec
-
-__all__ = ["dynamodb", "table_spec"]  # the moto table fixtures of the contracts
+from tests.contracts.conftest import NOW, SHOP, TABLE, peek
 
 
 class Calls:

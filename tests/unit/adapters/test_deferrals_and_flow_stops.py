@@ -16,9 +16,7 @@ from smsflows import topology
 from smsflows.adapters.deferrals import SchedulerDeferrals
 from smsflows.adapters.flow_starter import StepFunctionsFlowStarter
 from smsflows.domain.flows import definitions
-from tests.contracts.conftest import OTHER_PHONE, PHONE, SHOP, client, provisioned
-
-__all__ = ["provisioned"]  # everything `provision` creates, under moto
+from tests.contracts.conftest import OTHER_PHONE, PHONE, SHOP, client
 
 
 @contextmanager

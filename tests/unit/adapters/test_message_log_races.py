@@ -17,10 +17,8 @@ from smsflows.domain.sending.delivery import StatusUpdate
 from smsflows.ports import ProviderReceipt
 from smsflows.runtime.errors import TransientError
 from tests.aws_faults import THROTTLED, error_response
-from tests.contracts.conftest import NOW, REGION, TABLE, dynamodb, table_spec
+from tests.contracts.conftest import NOW, REGION, TABLE
 from tests.contracts.test_message_log_contract import msg
-
-__all__ = ["dynamodb", "table_spec"]  # the moto table fixtures of the contracts
 
 LATER = NOW + timedelta(minutes=10)
 

@@ -7,9 +7,7 @@ from collections import Counter
 from typing import Any
 
 from smsflows.adapters.message_log import DynamoMessageLog
-from tests.contracts.conftest import SHOP, TABLE, dynamodb, table_spec
-
-__all__ = ["dynamodb", "table_spec"]  # the moto table fixtures of the contracts
+from tests.contracts.conftest import SHOP, TABLE
 
 
 def keys_read(ddb: Any) -> Counter[tuple[str, str]]:

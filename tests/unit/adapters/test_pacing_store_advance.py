@@ -11,17 +11,10 @@ from botocore.exceptions import ClientError
 
 from smsflows.adapters.pacing_store import DynamoTokenBuckets
 from smsflows.runtime.errors import TransientError
-from tests.contracts.conftest import TABLE, dynamodb, table_spec
-
-__all__ = ["dynamodb", "table_spec"]  # the moto table fixtures of the contracts
+from tests.aws_calls import count_updates
+from tests.contracts.conftest import TABLE
 
 T = 1_000_000.0  # an epoch second
-
-
-def count_updates(ddb: Any) -> list[str]:
-    made: list[str] = []
-    ddb.meta.events.register("before-call.dynamodb.UpdateItem", lambda **_: made.append("UpdateItem"))
-    return made
 
 
 class Refusing:

@@ -8,18 +8,10 @@ from typing import Any
 
 from smsflows.adapters.pacing_store import DynamoTokenBuckets
 from smsflows.domain import keys
-from tests.contracts.conftest import TABLE, dynamodb, peek, table_spec
-
-__all__ = ["dynamodb", "table_spec"]  # the moto table fixtures of the contracts
+from tests.aws_calls import count_updates
+from tests.contracts.conftest import TABLE, peek
 
 T = 1_000_000.0  # an epoch second
-
-
-def count_updates(ddb: Any) -> list[str]:
-    """The UpdateItem calls the client makes from now on."""
-    made: list[str] = []
-    ddb.meta.events.register("before-call.dynamodb.UpdateItem", lambda **_: made.append("UpdateItem"))
-    return made
 
 
 def bucket(ddb: Any, name: str) -> dict[str, Any]:

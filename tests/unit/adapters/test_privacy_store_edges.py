@@ -11,9 +11,7 @@ from typing import Any
 from smsflows.adapters._dynamo import to_item
 from smsflows.adapters.privacy_store import DynamoPrivacyStore
 from smsflows.domain import keys
-from tests.contracts.conftest import PHONE, SHOP, TABLE, dynamodb, peek, table_spec
-
-__all__ = ["dynamodb", "table_spec"]  # the moto table fixtures of the contracts
+from tests.contracts.conftest import PHONE, SHOP, TABLE, peek
 
 CUSTOMER = "7000000001001"
 
