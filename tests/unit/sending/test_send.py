@@ -145,3 +145,5 @@ def test_the_cli_pauses_and_resumes_a_shop(monkeypatch):
         assert seen[-1]["status"] == status
     with pytest.raises(SystemExit):  # both at once is refused by the parser
         cli.main(["shop", "set", "--shop", "demo-shop.myshopify.com", "--pause", "--activate"])
+    cli.main(["shop", "set", "--shop", "demo-shop.myshopify.com", "--sms-countries", "US, CA,PR"])
+    assert seen[-1]["sms_countries"] == ("US", "CA", "PR") and seen[-1]["status"] is None
