@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -17,10 +18,11 @@ from smsflows.local import moto_patches
 from smsflows.local.fake_twilio import DEFAULT_FAULT_SEED, FAULT_KINDS, FakeTwilio
 from smsflows.local.front_door import FrontDoor, LocalRoute, json_route, post_route, query_route
 from smsflows.local.lambda_runtime import DEFAULT_CONCURRENCY, LocalLambdas
-from smsflows.local.pollers import QueuePoller, SchedulePoller
+from smsflows.local.pollers import QueuePoller, SchedulePoller, schedule_sources
 from smsflows.local.provision import LOCAL_TWILIO_SID, Provisioned, provision
+from smsflows.local.virtual_time import NotSettled, TimeKeeper, parse_duration_s
 from smsflows.runtime import deps as deps_module
-from smsflows.runtime.clock import Clock, scaled_clock
+from smsflows.runtime.clock import Clock, SimClock, install_sim_clock, scaled_clock
 
 LOG = logging.getLogger("smsflows.local")
 REGION = "us-east-1"
@@ -44,6 +46,9 @@ class LocalConfig:
     concurrency: int = DEFAULT_CONCURRENCY  # concurrent invocations per function (containers)
     provider_faults: float = 0.0  # share of message creates the fake Twilio fails (0: none)
     provider_faults_seed: int = DEFAULT_FAULT_SEED
+    # Virtual time (`smsflows local --virtual`, the demo, the e2e suite): work takes no time and the clock
+    # skips to the next due instant whenever the system is idle; `time_scale` is then unused.
+    virtual_time: bool = False
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LocalConfig:
@@ -86,6 +91,11 @@ class LocalCloud:
         self.door: FrontDoor | None = None
         self.pollers: list[QueuePoller | SchedulePoller] = []
         self.lambdas = LocalLambdas(max_concurrency=config.concurrency)
+        self.keeper: TimeKeeper | None = None
+        if config.virtual_time:
+            self.keeper = TimeKeeper(SimClock(self.epoch_virtual))
+            self.clock = self.keeper.clock
+            self.lambdas.activity = self.keeper.busy
         self.resources: Provisioned | None = None
         self._saved_env: dict[str, str | None] = {}
 
@@ -112,9 +122,13 @@ class LocalCloud:
             f"{endpoint}/moto-api/config",
             {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
         )
-        moto_patches.install(self.lambdas.invoke, time_scale=cfg.time_scale, clock=lambda: self.clock())
+        scale = 1.0 if self.keeper else cfg.time_scale
+        moto_patches.install(
+            self.lambdas.invoke, time_scale=scale, clock=lambda: self.clock(), keeper=self.keeper
+        )
 
         self.twilio = FakeTwilio(LOCAL_TWILIO_SID, cfg.twilio_token, clock=lambda: self.clock()).start()
+        self.twilio.activity = self.keeper
         self._set_env(
             {
                 "AWS_ACCESS_KEY_ID": "local",
@@ -147,30 +161,52 @@ class LocalCloud:
             prefix="smsflows-local",
             shopify_secret=cfg.shopify_secret,
             twilio_token=cfg.twilio_token,
-            queue_visibility_scale=cfg.time_scale,
+            queue_visibility_scale=scale,
         )
         self._warm()
-        # Virtual time starts now that the cloud is ready (provisioning must not eat scaled hours).
-        self.epoch_real = time.time()
-        self.clock = scaled_clock(cfg.time_scale, self.epoch_real, self.epoch_virtual)
-        self._set_env(
-            {
-                **self.resources.env,
-                "SMSFLOWS_TIME_SCALE": repr(float(cfg.time_scale)),
-                "SMSFLOWS_CLOCK_EPOCH_REAL": repr(self.epoch_real),
-                "SMSFLOWS_CLOCK_EPOCH_VIRTUAL": repr(self.epoch_virtual),
-            }
-        )
+        if self.keeper is not None:
+            install_sim_clock(self.keeper.clock)
+            self._set_env({**self.resources.env, "SMSFLOWS_TIME_SCALE": "1.0", "SMSFLOWS_CLOCK": "local"})
+        else:
+            # Scaled time starts now that the cloud is ready (provisioning must not eat scaled hours).
+            self.epoch_real = time.time()
+            self.clock = scaled_clock(cfg.time_scale, self.epoch_real, self.epoch_virtual)
+            self._set_env(
+                {
+                    **self.resources.env,
+                    "SMSFLOWS_TIME_SCALE": repr(float(cfg.time_scale)),
+                    "SMSFLOWS_CLOCK_EPOCH_REAL": repr(self.epoch_real),
+                    "SMSFLOWS_CLOCK_EPOCH_VIRTUAL": repr(self.epoch_virtual),
+                }
+            )
         deps_module.reset()  # settings now see the provisioned names and the clock
 
         sqs = deps_module.get_deps().client("sqs")
+        activity = self.keeper.busy if self.keeper else contextlib.nullcontext
         for spec in topology.FUNCTIONS:
             for queue in spec.consumes:
                 poller = QueuePoller(sqs, self.resources.queue_urls[queue], spec, self.lambdas.invoke, REGION)
+                poller.activity = activity
                 self.pollers.append(poller.start())
         deferrals = json.loads(self.resources.env[topology.ENV[topology.DEFERRALS]])
         scheduler = deps_module.get_deps().client("scheduler")
-        self.pollers.append(SchedulePoller(scheduler, sqs, [deferrals["group"]], self.clock).start())
+        schedules = SchedulePoller(
+            scheduler, sqs, [deferrals["group"]], self.clock, interval_s=0.01 if self.keeper else 0.5
+        )
+        schedules.activity = activity
+        self.pollers.append(schedules.start())
+        if self.keeper is not None:
+            consumed = sorted(
+                {
+                    self.resources.queue_urls[q].rsplit("/", 1)[-1]
+                    for spec in topology.FUNCTIONS
+                    for q in spec.consumes
+                }
+            )
+            for ready, due in (moto_patches.queue_sources(consumed), schedule_sources([deferrals["group"]])):
+                self.keeper.pending_sources.append(ready)
+                self.keeper.due_sources.append(due)
+            self.keeper.start()
 
         self.door = FrontDoor(
             cfg.host,
@@ -187,12 +223,15 @@ class LocalCloud:
                 "/_local/message": query_route(self.message),
                 "/_local/daily": post_route(self.run_daily),
                 "/_local/faults": self._faults_route(),
+                "/_local/clock": self._clock_route(),
             },
         )
         self.door.serve_in_thread()
         return self
 
     def stop(self) -> None:
+        if self.keeper is not None:
+            self.keeper.stop()
         for poller in self.pollers:
             poller.stop()
         self.pollers = []
@@ -207,6 +246,9 @@ class LocalCloud:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        if self.keeper is not None:
+            moto_patches.uninstall_keeper()
+            install_sim_clock(None)
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -301,6 +343,59 @@ class LocalCloud:
             kinds=settings.get("kinds", FAULT_KINDS),
         )
 
+    def clock_state(self) -> dict[str, Any]:
+        """The clock: now, and with virtual time whether the system is idle, what falls due next, the horizon."""
+        if self.keeper is None:
+            return {"now": self.clock().isoformat(), "mode": "scaled", "time_scale": self.config.time_scale}
+        return self.keeper.state()
+
+    def move_clock(self, request: Any) -> dict[str, Any]:
+        """Virtual time only. `{"to": ISO}` or `{"by": "1h"}`: let time run there (everything due on the way
+        happens, in order), hold it, answer once idle. `{"settle": true}`: answer once idle with nothing due
+        before the horizon. `{"hold": true}`: stop time now. `{"release": true}`: let it run free."""
+        if self.keeper is None:
+            raise ValueError("the clock is scaled real time: start the cloud with --virtual to move it")
+        if not isinstance(request, dict) or len(request) != 1:
+            raise ValueError('send one of {"to": ISO 8601}, {"by": "1h"}, {"settle": true}, {"hold": true}, '
+                             '{"release": true}')  # fmt: skip
+        ((what, value),) = request.items()
+        keeper = self.keeper
+        if what == "to":
+            at = datetime.fromisoformat(str(value))
+            if at.tzinfo is None:
+                raise ValueError(f"to: {value!r} has no UTC offset (e.g. 2026-11-23T09:00:00-06:00)")
+            return keeper.advance(at.timestamp())
+        if what == "by":
+            return keeper.advance(keeper.clock.time() + parse_duration_s(str(value)))
+        if what == "settle":
+            return keeper.settle()
+        if what == "hold":
+            keeper.hold()
+            return keeper.state()
+        if what == "release":
+            keeper.release()
+            return keeper.state()
+        raise ValueError(f"unknown clock request {what!r}: to, by, settle, hold or release")
+
+    def _clock_route(self) -> LocalRoute:
+        show, change = json_route(self.clock_state), post_route(self.move_clock)
+
+        def route(method: str, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
+            if method == "POST":
+                try:
+                    return change(method, query, body)
+                except NotSettled as exc:
+                    return 504, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)}).encode()
+            if method == "GET":
+                return show(method, query, body)
+            return (
+                405,
+                {"Content-Type": "application/json", "Allow": "GET, HEAD, POST"},
+                b'{"error":"GET or POST"}',
+            )
+
+        return route
+
     def _faults_route(self) -> LocalRoute:
         show, change = json_route(self.faults), post_route(self.set_faults)
 
@@ -322,7 +417,10 @@ class LocalCloud:
         keep = ("SMSFLOWS_AWS_ENDPOINT_URL", "AWS_REGION", "TABLE_NAME", "SEND_QUEUE_URL", "SHOP_EVENTS_QUEUE_URL",
                 "FLOW_STATE_MACHINES", "DEFAULT_SHOP", "SMSFLOWS_TIME_SCALE", "SMSFLOWS_CLOCK_EPOCH_REAL",
                 "SMSFLOWS_CLOCK_EPOCH_VIRTUAL")  # fmt: skip
-        return {k: os.environ[k] for k in keep if k in os.environ}
+        env = {k: os.environ[k] for k in keep if k in os.environ}
+        if self.keeper is not None:  # another process reads this cloud's virtual clock over HTTP
+            env["SMSFLOWS_CLOCK_URL"] = f"{self.base_url}/_local/clock"
+        return env
 
     # Internals ----
     def _warm(self) -> None:

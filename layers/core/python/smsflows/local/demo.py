@@ -1,28 +1,40 @@
-"""`smsflows demo`: a store's day (and week) on the local cloud in compressed time, driven over real
-HTTP as Shopify, Twilio and a storefront would, printed as the SMS transcript."""
+"""`smsflows demo`: a store's week on the local cloud, driven over real HTTP as Shopify, Twilio and a
+storefront would, printed as one timeline of what happened and what was texted.
+
+Time is virtual (`smsflows.local.virtual_time`): the demo holds the clock, acts at exact instants, and lets
+time run to the next one; everything due on the way (Step Functions Waits, deferrals, retries) happens at
+its own instant. Two runs print the same transcript. The demo is also the scripted check of the main paths:
+a wrong outbox, a text at the wrong time or a dead letter raises DemoFailed (exit 1).
+"""
 
 from __future__ import annotations
 
 import json
-import time
+import textwrap
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from smsflows.domain.flows import definitions
 from smsflows.local import client, samples
 from smsflows.local.cloud import DEFAULT_SHOP, LocalCloud, LocalConfig
 from smsflows.local.provision import LOCAL_MESSAGING_SERVICE
 
-DEMO_START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 09:00 in Austin
-DEMO_TIME_SCALE = 21600.0  # six hours of store time per second
-ADA, BOB = "+15125550123", "+15125550177"
 AUSTIN = ZoneInfo("America/Chicago")
+DEMO_START = datetime(2026, 11, 23, 9, 0, tzinfo=AUSTIN)  # Monday 09:00 in Austin (the customers' area code)
+WIDTH = 100
+ADA, BOB, STEVE_PHONE = "+15125550123", "+15125550177", "555-555-SHIP"
+PEOPLE = {ADA: "Ada", BOB: "Bob"}
+FORGED = "forged"
 DISCLOSURE = (
     "Yes, text me offers from Demo Shop: recurring automated marketing texts, up to 6 msgs/mo. Consent is not a "
     "condition of purchase. Msg & data rates may apply. Reply HELP for help, STOP to cancel. Terms & Privacy: "
     "https://demo-shop.example/legal"
 )
+REMINDER_DELAY = timedelta(seconds=definitions.FLOWS["abandoned_checkout"].steps[0].offset_s)
+SECOND_WELCOME = timedelta(seconds=definitions.FLOWS["welcome"].steps[1].offset_s)
 
 # What the fake Twilio must have accepted, in order: (recipient, a phrase of the text)
 EXPECTED = [
@@ -36,160 +48,243 @@ EXPECTED = [
 ]
 
 
-# What must come before what, per recipient. Texts of independent flows (Ada's welcome and her cart
-# reminder) may arrive in either order: when both wait for the same morning, they come back from their
-# deferrals in no guaranteed order.
-BEFORE = [
-    (BOB, "Reply Y to confirm", "Welcome to Demo Shop! Here's 10% off"),
-    (BOB, "Welcome to Demo Shop! Here's 10% off", "Our best sellers"),
-    (ADA, "you left Brass Compass in your cart", "thanks for your order #1001"),
-    (ADA, "Welcome to Demo Shop! Here's 10% off", "thanks for your order #1001"),
-    (ADA, "thanks for your order #1001", "shipped with UPS"),
-]
-
-
 class DemoFailed(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class Line:
+    """One entry of the timeline: something that happened (an event) or a text that went out."""
+
+    at: datetime
+    kind: int  # 0: an event, 1: a text (a text caused by an event comes after it in the same minute)
+    who: str
+    what: str
+    detail: str = ""
+
+
 def outbox_matches(got: list[tuple[str, str]]) -> bool:
-    """Exactly the EXPECTED texts, each once, to the right people, in the order BEFORE requires."""
+    """Exactly the EXPECTED texts, each once, to the right people, in EXPECTED order per recipient."""
     if len(got) != len(EXPECTED):
         return False
-    position: dict[tuple[str, str], int] = {}
     taken: set[int] = set()
+    last: dict[str, int] = {}
     for to, phrase in EXPECTED:
         found = next(
             (i for i, (who, body) in enumerate(got) if i not in taken and who == to and phrase in body), None
         )
-        if found is None:
+        if found is None or found < last.get(to, -1):
             return False
         taken.add(found)
-        position[(to, phrase)] = found
-    return all(position[(to, first)] < position[(to, then)] for to, first, then in BEFORE)
+        last[to] = found
+    return True
 
 
-def _wait_for(predicate: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise DemoFailed(f"timed out waiting for {what}")
+def _minute(at: datetime) -> str:
+    return f"{at.astimezone(AUSTIN):%a %H:%M}"
 
 
-def run_demo(out: TextIO, port: int = 0, time_scale: float = DEMO_TIME_SCALE) -> list[dict[str, Any]]:
-    """Run the scenario; returns the outbox. Raises DemoFailed if the system misbehaves."""
+def render(lines: list[Line]) -> list[str]:
+    """The timeline, sorted by minute (events before the texts they caused), wrapped to WIDTH columns."""
+    out: list[str] = []
+    for line in sorted(lines, key=lambda x: (x.at.replace(second=0, microsecond=0), x.kind, x.who, x.what)):
+        head = f"{_minute(line.at)}  {line.who:<7} "
+        if line.kind == 0:
+            out += textwrap.wrap(line.what, WIDTH, initial_indent=head, subsequent_indent=" " * len(head))
+            if line.detail:
+                out += textwrap.wrap(line.detail, WIDTH, initial_indent=" " * len(head) + "→ ",
+                                     subsequent_indent=" " * (len(head) + 2))  # fmt: skip
+        else:
+            out += textwrap.wrap(f"◀ text: {line.what}", WIDTH, initial_indent=head,
+                                 subsequent_indent=" " * (len(head) + 8))  # fmt: skip
+    return out
+
+
+def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
+    """Run the week; returns the outbox. Raises DemoFailed if the system misbehaves."""
     from smsflows.local.cloud import _free_port
 
     config = LocalConfig.from_env(
-        port=port or _free_port("127.0.0.1"), time_scale=time_scale, start_at=DEMO_START
+        port=port or _free_port("127.0.0.1"), virtual_time=True, start_at=DEMO_START
     )
     say = lambda text: print(text, file=out, flush=True)  # noqa: E731
+    events: list[Line] = []
     with LocalCloud(config) as cloud:
+        keeper = cloud.keeper
+        assert keeper is not None
+        keeper.hold()
         base, secret = cloud.base_url, config.shopify_secret
 
-        def now() -> str:
-            return f"{cloud.clock().astimezone(AUSTIN):%a %H:%M}"
+        def at(day: int, hour: int, minute: int) -> None:
+            """Let the store's time run to day `day` (0: Monday) at hh:mm, everything due on the way first."""
+            target = (DEMO_START + timedelta(days=day)).replace(hour=hour, minute=minute)
+            keeper.advance(target.timestamp())
 
-        def shopify(
-            label: str, topic: str, payload: dict[str, Any] | bytes, expect: int = 200, **kw: Any
-        ) -> None:
+        def event(who: str, what: str, detail: str) -> None:
+            events.append(Line(cloud.clock(), 0, who, what, detail))
+
+        def shopify(who: str, what: str, topic: str, payload: dict[str, Any], expect: int, said: Callable[
+                [dict[str, Any]], str], **kw: Any) -> None:  # fmt: skip
             result = client.post_shopify(base, payload, secret=kw.pop("with_secret", secret), topic=topic,
                                          shop=DEFAULT_SHOP, **kw)  # fmt: skip
-            mark = "ok" if result.status == expect else "UNEXPECTED"
-            say(f"  {now()}  Shopify  {label:<52} HTTP {result.status} [{mark}]")
             if result.status != expect:
-                raise DemoFailed(f"{label}: expected HTTP {expect}, got {result.status}")
+                raise DemoFailed(f"{what}: expected HTTP {expect}, got {result.status} {result.body[:200]!r}")
+            answer = result.json() if result.body else {}
+            keeper.settle()
+            event(who, f"{what} ({topic}, HTTP {result.status})", said(answer))
 
-        def text(who: str, phone: str, body: str, sid: str) -> str | None:
+        def text(who: str, phone: str, body: str, sid: str, said: str) -> None:
             result = client.post_sms(base, token=config.twilio_token, body=body, sid=sid, from_=phone,
                                      to="+15125550000", sender=LOCAL_MESSAGING_SERVICE)  # fmt: skip
             if result.status != 200:
                 raise DemoFailed(f"inbound {body!r}: HTTP {result.status}")
-            answer = client.twiml_reply(result)
-            say(f"  {now()}  {who:<7}  texts {body!r:<10} -> reply: {answer or '(none)'}")
-            return answer
+            reply = client.twiml_reply(result)
+            keeper.settle()
+            event(who, f"texts {body!r}", f"{said}; reply: {reply}" if reply else f"{said}; no reply")
 
-        def outbox_has(count: int, what: str) -> list[dict[str, Any]]:
-            return _wait_for(lambda: o if len(o := client.outbox(base)) >= count else None, what)
-
-        say(
-            f"smsflows demo: the local cloud at {base}; 1 s = {time_scale / 3600:g} h of store time; "
-            "times are Austin time (the customers' area code)\n"
-        )
-
-        # Bob signs up on the website: double opt-in, then the welcome series
+        # Monday: Bob signs up on the website (double opt-in) and confirms
         form = {"shop": DEFAULT_SHOP, "phone": "(512) 555-0177", "source": "web_form",
                 "consent": {"checked": True, "default_checked": False, "disclosure_text": DISCLOSURE},
                 "page_url": "https://demo-shop.example/"}  # fmt: skip
         result = client.request(
             "POST", base + "/subscribe", json.dumps(form).encode(), {"Content-Type": "application/json"}
         )
-        say(
-            f"  {now()}  Bob      signs up on the website                                  HTTP {result.status}"
-        )
-        outbox_has(1, "the double opt-in request")
-        text("Bob", BOB, "Y", "SMdemo-bob-y")
-        outbox_has(2, "Bob's welcome text")
+        if result.status >= 300:
+            raise DemoFailed(f"sign-up: HTTP {result.status} {result.body[:200]!r}")
+        keeper.settle()
+        event("Bob", f"signs up on the website (HTTP {result.status})",
+              "consent pending: the double opt-in request goes out")  # fmt: skip
+        at(0, 9, 2)
+        bob = lambda: cloud.consent({"shop": DEFAULT_SHOP, "phone": BOB})["state"] or {}  # noqa: E731
+        text("Bob", BOB, "Y", "SMdemo-bob-y", "confirmed")
+        state = bob()
+        events[-1] = replace(events[-1], detail=events[-1].detail.replace(
+            "confirmed", f"{state.get('status')} (opt-in source {state.get('opt_in_source')}, pending request "
+                         f"{state.get('pending_request') or 'none'}); the welcome series starts", 1))  # fmt: skip
 
-        # Ada ticks the SMS box at checkout and leaves; an hour later the reminder goes out
+        # Ada ticks the SMS box at checkout and leaves; the reminder is due an hour later
+        at(0, 9, 30)
         checkout = {"token": "ck-1001", "abandoned_checkout_url": "https://demo-shop.example/checkouts/ck-1001/recover",
                     "buyer_accepts_sms_marketing": True, "sms_marketing_phone": "+1 512 555 0123",
                     "customer": {"id": 7000000001001, "first_name": "Ada"},
                     "line_items": [{"title": "Brass Compass", "variant_id": 1}]}  # fmt: skip
-        shopify("Ada starts a checkout, SMS box ticked (checkouts/create)", "checkouts/create", checkout)
-        outbox_has(4, "the abandoned-checkout reminder")
+        checkout_at = cloud.clock()
+        shopify("Ada", "starts a checkout, SMS box ticked", "checkouts/create", checkout, 200,
+                lambda _: f"subscribed at checkout; welcome series, and a cart reminder due at "
+                          f"{(checkout_at + REMINDER_DELAY).astimezone(AUSTIN):%H:%M}")  # fmt: skip
 
         # Ada orders: the reminders stop, the order and shipping texts go out
+        at(0, 11, 15)
         order = samples.order(820982911946154508, 1001, "+1 512 555 0123", "Ada")
         order["checkout_token"] = "ck-1001"  # noqa: S105 - a checkout token, not a password
-        shopify("Ada orders #1001 (orders/create)", "orders/create", order, webhook_id="wh-1001")
-        shopify("Shopify redelivers the same webhook", "orders/create", order, webhook_id="wh-1001")
-        shopify("A forged webhook (wrong secret)", "orders/create", order, expect=401, with_secret="forged")  # noqa: S106
-        shopify("Steve orders #1002, phone '555-555-SHIP'", "orders/create",
-                samples.order(820982911946154509, 1002, "555-555-SHIP", "Steve"), webhook_id="wh-1002")  # fmt: skip
-        outbox_has(5, "the order confirmation")
+        shopify("Ada", "orders #1001", "orders/create", order, 200,
+                lambda _: "order kept; confirmation sent; her cart reminders and welcome offers end",
+                webhook_id="wh-1001")  # fmt: skip
+        order_at = cloud.clock()
+        at(0, 11, 16)
+        shopify("Shopify", "redelivers the same webhook", "orders/create", order, 200,
+                lambda a: f"recognised ({a.get('status')}): nothing is done or sent twice", webhook_id="wh-1001")  # fmt: skip
+        shopify(
+            "Someone",
+            "posts a forged order webhook",
+            "orders/create",
+            order,
+            401,
+            lambda _: "refused: the signature does not verify; nothing kept",
+            with_secret=FORGED,
+        )
+        at(0, 11, 20)
+        shopify("Steve", f"orders #1002, phone {STEVE_PHONE!r}", "orders/create",
+                samples.order(820982911946154509, 1002, STEVE_PHONE, "Steve"), 200,
+                lambda _: "order kept; no text: the phone is not a number anyone can text",
+                webhook_id="wh-1002")  # fmt: skip
+        at(0, 14, 0)
         fulfillment = {"id": 4411, "order_id": 820982911946154508, "tracking_company": "UPS",
                        "tracking_url": "https://www.ups.com/track?tracknum=1Z999AA10123456784"}  # fmt: skip
-        shopify("The order ships (fulfillments/create)", "fulfillments/create", fulfillment)
-        outbox_has(6, "the shipping text")
+        shopify("Shopify", "Ada's order ships", "fulfillments/create", fulfillment, 200,
+                lambda _: "shipping text with the tracking link")  # fmt: skip
 
-        # Two days later Bob gets the next welcome text; he replies HELP, then STOP: the series ends
-        say("\n  ... two days pass ...\n")
-        outbox_has(7, "Bob's second welcome text")
-        text("Bob", BOB, "HELP", "SMdemo-bob-help")
-        text("Bob", BOB, "STOP", "SMdemo-bob-stop")
-        text("Bob", BOB, "stop", "SMdemo-bob-stop2")
+        # Wednesday: Bob's second welcome text; at noon he asks for HELP, then says STOP, twice
+        at(2, 12, 0)
+        text("Bob", BOB, "HELP", "SMdemo-bob-help", "help")
+        text("Bob", BOB, "STOP", "SMdemo-bob-stop", "unsubscribed; his welcome series ends")
+        text("Bob", BOB, "stop", "SMdemo-bob-stop2", "already unsubscribed: no second confirmation")
 
-        def settled() -> list[dict[str, Any]] | None:
-            """Every execution, once both welcome series (Ada's and Bob's) have ended."""
-            executions = cloud.executions()
-            welcomes = [e for e in executions if e["flow"] == "welcome"]
-            return (
-                executions if len(welcomes) == 2 and all(e["status"] != "RUNNING" for e in welcomes) else None
-            )
-
-        executions = _wait_for(settled, "the welcome series to end")
-        time.sleep(1.0)  # anything that should not be sent would show up now
+        # The rest of the week: nothing else may go out
+        at(7, 9, 0)
+        executions = cloud.executions()
         outbox = client.outbox(base)
+        dead = cloud.dead_letters()
+        people = _execution_people(cloud)
 
-        say("\nSMS transcript (what the fake Twilio accepted):")
-        for sms in outbox:
-            at = datetime.fromisoformat(sms["at"]).astimezone(AUSTIN)
-            who = {ADA: "Ada", BOB: "Bob"}.get(sms["to"], sms["to"])
-            say(f"  {at:%a %H:%M}  to {who}  ({sms['segments']} segment{'s' if sms['segments'] != 1 else ''}, "
-                f"{sms['encoding']})")  # fmt: skip
-            say(f"      {sms['body']}")
-        say("\nflows:")
-        for execution in sorted(executions, key=lambda e: e["name"]):
-            say(f"  {execution['flow']:<20} {execution['status']}")
-        say(f"dead letters: {cloud.dead_letters()}")
+    for sms in outbox:
+        sent = datetime.fromisoformat(sms["at"])
+        parts = f"{sms['segments']} segment{'s' if sms['segments'] != 1 else ''}, {sms['encoding']}"
+        events.append(Line(sent, 1, PEOPLE.get(sms["to"], sms["to"]), f"{sms['body']} ({parts})"))
+    say(f"smsflows demo: a week of Demo Shop on the local cloud, virtual time from {DEMO_START:%a %d %b %Y}")
+    say("(Austin time, the customers' area code; ◀ marks a text the fake Twilio accepted)\n")
+    for line in render(events):
+        say(line)
+    say("\nflows:")
+    for execution in sorted(executions, key=lambda e: (e["flow"], people.get(e["name"], ""))):
+        say(
+            f"  {execution['flow']:<20} {people.get(execution['name'], '?'):<6} {_ended(execution['status'])}"
+        )
+    letters = {queue: n for queue, n in dead.items() if n}
+    say(
+        "dead letters: "
+        + (", ".join(f"{n} on {q}" for q, n in letters.items()) if letters else "none on any queue")
+    )
 
-        got = [(m["to"], m["body"]) for m in outbox]
-        if not outbox_matches(got):
-            raise DemoFailed(f"unexpected outbox: {got}")
-        say("\ndemo ok: double opt-in, welcome series, abandoned checkout stopped by the order, order and shipping "
-            "texts, one STOP confirmation, the series ended, no duplicate, forged webhook refused")  # fmt: skip
-        return outbox
+    got = [(m["to"], m["body"]) for m in outbox]
+    if not outbox_matches(got):
+        raise DemoFailed(f"unexpected outbox: {got}")
+    if letters:
+        raise DemoFailed(f"dead letters: {letters}")
+    _check_times(outbox, checkout_at, order_at)
+    if any(e["status"] == "RUNNING" for e in executions):
+        raise DemoFailed(f"flows still running at the end of the week: {executions}")
+    say("\ndemo ok: double opt-in, welcome series, cart reminder on the hour and stopped by the order, order")
+    say("and shipping texts, one STOP confirmation, no duplicate, forged webhook refused")
+    return outbox
+
+
+def _check_times(outbox: list[dict[str, Any]], checkout_at: datetime, order_at: datetime) -> None:
+    def sent(to: str, phrase: str) -> datetime:
+        return next(datetime.fromisoformat(m["at"]) for m in outbox if m["to"] == to and phrase in m["body"])
+
+    reminder = sent(ADA, "you left Brass Compass")
+    if abs((reminder - (checkout_at + REMINDER_DELAY)).total_seconds()) >= 1:
+        raise DemoFailed(f"the cart reminder was planned for {checkout_at + REMINDER_DELAY}, sent {reminder}")
+    confirmation = sent(ADA, "thanks for your order #1001")
+    if not timedelta(0) <= confirmation - order_at < timedelta(minutes=1):
+        raise DemoFailed(f"the order confirmation went out at {confirmation}, the order came at {order_at}")
+
+
+def _ended(status: str) -> str:
+    return {"SUCCEEDED": "finished", "ABORTED": "stopped", "FAILED": "FAILED", "RUNNING": "still running",
+            "TIMED_OUT": "TIMED OUT"}.get(status, status)  # fmt: skip
+
+
+def _execution_people(cloud: LocalCloud) -> dict[str, str]:
+    """Execution name -> the customer it is for (from its input's phone)."""
+    from smsflows.runtime import deps as deps_module
+
+    sfn = deps_module.get_deps().client("stepfunctions")
+    found = {}
+    for arn in (cloud.resources.state_machines if cloud.resources else {}).values():
+        for ex in sfn.list_executions(stateMachineArn=arn)["executions"]:
+            payload = json.loads(sfn.describe_execution(executionArn=ex["executionArn"]).get("input") or "{}")
+            phone = next((v for v in _strings(payload) if v in PEOPLE), None)
+            found[ex["name"]] = PEOPLE.get(phone or "", "?")
+    return found
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []

@@ -207,6 +207,7 @@ class FakeTwilio:
         self.fault_rule: Callable[[dict[str, str]], Fault | None] | None = None
         self.provider_faults = ProviderFaults()  # a random share of creates (off: share 0)
         self.send_status_callbacks = True  # like Twilio: "sent", then "delivered", signed, to StatusCallback
+        self.activity: Any = None  # virtual time: a callback on its way counts as running work (begin/end)
         self.callbacks_posted: list[tuple[str, str, int]] = []
         self.requests = 0  # message creates that passed authentication
         self.unauthorized = 0  # requests answered 401 (wrong credentials)
@@ -290,6 +291,8 @@ class FakeTwilio:
             self._outbox.append(entry)
             self.arrivals.append(time.time())
         if entry.status_callback and self.send_status_callbacks:
+            if self.activity is not None:
+                self.activity.begin()  # ended by the callback thread
             threading.Thread(target=self._callbacks, args=(sid, entry), daemon=True).start()
         return 201, _message_json(sid, entry, form.get("From"), form.get("MessagingServiceSid"))
 
@@ -322,6 +325,13 @@ class FakeTwilio:
         }  # fmt: skip
 
     def _callbacks(self, account_sid: str, entry: OutboxEntry) -> None:
+        try:
+            self._post_callbacks(account_sid, entry)
+        finally:
+            if self.activity is not None:
+                self.activity.end()
+
+    def _post_callbacks(self, account_sid: str, entry: OutboxEntry) -> None:
         import urllib.request
         from urllib.parse import urlencode
 

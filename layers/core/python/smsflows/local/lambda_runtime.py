@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -139,6 +140,8 @@ class LocalLambdas:
         self._pools: dict[str, _Containers] = {}
         self._sources: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
+        # Virtual time: each invocation counts as running work (the time keeper's busy scope).
+        self.activity: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
 
     def _pool(self, name: str) -> _Containers:
         with self._lock:
@@ -164,6 +167,10 @@ class LocalLambdas:
         return self._pool(name).started
 
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
+        with self.activity():
+            return self._invoke(name, event)
+
+    def _invoke(self, name: str, event: dict[str, Any]) -> Any:
         spec = topology.function(name)
         pool = self._pool(name)
         source = self._source_lock(name, event)

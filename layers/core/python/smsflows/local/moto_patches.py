@@ -16,20 +16,30 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from smsflows.local.virtual_time import TimeKeeper
 
 LambdaInvoker = Callable[[str, dict[str, Any]], Any]
 
-_state: dict[str, Any] = {"invoker": None, "scale": 1.0, "waits": [], "clock": None}
+_state: dict[str, Any] = {"invoker": None, "scale": 1.0, "waits": [], "clock": None, "keeper": None}
 _lock = threading.Lock()
 _installed = False
 
 
-def install(invoker: LambdaInvoker, time_scale: float = 1.0, clock: Callable[[], Any] | None = None) -> None:
+def install(
+    invoker: LambdaInvoker,
+    time_scale: float = 1.0,
+    clock: Callable[[], Any] | None = None,
+    keeper: TimeKeeper | None = None,
+) -> None:
     """Route `lambda:invoke` to `invoker(function_name, payload)`; divide Wait states by `time_scale`;
     measure Timestamp waits against `clock` (the application's, possibly virtual, clock).
 
-    A `time_scale` of 0 skips waits entirely (tests assert the recorded seconds instead).
+    A `time_scale` of 0 skips waits entirely (tests assert the recorded seconds instead). With a `keeper`
+    (virtual time) Waits, SQS delays, visibility timeouts and message timestamps read the keeper's clock,
+    and executions report when they run and when they wait.
     """
     global _installed
     with _lock:
@@ -37,6 +47,7 @@ def install(invoker: LambdaInvoker, time_scale: float = 1.0, clock: Callable[[],
         _state["scale"] = time_scale
         _state["waits"] = []
         _state["clock"] = clock
+        _state["keeper"] = keeper
         if _installed:
             return
         from moto.awslambda_simple.models import LambdaSimpleBackend
@@ -51,7 +62,100 @@ def install(invoker: LambdaInvoker, time_scale: float = 1.0, clock: Callable[[],
         Timestamp._get_wait_seconds = _timestamp_wait_seconds  # type: ignore[method-assign]
         _patch_dynamodb()
         _patch_stop_execution()
+        _patch_virtual_time()
         _installed = True
+
+
+def uninstall_keeper() -> None:
+    """The local cloud stopped: moto reads real time again."""
+    with _lock:
+        _state["keeper"] = None
+
+
+def _keeper() -> TimeKeeper | None:
+    return _state["keeper"]  # type: ignore[no-any-return]
+
+
+def _patch_virtual_time() -> None:
+    """SQS timers and executions on the keeper's clock, when there is a keeper (else as moto has them)."""
+    from moto.sqs import models as sqs_models
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    real_seconds, real_millis = sqs_models.unix_time, sqs_models.unix_time_millis
+
+    def unix_time(dt: Any = None) -> float:
+        keeper = _keeper()
+        return keeper.clock.time() if keeper is not None and dt is None else float(real_seconds(dt))
+
+    def unix_time_millis(dt: Any = None) -> float:
+        keeper = _keeper()
+        return keeper.clock.time() * 1000.0 if keeper is not None and dt is None else float(real_millis(dt))
+
+    sqs_models.unix_time = unix_time  # type: ignore[assignment]
+    sqs_models.unix_time_millis = unix_time_millis  # type: ignore[assignment]
+    retained = sqs_models.SQSBackend.is_message_valid_based_on_retention_period
+
+    def kept(self: Any, queue_name: str, message: Any) -> bool:
+        # Virtual time can pass weeks in a second: a dead letter must still be there to list and replay.
+        return True if _keeper() is not None else bool(retained(self, queue_name, message))
+
+    sqs_models.SQSBackend.is_message_valid_based_on_retention_period = kept  # type: ignore[method-assign]
+
+    start, logic = ExecutionWorker.start, ExecutionWorker._execution_logic
+
+    def started(self: Any) -> None:
+        keeper = _keeper()
+        self._smsflows_keeper = keeper  # the same keeper counts its end, even if the cloud stops meanwhile
+        if keeper is not None:
+            keeper.execution_started()
+        try:
+            start(self)
+        except BaseException:
+            if keeper is not None:
+                keeper.execution_ended()
+            raise
+
+    def execution_logic(self: Any) -> None:
+        try:
+            logic(self)
+        finally:
+            keeper = getattr(self, "_smsflows_keeper", None)
+            if keeper is not None:
+                keeper.execution_ended()
+
+    ExecutionWorker.start = started  # type: ignore[method-assign]
+    ExecutionWorker._execution_logic = execution_logic  # type: ignore[method-assign]
+
+
+def queue_sources(queue_names: list[str]) -> tuple[Callable[[float], bool], Callable[[float], float | None]]:
+    """For the keeper: whether a consumed queue holds a message ready to receive, and the next instant one
+    becomes ready (a delay or a visibility timeout ending). Read from moto's backend, in this process."""
+    from moto.sqs.models import sqs_backends
+
+    def queues() -> list[Any]:
+        found = []
+        for regions in list(sqs_backends.values()):
+            for backend in list(regions.values()):
+                found += [q for name, q in list(backend.queues.items()) if name in queue_names]
+        return found
+
+    def ready(now: float) -> bool:
+        with _sqs_lock:
+            return any(m.visible and not m.delayed for q in queues() for m in list(q._messages))
+
+    def next_due(now: float) -> float | None:
+        ms = now * 1000.0
+        with _sqs_lock:
+            # moto counts a message visible strictly after its visible_at: one millisecond later
+            instants = [
+                (max(m.visible_at, m.delayed_until) + 1) / 1000.0
+                for q in queues()
+                for m in list(q._messages)
+                if max(m.visible_at, m.delayed_until) + 1 > ms
+            ]
+        return min(instants) if instants else None
+
+    return ready, next_due
 
 
 _ddb_lock = threading.RLock()
@@ -212,6 +316,13 @@ def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
     with _lock:
         _state["waits"].append(int(wait_seconds))
         scale = _state["scale"]
+    keeper = _keeper()
+    if keeper is not None:
+        if wait_seconds > 0:
+            due = keeper.clock.time() + wait_seconds
+            with keeper.waiting(due):
+                keeper.clock.wait_until(due, cancelled=lambda: not env.is_running())
+        return
     if wait_seconds <= 0 or scale == 0:
         return
     deadline = time.monotonic() + wait_seconds / scale

@@ -8,6 +8,7 @@ after maxReceiveCount receives (moto applies the redrive policy on receive).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -61,6 +62,8 @@ class QueuePoller:
         self._idle = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"poller-{function.name}", daemon=True)
         self.invocations = 0
+        # Virtual time: a receive and the handling of what it received count as running work.
+        self.activity: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
 
     def start(self) -> QueuePoller:
         self._thread.start()
@@ -72,6 +75,10 @@ class QueuePoller:
 
     def poll_once(self) -> int:
         """Receive one batch and hand it to the function; returns how many messages it received."""
+        with self.activity():
+            return self._poll_once()
+
+    def _poll_once(self) -> int:
         out = self._sqs.receive_message(
             QueueUrl=self._url,
             MaxNumberOfMessages=min(10, self._fn.batch_size),
@@ -148,6 +155,7 @@ class SchedulePoller:
         self._args = (scheduler, sqs, groups)
         self._clock = clock
         self._interval = interval_s
+        self.activity: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="poller-scheduler", daemon=True)
         self.fired = 0
@@ -163,6 +171,36 @@ class SchedulePoller:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                self.fired += fire_due_schedules(*self._args, self._clock())
+                with self.activity():
+                    self.fired += fire_due_schedules(*self._args, self._clock())
             except Exception:
                 LOG.exception("firing schedules failed")
+
+
+def schedule_sources(groups: list[str]) -> tuple[Callable[[float], bool], Callable[[float], float | None]]:
+    """For the time keeper: whether a one-time schedule of `groups` is due and not yet fired, and the next
+    instant one falls due. Read from moto's backend, in this process."""
+    from moto.scheduler.models import scheduler_backends
+
+    def instants() -> list[float]:
+        found = []
+        for regions in list(scheduler_backends.values()):
+            for backend in list(regions.values()):
+                for name, group in list(backend.schedule_groups.items()):
+                    if name not in groups:
+                        continue
+                    for schedule in list(group.schedules.values()):
+                        match = _AT.match(schedule.schedule_expression or "")
+                        if match:
+                            due = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
+                            found.append(due.timestamp())
+        return found
+
+    def ready(now: float) -> bool:
+        return any(due <= now for due in instants())
+
+    def next_due(now: float) -> float | None:
+        later = [due for due in instants() if due > now]
+        return min(later) if later else None
+
+    return ready, next_due

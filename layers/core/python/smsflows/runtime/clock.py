@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,3 +32,77 @@ def fixed_clock(at: datetime) -> Clock:
     if at.tzinfo is None:
         raise ValueError("fixed_clock needs an aware datetime")
     return lambda: at
+
+
+class SimClock:
+    """The local cloud's virtual clock: it stands still until it is moved, and moves only forward.
+
+    The time keeper (`smsflows.local.virtual_time`) moves it to the next due instant when the system is
+    idle; a sleep on it (the pacer waiting for a slot) moves it by the sleep's length at once, so work takes
+    no virtual time and a wait takes exactly its own. Everything in the local cloud that waits (Step
+    Functions Waits, SQS delays and visibility timeouts, schedules, pacing slots) reads this one clock.
+    """
+
+    def __init__(self, start: float) -> None:
+        self._now = float(start)
+        self._cond = threading.Condition()
+
+    def time(self) -> float:
+        """Epoch seconds."""
+        with self._cond:
+            return self._now
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.time(), UTC)
+
+    __call__ = now  # a Clock
+
+    def advance_to(self, instant: float) -> float:
+        """Move to `instant` if it is later than now (never backwards); wakes every waiter. Returns now."""
+        with self._cond:
+            if instant > self._now:
+                self._now = float(instant)
+                self._cond.notify_all()
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        """A wait inside running work (a pacing slot): the clock moves by it at once."""
+        if seconds > 0:
+            with self._cond:
+                self.advance_to(self._now + seconds)
+
+    def wait_until(self, instant: float, cancelled: Callable[[], bool], poll_s: float = 0.05) -> bool:
+        """Block until the clock reaches `instant` (True) or `cancelled()` holds (False)."""
+        with self._cond:
+            while self._now < instant:
+                if cancelled():
+                    return False
+                self._cond.wait(poll_s)
+            return True
+
+
+_installed: list[SimClock] = []
+
+
+def install_sim_clock(clock: SimClock | None) -> None:
+    """Make `clock` the process's clock for code configured with SMSFLOWS_CLOCK=local (None: remove it)."""
+    _installed[:] = [clock] if clock is not None else []
+
+
+def installed_sim_clock() -> SimClock:
+    if not _installed:
+        raise RuntimeError("SMSFLOWS_CLOCK=local but no local cloud clock is installed in this process")
+    return _installed[0]
+
+
+def http_clock(url: str) -> Clock:
+    """The clock of a local cloud in another process (`GET <url>` answers {"now": ISO 8601}): a CLI pointed
+    at `smsflows local --virtual` stamps what it writes with the cloud's virtual time."""
+    import json
+    import urllib.request
+
+    def now() -> datetime:
+        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - the operator's own local cloud
+            return datetime.fromisoformat(json.load(answer)["now"])
+
+    return now

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import cache, cached_property
 from typing import Any
 
-from smsflows.runtime.clock import Clock, scaled_clock, system_clock
+from smsflows.runtime.clock import Clock, http_clock, installed_sim_clock, scaled_clock, system_clock
 from smsflows.runtime.settings import Settings
 
 
@@ -19,11 +20,24 @@ class Deps:
     @cached_property
     def clock(self) -> Clock:
         s = self.settings
+        if s.clock == "local":
+            return installed_sim_clock()
+        if s.clock_url:
+            return http_clock(s.clock_url)
         if s.time_scale == 1.0 and s.clock_epoch_virtual is None:
             return system_clock
         if s.clock_epoch_real is None:
             raise ValueError("SMSFLOWS_CLOCK_EPOCH_REAL is required with a time scale or virtual epoch")
         return scaled_clock(s.time_scale, s.clock_epoch_real, s.clock_epoch_virtual)
+
+    @cached_property
+    def wall(self) -> Callable[[], float]:
+        """Epoch seconds for pacing (carriers meter real throughput): the virtual clock's in a virtual cloud."""
+        return installed_sim_clock().time if self.settings.clock == "local" else time.time
+
+    @cached_property
+    def sleep(self) -> Callable[[float], None]:
+        return installed_sim_clock().sleep if self.settings.clock == "local" else time.sleep
 
     def client(self, service: str) -> Any:
         return _client(service, self.settings.aws_region, self.settings.aws_endpoint_url)
@@ -81,7 +95,7 @@ class Deps:
         from smsflows.adapters.pacing_store import DynamoTokenBuckets
         from smsflows.domain.sending.pacing import Pacer
 
-        return Pacer(DynamoTokenBuckets(self.client("dynamodb"), self.settings.table_name))
+        return Pacer(DynamoTokenBuckets(self.client("dynamodb"), self.settings.table_name), wall=self.wall)
 
     @cached_property
     def flow_starter(self) -> Any:
@@ -184,6 +198,8 @@ class Deps:
             requeue=self.send_queue,
             on_provider_opt_out=lambda shop, phone, mid: provider_opt_out(shop, phone, mid, self.consent),
             delay_scale=self.settings.time_scale,
+            wall=self.wall,
+            sleep=self.sleep,
             status_callback_url=self.settings.public_base_url or None,
             pacer=self.pacer,
             deferrals=self.deferrals,

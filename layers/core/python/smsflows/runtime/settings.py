@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -47,6 +47,10 @@ class Settings(BaseModel):
     time_scale: float = Field(1.0, alias="SMSFLOWS_TIME_SCALE", gt=0)
     clock_epoch_real: float | None = Field(None, alias="SMSFLOWS_CLOCK_EPOCH_REAL")
     clock_epoch_virtual: float | None = Field(None, alias="SMSFLOWS_CLOCK_EPOCH_VIRTUAL")
+    # "local": the virtual clock of the local cloud running in this process (`smsflows local --virtual`);
+    # a CLI in another process reads that cloud's clock from SMSFLOWS_CLOCK_URL instead.
+    clock: Literal["system", "local"] = Field("system", alias="SMSFLOWS_CLOCK")
+    clock_url: str | None = Field(None, alias="SMSFLOWS_CLOCK_URL")
 
     @field_validator("flow_state_machines", "deferral_scheduler", "max_receives", mode="before")
     @classmethod
