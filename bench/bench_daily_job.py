@@ -430,7 +430,7 @@ def main() -> None:
     from moto import mock_aws
 
     from smsflows.domain.shopify import events
-    from smsflows.domain.shops import ShopConfig
+    from smsflows.domain.shopify.shop_settings import onboard
     from smsflows.local.provision import provision
     from smsflows.runtime import deps as deps_module
 
@@ -448,8 +448,11 @@ def main() -> None:
         for config in configs.all():  # provision's demo shop: listed, but inactive (skipped at the fan-out)
             configs.put(config.model_copy(update={"status": "uninstalled"}))
         shops = [shop_name(n) for n in range(SHOPS)]
-        for shop in shops:
-            configs.put(ShopConfig(shop=shop, brand_name=f"Shop {shop[6:9]}"))
+        for n, shop in enumerate(shops):  # onboarded as `smsflows shop add` does: only those get daily texts
+            configs.put(onboard(shop, {"brand_name": f"Shop {shop[6:9]}", "support_contact": "help@bench.example",
+                                       "terms_url": "https://bench.example/terms",
+                                       "privacy_url": "https://bench.example/privacy",
+                                       "senders": (f"MG{n:032x}",), "throughput": {"sender_type": "10dlc"}}))  # fmt: skip
 
         # Seed: the first 5,000 profiles tell the rate; fewer per shop if the whole would not fit the budget.
         t0 = time.perf_counter()

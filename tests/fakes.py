@@ -48,6 +48,15 @@ class FakeInbox:
         if item is not None:
             self.items[(shop, webhook_id)] = item.model_copy(update={"state": state, "reason": reason or ""})
 
+    def ignored(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = [
+            {"shop": i.shop, "webhook_id": i.webhook_id, "topic": i.topic,
+             "received_at": i.received_at.isoformat(), "reason": i.reason}
+            for i in self.items.values()
+            if i.state == "ignored" and (i.reason or "").startswith("shop_")
+        ]  # fmt: skip
+        return sorted(rows, key=lambda r: str(r["received_at"]), reverse=True)[:limit]
+
 
 class FakeQueue:
     """Records what is sent as SqsQueue sends it: `sent` the bodies as the consumer reads them back (through
@@ -317,6 +326,9 @@ class FakeShopConfigs:
     def shop_for_sender(self, sender: str) -> str | None:
         return self.senders.get(sender)
 
+    def delete(self, shop: str) -> bool:
+        return self.configs.pop(shop, None) is not None  # its senders stay its own, as in DynamoShopConfigs
+
     def all(self) -> list[ShopConfig]:
         return sorted(self.configs.values(), key=lambda c: c.shop)  # the list of shops is in shop order
 
@@ -430,7 +442,7 @@ def _claimable(item: dict[str, Any]) -> bool:
     """A message record a new claim may replace (DynamoMessageLog's condition): released, replayed, or
     dead-lettered with no claim in doubt."""
     state = item.get("state")
-    return state in ("retry", "queued") or (
+    return state in ("retry", "queued", "deferred") or (
         state == "dead_lettered" and item.get("dead_lettered_from") != "sending"
     )
 
@@ -530,6 +542,17 @@ class FakeMessageLog:
     def release(self, message_id: str, reason: str) -> None:
         self._update(message_id, {"state": "retry", "reason": reason})
 
+    def defer(self, message_id: str, reason: str, until: datetime, now: datetime) -> None:
+        with self._lock:
+            item = self.items.get(message_id)
+            if item is not None and item.get("state") not in ("retry", "queued", "deferred"):
+                return  # claimed since: left as it is
+            self._update(
+                message_id,
+                {"state": "deferred", "reason": reason, "deferred_until": until.isoformat(),
+                 "deferred_at": now.isoformat(), "deferrals": (item or {}).get("deferrals", 0) + 1},
+            )  # fmt: skip
+
     def mark_in_doubt(self, message_id: str, reason: str) -> None:
         self._update(message_id, {"in_doubt": True, "reason": reason})
 
@@ -575,7 +598,7 @@ class FakeMessageLog:
         with self._lock:
             item = self.items.get(message_id)
             was = (item or {}).get("state")
-            if was not in (None, "retry", "queued", "sending"):
+            if was not in (None, "retry", "queued", "sending", "deferred"):
                 return False  # sent, failed for good, or dead-lettered already
             values = {"state": "dead_lettered", "dead_lettered_from": was or "queued",
                       "dead_lettered_at": now.isoformat()}  # fmt: skip
@@ -694,6 +717,36 @@ class FakeOptInLimits:
                 return False
             self.counts[key] = self.counts.get(key, 0) + 1
             return True
+
+
+def shop_sender(shop: str) -> str:
+    """A Messaging Service SID of the shop's own (MG and 32 hex digits, from the shop's name)."""
+    return "MG" + hashlib.sha256(shop.encode()).hexdigest()[:32]
+
+
+def onboarded_shop(shop: str = "demo-shop.myshopify.com", **overrides: Any) -> ShopConfig:
+    """A shop onboarded as `smsflows shop add` onboards one: complete, valid settings through the onboarding
+    use case (brand from the domain, support e-mail, Terms and Privacy, its own Messaging Service on a mid
+    10DLC registration), then `overrides` (any ShopConfig field; `status` and `flows` too), checked whole
+    as a change of settings is."""
+    from smsflows.domain.messages import brand_from_shop
+    from smsflows.domain.shopify.shop_settings import SETTABLE_FIELDS, check, onboard
+
+    site = f"https://{shop.split('.', 1)[0]}.example"
+    settings: dict[str, Any] = {
+        "brand_name": brand_from_shop(shop),
+        "support_contact": f"help@{shop.split('.', 1)[0]}.example",
+        "terms_url": f"{site}/terms",
+        "privacy_url": f"{site}/privacy",
+        "senders": (shop_sender(shop),),
+        "throughput": {"sender_type": "10dlc", "trust_tier": "mid"},
+    }
+    later = {k: overrides.pop(k) for k in list(overrides) if k not in SETTABLE_FIELDS or k == "status"}
+    config = onboard(shop, {**settings, **overrides})
+    if later:
+        config = ShopConfig.model_validate({**config.model_dump(), **later})
+        check(config)
+    return config
 
 
 def sign_up_deps(*configs: ShopConfig, clock: Callable[[], datetime]) -> Any:

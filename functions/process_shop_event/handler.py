@@ -21,7 +21,9 @@ def record_handler(record: SQSRecord) -> None:
     token = correlation_id.set(envelope.correlation_id or f"shopify:{envelope.webhook_id}")
     try:
         outcome = process_shop_event(envelope, get_deps().shop_event_deps)
-        logger.info("shop event", topic=envelope.topic, outcome=outcome.outcome, detail=outcome.detail)
+        # one line per event, with why nothing was done (e.g. "shop_not_onboarded") and for which shop
+        logger.info("shop event", shop=envelope.shop, topic=envelope.topic, outcome=outcome.outcome,
+                    detail=outcome.detail)  # fmt: skip
     finally:
         correlation_id.reset(token)
     metrics.add_metric(name=f"ShopEvent_{outcome.outcome}", unit=MetricUnit.Count, value=1)

@@ -2,7 +2,9 @@
 
 Anonymous and public, so limited against SMS pumping (`subscribe`): 400 for a number of a country the shop
 does not text, 429 with Retry-After past the per-address limit, and a repeat within 24 h gets 202 "pending"
-like the first request, with no second text."""
+like the first request, with no second text. A shop that texts nobody now (not onboarded, paused,
+deactivated, uninstalled) is a 404 whose `error` says which ({"error": "shop_not_onboarded", ...}): nothing
+is recorded and no text is promised."""
 
 from __future__ import annotations
 

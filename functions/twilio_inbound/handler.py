@@ -48,6 +48,7 @@ def inbound() -> Response:
         frm=mask_phone(sms.from_),
         intent=outcome.intent,
         review=outcome.review,
+        not_texting=outcome.not_texting,  # the shop texts nobody: recorded, not answered
     )
     metrics.add_metric(name=f"Inbound_{outcome.intent}", unit=MetricUnit.Count, value=1)
     if outcome.forward:

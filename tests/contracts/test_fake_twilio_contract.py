@@ -71,13 +71,17 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("body", "encoding", "units", "segments", "why"), CASES, ids=[safe_id(c[4]) for c in CASES])
+@pytest.mark.parametrize(
+    ("body", "encoding", "units", "segments", "why"), CASES, ids=[safe_id(c[4]) for c in CASES]
+)
 def test_the_fake_counts_segments_as_twilio_documents(body, encoding, units, segments, why):
     got = twilio_segments(body)
     assert (got.encoding, got.units, got.segments) == (encoding, units, segments), why
 
 
-@pytest.mark.parametrize(("body", "encoding", "units", "segments", "why"), CASES, ids=[safe_id(c[4]) for c in CASES])
+@pytest.mark.parametrize(
+    ("body", "encoding", "units", "segments", "why"), CASES, ids=[safe_id(c[4]) for c in CASES]
+)
 def test_the_application_counts_the_documented_cases_alike(body, encoding, units, segments, why):
     info = segment_info(body)
     assert (info.encoding, info.units, info.segments) == (encoding, units, segments), why

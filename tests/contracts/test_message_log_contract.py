@@ -155,6 +155,50 @@ def test_take_over_refuses_a_message_that_is_not_sending(message_log):
     assert log.claim("m-2")["state"] == "retry"
 
 
+# Deferrals: the record says why a message waits, and until when ------------------------------------------
+
+
+def test_a_deferral_records_its_reason_and_instant_and_the_message_is_claimed_when_it_comes_back(message_log):
+    log = message_log.log
+    log.defer("m-1", "quiet_hours", LATER, NOW)
+    got = log.claim("m-1")
+    assert (got["state"], got["reason"], got["deferred_until"], got["deferred_at"], got["deferrals"]) == (
+        "deferred", "quiet_hours", LATER.isoformat(), NOW.isoformat(), 1,
+    )  # fmt: skip
+    assert "to" not in got and "shop" not in got  # the id only: nothing about the recipient
+    later = LATER + timedelta(hours=1)
+    log.defer("m-1", "daily_cap", later, LATER)
+    got = log.claim("m-1")
+    assert (got["reason"], got["deferred_until"], got["deferrals"]) == ("daily_cap", later.isoformat(), 2)
+    assert log.begin(msg(), later) is None  # its own claim when it is due
+    assert log.claim("m-1")["state"] == "sending"
+    log.release("m-1", "provider 500")
+    log.defer("m-1", "pacing", later, later)  # a released message may be deferred again
+    assert log.claim("m-1")["state"] == "deferred"
+
+
+def test_a_deferral_never_overwrites_a_claim_or_a_final_state(message_log):
+    log = message_log.log
+    log.begin(msg("m-1"), NOW)
+    log.defer("m-1", "quiet_hours", LATER, NOW)  # a copy of the message deferred while another sends it
+    assert log.claim("m-1")["state"] == "sending"
+    log.complete("m-1", receipt(), NOW)
+    log.defer("m-1", "quiet_hours", LATER, NOW)
+    assert log.claim("m-1")["state"] == "sent"
+    log.fail("m-2", None, "opted out", NOW)
+    log.defer("m-2", "quiet_hours", LATER, NOW)
+    assert (log.claim("m-2")["state"], log.claim("m-2")["reason"]) == ("failed", "opted out")
+
+
+def test_a_deferred_message_dead_lettered_says_so_and_is_replayed(message_log):
+    log = message_log.log
+    log.defer("m-1", "pacing", LATER, NOW)
+    assert log.dead_letter("m-1", "DynamoDB ThrottlingException", LATER) is True
+    got = log.claim("m-1")
+    assert (got["state"], got["dead_lettered_from"]) == ("dead_lettered", "deferred")
+    assert log.replay("m-1", LATER) == "queued" and log.begin(msg(), LATER) is None
+
+
 # Dead letters and their replay -----------------------------------------------------------------------------
 
 

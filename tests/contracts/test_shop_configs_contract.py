@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import time
 
 from smsflows.domain.registration import Throughput
 from smsflows.domain.shops import DayWindow, FlowSettings, ShopConfig
 from tests.contracts.conftest import OTHER_SHOP, SHOP
+from tests.fakes import onboarded_shop, shop_sender
 
 MG_A = "MG" + "a" * 32
 MG_B = "MG" + "b" * 32
@@ -14,9 +16,14 @@ NUMBER = "+18005550100"
 
 
 def config(shop: str = SHOP, **kw) -> ShopConfig:
-    base = dict(shop=shop, brand_name="Demo Shop", senders=(MG_A,))
+    """An onboarded shop's config (tests/fakes.py), sending from MG_A unless told otherwise."""
+    base = {
+        **onboarded_shop(shop).model_dump(),
+        "senders": (MG_A,),
+        "throughput": Throughput(sender_type="10dlc"),
+    }
     base.update(kw)
-    return ShopConfig(**base)
+    return ShopConfig.model_validate(base)
 
 
 def test_an_unknown_shop_has_no_config_and_an_unknown_sender_no_shop(shop_configs):
@@ -81,8 +88,47 @@ def test_a_sender_belongs_to_the_shop_that_put_it_last(shop_configs):
 def test_all_is_in_shop_order_and_keeps_uninstalled_shops_for_the_caller_to_skip(shop_configs):
     shops = [f"shop-{n:02d}.myshopify.com" for n in (7, 3, 11, 1)]
     for shop in shops:
-        shop_configs.put(config(shop, senders=()))
-    shop_configs.put(config("shop-03.myshopify.com", senders=(), status="uninstalled"))
+        shop_configs.put(config(shop, senders=(shop_sender(shop),)))
+    shop_configs.put(config("shop-03.myshopify.com", senders=(shop_sender("shop-03.myshopify.com"),),
+                            status="uninstalled"))  # fmt: skip
     found = shop_configs.all()
     assert [c.shop for c in found] == sorted(shops)
     assert [c.shop for c in found if not c.active] == ["shop-03.myshopify.com"]
+
+
+def test_delete_removes_the_shop_and_its_entry_in_the_list_but_its_senders_stay_its_own(shop_configs):
+    assert shop_configs.delete(SHOP) is False  # nothing to delete
+    shop_configs.put(config(SHOP, senders=(MG_A, NUMBER)))
+    shop_configs.put(config(OTHER_SHOP, senders=(MG_B,)))
+    assert shop_configs.delete(SHOP) is True
+    assert shop_configs.get(SHOP) is None
+    assert [c.shop for c in shop_configs.all()] == [OTHER_SHOP]
+    # a STOP to one of its numbers is still the shop's: recorded, never lost (and nothing answered)
+    assert shop_configs.shop_for_sender(MG_A) == SHOP and shop_configs.shop_for_sender(NUMBER) == SHOP
+    shop_configs.put(config(OTHER_SHOP, senders=(MG_B, NUMBER)))  # another shop takes a number over
+    assert shop_configs.shop_for_sender(NUMBER) == OTHER_SHOP
+    assert shop_configs.delete(SHOP) is False
+
+
+def test_a_config_stored_before_todays_rules_is_read_as_it_was_stored(shop_configs, request):
+    """A rule added later (a keyword reserved, a sender type that must fit) must not make a stored shop
+    unreadable: every function reads its config, and one that cannot be read could not even record a STOP."""
+    if request.node.callspec.params["shop_configs"] == "real":
+        from smsflows.adapters._dynamo import to_item
+        from smsflows.domain import keys
+
+        ddb = request.getfixturevalue("dynamodb")
+        old = json.dumps({"shop": SHOP, "brand_name": "Demo Shop", "keywords": ["STOP"], "senders": ["+15125550100"],
+                          "support_webhook_url": "http://old.example/hook"})  # fmt: skip
+        ddb.put_item(TableName="contract-data", Item=to_item({**keys.shop_config(SHOP), "type": "shop_config",
+                                                              "shop": SHOP, "config": old}))  # fmt: skip
+        got = shop_configs.get(SHOP)
+        assert (got.keywords, got.senders, got.support_webhook_url) == (
+            ("STOP",), ("+15125550100",), "http://old.example/hook",
+        )  # fmt: skip
+    else:
+        legacy = ShopConfig.from_stored(
+            json.dumps({"shop": SHOP, "keywords": ["STOP"], "senders": ["+15125550100"]})
+        )
+        shop_configs.put(legacy)
+        assert shop_configs.get(SHOP) == legacy

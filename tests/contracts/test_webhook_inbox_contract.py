@@ -92,3 +92,28 @@ def test_a_body_too_large_for_one_item_is_kept_whole_and_forgotten_whole(inbox):
     inbox.forget(SHOP, "wh-1")
     assert inbox.get(SHOP, "wh-1") is None
     assert inbox.record(record(body=b"{}")) is True and inbox.get(SHOP, "wh-1").body == b"{}"
+
+
+def test_the_webhooks_ignored_for_their_shop_are_listed_newest_first(inbox):
+    """What the sender never texted about because the shop is not onboarded, or deactivated, uninstalled or
+    redacted (GET /_local/ignored): every shop's, with the reason; other states and reasons are not listed."""
+    assert inbox.ignored() == []
+    earlier, later = NOW - timedelta(hours=1), NOW + timedelta(hours=1)
+    for webhook_id, shop, at in (("wh-1", SHOP, earlier), ("wh-2", OTHER_SHOP, later), ("wh-3", SHOP, NOW)):
+        inbox.record(record(webhook_id, shop=shop, received_at=at))
+    inbox.record(record("wh-4", topic="collections/update"))
+    inbox.record(record("wh-5"))
+    inbox.mark(SHOP, "wh-1", "ignored", "shop_not_onboarded")
+    inbox.mark(OTHER_SHOP, "wh-2", "ignored", "shop_deactivated")
+    inbox.mark(SHOP, "wh-3", "ignored", "shop_not_onboarded: consent opt_out; nothing texted")
+    inbox.mark(SHOP, "wh-4", "ignored", "unsupported topic collections/update")  # not the shop's doing
+    inbox.mark(SHOP, "wh-5", "unparseable", "shop_x")  # not ignored
+    assert inbox.ignored() == [
+        {"shop": OTHER_SHOP, "webhook_id": "wh-2", "topic": "orders/create", "received_at": later.isoformat(),
+         "reason": "shop_deactivated"},
+        {"shop": SHOP, "webhook_id": "wh-3", "topic": "orders/create", "received_at": NOW.isoformat(),
+         "reason": "shop_not_onboarded: consent opt_out; nothing texted"},
+        {"shop": SHOP, "webhook_id": "wh-1", "topic": "orders/create", "received_at": earlier.isoformat(),
+         "reason": "shop_not_onboarded"},
+    ]  # fmt: skip
+    assert [r["webhook_id"] for r in inbox.ignored(limit=1)] == ["wh-2"]

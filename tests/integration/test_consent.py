@@ -78,7 +78,15 @@ def test_web_sign_up_double_opt_in_then_yes_subscribes_with_proof(cloud):
     confirmation = reply_of(text(cloud, "Y", "SM-yes-1"))
     assert "You're subscribed to Demo Shop marketing texts" in confirmation
     assert "Msg & data rates may apply" in confirmation and "HELP" in confirmation and "STOP" in confirmation
-    assert state(cloud).status == "subscribed"
+    subscribed = state(cloud)
+    # the record says what happened: a web sign-up, confirmed, nothing pending (as DynamoDB stores it)
+    assert (subscribed.status, subscribed.opt_in_source, subscribed.pending_request) == (
+        "subscribed",
+        "web_form",
+        None,
+    )
+    [item] = [i for i in cloud.items(keys.subscriber(SHOP, PHONE)["pk"]) if i["sk"] == "STATE"]
+    assert item["opt_in_source"] == "web_form" and "pending_request" not in item
 
     from smsflows.runtime.deps import get_deps
 
@@ -88,7 +96,7 @@ def test_web_sign_up_double_opt_in_then_yes_subscribes_with_proof(cloud):
     assert requested.checkbox_default == "unchecked" and requested.ip == "34.123.45.67"
     assert requested.user_agent == "Mozilla/5.0 (iPhone)" and requested.page_url.endswith("/pages/sms")
     assert confirmed.message_sid == "SM-yes-1" and confirmed.message_body == "Y"
-    assert confirmed.confirmation_of == requested.event_id
+    assert confirmed.confirmation_of == requested.event_id and confirmed.source == "web_form"
 
 
 @pytest.mark.parametrize(
@@ -101,7 +109,7 @@ def test_web_sign_up_double_opt_in_then_yes_subscribes_with_proof(cloud):
         ({"consent": {"checked": True, "default_checked": False, "disclosure_text": "Get texts from Demo Shop!!!"}},
          "Msg & data rates"),
         ({"phone": "555-555-SHIP"}, "written with digits"), ({"phone": "555-0100"}, "not a valid"),
-        ({"shop": "unknown-shop.myshopify.com"}, "not set up"),
+        ({"shop": "unknown-shop.myshopify.com"}, "is not onboarded for SMS"),
         ({"surprise": 1}, "Extra inputs"),
     ],
 )  # fmt: skip
@@ -110,6 +118,15 @@ def test_bad_sign_ups_get_a_clear_4xx_and_change_nothing(cloud, change, message)
     assert 400 <= response["statusCode"] < 500
     assert message in json.loads(response["body"])["message"]
     assert state(cloud) is None and cloud.send_bodies() == []
+
+
+def test_a_sign_up_for_a_shop_nobody_onboarded_is_a_404_saying_so_and_texts_nobody(cloud):
+    response = post_subscribe(cloud, form(shop="ghost.myshopify.com"))
+    assert response["statusCode"] == 404
+    answer = json.loads(response["body"])
+    assert answer["error"] == "shop_not_onboarded" and "SMS sign-ups are not open" in answer["message"]
+    assert cloud.items("SUB#") == [] and cloud.items("OPTIN") == [] and cloud.items("SHOP#ghost") == []
+    assert cloud.send_bodies() == [] and cloud.twilio.outbox() == []
 
 
 def test_stop_gets_one_confirmation_and_a_second_stop_none(cloud):
@@ -295,7 +312,10 @@ def test_marketing_at_night_is_deferred_to_the_next_allowed_instant(cloud, monke
     assert cloud.twilio.outbox() == []
     # 22:00 -> 09:00 is 11 hours, beyond SQS's 15 minutes: a one-time schedule, not an SQS delay
     assert requeued == []
-    assert cloud.items("MSG#") == []  # not claimed: it will be tried again
+    # not claimed (it will be tried again); its record says why it waits, and until when
+    [record] = cloud.items("MSG#")
+    assert (record["pk"], record["state"], record["reason"]) == ("MSG#mkt-1", "deferred", "quiet_hours")
+    assert record["deferred_until"] == "2026-11-24T15:00:00+00:00" and "to" not in record
     [schedule] = cloud.schedules()
     assert schedule["ScheduleExpression"] == "at(2026-11-24T15:00:00)"  # 09:00 in Austin
     assert schedule["ActionAfterCompletion"] == "DELETE"
@@ -313,6 +333,8 @@ def test_marketing_at_night_is_deferred_to_the_next_allowed_instant(cloud, monke
     cloud.invoke("send_message", sqs_event(*cloud.send_bodies()))
     [sent] = cloud.twilio.outbox()
     assert sent["body"].startswith("Demo Shop: 20% off")
+    [record] = cloud.items("MSG#")
+    assert record["state"] == "sent" and record["sid"] == sent["sid"]
 
 
 def test_a_fourth_marketing_text_in_24_hours_is_deferred(cloud, daytime, requeued):

@@ -116,7 +116,7 @@ def test_uninstall_stops_sending_and_every_flow_of_the_shop(cloud):
     cloud.invoke("send_message", sqs_event(*cloud.send_bodies()))
     assert len(cloud.twilio.outbox()) == before  # the queued confirmation is not sent either
     [msg] = [m for m in cloud.items("MSG#") if "order-confirmation" in m["pk"]]
-    assert msg["reason"] == "shop uninstalled"
+    assert msg["reason"] == "shop_uninstalled"
 
 
 KEPT_BY_SHOP_REDACT = ("consent_event", "suppression", "shop_config")

@@ -17,10 +17,10 @@ import pytest
 
 from smsflows import topology
 from smsflows.domain.registration import Throughput
-from smsflows.domain.shops import ShopConfig
 from smsflows.local.fake_twilio import Fault
 from smsflows.local.inprocess import InProcessCloud
 from smsflows.local.pollers import QueuePoller
+from tests.fakes import onboarded_shop
 from tests.integration.conftest import SHOP, SHOPIFY_SECRET, TWILIO_TOKEN, sqs_event
 from tests.waiting import wait_until
 
@@ -46,12 +46,16 @@ def enqueue(cloud: InProcessCloud, messages: list[dict]) -> None:
 
 
 def set_throughput(shop: str, throughput: Throughput, senders: tuple[str, ...] = ()) -> None:
+    """The shop's registration (and senders), as `smsflows shop set` changes them; a shop not onboarded yet is
+    onboarded first, as `smsflows shop add` does (tests/fakes.py)."""
+    from smsflows.domain.shopify.shop_settings import change
     from smsflows.runtime.deps import get_deps
 
     configs = get_deps().shop_configs
-    current = configs.get(shop) or ShopConfig(shop=shop)
-    update = {"throughput": throughput, **({"senders": senders} if senders else {})}
-    configs.put(current.model_copy(update=update))
+    given = {"senders": senders} if senders else {}
+    current = configs.get(shop) or onboarded_shop(shop, throughput=throughput, **given)
+    changes = {"throughput": throughput.model_dump(), **given}
+    configs.put(change(current, changes))
 
 
 def subscribe(shop: str, phones: list[str]) -> None:

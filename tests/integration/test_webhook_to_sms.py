@@ -5,7 +5,7 @@ import json
 
 from smsflows.local import samples
 from smsflows.local.fake_twilio import Fault
-from tests.integration.conftest import api_event, shopify_headers, sqs_event
+from tests.integration.conftest import SHOP, api_event, shopify_headers, sqs_event
 
 
 def post(cloud, payload, **kw):
@@ -133,3 +133,67 @@ def test_invalid_number_at_the_provider_fails_for_good_without_retry(cloud):
     assert cloud.invoke("send_message", sqs_event(send)) == {"batchItemFailures": []}
     [msg] = cloud.items("MSG#")
     assert msg["state"] == "failed" and msg["error_code"] == 21211
+
+
+# Shops exist only when onboarded (issue 14) ----------------------------------------------------------------
+GHOST = "ghost.myshopify.com"
+
+
+def post_for(cloud, shop, payload, webhook_id, topic="orders/create"):
+    body = json.dumps(payload).encode()
+    headers = shopify_headers(body, topic=topic, webhook_id=webhook_id)
+    headers["X-Shopify-Shop-Domain"] = shop  # the app's secret signs every shop's webhooks
+    return cloud.invoke("shopify_webhook", api_event(body, headers))
+
+
+def test_a_signed_order_for_a_shop_nobody_set_up_is_kept_answered_and_texts_nobody(cloud):
+    from smsflows.adapters.webhook_inbox import DynamoWebhookInbox
+    from smsflows.runtime.deps import get_deps
+
+    response = post_for(cloud, GHOST, samples.order(42, 1001, "+1 512 555 0123"), "wh-ghost-1")
+    assert response["statusCode"] == 200 and json.loads(response["body"]) == {"status": "queued"}  # answered
+    run_consumers(cloud)
+    assert cloud.twilio.outbox() == [] and cloud.items("MSG#") == []  # texts nobody, not from any sender
+    [record] = cloud.items(f"WEBHOOK#{GHOST}#")  # recorded, with why nothing happened
+    assert (record["state"], record["reason"], record["topic"]) == (
+        "ignored",
+        "shop_not_onboarded",
+        "orders/create",
+    )
+    assert "body_gz" in record and "expires_at" in record  # the body kept, for 30 days like any other
+    assert cloud.items("ORDER#") == [] and cloud.items("PROFILE#") == []  # nothing of it kept beyond that
+    assert cloud.items(f"SHOP#{GHOST}") == []  # and no shop record made up for it
+    assert [i["sk"] for i in cloud.items("SHOPS")] == [SHOP]  # the list of shops: the onboarded one only
+    deps = get_deps()
+    listed = DynamoWebhookInbox(deps.client("dynamodb"), deps.settings.table_name).ignored()
+    assert [(r["shop"], r["webhook_id"], r["reason"]) for r in listed] == [
+        (GHOST, "wh-ghost-1", "shop_not_onboarded")
+    ]
+
+
+def test_onboarding_a_shop_later_does_not_text_about_what_arrived_before(cloud):
+    from smsflows.domain.shopify.shop_settings import onboard
+    from smsflows.runtime.deps import get_deps
+
+    order = samples.order(42, 1001, "+1 512 555 0123")
+    post_for(cloud, GHOST, order, "wh-ghost-1")
+    [old_envelope] = cloud.queue_bodies("shop_events_queue")
+    cloud.invoke("process_shop_event", sqs_event(old_envelope))
+    deps = get_deps()
+    settings = {"brand_name": "Ghost Goods", "support_contact": "help@ghost.example",
+                "terms_url": "https://ghost.example/terms", "privacy_url": "https://ghost.example/privacy",
+                "senders": "+18005550199", "throughput": {"sender_type": "toll_free"}}  # fmt: skip
+    deps.shop_configs.put(onboard(GHOST, settings, existing=deps.shop_configs.get(GHOST), now=deps.clock()))
+    # Shopify redelivers the old webhook (deduplicated), and the old event comes back (a redelivery, a replay)
+    assert json.loads(post_for(cloud, GHOST, order, "wh-ghost-1")["body"]) == {"status": "duplicate"}
+    assert cloud.invoke("process_shop_event", sqs_event(old_envelope, receive_count=2)) == {
+        "batchItemFailures": []
+    }
+    run_consumers(cloud)
+    assert cloud.twilio.outbox() == []
+    # a new order after onboarding is texted, from the shop's own number under its own brand
+    post_for(cloud, GHOST, samples.order(43, 1002, "+1 512 555 0123"), "wh-ghost-2")
+    run_consumers(cloud)
+    [sms] = cloud.twilio.outbox()
+    assert sms["to"] == "+15125550123" and sms["body"].startswith("Ghost Goods: ") and "#1002" in sms["body"]
+    assert sms["from"] == "+18005550199"

@@ -18,9 +18,15 @@ from smsflows.domain.consent.subscriptions import (
     shopify_consent_update,
 )
 from smsflows.domain.phones import inbound_sender
-from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.clock import fixed_clock
-from tests.fakes import FakeConsentStore, FakeConversations, FakeQueue, FakeShopConfigs
+from tests.fakes import (
+    FakeConsentStore,
+    FakeConversations,
+    FakeQueue,
+    FakeShopConfigs,
+    onboarded_shop,
+    shop_sender,
+)
 
 SHOP = "demo-shop.myshopify.com"
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
@@ -29,14 +35,20 @@ UNKNOWN_RANGE = "+13575550123"
 
 
 def deps() -> ConsentDeps:
-    config = ShopConfig(shop=SHOP, brand_name="Demo Shop", senders=("MG1",))
+    config = onboarded_shop(SHOP)
     return ConsentDeps(store=FakeConsentStore(), shops=FakeShopConfigs(config), send_queue=FakeQueue(),
                        conversations=FakeConversations(), clock=fixed_clock(NOW))  # fmt: skip
 
 
 def sms(body: str, sender: str, sid: str = "SM1") -> InboundSms:
     return InboundSms.model_validate(
-        {"MessageSid": sid, "From": sender, "To": "+15125550000", "Body": body, "MessagingServiceSid": "MG1"}
+        {
+            "MessageSid": sid,
+            "From": sender,
+            "To": "+15125550000",
+            "Body": body,
+            "MessagingServiceSid": shop_sender(SHOP),
+        }
     )
 
 

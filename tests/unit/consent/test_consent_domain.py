@@ -14,10 +14,16 @@ from smsflows.domain.consent.subscriptions import (
     manual_opt_out,
     record,
 )
-from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.clock import fixed_clock
 from smsflows.runtime.errors import BadRequest
-from tests.fakes import FakeConsentStore, FakeConversations, FakeQueue, FakeShopConfigs
+from tests.fakes import (
+    FakeConsentStore,
+    FakeConversations,
+    FakeQueue,
+    FakeShopConfigs,
+    onboarded_shop,
+    shop_sender,
+)
 
 SHOP = "demo-shop.myshopify.com"
 PHONE = "+15125550123"
@@ -96,14 +102,20 @@ def test_incomplete_disclosure_names_what_is_missing(drop, missing):
 
 
 def deps():
-    config = ShopConfig(shop=SHOP, brand_name="Demo Shop", keywords=("JOIN",), senders=("MG1",))
+    config = onboarded_shop(SHOP, keywords=("JOIN",))
     return ConsentDeps(store=FakeConsentStore(), shops=FakeShopConfigs(config), send_queue=FakeQueue(),
                        conversations=FakeConversations(), clock=fixed_clock(NOW))  # fmt: skip
 
 
 def sms(body, sid):
     return InboundSms.model_validate(
-        {"MessageSid": sid, "From": PHONE, "To": "+15125550000", "Body": body, "MessagingServiceSid": "MG1"}
+        {
+            "MessageSid": sid,
+            "From": PHONE,
+            "To": "+15125550000",
+            "Body": body,
+            "MessagingServiceSid": shop_sender(SHOP),
+        }
     )
 
 

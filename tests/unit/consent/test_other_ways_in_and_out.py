@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from smsflows.domain.consent.subscriptions import ConsentDeps, manual_opt_out, shopify_consent_update
-from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.clock import fixed_clock
 from smsflows.runtime.errors import BadRequest
-from tests.fakes import FakeConsentStore, FakeConversations, FakeQueue, FakeShopConfigs
+from tests.fakes import FakeConsentStore, FakeConversations, FakeQueue, FakeShopConfigs, onboarded_shop
 
 SHOP = "demo-shop.myshopify.com"
 PHONE = "+15125550123"
@@ -18,7 +17,7 @@ NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 
 
 def deps(country: str = "US") -> ConsentDeps:
-    config = ShopConfig(shop=SHOP, brand_name="Demo Shop", default_country=country, senders=("MG1",))
+    config = onboarded_shop(SHOP, default_country=country)
     return ConsentDeps(store=FakeConsentStore(), shops=FakeShopConfigs(config), send_queue=FakeQueue(),
                        conversations=FakeConversations(), clock=fixed_clock(NOW))  # fmt: skip
 
@@ -142,7 +141,7 @@ def test_manual_opt_outs_are_keyed_by_shop_number_and_time_and_keep_500_characte
     [second] = d.store.events(SHOP, "+15125550124")
     assert first.event_id != second.event_id and len(first.note) == 500
     other_shop = deps()
-    other_shop.shops.put(ShopConfig(shop="other-shop.myshopify.com"))
+    other_shop.shops.put(onboarded_shop("other-shop.myshopify.com"))
     manual_opt_out("other-shop.myshopify.com", "(512) 555-0123", "n", other_shop)
     [third] = other_shop.store.events("other-shop.myshopify.com", PHONE)
     assert third.event_id != first.event_id

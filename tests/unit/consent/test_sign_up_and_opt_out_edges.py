@@ -17,9 +17,9 @@ from smsflows.domain.consent.subscriptions import (
     shopify_consent_update,
     subscribe,
 )
-from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.errors import BadRequest
 from tests.fakes import (
+    onboarded_shop,
     sign_up_deps,
 )
 
@@ -42,7 +42,7 @@ class Clock:
 
 
 def deps(*shops: str, clock: Clock | None = None) -> ConsentDeps:
-    configs = [ShopConfig(shop=s, brand_name="Demo Shop", senders=(f"MG-{s}",)) for s in shops]
+    configs = [onboarded_shop(s, brand_name="Demo Shop") for s in shops]
     return sign_up_deps(*configs, clock=clock or Clock(NOW))
 
 

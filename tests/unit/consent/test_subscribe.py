@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smsflows.domain.consent.subscriptions import ConsentDeps, ConsentShown, SubscribeRequest, subscribe
-from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.errors import BadRequest
 from tests.fakes import (
+    onboarded_shop,
     sign_up_deps,
 )
 
@@ -22,8 +22,7 @@ DISCLOSURE = (
 
 
 def deps(country="US", now=NOW, sms_countries=None) -> ConsentDeps:
-    config = ShopConfig(shop=SHOP, brand_name="Demo Shop", default_country=country, senders=("MG1",),
-                        sms_countries=sms_countries)  # fmt: skip
+    config = onboarded_shop(SHOP, default_country=country, sms_countries=sms_countries)
     return sign_up_deps(config, clock=lambda: now)
 
 

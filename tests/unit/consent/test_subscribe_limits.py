@@ -28,6 +28,8 @@ from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.errors import BadRequest, TooManyRequests, TransientError
 from tests.fakes import (
     FakeConsentStore,
+    onboarded_shop,
+    shop_sender,
     sign_up_deps,
 )
 
@@ -50,7 +52,7 @@ class Clock:
 
 
 def deps(clock: Clock | None = None, **config) -> ConsentDeps:
-    shop = ShopConfig(**{"shop": SHOP, "brand_name": "Demo Shop", "senders": ("MG1",), **config})
+    shop = onboarded_shop(SHOP, **config)
     return sign_up_deps(shop, clock=clock or Clock())
 
 
@@ -110,7 +112,7 @@ def test_another_request_is_sent_24_hours_after_the_first_and_not_a_second_befor
 def test_the_limit_is_per_number_and_per_shop():
     d = deps()
     other_shop = "other-shop.myshopify.com"
-    d.shops.put(ShopConfig(shop=other_shop, brand_name="Demo Shop", senders=("MG2",)))
+    d.shops.put(onboarded_shop(other_shop, brand_name="Demo Shop"))
     subscribe(request(submission_id="a"), IP, "ua", d)
     subscribe(request(phone="(512) 555-0124", submission_id="b"), IP, "ua", d)
     subscribe(request(shop=other_shop, submission_id="c"), IP, "ua", d)
@@ -121,7 +123,13 @@ def test_a_repeat_after_the_yes_says_already_subscribed_and_sends_nothing():
     d = deps()
     subscribe(request(submission_id="sub-1"), IP, "ua", d)
     inbound = InboundSms.model_validate(
-        {"MessageSid": "SM-y", "From": PHONE, "To": "+15125550000", "Body": "Y", "MessagingServiceSid": "MG1"}
+        {
+            "MessageSid": "SM-y",
+            "From": PHONE,
+            "To": "+15125550000",
+            "Body": "Y",
+            "MessagingServiceSid": shop_sender(SHOP),
+        }
     )
     assert handle_inbound(inbound, d).intent == "confirmed"
     events = len(d.store.events(SHOP, PHONE))
@@ -228,7 +236,7 @@ def test_the_limit_counts_repeats_and_is_per_source_shop_and_hour():
         subscribe(request(submission_id="one-more"), IP, "ua", d)
     assert subscribe(request("(512) 555-0300"), "198.51.100.1", "ua", d).status == "pending"  # another source
     other_shop = "other-shop.myshopify.com"
-    d.shops.put(ShopConfig(shop=other_shop, brand_name="Demo Shop", senders=("MG2",)))
+    d.shops.put(onboarded_shop(other_shop, brand_name="Demo Shop"))
     assert subscribe(request(shop=other_shop), IP, "ua", d).status == "pending"  # another shop
     clock.now = NOW.replace(minute=0) + timedelta(hours=1)  # the next hour
     assert subscribe(request("(512) 555-0301"), IP, "ua", d).status == "pending"
@@ -310,12 +318,13 @@ def test_the_countries_are_the_shops_list_and_the_default_country_follows_the_sh
         subscribe(request("07911 123456"), IP, "ua", uk)
 
 
-def test_the_shops_countries_are_uppercase_iso_codes():
+def test_the_shops_countries_are_iso_codes_kept_uppercase():
     assert ShopConfig(shop=SHOP).texted_countries == ("US",)
     assert ShopConfig(shop=SHOP, default_country="CA").texted_countries == ("CA",)
     assert ShopConfig(shop=SHOP, sms_countries=["US", "CA", "US"]).texted_countries == ("US", "CA")
-    for bad, why in [(["us"], "uppercase ISO 3166-1 alpha-2"), (["USA"], "uppercase"), (["UK"], "is GB"),
-                     (["XX"], "not the ISO 3166-1 alpha-2 code"), ([], "at least one")]:  # fmt: skip
+    assert ShopConfig(shop=SHOP, sms_countries=["us", " ca"]).texted_countries == ("US", "CA")
+    for bad, why in [(["USA"], "'USA' is not an ISO 3166-1 country code"), (["UK"], "the United Kingdom is GB"),
+                     (["XX"], "'XX' is not an ISO 3166-1 country code"), ([], "at least one")]:  # fmt: skip
         with pytest.raises(ValidationError, match=why):
             ShopConfig(shop=SHOP, sms_countries=bad)
 

@@ -11,9 +11,16 @@ from smsflows.domain.consent.subscriptions import (
     handle_inbound,
     subscribe,
 )
-from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.clock import fixed_clock
-from tests.fakes import FakeConsentStore, FakeConversations, FakeOptInLimits, FakeQueue, FakeShopConfigs
+from tests.fakes import (
+    FakeConsentStore,
+    FakeConversations,
+    FakeOptInLimits,
+    FakeQueue,
+    FakeShopConfigs,
+    onboarded_shop,
+    shop_sender,
+)
 
 SHOP = "demo-shop.myshopify.com"
 PHONE = "+15125550123"
@@ -25,7 +32,7 @@ DISCLOSURE = (
 
 
 def deps() -> ConsentDeps:
-    config = ShopConfig(shop=SHOP, brand_name="Demo Shop", keywords=("JOIN",), senders=("MG1",))
+    config = onboarded_shop(SHOP, keywords=("JOIN",))
     return ConsentDeps(store=FakeConsentStore(), shops=FakeShopConfigs(config), send_queue=FakeQueue(),
                        conversations=FakeConversations(), clock=fixed_clock(NOW),
                        opt_in_limits=FakeOptInLimits())  # fmt: skip
@@ -33,7 +40,13 @@ def deps() -> ConsentDeps:
 
 def sms(body: str, sid: str) -> InboundSms:
     return InboundSms.model_validate(
-        {"MessageSid": sid, "From": PHONE, "To": "+15125550000", "Body": body, "MessagingServiceSid": "MG1"}
+        {
+            "MessageSid": sid,
+            "From": PHONE,
+            "To": "+15125550000",
+            "Body": body,
+            "MessagingServiceSid": shop_sender(SHOP),
+        }
     )
 
 

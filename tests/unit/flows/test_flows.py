@@ -8,7 +8,7 @@ from smsflows.domain.flows import asl, definitions, steps, templates
 from smsflows.domain.profiles import ProfileRecord
 from smsflows.domain.shops import FlowSettings, ShopConfig
 from smsflows.runtime.clock import fixed_clock
-from tests.fakes import FakeConsentStore, FakeFlows, FakeQueue, FakeShopConfigs, FakeShopData
+from tests.fakes import FakeConsentStore, FakeFlows, FakeQueue, FakeShopConfigs, FakeShopData, onboarded_shop
 
 SHOP = "demo-shop.myshopify.com"
 PHONE = "+15125550123"
@@ -243,7 +243,7 @@ def flow_deps(now=MONDAY_11_AUSTIN, status="subscribed", config=None, last_order
     data = FakeShopData(consent)
     data.profile_items[(SHOP, "customer:1")] = ProfileRecord(shop=SHOP, customer_key="customer:1", first_name="Ada",
                                                              last_order_at=last_order_at, updated_at=now)  # fmt: skip
-    shops = FakeShopConfigs(config or ShopConfig(shop=SHOP, brand_name="Demo Shop"))
+    shops = FakeShopConfigs() if config is False else FakeShopConfigs(config or onboarded_shop(SHOP))
     return steps.FlowDeps(
         shops=shops, starter=FakeFlows(), send_queue=FakeQueue(), clock=fixed_clock(now), reads=data
     )
@@ -270,10 +270,13 @@ def test_plan_sends_a_rendered_branded_message_with_a_stable_id():
         ({"status": None}, "no marketing consent"),
         ({"last_order_at": MONDAY_11_AUSTIN - timedelta(minutes=5)}, "ordered since the flow started"),
         (
-            {"config": ShopConfig(shop=SHOP, flows={"welcome": FlowSettings(enabled=False)})},
+            {"config": onboarded_shop(SHOP, flows={"welcome": FlowSettings(enabled=False)})},
             "flow disabled by the shop",
         ),
-        ({"config": ShopConfig(shop=SHOP, status="uninstalled")}, "shop uninstalled"),
+        ({"config": onboarded_shop(SHOP, status="uninstalled")}, "shop_uninstalled"),
+        ({"config": onboarded_shop(SHOP, status="paused")}, "shop_paused"),
+        ({"config": onboarded_shop(SHOP, status="deactivated")}, "shop_deactivated"),
+        ({"config": False}, "shop_not_onboarded"),  # no config at all: none is made up
     ],
 )
 def test_plan_exits(kwargs, reason):
@@ -295,7 +298,7 @@ def test_plan_waits_for_the_recipients_quiet_hours_to_end():
 
 
 def test_shop_copy_and_codes_override_the_defaults():
-    config = ShopConfig(shop=SHOP, brand_name="Demo Shop", flows={"welcome": FlowSettings(
+    config = onboarded_shop(SHOP, flows={"welcome": FlowSettings(
         templates={0: "{shop_name}: Hello {first_name}, use {discount_code}"}, discount_codes={0: "HELLO15"})})  # fmt: skip
     message = json.loads(steps.plan(plan_event(), flow_deps(config=config))["message"])
     assert message["body"] == "Demo Shop: Hello Ada, use HELLO15 Reply STOP to opt out."
@@ -305,5 +308,11 @@ def test_start_is_idempotent_and_respects_disabled_flows():
     deps = flow_deps()
     assert steps.start(definitions.WELCOME, SHOP, "p1", {"phone": PHONE}, deps)
     assert steps.start(definitions.WELCOME, SHOP, "p1", {"phone": PHONE}, deps) is None
-    off = flow_deps(config=ShopConfig(shop=SHOP, flows={"welcome": FlowSettings(enabled=False)}))
+    off = flow_deps(config=onboarded_shop(SHOP, flows={"welcome": FlowSettings(enabled=False)}))
     assert steps.start(definitions.WELCOME, SHOP, "p1", {"phone": PHONE}, off) is None
+    for stopped in (False, onboarded_shop(SHOP, status="deactivated"), onboarded_shop(SHOP, status="paused")):
+        nobody = flow_deps(config=stopped)
+        assert steps.start(definitions.WELCOME, SHOP, "p2", {"phone": PHONE}, nobody) is None
+        assert nobody.starter.started == {}  # type: ignore[attr-defined]
+        assert not steps.send_direct(definitions.ORDER_CONFIRMATION, SHOP, PHONE, "m-1", {}, nobody)
+        assert nobody.send_queue.sent == []  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ import pytest
 
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.sending.send import MAX_SQS_DELAY_S, SendDeps, _defer
-from smsflows.ports import Sender
+from smsflows.ports import ProviderReceipt, Sender
 from smsflows.runtime.clock import fixed_clock
 from smsflows.runtime.errors import TransientError
 from tests.fakes import FakeMessageLog, FakeProvider, FakeQueue
@@ -89,3 +89,55 @@ def test_without_a_queue_the_deferral_is_a_transient_error_that_says_why():
     d.requeue = None
     with pytest.raises(TransientError, match=r"deferral needed \(quiet hours\) but no queue to defer to"):
         _defer(message(), NOW + timedelta(minutes=5), "quiet hours", NOW, d)
+
+
+# The message's record says why it waits and until when (issue 14: GET /_local/message, `smsflows` read it)
+
+
+def test_a_deferred_message_has_a_record_with_its_reason_and_the_instant_it_waits_for():
+    d = deps()
+    until = NOW + timedelta(minutes=5)
+    _defer(message(), until, "quiet_hours", NOW, d)
+    record = d.log.claim("m-1")
+    assert record is not None
+    assert (record["state"], record["reason"], record["deferred_until"], record["deferred_at"]) == (
+        "deferred",
+        "quiet_hours",
+        until.isoformat(),
+        NOW.isoformat(),
+    )
+    assert record["deferrals"] == 1
+    later = NOW + timedelta(hours=9)  # a schedule, beyond SQS's 15 minutes: recorded the same way
+    _defer(message(deferred=1), later, "daily_cap", until, d)
+    record = d.log.claim("m-1")
+    assert (record["reason"], record["deferred_until"], record["deferrals"]) == (
+        "daily_cap",
+        later.isoformat(),
+        2,
+    )
+    assert "to" not in record  # nothing about the recipient: the id says which message it is
+
+
+def test_a_deferred_message_is_claimed_when_it_comes_back_and_then_says_sent():
+    d = deps()
+    _defer(message(category="transactional"), NOW + timedelta(minutes=1), "pacing", NOW, d)
+    assert d.log.begin(message(category="transactional"), NOW) is None  # its own claim, not a duplicate
+    d.log.complete("m-1", ProviderReceipt(sid="SM1", status="queued", segments=1), NOW)
+    assert d.log.claim("m-1")["state"] == "sent"
+
+
+def test_a_deferral_never_overwrites_a_record_a_copy_of_the_message_claimed_meanwhile():
+    d = deps()
+    assert d.log.begin(message(), NOW) is None  # another copy (an SQS duplicate) is sending it
+    _defer(message(), NOW + timedelta(minutes=5), "quiet_hours", NOW, d)
+    assert d.log.claim("m-1")["state"] == "sending"
+    d.log.complete("m-1", ProviderReceipt(sid="SM1", status="queued", segments=1), NOW)
+    _defer(message(), NOW + timedelta(minutes=5), "quiet_hours", NOW, d)
+    assert d.log.claim("m-1")["state"] == "sent"
+
+
+def test_an_expired_deferral_is_recorded_as_failed_not_as_waiting():
+    d = deps()
+    ends = NOW + timedelta(minutes=1)
+    _defer(message(not_after=ends), NOW + timedelta(minutes=5), "quiet_hours", NOW, d)
+    assert d.log.claim("m-1")["state"] == "failed" and "deferred_until" not in d.log.claim("m-1")

@@ -4,10 +4,11 @@ import pytest
 
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.sending.send import SendDeps, send_one
+from smsflows.domain.shops import ShopConfig
 from smsflows.ports import Sender
 from smsflows.runtime.clock import fixed_clock
 from smsflows.runtime.errors import ProviderError, TransientError
-from tests.fakes import FakeMessageLog, FakeProvider
+from tests.fakes import FakeMessageLog, FakeProvider, FakeShopConfigs, onboarded_shop, shop_sender
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
@@ -31,6 +32,7 @@ def deps(provider=None, log=None):
         provider=provider or FakeProvider(),
         sender=Sender(messaging_service_sid="MG1"),
         clock=fixed_clock(NOW),
+        shops=FakeShopConfigs(onboarded_shop("demo-shop.myshopify.com")),
     )
 
 
@@ -39,7 +41,11 @@ def test_sends_once_and_records_the_receipt():
     outcome = send_one(message(), d)
     assert outcome.outcome == "sent" and outcome.sid
     assert d.provider.sent == [
-        {"to": "+15125550123", "body": "Demo Shop: hi", "sender": Sender(messaging_service_sid="MG1")}
+        {
+            "to": "+15125550123",
+            "body": "Demo Shop: hi",
+            "sender": Sender(shop_sender("demo-shop.myshopify.com")),
+        }
     ]
     assert d.log.items["m-1"]["state"] == "sent"
 
@@ -94,19 +100,6 @@ def test_message_needs_an_e164_recipient(to):
         message(to=to)
 
 
-def test_the_demo_check_accepts_independent_flows_in_either_order_and_nothing_else():
-    from smsflows.local.demo import ADA, BOB, EXPECTED, outbox_matches
-
-    texts = [(to, f"Demo Shop: {phrase}") for to, phrase in EXPECTED]
-    assert outbox_matches(texts)
-    swapped = [texts[0], texts[1], texts[3], texts[2], *texts[4:]]  # Ada's reminder before her welcome
-    assert outbox_matches(swapped)
-    shipped_first = [*texts[:4], texts[5], texts[4], texts[6]]  # shipping before the order confirmation
-    assert not outbox_matches(shipped_first)
-    assert not outbox_matches([*texts, (BOB, "Demo Shop: Welcome to Demo Shop!")])  # a duplicate
-    assert not outbox_matches([(ADA if to == BOB else BOB, body) for to, body in texts])  # wrong people
-
-
 @pytest.mark.parametrize(
     ("status", "category", "sent"),
     [
@@ -118,32 +111,48 @@ def test_the_demo_check_accepts_independent_flows_in_either_order_and_nothing_el
     ],
 )
 def test_a_paused_shop_sends_only_compliance_replies(status, category, sent):
-    from smsflows.domain.shops import ShopConfig
-    from tests.fakes import FakeShopConfigs
-
     d = deps()
-    d.shops = FakeShopConfigs(ShopConfig(shop="demo-shop.myshopify.com", status=status))
+    d.shops = FakeShopConfigs(onboarded_shop("demo-shop.myshopify.com", status=status))
     outcome = send_one(message(category=category), d)
     assert (outcome.outcome == "sent") is sent
     assert len(d.provider.sent) == int(sent)
     if not sent:
-        assert (outcome.outcome, outcome.detail) == ("suppressed", f"shop {status}")
+        assert (outcome.outcome, outcome.detail) == ("suppressed", f"shop_{status}")
         assert d.log.items["m-1"]["state"] == "failed"
+        assert d.log.items["m-1"]["reason"] == f"shop_{status}"
 
 
-def test_the_cli_pauses_and_resumes_a_shop(monkeypatch):
-    from smsflows import admin, cli
+@pytest.mark.parametrize("category", ["marketing", "transactional", "compliance"])
+@pytest.mark.parametrize(
+    ("config", "reason"),
+    [
+        (None, "shop_not_onboarded"),
+        ({"status": "deactivated"}, "shop_deactivated"),
+        ({"status": "redacted"}, "shop_redacted"),
+        ({"brand_name": None}, "shop_not_onboarded"),  # a record from before onboarding, without a brand
+    ],
+)
+def test_a_shop_not_onboarded_or_deactivated_texts_nobody_not_even_a_compliance_reply(
+    config, reason, category
+):
+    d = deps()
+    if config is None:
+        d.shops = FakeShopConfigs()
+    else:
+        whole = onboarded_shop("demo-shop.myshopify.com").model_dump()
+        d.shops = FakeShopConfigs(ShopConfig.model_validate({**whole, **config}))
+    outcome = send_one(message(category=category), d)
+    assert (outcome.outcome, outcome.detail) == ("suppressed", reason)
+    assert d.provider.sent == []
+    assert (d.log.items["m-1"]["state"], d.log.items["m-1"]["reason"]) == ("failed", reason)
+    # final: onboarding (or reactivating) later does not send it, even if SQS delivers it again
+    d.shops = FakeShopConfigs(onboarded_shop("demo-shop.myshopify.com"))
+    again = send_one(message(category=category), d)
+    assert d.provider.sent == []  # a marketing text without consent is suppressed again, the others are done
+    assert again.outcome == ("suppressed" if category == "marketing" else "duplicate")
 
-    seen = []
-    monkeypatch.setattr(admin, "shop_set", lambda shop, changes, **kw: seen.append(changes) or {})
-    monkeypatch.setattr(admin, "shop_show", lambda shop, **kw: {}, raising=False)
-    for flag, status in (("--pause", "paused"), ("--activate", "active")):
-        try:
-            cli.main(["shop", "set", "--shop", "demo-shop.myshopify.com", flag])
-        except SystemExit as exc:
-            assert not exc.code
-        assert seen[-1]["status"] == status
-    with pytest.raises(SystemExit):  # both at once is refused by the parser
-        cli.main(["shop", "set", "--shop", "demo-shop.myshopify.com", "--pause", "--activate"])
-    cli.main(["shop", "set", "--shop", "demo-shop.myshopify.com", "--sms-countries", "US, CA,PR"])
-    assert seen[-1]["sms_countries"] == ("US", "CA", "PR") and seen[-1]["status"] is None
+
+def test_without_shop_configs_wired_nothing_is_sent():
+    d = deps()
+    d.shops = None
+    assert send_one(message(), d).detail == "shop_not_onboarded" and d.provider.sent == []

@@ -9,10 +9,16 @@ from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.registration import Throughput
 from smsflows.domain.sending.pacing import Pacer
 from smsflows.domain.sending.send import SendDeps, send_one
-from smsflows.domain.shops import ShopConfig
 from smsflows.ports import RecipientSnapshot, Sender
 from smsflows.runtime.clock import fixed_clock
-from tests.fakes import FakeMessageLog, FakeProvider, FakeShopConfigs, FakeTokenBuckets
+from tests.fakes import (
+    FakeMessageLog,
+    FakeProvider,
+    FakeShopConfigs,
+    FakeTokenBuckets,
+    onboarded_shop,
+    shop_sender,
+)
 
 SHOP = "demo-shop.myshopify.com"
 PHONE = "+15125550123"
@@ -29,7 +35,7 @@ def order_text(message_id: str = "m-1") -> OutboundMessage:
 def deps(pacer: Pacer | None = None, log: FakeMessageLog | None = None) -> SendDeps:
     slept: list[float] = []
     return SendDeps(log=log or FakeMessageLog(), provider=FakeProvider(), sender=Sender(messaging_service_sid="MG1"),
-                    clock=fixed_clock(NOW), shops=FakeShopConfigs(ShopConfig(shop=SHOP, throughput=FIFTY_PER_SECOND)),
+                    clock=fixed_clock(NOW), shops=FakeShopConfigs(onboarded_shop(SHOP, throughput=FIFTY_PER_SECOND)),
                     pacer=pacer, sleep=slept.append, wall=lambda: WALL)  # fmt: skip
 
 
@@ -58,5 +64,5 @@ def test_a_lone_text_on_an_idle_sender_books_one_slot_in_its_claim_and_counts_on
     outcome = send_one(order_text(), d)
     assert outcome.outcome == "sent"
     assert buckets.writes == 0  # no bucket write of its own: the claim's transaction booked the slot
-    assert buckets.tat == {"MG1": WALL + 1 / 50}  # one slot, not a block of ten
+    assert buckets.tat == {shop_sender(SHOP): WALL + 1 / 50}  # one slot, not a block of ten
     assert buckets.daily == {(SHOP, "2026-11-23"): 1}  # one segment against the brand's daily cap

@@ -3,6 +3,7 @@ recipient may be"): the phone's area code, the default address and the shipping 
 candidate, and the shop's `--quiet-hours` narrowing applies on top. Each test fails if the sender drops one
 of them."""
 
+import json
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from smsflows.domain.sending.send import Prepared, SendDeps, SendOutcome, prepar
 from smsflows.domain.shops import DayWindow, ShopConfig
 from smsflows.ports import RecipientSnapshot, Sender
 from smsflows.runtime.clock import fixed_clock
-from tests.fakes import FakeMessageLog, FakeQueue, FakeShopConfigs
+from tests.fakes import FakeMessageLog, FakeQueue, FakeShopConfigs, onboarded_shop
 
 SHOP = "demo-shop.myshopify.com"
 PHONE = "+15125550123"  # 512: Austin, US Central
@@ -34,7 +35,7 @@ def snapshot(*addresses: tuple[str, str, str]) -> RecipientSnapshot:
 
 def deps(config: ShopConfig | None = None) -> SendDeps:
     return SendDeps(log=FakeMessageLog(), provider=None, sender=Sender(messaging_service_sid="MG1"),  # type: ignore[arg-type]
-                    clock=fixed_clock(NOW), shops=FakeShopConfigs(config or ShopConfig(shop=SHOP)),
+                    clock=fixed_clock(NOW), shops=FakeShopConfigs(config or onboarded_shop(SHOP)),
                     requeue=FakeQueue())  # fmt: skip
 
 
@@ -58,11 +59,17 @@ def test_an_address_in_a_later_zone_defers_the_text_to_nine_there(addresses):
     assert isinstance(outcome, SendOutcome)
     assert (outcome.outcome, outcome.detail, outcome.until) == ("deferred", "quiet_hours", PACIFIC_NINE)
     assert len(d.requeue.sent) == 1 and d.requeue.sent[0]["message_id"] == "welcome:1"
+    record = d.log.claim("welcome:1")  # what GET /_local/message?id= shows
+    assert (record["state"], record["reason"], record["deferred_until"]) == (
+        "deferred",
+        "quiet_hours",
+        PACIFIC_NINE.isoformat(),
+    )
 
 
 def test_the_shops_narrower_window_applies_on_top_of_the_law():
     noon = DayWindow(start=time(12), end=time(13))
-    config = ShopConfig(shop=SHOP, quiet_hours_override=(noon,) * 7)
+    config = onboarded_shop(SHOP, quiet_hours_override=(noon,) * 7)
     outcome = prepare(marketing(), deps(config), snapshot())
     assert isinstance(outcome, SendOutcome)
     assert (outcome.outcome, outcome.until) == (
@@ -73,7 +80,10 @@ def test_the_shops_narrower_window_applies_on_top_of_the_law():
 
 def test_a_shop_window_can_only_narrow_never_widen():
     early = DayWindow(start=time(6), end=time(22))  # wider than 09:00-20:00: the law still holds
-    config = ShopConfig(shop=SHOP, quiet_hours_override=(early,) * 7)
+    # `shop set` refuses such an override (shopify/shop_settings.py); one stored before that rule is read as it
+    # was stored, and the sender still keeps to the law with it
+    stored = {**onboarded_shop(SHOP).model_dump(), "quiet_hours_override": [early.model_dump()] * 7}
+    config = ShopConfig.from_stored(json.dumps(stored, default=str))
     at_seven = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # 07:00 in Austin
     d = deps(config)
     d.clock = fixed_clock(at_seven)

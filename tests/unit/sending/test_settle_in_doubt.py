@@ -12,7 +12,7 @@ from smsflows.domain.sending.send import STALE_CLAIM_S, SendDeps, SendOutcome, s
 from smsflows.ports import ProviderReceipt, Sender
 from smsflows.runtime.clock import fixed_clock
 from smsflows.runtime.errors import TransientError
-from tests.fakes import FakeMessageLog, FakeProvider
+from tests.fakes import FakeMessageLog, FakeProvider, FakeShopConfigs, onboarded_shop
 
 CLAIMED = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 TO, BODY = "+15125550123", "Demo Shop: your order #1001 is confirmed"
@@ -30,7 +30,8 @@ def deps_at(now: datetime, *, in_doubt: bool = False, scale: float = 1.0) -> Sen
     if in_doubt:
         log.mark_in_doubt(message().message_id, "twilio in doubt: ReadTimeout")
     return SendDeps(log=log, provider=FakeProvider(clock=lambda: now), sender=Sender(messaging_service_sid="MG1"),
-                    clock=fixed_clock(now), delay_scale=scale)  # fmt: skip
+                    clock=fixed_clock(now), delay_scale=scale,
+                    shops=FakeShopConfigs(onboarded_shop(message().shop)))  # fmt: skip
 
 
 def accepted(deps: SendDeps, at: datetime, body: str = BODY) -> ProviderReceipt:

@@ -20,7 +20,7 @@ from smsflows.domain.shopify.events import (
 )
 from smsflows.domain.shops import FlowSettings, ShopConfig
 from smsflows.runtime.errors import TransientError
-from tests.fakes import FakeFlows, FakeInbox, FakeQueue, FakeShopConfigs, FakeShopData
+from tests.fakes import FakeFlows, FakeInbox, FakeQueue, FakeShopConfigs, FakeShopData, onboarded_shop
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # the schedule's time
 LAPSED = NOW - timedelta(days=30, hours=12)  # a last order 30 days ago: win-back
@@ -105,11 +105,11 @@ def winbacks(deps: ShopEventDeps, shop: str | None = None) -> list[dict]:
 
 
 def test_the_daily_event_queues_one_message_per_active_shop_ten_per_batch_and_reads_no_profiles():
-    active = [ShopConfig(shop=shop_name(n)) for n in range(23)]
+    active = [onboarded_shop(shop_name(n)) for n in range(23)]
     others = [
-        ShopConfig(shop="gone.myshopify.com", status="uninstalled"),
-        ShopConfig(shop="erased.myshopify.com", status="redacted"),
-        ShopConfig(shop="quiet.myshopify.com", flows={"winback": FlowSettings(enabled=False),
+        onboarded_shop("gone.myshopify.com", status="uninstalled"),
+        onboarded_shop("erased.myshopify.com", status="redacted"),
+        onboarded_shop("quiet.myshopify.com", flows={"winback": FlowSettings(enabled=False),
                                                       "birthday": FlowSettings(enabled=False)}),
     ]  # fmt: skip
     deps = make_deps(*active, *others)
@@ -135,8 +135,8 @@ def test_the_daily_event_queues_one_message_per_active_shop_ten_per_batch_and_re
 
 def test_a_shop_with_one_flow_off_still_gets_the_other():
     deps = make_deps(
-        ShopConfig(shop=shop_name(1), flows={"winback": FlowSettings(enabled=False)}),
-        ShopConfig(shop=shop_name(2), flows={"birthday": FlowSettings(enabled=False)}),
+        onboarded_shop(shop_name(1), flows={"winback": FlowSettings(enabled=False)}),
+        onboarded_shop(shop_name(2), flows={"birthday": FlowSettings(enabled=False)}),
     )
     for n in (1, 2):
         add_profiles(deps, shop_name(n), 4, lapsed_every=1, birthday_every=1)
@@ -155,7 +155,7 @@ def test_a_shop_with_one_flow_off_still_gets_the_other():
 
 def test_each_message_does_one_page_and_queues_the_next_until_the_shop_is_done():
     shop = shop_name(1)
-    deps = make_deps(ShopConfig(shop=shop))
+    deps = make_deps(onboarded_shop(shop))
     n = 2 * PAGE + 7
     add_profiles(deps, shop, n, lapsed_every=3, birthday_every=5)
     process_shop_event(daily(), deps)
@@ -188,7 +188,7 @@ def test_each_message_does_one_page_and_queues_the_next_until_the_shop_is_done()
 
 def test_the_last_page_may_be_empty_when_the_shop_fills_its_pages_exactly():
     shop = shop_name(1)
-    deps = make_deps(ShopConfig(shop=shop))
+    deps = make_deps(onboarded_shop(shop))
     add_profiles(deps, shop, PAGE)
     process_shop_event(daily(), deps)
     outcomes = drain(deps)
@@ -201,7 +201,7 @@ def test_the_last_page_may_be_empty_when_the_shop_fills_its_pages_exactly():
 def test_the_window_and_the_day_are_the_runs_not_the_clocks():
     """A page retried hours later (after midnight) still finds the candidates of the run's day."""
     shop = shop_name(1)
-    deps = make_deps(ShopConfig(shop=shop))
+    deps = make_deps(onboarded_shop(shop))
     add_profiles(deps, shop, 5, lapsed_every=1, birthday_every=1)
     process_shop_event(daily(), deps)
     deps.clock.now = NOW + timedelta(hours=20)  # the next day
@@ -212,7 +212,7 @@ def test_the_window_and_the_day_are_the_runs_not_the_clocks():
 
 def test_only_lapses_of_30_days_and_profiles_with_a_phone_count():
     shop = shop_name(1)
-    deps = make_deps(ShopConfig(shop=shop))
+    deps = make_deps(onboarded_shop(shop))
     for key, days, phone in (("a", 30.5, "+15125550001"), ("b", 29.9, "+15125550002"), ("c", 31.1, "+15125550003"),
                              ("d", 30.5, None), ("e", 31, "+15125550005"), ("f", 30, "+15125550006")):  # fmt: skip
         deps.data.profile_items[(shop, key)] = ProfileRecord(
@@ -228,7 +228,7 @@ def test_only_lapses_of_30_days_and_profiles_with_a_phone_count():
 
 
 def test_a_redelivered_daily_event_fans_out_nothing_twice():
-    deps = make_deps(*(ShopConfig(shop=shop_name(n)) for n in range(3)))
+    deps = make_deps(*(onboarded_shop(shop_name(n)) for n in range(3)))
     process_shop_event(daily(), deps)
     assert len(take(deps)) == 3
     again = process_shop_event(daily(), deps)
@@ -237,7 +237,7 @@ def test_a_redelivered_daily_event_fans_out_nothing_twice():
 
 def test_a_redelivered_page_does_nothing_and_queues_no_second_next_page():
     shop = shop_name(1)
-    deps = make_deps(ShopConfig(shop=shop))
+    deps = make_deps(onboarded_shop(shop))
     add_profiles(deps, shop, PAGE + 10, birthday_every=2)
     process_shop_event(daily(), deps)
     [first] = take(deps)
@@ -257,7 +257,7 @@ def test_a_page_that_failed_after_queueing_the_next_is_redone_without_duplicate_
     starts and queues nothing new (execution names, message ids), and its second copy of the next page is
     skipped once the first copy is done."""
     shop = shop_name(1)
-    deps = make_deps(ShopConfig(shop=shop))
+    deps = make_deps(onboarded_shop(shop))
     add_profiles(deps, shop, PAGE + 10, birthday_every=1)
     process_shop_event(daily(), deps)
     [first] = take(deps)
@@ -281,7 +281,7 @@ def test_a_page_that_failed_after_queueing_the_next_is_redone_without_duplicate_
 
 def test_birthday_texts_of_a_redone_page_carry_the_same_message_ids():
     shop = shop_name(1)
-    deps = make_deps(ShopConfig(shop=shop))
+    deps = make_deps(onboarded_shop(shop))
     add_profiles(deps, shop, 3, birthday_every=1)
     process_shop_event(daily(), deps)
     [first] = take(deps)
@@ -309,7 +309,7 @@ class FlakyFlows(FakeFlows):
 
 def test_a_failing_page_is_retried_alone_without_redoing_other_pages_or_shops():
     shops = [shop_name(n) for n in range(3)]
-    deps = make_deps(*(ShopConfig(shop=s) for s in shops))
+    deps = make_deps(*(onboarded_shop(s) for s in shops))
     deps.flows = FlakyFlows(shops[1])
     for shop in shops:
         add_profiles(deps, shop, PAGE + 5)
@@ -338,13 +338,13 @@ def test_a_failing_page_is_retried_alone_without_redoing_other_pages_or_shops():
 
 def test_a_shop_uninstalled_after_the_fan_out_ends_its_run():
     shop = shop_name(1)
-    deps = make_deps(ShopConfig(shop=shop))
+    deps = make_deps(onboarded_shop(shop))
     add_profiles(deps, shop, PAGE + 5, birthday_every=1)
     process_shop_event(daily(), deps)
     [first] = take(deps)
     run(deps, first)
     [second] = take(deps)
-    deps.shops.put(ShopConfig(shop=shop, status="uninstalled"))
+    deps.shops.put(onboarded_shop(shop, status="uninstalled"))
     outcome = run(deps, second)
     assert outcome.detail == "shop inactive or win-back and birthday texts off: the run ends here"
     assert take(deps) == [] and len(winbacks(deps)) == PAGE
@@ -367,7 +367,7 @@ def test_a_shop_uninstalled_after_the_fan_out_ends_its_run():
 )  # fmt: skip
 def test_a_malformed_page_message_is_dropped_as_unparseable_not_retried(body):
     shop = shop_name(1)
-    deps = make_deps(ShopConfig(shop=shop))
+    deps = make_deps(onboarded_shop(shop))
     add_profiles(deps, shop, 3)
     message = {"shop": shop, "topic": DAILY_SHOP_TOPIC, "webhook_id": "daily-2026-11-23-x",
                "received_at": "2026-11-23T15:00:00Z", "body": json.dumps(body)}  # fmt: skip
@@ -377,7 +377,7 @@ def test_a_malformed_page_message_is_dropped_as_unparseable_not_retried(body):
 
 
 def test_without_the_shop_events_queue_the_daily_event_fails_loudly():
-    deps = make_deps(ShopConfig(shop=shop_name(1)))
+    deps = make_deps(onboarded_shop(shop_name(1)))
     deps.events = None
     with pytest.raises(RuntimeError, match="shop-events queue"):
         process_shop_event(daily(), deps)
@@ -404,7 +404,7 @@ def test_a_page_with_more_candidates_than_calls_goes_on_in_the_next_message(monk
     DAILY_MAX_CALLS calls and hands the rest of its page on, from the profile after its last one."""
     monkeypatch.setattr(events, "DAILY_MAX_CALLS", 4)
     shop = shop_name(1)
-    deps = make_deps(ShopConfig(shop=shop))
+    deps = make_deps(onboarded_shop(shop))
     add_profiles(deps, shop, 2 * PAGE + 3, lapsed_every=1, birthday_every=3)  # 23 flows, 8 texts: 31 calls
     process_shop_event(daily(), deps)
     details = [o.detail for o in drain(deps)]
@@ -421,7 +421,7 @@ def test_a_page_with_more_candidates_than_calls_goes_on_in_the_next_message(monk
 def test_a_profile_is_handled_whole_even_if_it_passes_the_cap(monkeypatch):
     monkeypatch.setattr(events, "DAILY_MAX_CALLS", 1)
     shop = shop_name(1)
-    deps = make_deps(ShopConfig(shop=shop))
+    deps = make_deps(onboarded_shop(shop))
     add_profiles(deps, shop, 2, lapsed_every=1, birthday_every=1)
     process_shop_event(daily(), deps)
     assert [o.detail for o in drain(deps)] == [

@@ -10,7 +10,7 @@ from smsflows.domain.shopify import privacy
 from smsflows.domain.shopify.privacy import PrivacyDeps
 from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.clock import fixed_clock
-from tests.fakes import FakeShopConfigs
+from tests.fakes import FakeShopConfigs, onboarded_shop, shop_sender
 
 SHOP = "demo-shop.myshopify.com"
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
@@ -59,7 +59,7 @@ class Flows:
 
 
 def deps(store: Store | None = None, config: ShopConfig | None = None) -> PrivacyDeps:
-    shops = FakeShopConfigs(config or ShopConfig(shop=SHOP, senders=("MG1",)))
+    shops = FakeShopConfigs(config or onboarded_shop(SHOP))
     return PrivacyDeps(store=store or Store(), shops=shops, flows=Flows(), clock=fixed_clock(NOW))
 
 
@@ -110,7 +110,7 @@ def test_a_redaction_without_a_customer_id_still_stops_what_its_phone_and_orders
 def test_an_uninstall_stops_sending_and_every_flow_but_keeps_the_data():
     d = deps()
     assert privacy.uninstalled(SHOP, d) == "shop marked uninstalled, 5 flows stopped"
-    assert d.shops.get(SHOP).status == "uninstalled" and d.shops.get(SHOP).senders == ("MG1",)
+    assert d.shops.get(SHOP).status == "uninstalled" and d.shops.get(SHOP).senders == (shop_sender(SHOP),)
     assert d.flows.calls == [("stop_all_for_shop", (SHOP, "app uninstalled"))]
     assert not [c for c in d.store.calls if c[0] == "erase_shop"]
 

@@ -8,7 +8,7 @@ from smsflows.domain.shopify import privacy
 from smsflows.domain.shopify.privacy import PrivacyDeps
 from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.clock import fixed_clock
-from tests.fakes import FakeShopConfigs
+from tests.fakes import FakeShopConfigs, onboarded_shop
 from tests.unit.shopify.test_privacy_requests import Flows, Store
 
 SHOP = "demo-shop.myshopify.com"
@@ -26,7 +26,7 @@ def collected(d: PrivacyDeps) -> tuple:
 
 
 def test_the_phone_given_is_read_in_the_shops_default_country():
-    d = deps(ShopConfig(shop=SHOP, senders=("MG1",), default_country="GB"))
+    d = deps(onboarded_shop(SHOP, default_country="GB"))
     privacy.data_request(SHOP, {"customer": {"id": 7001, "phone": "020 7946 0958"}}, d)
     assert collected(d) == (SHOP, "7001", ["+442079460958"], [])
 
@@ -40,6 +40,6 @@ def test_a_shop_without_a_configuration_is_answered_with_its_phones_read_as_us_n
 
 
 def test_an_unusable_phone_given_is_left_out():
-    d = deps(ShopConfig(shop=SHOP, senders=("MG1",)), phones=["+15125550123"])
+    d = deps(onboarded_shop(SHOP), phones=["+15125550123"])
     privacy.data_request(SHOP, {"customer": {"id": 7001, "phone": "555-0000"}}, d)
     assert collected(d) == (SHOP, "7001", ["+15125550123"], [])

@@ -9,7 +9,7 @@ from smsflows.domain.shopify import privacy
 from smsflows.domain.shopify.privacy import PrivacyDeps
 from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.clock import fixed_clock
-from tests.fakes import FakeShopConfigs
+from tests.fakes import FakeShopConfigs, onboarded_shop, shop_sender
 
 SHOP = "gone-shop.myshopify.com"
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
@@ -48,17 +48,20 @@ def test_a_shop_redaction_for_a_shop_without_a_config_erases_it_and_records_it_r
 
 
 def test_a_shop_redaction_keeps_nothing_of_the_shops_settings_but_its_name():
-    config = ShopConfig(shop=SHOP, brand_name="Gone", support_contact="help@gone.example", senders=("MG9",),
-                        terms_url="https://gone.example/terms", smart_sending_hours={"*": 12})  # fmt: skip
+    config = onboarded_shop(SHOP, brand_name="Gone", support_contact="help@gone.example",
+                            terms_url="https://gone.example/terms", smart_sending_hours={"*": 12})  # fmt: skip
     d = deps(config)
     privacy.redact_shop(SHOP, d)
     assert d.shops.get(SHOP) == ShopConfig(shop=SHOP, status="redacted")
-    assert d.shops.shop_for_sender("MG9") is None  # an inbound text to its old number finds no shop
+    assert not d.shops.get(SHOP).onboarded
+    assert (
+        d.shops.shop_for_sender(shop_sender(SHOP)) is None
+    )  # an inbound text to its old number finds no shop
 
 
-def test_an_uninstall_of_a_shop_without_a_config_still_stops_it():
+def test_an_uninstall_of_a_shop_without_a_config_still_stops_it_and_creates_no_shop():
     d = deps()
-    assert privacy.uninstalled(SHOP, d) == "shop marked uninstalled, 2 flows stopped"
-    assert d.shops.get(SHOP) == ShopConfig(shop=SHOP, status="uninstalled")
+    assert privacy.uninstalled(SHOP, d) == "shop not onboarded: nothing to mark, 2 flows stopped"
+    assert d.shops.get(SHOP) is None and d.shops.all() == []  # no record that would look like a shop
     assert d.flows.stopped == [(SHOP, "app uninstalled")]
     assert d.store.erased_shops == []  # the data goes with shop/redact, 48 h later

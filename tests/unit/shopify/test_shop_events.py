@@ -9,7 +9,6 @@ from smsflows.domain.consent.subscriptions import ConsentDeps
 from smsflows.domain.flows import definitions
 from smsflows.domain.shopify.events import ShopEventDeps, ShopEventEnvelope, process_shop_event
 from smsflows.domain.shopify.records import InboxRecord
-from smsflows.domain.shops import ShopConfig
 from smsflows.local import samples
 from smsflows.runtime.clock import fixed_clock
 from tests.fakes import (
@@ -20,6 +19,7 @@ from tests.fakes import (
     FakeQueue,
     FakeShopConfigs,
     FakeShopData,
+    onboarded_shop,
 )
 
 SHOP = "demo-shop.myshopify.com"
@@ -30,7 +30,7 @@ EVENTS = Path(__file__).parents[2] / "events" / "shopify"
 @pytest.fixture
 def deps():
     consent_store = FakeConsentStore()
-    shops = FakeShopConfigs(ShopConfig(shop=SHOP, brand_name="Demo Shop"))
+    shops = FakeShopConfigs(onboarded_shop(SHOP))
     send_queue = FakeQueue()
     consent = ConsentDeps(
         store=consent_store,

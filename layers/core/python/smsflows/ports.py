@@ -34,6 +34,10 @@ class WebhookInbox(Protocol):
     def mark(self, shop: str, webhook_id: str, state: str, reason: str | None = None) -> None:
         """Set the processing state; 'unparseable' keeps the body for replay with no expiry."""
 
+    def ignored(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The webhooks that texted nobody because their shop is not onboarded (or no longer texts), newest
+        first: shop, webhook_id, topic, received_at, reason. For an operator's look, never a function's."""
+
 
 class Queue(Protocol):
     def send(self, body: Mapping[str, Any], *, delay_seconds: int = 0) -> None: ...
@@ -156,6 +160,10 @@ class MessageLog(Protocol):
         or, with `conditions.pace`, 'pacing_busy' (the bucket was booked) or 'daily_cap'. A released
         ('retry'), replayed ('queued') or dead-lettered message is claimed again (see `dead_letter`)."""
 
+    def defer(self, message_id: str, reason: str, until: datetime, now: datetime) -> None:
+        """Record that the message waits for `until` because of `reason`; a message claimed since (sending,
+        sent, failed) is left as it is."""
+
     def release(self, message_id: str, reason: str) -> None:
         """Give the claim back after a retryable failure (the provider did not accept it)."""
 
@@ -254,6 +262,9 @@ class ShopConfigs(Protocol):
         the list of shops that every put keeps, never by scanning."""
 
     def put(self, config: ShopConfig) -> None: ...
+
+    def delete(self, shop: str) -> bool:
+        """Remove the shop's config and its entry in the list of shops; False if there was none."""
 
     def shop_for_sender(self, sender: str) -> str | None: ...
 

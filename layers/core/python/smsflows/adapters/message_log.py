@@ -22,16 +22,19 @@ from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions
 from smsflows.runtime.errors import TransientError
 
 DEAD_LETTERED = "dead_lettered"
+DEFERRED = "deferred"
 # A claim may be taken on a message never claimed, released after a retryable provider error ('retry'),
-# replayed from the DLQ ('queued') or dead-lettered before its claim was sent ('dead_lettered' from
-# anything but 'sending': SQS may deliver a copy the redrive did not catch).
+# deferred by the sender ('deferred': quiet hours, pacing, a frequency cap), replayed from the DLQ
+# ('queued') or dead-lettered before its claim was sent ('dead_lettered' from anything but 'sending': SQS
+# may deliver a copy the redrive did not catch).
 _CLAIMABLE = (
-    "attribute_not_exists(pk) OR #s IN (:retry, :queued) "
+    "attribute_not_exists(pk) OR #s IN (:retry, :queued, :deferred) "
     "OR (#s = :dl AND (attribute_not_exists(#from) OR #from <> :sending))"
 )
 _CLAIMABLE_VALUES = {
     ":retry": {"S": "retry"},
     ":queued": {"S": "queued"},
+    ":deferred": {"S": DEFERRED},
     ":dl": {"S": DEAD_LETTERED},
     ":sending": {"S": "sending"},
 }
@@ -245,6 +248,35 @@ class DynamoMessageLog:
     def release(self, message_id: str, reason: str) -> None:
         self._update(message_id, {"state": "retry", "reason": reason})
 
+    def defer(self, message_id: str, reason: str, until: datetime, now: datetime) -> None:
+        """The sender put the message back for `until` (its reason: quiet_hours, pacing, daily_cap, ...):
+        recorded on the message's item, unless a claim was taken since (sending, sent, failed, dead-lettered
+        are left as they are). Nothing about the recipient is written: the id says which message it is."""
+        values = {"state": DEFERRED, "reason": reason, "deferred_until": until.isoformat(),
+                  "deferred_at": now.isoformat()}  # fmt: skip
+        expression = set_expression(values)
+        expression["UpdateExpression"] += " ADD deferrals :one"
+        expression["ExpressionAttributeNames"]["#st"] = "state"
+        expression["ExpressionAttributeValues"].update(
+            {
+                ":one": {"N": "1"},
+                ":retry": {"S": "retry"},
+                ":queued": {"S": "queued"},
+                ":def": {"S": DEFERRED},
+            }
+        )
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.message(message_id)),
+                ConditionExpression="attribute_not_exists(pk) OR #st IN (:retry, :queued, :def)",
+                **expression,
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return  # claimed since (a redelivered copy got there first): its record says what it did
+            raise translate(exc) from exc
+
     def mark_in_doubt(self, message_id: str, reason: str) -> None:
         self._update(message_id, {"in_doubt": True, "reason": reason})
 
@@ -338,7 +370,7 @@ class DynamoMessageLog:
         for _ in range(3):  # the record read, then written only as read: a change in between reads it again
             item = self.claim(message_id)
             was = item.get("state") if item is not None else None
-            if was is not None and was not in ("retry", "queued", "sending"):
+            if was is not None and was not in ("retry", "queued", "sending", DEFERRED):
                 return False  # sent, failed for good, or dead-lettered already (its origin is kept)
             values = {"state": DEAD_LETTERED, "dead_lettered_from": was or "queued",
                       "dead_lettered_at": now.isoformat(), "reason": reason}  # fmt: skip

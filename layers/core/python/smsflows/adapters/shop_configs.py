@@ -1,4 +1,4 @@
-"""Shop configurations in DynamoDB (`smsflows shop set` writes them; every function reads them).
+"""Shop configurations in DynamoDB (`smsflows shop add|set` write them; every function reads them).
 
 Besides the config item (`keys.shop_config`), every put writes the shop's entry in the list of shops
 (`keys.shop_list`: one partition, pk "SHOPS", sort key the shop) with a copy of the config, in the same
@@ -27,7 +27,8 @@ class DynamoShopConfigs:
     def get(self, shop: str) -> ShopConfig | None:
         out = self._ddb.get_item(TableName=self._table, Key=to_item(keys.shop_config(shop)))
         plain = from_item(out.get("Item"))
-        return ShopConfig.model_validate_json(plain["config"]) if plain else None
+        # as stored: a rule added since must not make the shop unreadable (it could not even record a STOP)
+        return ShopConfig.from_stored(plain["config"]) if plain else None
 
     def put(self, config: ShopConfig) -> None:
         old = self.get(config.shop)
@@ -73,7 +74,25 @@ class DynamoShopConfigs:
             ExpressionAttributeValues={":p": {"S": SHOP_LIST_PK}},
             ConsistentRead=True,
         )
-        return [ShopConfig.model_validate_json((from_item(i) or {})["config"]) for i in items]
+        return [ShopConfig.from_stored((from_item(i) or {})["config"]) for i in items]
+
+    def delete(self, shop: str) -> bool:
+        """Remove the shop's config and its entry in the list of shops, in one transaction; False if there was
+        no config. Its senders stay its own (until another shop puts them): a reply to one of its numbers is
+        still the shop's, so a STOP sent after the delete is recorded (a revocation is never lost), and
+        nothing is answered, as for any shop that is not onboarded. The shop's other data (consent ledger,
+        suppressions, orders) is not touched: `shop/redact` erases that."""
+        if self.get(shop) is None:
+            return False
+        items: list[dict[str, Any]] = [
+            {"Delete": {"TableName": self._table, "Key": to_item(keys.shop_config(shop))}},
+            {"Delete": {"TableName": self._table, "Key": to_item(keys.shop_list(shop))}},
+        ]
+        try:
+            self._ddb.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            raise translate(exc) from exc
+        return True
 
     def shop_for_sender(self, sender: str) -> str | None:
         out = self._ddb.get_item(TableName=self._table, Key=to_item(keys.sender(sender)))

@@ -135,6 +135,36 @@ class DynamoWebhookInbox:
             reason=item.get("reason"),
         )
 
+    def ignored(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The webhooks that texted nobody because their shop is not onboarded, or was deactivated,
+        uninstalled or redacted (state 'ignored', reason 'shop_...'), newest first, at most `limit`: shop,
+        webhook_id, topic, received_at, reason. A filtered Scan, for an operator's look (GET /_local/ignored,
+        the CLI), never a hot path: such a shop has no entry in any list to Query."""
+        scan: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "#t = :t AND #s = :ignored AND begins_with(#r, :shop)",
+            "ExpressionAttributeNames": {"#t": "type", "#s": "state", "#r": "reason", "#shop": "shop",
+                                         "#id": "webhook_id", "#topic": "topic", "#at": "received_at"},
+            "ExpressionAttributeValues": {":t": {"S": "webhook"}, ":ignored": {"S": "ignored"},
+                                          ":shop": {"S": "shop_"}},
+            "ProjectionExpression": "#shop, #id, #topic, #at, #r",
+        }  # fmt: skip
+        rows: list[dict[str, Any]] = []
+        while True:
+            try:
+                page = self._ddb.scan(**scan)
+            except ClientError as exc:
+                raise translate(exc) from exc
+            for raw in page.get("Items", []):
+                item = from_item(raw) or {}
+                rows.append(
+                    {k: item.get(k) for k in ("shop", "webhook_id", "topic", "received_at", "reason")}
+                )
+            if "LastEvaluatedKey" not in page:
+                break
+            scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sorted(rows, key=lambda r: str(r["received_at"]), reverse=True)[:limit]
+
     def mark(self, shop: str, webhook_id: str, state: str, reason: str | None = None) -> None:
         remove = ("expires_at",) if state == "unparseable" else ()
         try:

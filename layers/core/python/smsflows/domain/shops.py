@@ -2,18 +2,128 @@
 
 Every capability reads it, so it lives in the kernel and holds only values: how a shop's settings apply to
 a flow is in `flows/definitions.py`, to quiet hours in `compliance/quiet_hours.py`.
+
+Every setting's *form* is checked here, by the model's validators, with a message that names the field and
+the form it takes (`default_country: 'XX' is not an ISO 3166-1 country code (e.g. US, CA)`). Rules that
+need another capability (reserved keywords, the lawful quiet-hours window, the flows and their steps) are
+`domain/shopify/shop_settings.py`'s, which every change of a shop's settings goes through.
+
+A config read back from the table is validated with `STORED` in the context (`ShopConfig.from_stored`):
+values are normalised but not refused, so that a rule added later never makes a stored shop unreadable (a
+shop whose config cannot be read could not even record a STOP). What was stored went through the rules of
+its day; `shop set` re-checks everything against today's before it writes anything.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import datetime, time
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from smsflows.domain.durations import check_increasing
 from smsflows.domain.messages import brand_from_shop
+from smsflows.domain.phones import normalize_phone
 from smsflows.domain.registration import Throughput
+
+STORED = "stored"  # validation context key: a config read back from storage (see the module docstring)
+
+ShopStatus = Literal["active", "paused", "deactivated", "uninstalled", "redacted"]
+# What a shop needs before it may text anyone (`smsflows shop add`): who it is (A3.3: brand, a support
+# contact), its Terms and Privacy (A3.1), and what it texts from and how that sender is registered (C).
+REQUIRED_TO_ONBOARD = (
+    "brand_name",
+    "support_contact",
+    "terms_url",
+    "privacy_url",
+    "senders",
+    "throughput.sender_type",
+)
+NOT_ONBOARDED = "shop_not_onboarded"
+
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
+WINDOW_FORM = "use HH:MM-HH:MM on a 24-hour clock, the start first (e.g. 10:00-19:00)"
+_KEYWORD = re.compile(r"^[^\W_]{1,30}$")  # letters and digits of any script, no spaces or punctuation
+_MESSAGING_SERVICE = re.compile(r"^MG[0-9a-fA-F]{32}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_SHORT_CODE = re.compile(r"^\d{5,6}$")
+# NANP toll-free area codes (the FCC's 8XX codes in service)
+TOLL_FREE_AREA_CODES = ("800", "833", "844", "855", "866", "877", "888")
+_DISCOUNT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+SENDER_FORM = (
+    "use a Twilio Messaging Service SID (MG and 32 hex digits), an E.164 number (e.g. +15125550100) "
+    "or a short code (5-6 digits)"
+)
+MAX_SMART_SENDING_HOURS = 720.0  # 30 days: the frequency history reaches no further back
+
+
+def _checking(info: ValidationInfo) -> bool:
+    return not (info.context or {}).get(STORED)
+
+
+def parse_window(text: str, *, field: str = "quiet_hours") -> DayWindow:
+    """ "10:00-19:00" -> DayWindow; ValueError naming `field` and the form for anything else."""
+    match = _WINDOW.fullmatch(str(text))
+    if match is None:
+        raise ValueError(f"{field}: {str(text).strip()!r} is not a window; {WINDOW_FORM}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    bad = [f"{h:02d}:{m:02d}" for h, m in ((h1, m1), (h2, m2)) if h > 23 or m > 59]
+    if bad:
+        raise ValueError(
+            f"{field}: {str(text).strip()!r} has no such time of day ({', '.join(bad)}); {WINDOW_FORM}"
+        )
+    start, end = time(h1, m1), time(h2, m2)
+    if not start < end:
+        raise ValueError(f"{field}: {str(text).strip()!r} does not start before it ends; {WINDOW_FORM}")
+    return DayWindow(start=start, end=end)
+
+
+def format_window(window: DayWindow) -> str:
+    return f"{window.start:%H:%M}-{window.end:%H:%M}"
+
+
+def https_url(field: str, value: str, example: str) -> str:
+    """`value` if it is an https URL with a host; ValueError naming `field` otherwise."""
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    if parts is None or parts.scheme != "https" or not host or any(ch.isspace() for ch in text):
+        raise ValueError(f"{field}: {value!r} is not an https URL with a host (e.g. {example})")
+    return text
+
+
+def sender_kind(sender: str) -> str:
+    """What a (valid) sender is: messaging_service | short_code | toll_free | long_code (+1, not toll-free)
+    | international (a number outside the North American plan)."""
+    if _MESSAGING_SERVICE.fullmatch(sender):
+        return "messaging_service"
+    if _SHORT_CODE.fullmatch(sender):
+        return "short_code"
+    if sender.startswith("+1") and len(sender) == 12:
+        return "toll_free" if sender[2:5] in TOLL_FREE_AREA_CODES else "long_code"
+    return "international"
+
+
+# The registration types each kind of sender can have (RULES.md C); a Messaging Service holds any.
+_FITS: dict[str, tuple[str, ...]] = {
+    "short_code": ("short_code",),
+    "toll_free": ("toll_free",),
+    "long_code": ("10dlc", "sole_proprietor"),
+    "international": (),
+}
+_KIND_TEXT = {
+    "short_code": "a short code",
+    "toll_free": "a toll-free number",
+    "long_code": "a US/Canada long code (10DLC)",
+    "international": "a number outside the US and Canada",
+}
 
 
 class DayWindow(BaseModel):
@@ -21,6 +131,14 @@ class DayWindow(BaseModel):
 
     start: time
     end: time
+
+    @model_validator(mode="after")
+    def _start_first(self, info: ValidationInfo) -> DayWindow:
+        if _checking(info) and not self.start < self.end:
+            raise ValueError(
+                f"quiet_hours: {format_window(self)} does not start before it ends; {WINDOW_FORM}"
+            )
+        return self
 
 
 class FlowSettings(BaseModel):
@@ -33,19 +151,56 @@ class FlowSettings(BaseModel):
     templates: dict[int, str] = Field(default_factory=dict)
     discount_codes: dict[int, str] = Field(default_factory=dict)
 
+    @field_validator("offsets_s")
+    @classmethod
+    def _increasing(cls, value: tuple[int, ...] | None, info: ValidationInfo) -> tuple[int, ...] | None:
+        if value is not None and _checking(info):
+            if not value:
+                raise ValueError("offsets: give one duration per step (e.g. 1h,1d,3d)")
+            check_increasing(value, field="offsets")
+        return value
+
+    @field_validator("templates")
+    @classmethod
+    def _templates(cls, value: dict[int, str], info: ValidationInfo) -> dict[int, str]:
+        if _checking(info):
+            for step, text in value.items():
+                if step < 0:
+                    raise ValueError(f"templates: step {step} does not exist (steps count from 0)")
+                if not text.strip():
+                    raise ValueError(f"templates: step {step}'s text is empty (unset it to use the default)")
+        return value
+
+    @field_validator("discount_codes")
+    @classmethod
+    def _codes(cls, value: dict[int, str], info: ValidationInfo) -> dict[int, str]:
+        if _checking(info):
+            for step, code in value.items():
+                if step < 0:
+                    raise ValueError(f"discount_codes: step {step} does not exist (steps count from 0)")
+                if not _DISCOUNT_CODE.fullmatch(code):
+                    raise ValueError(
+                        f"discount_codes: {code!r} is not a discount code: use letters, digits, - and _, "
+                        "at most 50 (e.g. WELCOME10)"
+                    )
+        return value
+
 
 class ShopConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     shop: str
-    # paused: the operator stopped its texts (`smsflows shop set --pause`); only compliance replies go
-    status: Literal["active", "paused", "uninstalled", "redacted"] = "active"
+    # paused: the operator stopped its texts (`smsflows shop set --pause`); only compliance replies go.
+    # deactivated: the operator stopped the shop (`smsflows shop deactivate`): nothing at all is texted, not
+    # even a compliance reply, as for a shop never onboarded; what arrives is still recorded (a STOP too).
+    # uninstalled, redacted: Shopify's app/uninstalled and shop/redact (domain/shopify/privacy.py).
+    status: ShopStatus = "active"
     brand_name: str | None = None
-    support_contact: str | None = None  # URL, e-mail or phone shown in HELP replies (A3.3)
+    default_country: str = "US"  # before support_contact: a national phone number there is read in it
+    support_contact: str | None = None  # an https URL, an e-mail address or a phone shown in HELP (A3.3)
     frequency_text: str = "Up to 6 msgs/mo"  # A3.1/A3.2
     terms_url: str | None = None
     privacy_url: str | None = None
-    default_country: str = "US"
     # The countries whose numbers the shop texts (ISO 3166-1 alpha-2, uppercase): a sign-up with a number from
     # anywhere else is refused, the first defence against SMS pumping (POST /subscribe). None: the default
     # country only (see `texted_countries`), so changing `default_country` moves it. Set Twilio's Messaging
@@ -55,7 +210,7 @@ class ShopConfig(BaseModel):
     keywords: tuple[str, ...] = ("JOIN",)  # text-to-join keywords (A3/A4: START and UNSTOP always work)
     # Narrow the quiet-hours window (never widen): 7 entries, Monday first, None = no marketing that day.
     quiet_hours_override: tuple[DayWindow | None, ...] | None = None
-    max_marketing_per_30_days: int | None = Field(None, ge=1)  # a shop cap on top of 3 per 24 h (A2.3)
+    max_marketing_per_30_days: int | None = None  # a shop cap on top of 3 per 24 h (A2.3)
     smart_sending_hours: dict[str, float] = Field(default_factory=dict)  # {flow: hours}; "*" for all
     support_webhook_url: str | None = None  # conversations are POSTed here as JSON, best effort
     senders: tuple[str, ...] = ()  # Twilio numbers or Messaging Service SIDs that belong to this shop
@@ -66,6 +221,112 @@ class ShopConfig(BaseModel):
     twilio_answers_keywords: bool = False
     shop_url: str | None = None
     flows: dict[str, FlowSettings] = Field(default_factory=dict)
+    # When `shop add` onboarded it: a shop event received before then texts nobody even if it comes back
+    # later (an SQS redelivery, a DLQ or webhook replay). None for configs older than onboarding.
+    onboarded_at: datetime | None = None
+
+    @classmethod
+    def from_stored(cls, text: str | bytes) -> ShopConfig:
+        """A config as stored (JSON): normalised, never refused for a rule it predates."""
+        return cls.model_validate_json(text, context={STORED: True})
+
+    # Validators: the form of each setting --------------------------------------------------------------
+    @field_validator("brand_name")
+    @classmethod
+    def _brand(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        text = " ".join(value.split())
+        if _checking(info) and not 1 <= len(text) <= 60:
+            raise ValueError(
+                f"brand_name: {value!r} is not a brand name: 1 to 60 characters (e.g. Demo Shop)"
+            )
+        return text
+
+    @field_validator("frequency_text")
+    @classmethod
+    def _frequency(cls, value: str, info: ValidationInfo) -> str:
+        text = " ".join(value.split())
+        if _checking(info) and not 1 <= len(text) <= 60:
+            raise ValueError(
+                f"frequency_text: {value!r} does not say how often: 1 to 60 characters (e.g. Up to 6 msgs/mo)"
+            )
+        return text
+
+    @field_validator("default_country")
+    @classmethod
+    def _country(cls, value: str, info: ValidationInfo) -> str:
+        code = value.strip().upper()
+        if _checking(info):
+            _iso_country("default_country", value, code)
+        return code
+
+    @field_validator("sms_countries")
+    @classmethod
+    def _iso_countries(cls, value: tuple[str, ...] | None, info: ValidationInfo) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        codes = tuple(code.strip().upper() for code in value)
+        if _checking(info):
+            if not codes:
+                raise ValueError(
+                    "sms_countries: give at least one ISO 3166-1 country code (e.g. US,CA), "
+                    "or unset it to text the default country only"
+                )
+            for raw, code in zip(value, codes, strict=True):
+                _iso_country("sms_countries", raw, code)
+        return tuple(dict.fromkeys(codes))  # each once, in the order given
+
+    @field_validator("support_contact")
+    @classmethod
+    def _contact(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        text = value.strip()
+        if not _checking(info):
+            return text
+        if "://" in text or text.lower().startswith("http"):
+            return https_url("support_contact", text, "https://demo-shop.example/help")
+        if "@" in text:
+            if not _EMAIL.fullmatch(text):
+                raise ValueError(
+                    f"support_contact: {value!r} is not an e-mail address (e.g. help@demo-shop.example)"
+                )
+            return text
+        phone = normalize_phone(text, info.data.get("default_country") or "US")
+        if phone.usable and phone.e164:
+            return phone.e164
+        raise ValueError(
+            f"support_contact: {value!r} is not an https URL, an e-mail address or a phone number "
+            "(e.g. https://demo-shop.example/help, help@demo-shop.example, +15125550100)"
+        )
+
+    @field_validator("terms_url", "privacy_url", "support_webhook_url", "shop_url")
+    @classmethod
+    def _https(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not _checking(info):
+            return value
+        examples = {
+            "terms_url": "https://demo-shop.example/terms",
+            "privacy_url": "https://demo-shop.example/privacy",
+            "support_webhook_url": "https://support.demo-shop.example/sms",
+            "shop_url": "https://demo-shop.example",
+        }
+        field = str(info.field_name)
+        return https_url(field, value, examples[field])
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        words = tuple(word.strip().upper() for word in value)
+        if _checking(info):
+            for raw, word in zip(value, words, strict=True):
+                if not _KEYWORD.fullmatch(word):
+                    raise ValueError(
+                        f"keywords: {raw!r} is not a keyword: one word of letters and digits, at most 30 "
+                        "(e.g. JOIN, VIP10)"
+                    )
+        return tuple(dict.fromkeys(words))
 
     @field_validator("quiet_hours_override")
     @classmethod
@@ -74,26 +335,79 @@ class ShopConfig(BaseModel):
             raise ValueError("quiet_hours_override needs 7 entries, Monday first")
         return value
 
-    @field_validator("sms_countries")
+    @field_validator("max_marketing_per_30_days")
     @classmethod
-    def _iso_countries(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        if value is None:
-            return None
-        if not value:
-            raise ValueError("sms_countries needs at least one country (or null for the default country)")
-        import phonenumbers  # the regions it has numbering plans for: ISO 3166-1 alpha-2 codes
+    def _shop_cap(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and _checking(info) and value < 1:
+            raise ValueError(
+                f"max_marketing_per_30_days: {value} is not a cap: use a whole number of texts, 1 or more "
+                "(or unset it for no 30-day cap)"
+            )
+        return value
 
-        for code in value:
-            if not re.fullmatch(r"[A-Z]{2}", code):
-                raise ValueError(
-                    f"sms_countries: {code!r} is not an uppercase ISO 3166-1 alpha-2 code (e.g. US)"
-                )
-            if code not in phonenumbers.SUPPORTED_REGIONS:
-                hint = " (the United Kingdom is GB)" if code == "UK" else ""
-                raise ValueError(
-                    f"sms_countries: {code} is not the ISO 3166-1 alpha-2 code of a country{hint}"
-                )
-        return tuple(dict.fromkeys(value))  # each once, in the order given
+    @field_validator("smart_sending_hours")
+    @classmethod
+    def _smart_sending(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        if _checking(info):
+            for flow, hours in value.items():
+                if not flow.strip():
+                    raise ValueError(
+                        "smart_sending_hours: a flow name is empty; use FLOW=HOURS (e.g. winback=16)"
+                    )
+                if not 0 < hours <= MAX_SMART_SENDING_HOURS:
+                    raise ValueError(
+                        f"smart_sending_hours: {flow}={hours:g} is not a number of hours above 0 and at most "
+                        f"{MAX_SMART_SENDING_HOURS:g} (e.g. {flow}=16)"
+                    )
+        return value
+
+    @field_validator("senders")
+    @classmethod
+    def _senders(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        out = []
+        for raw in value:
+            text = re.sub(r"[\s().-]", "", raw)
+            e164 = _E164.fullmatch(text) is not None and normalize_phone(text, None).usable
+            if e164 or _MESSAGING_SERVICE.fullmatch(text) or _SHORT_CODE.fullmatch(text):
+                out.append(text)
+            elif _checking(info):
+                raise ValueError(f"senders: {raw!r} is not a Twilio sender; {SENDER_FORM}")
+            else:
+                out.append(raw)
+        return tuple(dict.fromkeys(out))
+
+    @model_validator(mode="after")
+    def _registration_fits_the_sender(self, info: ValidationInfo) -> ShopConfig:
+        """RULES.md C: the pacing rate and daily cap come from the registration, so it must be the first
+        sender's (a toll-free type on a 10DLC number would pace a 3 MPS sender at ... what it is not)."""
+        if not self.senders or not _checking(info):
+            return self
+        first, kind = self.senders[0], sender_kind(self.senders[0])
+        sender_type = self.throughput.sender_type
+        if kind != "messaging_service" and sender_type not in _FITS[kind]:
+            fits = " or ".join(_FITS[kind])
+            advice = (
+                f"use {fits}" if fits else "send through a Messaging Service (MG...), which fits any type"
+            )
+            raise ValueError(
+                f"throughput.sender_type: {sender_type} does not fit the first sender {first}, "
+                f"{_KIND_TEXT[kind]}: {advice}"
+            )
+        return self
+
+    # What the shop may do -------------------------------------------------------------------------------
+    def missing_to_onboard(self) -> tuple[str, ...]:
+        """The settings of REQUIRED_TO_ONBOARD this config lacks (a config always has a sender type)."""
+        missing = [name for name in ("brand_name", "support_contact", "terms_url", "privacy_url")
+                   if not getattr(self, name)]  # fmt: skip
+        if not self.senders:
+            missing.append("senders")
+        return tuple(missing)
+
+    @property
+    def onboarded(self) -> bool:
+        """It has what a shop needs before it may text (`shop add`), and Shopify has not redacted it."""
+        return self.status != "redacted" and not self.missing_to_onboard()
 
     @property
     def texted_countries(self) -> tuple[str, ...]:
@@ -106,12 +420,14 @@ class ShopConfig(BaseModel):
 
     @property
     def active(self) -> bool:
-        return self.status == "active"
+        """It texts: onboarded and neither paused, deactivated nor uninstalled."""
+        return self.status == "active" and self.onboarded
 
     def may_send(self, category: str) -> bool:
         """Whether a text of `category` may go now. A paused shop still answers STOP and HELP (compliance
-        replies, CTIA): pausing must never leave a person's opt-out unconfirmed."""
-        return self.active or (self.status == "paused" and category == "compliance")
+        replies, CTIA): pausing must never leave a person's opt-out unconfirmed. A deactivated (or never
+        onboarded) shop texts nobody, compliance replies included."""
+        return self.active or (self.status == "paused" and self.onboarded and category == "compliance")
 
     # Flows ------------------------------------------------------------------------------------------
     def flow(self, name: str) -> FlowSettings:
@@ -150,3 +466,31 @@ class ShopConfig(BaseModel):
     def opt_out_confirmation_text(self) -> str:
         """A3.4 / A5.1: brand and confirmation, no marketing content."""
         return f"{self.brand}: You're unsubscribed and will receive no further messages. Reply START to resubscribe."
+
+
+def not_texting(config: ShopConfig | None) -> str | None:
+    """Why a shop texts nobody at all, not even a compliance reply: 'shop_not_onboarded' (no config, or one
+    without what `shop add` requires), 'shop_deactivated', 'shop_uninstalled' or 'shop_redacted'. None for
+    an onboarded shop that is active or paused (a paused one still sends compliance replies)."""
+    if config is None:
+        return NOT_ONBOARDED
+    if config.status in ("deactivated", "uninstalled", "redacted"):
+        return f"shop_{config.status}"
+    return None if config.onboarded else NOT_ONBOARDED
+
+
+def country_of_shop(config: ShopConfig | None) -> str:
+    """The country a national number is read in: the shop's, or the default's for a shop not onboarded."""
+    return (
+        config.default_country
+        if config is not None
+        else str(ShopConfig.model_fields["default_country"].default)
+    )
+
+
+def _iso_country(field: str, raw: str, code: str) -> None:
+    import phonenumbers  # the regions it has numbering plans for: ISO 3166-1 alpha-2 codes
+
+    if not re.fullmatch(r"[A-Z]{2}", code) or code not in phonenumbers.SUPPORTED_REGIONS:
+        hint = "; the United Kingdom is GB" if code == "UK" else ""
+        raise ValueError(f"{field}: {raw!r} is not an ISO 3166-1 country code (e.g. US, CA{hint})")

@@ -171,20 +171,24 @@ def provision(
     }
 
     from smsflows.adapters.shop_configs import DynamoShopConfigs
-    from smsflows.domain.registration import Throughput
-    from smsflows.domain.shops import ShopConfig
+    from smsflows.domain.shopify.shop_settings import onboard
 
+    # The demo shop is onboarded as `smsflows shop add` onboards one: complete settings, checked whole.
+    # Not stamped with an onboarding time: the local clock may start anywhere (`--start`), and events
+    # "from before" it would then text nobody.
     DynamoShopConfigs(ddb, table).put(
-        ShopConfig(
-            shop=shop,
-            brand_name=brand,
-            support_contact="help@demo-shop.example",
-            terms_url="https://demo-shop.example/terms",
-            privacy_url="https://demo-shop.example/privacy",
-            keywords=("JOIN", "VIP"),
-            senders=(LOCAL_MESSAGING_SERVICE,),
-            # a vetted 10DLC brand with a mid trust score: 120 segments/s, 40,000/day at T-Mobile
-            throughput=Throughput(sender_type="10dlc", trust_tier="mid"),
+        onboard(
+            shop,
+            {
+                "brand_name": brand,
+                "support_contact": "help@demo-shop.example",
+                "terms_url": "https://demo-shop.example/terms",
+                "privacy_url": "https://demo-shop.example/privacy",
+                "keywords": ("JOIN", "VIP"),
+                "senders": (LOCAL_MESSAGING_SERVICE,),
+                # a vetted 10DLC brand with a mid trust score: 120 segments/s, 40,000/day at T-Mobile
+                "throughput": {"sender_type": "10dlc", "trust_tier": "mid"},
+            },
         )
     )
 

@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from smsflows.domain import messages
 from smsflows.domain.consent import ledger
-from smsflows.domain.consent.keywords import Intent, classify, normalise
+from smsflows.domain.consent.keywords import Classification, Intent, classify, normalise
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState
 from smsflows.domain.phones import inbound_sender, normalize_phone
-from smsflows.domain.shops import ShopConfig
+from smsflows.domain.shops import NOT_ONBOARDED, ShopConfig, country_of_shop, not_texting
 from smsflows.ports import ConsentStore, Conversations, OptInLimits, Queue, ShopConfigs
 from smsflows.runtime.clock import Clock
 from smsflows.runtime.errors import BadRequest, NotFound, TooManyRequests, TransientError
@@ -93,10 +93,26 @@ def record_and_announce(deps: ConsentDeps, event: ConsentEvent) -> Recorded:
     return result
 
 
+class ShopNotTexting(NotFound):
+    """A request for a shop that texts nobody now (404): `code` says why, e.g. 'shop_not_onboarded'."""
+
+    def __init__(self, shop: str, reason: str) -> None:
+        why = {
+            NOT_ONBOARDED: "is not onboarded for SMS",
+            "shop_paused": "has paused its texts",
+            "shop_deactivated": "is deactivated",
+            "shop_uninstalled": "has uninstalled the app",
+            "shop_redacted": "is no longer a shop of this app",
+        }.get(reason, "does not text now")
+        super().__init__(f"shop {shop} {why}: SMS sign-ups are not open; nothing was recorded")
+        self.code = reason
+
+
 def shop_config(deps: ConsentDeps, shop: str) -> ShopConfig:
+    """The config of a shop that texts now (active); ShopNotTexting otherwise."""
     config = deps.shops.get(shop)
     if config is None or not config.active:
-        raise NotFound(f"shop {shop} is not set up for SMS (smsflows shop set)")
+        raise ShopNotTexting(shop, not_texting(config) or f"shop_{config.status if config else 'unknown'}")
     return config
 
 
@@ -190,8 +206,11 @@ def subscribe(
 ) -> SubscribeResult:
     """A web or checkout sign-up: the consent proof into the ledger, and the double opt-in text.
 
-    Order: everything about the request is checked first (the consent shown, the number, its country), so
-    bad input changes nothing; then the limits, before the ledger:
+    Order: the shop first: one that does not text now (not onboarded, paused, deactivated, uninstalled) is
+    a 404 naming why (`ShopNotTexting`, e.g. {"error": "shop_not_onboarded"}) and nothing is written or
+    sent: answering 202 "pending" would promise the shopper a text that never comes and leave a consent
+    request on record that nobody can confirm. Then everything about the request is checked (the consent
+    shown, the number, its country), so bad input changes nothing; then the limits, before the ledger:
     - the number's country must be one the shop texts (`ShopConfig.texted_countries`): else a 400 naming it.
     - at most SIGN_UPS_PER_SOURCE_PER_HOUR sign-ups per source (`source_key`) per shop per clock hour: else
       `TooManyRequests` (429, Retry-After: the end of the hour) and nothing else is written.
@@ -315,6 +334,9 @@ class InboundOutcome:
     detail: str = ""
     review: bool = False
     forward: dict[str, Any] | None = field(default=None)  # a conversation to hand to the shop's support
+    not_texting: str | None = (
+        None  # why nothing was answered: the shop texts nobody ('shop_not_onboarded', ...)
+    )
 
 
 def _shop_for(inbound: InboundSms, deps: ConsentDeps) -> str:
@@ -350,13 +372,83 @@ TWILIO_KEYWORDS = frozenset(
 
 def handle_inbound(inbound: InboundSms, deps: ConsentDeps) -> InboundOutcome:
     shop = _shop_for(inbound, deps)
-    config = deps.shops.get(shop) or ShopConfig(shop=shop)
+    config = deps.shops.get(shop)
+    blocked = not_texting(config)
+    if blocked is not None or config is None:
+        return _record_only(inbound, shop, config, blocked or NOT_ONBOARDED, deps)
     outcome = _handle_inbound(inbound, shop, config, deps)
     if outcome.reply and config.twilio_answers_keywords and normalise(inbound.body) in TWILIO_KEYWORDS:
         # Twilio already replied (and, for STOP, blocked the number): a second reply would be a second
         # confirmation. The event is in the ledger all the same.
         return InboundOutcome(outcome.intent, None, outcome.detail + " (answered by Twilio)", outcome.review)
     return outcome
+
+
+def _base_event(inbound: InboundSms, shop: str, e164: str, now: datetime) -> dict[str, Any]:
+    return {
+        "event_id": f"sms:{inbound.message_sid}",
+        "shop": shop,
+        "phone": e164,
+        "at": now,
+        "message_sid": inbound.message_sid,
+        "message_body": inbound.body[:1600],
+    }
+
+
+def _opt_out(
+    inbound: InboundSms, base: dict[str, Any], found: Classification, deps: ConsentDeps
+) -> tuple[Recorded, str]:
+    """Record a revocation (and flag it for a person when the classifier asks for one): (recorded, label)."""
+    label = (
+        f"opt_out:{found.keyword}"
+        + ("" if found.certain else " (possible)")
+        + (" (review)" if found.review else "")
+    )
+    event = ConsentEvent(
+        **base,
+        kind="opt_out",
+        source="keyword",
+        raw_text=inbound.body[:1600],
+        classifier=label,
+        review=found.review,
+    )
+    rec = record_and_announce(deps, event)
+    if found.review:
+        deps.conversations.add(
+            base["shop"],
+            base["phone"],
+            inbound.message_sid,
+            inbound.body,
+            base["at"],
+            "opt_out_review",
+            review=True,
+        )
+    return rec, label
+
+
+def _record_only(
+    inbound: InboundSms, shop: str, config: ShopConfig | None, reason: str, deps: ConsentDeps
+) -> InboundOutcome:
+    """A text to a shop that texts nobody (not onboarded, deactivated, uninstalled, redacted): recorded and
+    never answered. A revocation is recorded as one, whatever the shop's state (A5: it must never be lost);
+    anything else is kept as a conversation for a person, but not acted on: an opt-in or a YES would need
+    its confirmation text (A3.2), which this shop cannot send, so it is not recorded as consent."""
+    sender = inbound_sender(inbound.from_, country_of_shop(config))
+    if sender.kind != "phone" or sender.address is None:
+        return InboundOutcome(
+            "ignored", detail=f"{reason}; sender is not a phone number ({sender.kind})", not_texting=reason
+        )
+    now = deps.clock()
+    found = classify(inbound.body, config.keywords if config else ())
+    base = _base_event(inbound, shop, sender.address, now)
+    if found.intent is Intent.OPT_OUT:
+        _, label = _opt_out(inbound, base, found, deps)
+        detail = f"{label}; {reason}: recorded, not answered"
+        return InboundOutcome("opt_out", None, detail, review=found.review, not_texting=reason)
+    deps.conversations.add(shop, sender.address, inbound.message_sid, inbound.body, now, "message",
+                           review=found.review)  # fmt: skip
+    detail = f"{reason}: {found.intent} kept as a conversation, not answered"
+    return InboundOutcome("ignored", None, detail, review=found.review, not_texting=reason)
 
 
 def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: ConsentDeps) -> InboundOutcome:
@@ -370,36 +462,10 @@ def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: Co
         return InboundOutcome("ignored", detail=f"sender is not a phone number ({sender.kind})")
     now = deps.clock()
     e164 = sender.address
-    base: dict[str, Any] = {
-        "event_id": f"sms:{inbound.message_sid}",
-        "shop": shop,
-        "phone": e164,
-        "at": now,
-        "message_sid": inbound.message_sid,
-        "message_body": inbound.body[:1600],
-    }
+    base = _base_event(inbound, shop, e164, now)
 
     if found.intent is Intent.OPT_OUT:
-        label = (
-            f"opt_out:{found.keyword}"
-            + ("" if found.certain else " (possible)")
-            + (" (review)" if found.review else "")
-        )
-        rec = record_and_announce(
-            deps,
-            ConsentEvent(
-                **base,
-                kind="opt_out",
-                source="keyword",
-                raw_text=inbound.body[:1600],
-                classifier=label,
-                review=found.review,
-            ),
-        )
-        if found.review:
-            deps.conversations.add(
-                shop, e164, inbound.message_sid, inbound.body, now, "opt_out_review", review=True
-            )
+        rec, label = _opt_out(inbound, base, found, deps)
         # One confirmation, only on the transition (A5.1): a second STOP gets none. A *possible* revocation
         # (a complaint, a keyword in an unclear sentence) is suppressed without one: a person reads it first.
         confirm = found.certain and rec.changed_status and not rec.duplicate
@@ -425,12 +491,14 @@ def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: Co
     if found.intent is Intent.CONFIRM:
         state = deps.store.state(shop, e164)
         if state is not None and state.status == "pending":
+            # The YES completes the sign-up it answers: the subscription's source is that request's (web
+            # form or checkout), not "keyword"; the reply's sid and text are the confirmation's proof (A8.1).
             rec = record_and_announce(
                 deps,
                 ConsentEvent(
                     **base,
                     kind="opt_in_confirmed",
-                    source="keyword",
+                    source=_request_source(deps, shop, e164, state.pending_request),  # type: ignore[arg-type]
                     confirmation_of=state.pending_request,
                     classifier="confirm:YES",
                 ),
@@ -460,13 +528,23 @@ def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: Co
     return InboundOutcome(kind, None, detail, review=found.review, forward=forward)
 
 
+def _request_source(deps: ConsentDeps, shop: str, phone: str, request_id: str | None) -> str:
+    """The source of the opt-in request a YES confirms (web_form, checkout); "keyword" if it is not found."""
+    for event in deps.store.events(shop, phone):
+        if event.event_id == request_id and event.kind == "opt_in_requested":
+            return event.source
+    return "keyword"
+
+
 # ---------------------------------------------------------------------------------------------------
 # Other ways in and out
 
 
 def shopify_consent_update(shop: str, webhook_id: str, payload: dict[str, Any], deps: ConsentDeps) -> str:
-    """customers_marketing_consent/update (and the SMS consent fields of checkouts): recorded with their source."""
-    config = deps.shops.get(shop) or ShopConfig(shop=shop)
+    """customers_marketing_consent/update (and the SMS consent fields of checkouts): recorded with their source,
+    for a shop that texts nobody now too (the consent was given to the shop in Shopify, and a revocation must
+    never be lost); announcing it starts nothing for such a shop (its events are ignored)."""
+    config = deps.shops.get(shop)
     sms = payload.get("sms_marketing_consent") or {}
     state = sms.get("state")
     revokes = state in ("unsubscribed", "not_subscribed", "redacted")
@@ -493,22 +571,23 @@ def shopify_consent_update(shop: str, webhook_id: str, payload: dict[str, Any], 
     return f"ignored: state {state}"
 
 
-def _revocable(raw: Any, config: ShopConfig) -> str | None:
+def _revocable(raw: Any, config: ShopConfig | None) -> str | None:
     """E.164 of any possible phone number (the library need not know its range): who may revoke."""
-    sender = inbound_sender(str(raw or ""), config.default_country)
+    sender = inbound_sender(str(raw or ""), country_of_shop(config))
     return sender.address if sender.kind == "phone" else None
 
 
-def _textable(raw: Any, config: ShopConfig) -> str | None:
+def _textable(raw: Any, config: ShopConfig | None) -> str | None:
     """E.164 of a number the phone library deems valid: who may be opted in and texted."""
-    phone = normalize_phone(raw, config.default_country)
+    phone = normalize_phone(raw, country_of_shop(config))
     return phone.e164 if phone.usable else None
 
 
 def manual_opt_out(
     shop: str, raw_phone: str, note: str, deps: ConsentDeps, source: str = "manual"
 ) -> Recorded:
-    config = deps.shops.get(shop) or ShopConfig(shop=shop)
+    """An opt-out by hand (`smsflows consent optout`): recorded for any shop, onboarded or not."""
+    config = deps.shops.get(shop)
     e164 = _revocable(raw_phone, config)
     if e164 is None:
         raise BadRequest(f"{raw_phone!r} is not a phone number")

@@ -15,7 +15,7 @@ from smsflows.domain.flows import definitions, templates
 from smsflows.domain.flows.definitions import FlowDefinition
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.profiles import ProfileRecord
-from smsflows.domain.shops import ShopConfig
+from smsflows.domain.shops import ShopConfig, not_texting
 from smsflows.ports import FlowStarter, Queue, ShopConfigs
 from smsflows.runtime.clock import Clock
 
@@ -37,16 +37,22 @@ class FlowDeps:
     reads: FlowReads | None = None
 
 
-def _config(shops: ShopConfigs, shop: str) -> ShopConfig:
-    return shops.get(shop) or ShopConfig(shop=shop)
+def _texting(shops: ShopConfigs, shop: str, flow: str) -> ShopConfig | None:
+    """The shop's config if it texts now (onboarded, active) and has `flow` on; else None: no config is
+    made up for a shop nobody onboarded."""
+    config = shops.get(shop)
+    if config is None or not config.active or not config.flow_enabled(flow):
+        return None
+    return config
 
 
 def start(
     definition: FlowDefinition, shop: str, subject_id: str, context: dict[str, Any], deps: FlowDeps
 ) -> str | None:
-    """Start a state-machine flow; its name if started, None if disabled or started before (idempotent)."""
-    config = _config(deps.shops, shop)
-    if not config.active or not config.flow_enabled(definition.name):
+    """Start a state-machine flow; its name if started, None if the shop does not text now, the flow is
+    disabled, or it was started before (idempotent)."""
+    config = _texting(deps.shops, shop, definition.name)
+    if config is None:
         return None
     name = definitions.execution_name(definition, shop, subject_id)
     started_by = correlation.current.get()  # the event that started the flow follows its texts
@@ -78,9 +84,10 @@ def send_direct(
     context: dict[str, Any],
     deps: FlowDeps,
 ) -> bool:
-    """An immediate transactional text (order confirmation, shipping, delivered, delayed)."""
-    config = _config(deps.shops, shop)
-    if not config.active or not config.flow_enabled(definition.name):
+    """An immediate transactional text (order confirmation, shipping, delivered, delayed); False when the
+    shop does not text now or the flow is off."""
+    config = _texting(deps.shops, shop, definition.name)
+    if config is None:
         return False
     text = templates.render(
         definitions.template(config, definition, 0),
@@ -108,9 +115,9 @@ def plan(event: dict[str, Any], deps: FlowDeps) -> dict[str, Any]:
     index = int(event["step"])
     context = dict(event.get("context") or {})
     shop, phone = str(context["shop"]), str(context["phone"])
-    config = _config(deps.shops, shop)
-    if not config.active:
-        return _decision("exit", f"shop {config.status}")
+    config = deps.shops.get(shop)
+    if config is None or not config.active:
+        return _decision("exit", not_texting(config) or f"shop_{config.status if config else 'unknown'}")
     if not config.flow_enabled(definition.name):
         return _decision("exit", "flow disabled by the shop")
     if deps.reads is None:

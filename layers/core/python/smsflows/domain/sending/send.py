@@ -21,7 +21,7 @@ from smsflows.domain.messages import OutboundMessage, stable_id
 from smsflows.domain.sending import provider_errors
 from smsflows.domain.sending.encoding import segment_info
 from smsflows.domain.sending.pacing import Fold, Pacer, next_pacific_midnight
-from smsflows.domain.shops import ShopConfig
+from smsflows.domain.shops import NOT_ONBOARDED, ShopConfig, not_texting
 from smsflows.ports import (
     Deferrals,
     MessageLog,
@@ -92,9 +92,12 @@ def _defer(
         deps.deferrals.schedule(
             body, until, f"smsflows-defer-{stable_id(message.message_id, until.isoformat())}"
         )
+        deps.log.defer(message.message_id, reason, until, now)
         return SendOutcome("deferred", detail=f"{reason}: scheduled", until=until)
     # Without a scheduler (or within 15 minutes): an SQS delay, in hops of at most 15 minutes.
     deps.requeue.send(body, delay_seconds=min(MAX_SQS_DELAY_S, real))
+    # Recorded after the hand-off: a failure in between retries the message, which defers it again.
+    deps.log.defer(message.message_id, reason, until, now)
     return SendOutcome("deferred", detail=reason, until=until)
 
 
@@ -160,10 +163,15 @@ def prepare(
     if message.not_after is not None and now > message.not_after:
         deps.log.fail(message.message_id, None, "expired before it could be sent", now)
         return SendOutcome("expired", detail="not_after passed")
-    config = (deps.shops.get(message.shop) if deps.shops else None) or ShopConfig(shop=message.shop)
-    if not config.may_send(message.category):
-        deps.log.fail(message.message_id, None, f"shop {config.status}", now)
-        return SendOutcome("suppressed", detail=f"shop {config.status}")
+    # A shop that is not onboarded (or was deactivated, uninstalled, redacted) texts nobody, not even a
+    # compliance reply: no config is ever made up for it (issue 14). A paused one sends compliance only.
+    config = deps.shops.get(message.shop) if deps.shops else None
+    stopped = not_texting(config)
+    if stopped is None and config is not None and not config.may_send(message.category):
+        stopped = f"shop_{config.status}"
+    if stopped is not None or config is None:
+        deps.log.fail(message.message_id, None, stopped or NOT_ONBOARDED, now)
+        return SendOutcome("suppressed", detail=stopped or NOT_ONBOARDED)
 
     snap = snapshot or deps.log.snapshot(message.shop, message.to)
     if snap.unreachable:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +21,7 @@ from smsflows.domain.profiles import ProfileRecord
 from smsflows.domain.shopify import privacy, webhooks
 from smsflows.domain.shopify.privacy import PrivacyDeps
 from smsflows.domain.shopify.records import CheckoutRecord, OrderRecord
-from smsflows.domain.shops import ShopConfig
+from smsflows.domain.shops import NOT_ONBOARDED, ShopConfig, not_texting
 from smsflows.ports import EventQueue, FlowStarter, Queue, ShopConfigs, ShopDataRepository, WebhookInbox
 from smsflows.runtime.clock import Clock
 
@@ -59,18 +59,37 @@ class ShopEventDeps:
     events: EventQueue | None = None  # the shop-events queue itself: the daily job fans out on it
 
     @property
-    def flow_deps(self) -> FlowDeps:
+    def shop_configs(self) -> ShopConfigs:
         shops = self.shops or (self.consent.shops if self.consent else None)
         if shops is None:
             raise RuntimeError("shop configs are not wired")
-        return FlowDeps(shops=shops, starter=self.flows, send_queue=self.send_queue, clock=self.clock)
+        return shops
+
+    @property
+    def flow_deps(self) -> FlowDeps:
+        return FlowDeps(
+            shops=self.shop_configs, starter=self.flows, send_queue=self.send_queue, clock=self.clock
+        )
 
 
 def process_shop_event(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> EventOutcome:
-    handler = _TOPICS.get(envelope.topic)
+    """Act on one event. For a shop that texts nobody (not onboarded, deactivated, uninstalled, redacted) only
+    what must never be lost is acted on: Shopify's privacy webhooks and consent (a checkout's SMS consent
+    too); anything else is left in the webhook inbox as 'ignored' with the reason ('shop_not_onboarded', ...)
+    and nothing of it is kept or texted. Nor is an event the shop received before it was onboarded, when it
+    comes back later (a redelivery, a replay): onboarding never texts about the past."""
+    handler: Handler | None = _TOPICS.get(envelope.topic)
     if handler is None:
         deps.inbox.mark(envelope.shop, envelope.webhook_id, "ignored", f"unsupported topic {envelope.topic}")
         return EventOutcome("ignored", envelope.topic)
+    if envelope.topic not in ANY_SHOP_TOPICS:
+        blocked = _not_texting(envelope, deps)
+        if blocked is not None:
+            only = _WHEN_NOT_TEXTING.get(envelope.topic)
+            if only is None:
+                deps.inbox.mark(envelope.shop, envelope.webhook_id, "ignored", blocked)
+                return EventOutcome("ignored", blocked)
+            handler = _recording_only(only, blocked)
     raw: str | bytes | None = envelope.body
     if raw is None and envelope.topic.startswith("smsflows/"):
         raw = "{}"  # internal events (the daily schedule) need no body
@@ -83,7 +102,7 @@ def process_shop_event(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> Even
         raw = stored.body
     try:
         payload = json_bodies.loads(raw)
-        return handler(envelope, payload, deps)
+        outcome = handler(envelope, payload, deps)
     except (ValueError, ValidationError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         # ValueError includes a body that is not UTF-8 or JSON; the others are a payload whose shape we did
         # not expect (a list where an object was, a missing key): deterministic, so a retry cannot help.
@@ -91,6 +110,49 @@ def process_shop_event(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> Even
         reason = _short_reason(exc)
         deps.inbox.mark(envelope.shop, envelope.webhook_id, "unparseable", reason)
         return EventOutcome("unparseable", reason)
+    if outcome.outcome == "processed" and not envelope.topic.startswith("smsflows/"):
+        # The webhook's record says what was done with it (`smsflows webhooks list`, the demo): "no usable
+        # phone (unusable)", "order confirmation queued", ... Internal events have no record to mark.
+        deps.inbox.mark(envelope.shop, envelope.webhook_id, "processed", outcome.detail[:200])
+    return outcome
+
+
+# Acted on for every shop, onboarded or not: Shopify's mandatory privacy webhooks, and the internal events
+# that stop flows or fan out the daily job (each of those checks the shop itself).
+ANY_SHOP_TOPICS = frozenset(
+    {"customers/data_request", "customers/redact", "shop/redact", "app/uninstalled", "smsflows/opted_out",
+     "smsflows/daily", "smsflows/daily_shop"}
+)  # fmt: skip
+
+
+def _not_texting(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> str | None:
+    """Why the event's shop texts nobody about it, or None."""
+    config = deps.shop_configs.get(envelope.shop)
+    reason = not_texting(config)
+    if reason is None and config is not None and config.onboarded_at is not None:
+        received = datetime.fromisoformat(envelope.received_at)
+        received = received if received.tzinfo else received.replace(tzinfo=UTC)
+        if received < config.onboarded_at:
+            reason = f"{NOT_ONBOARDED} when it was received"
+    return reason
+
+
+Handler = Callable[[ShopEventEnvelope, Any, ShopEventDeps], EventOutcome]
+
+
+def _recording_only(
+    record: Callable[[ShopEventEnvelope, Any, ShopEventDeps], str | None], reason: str
+) -> Handler:
+    """A handler that records what must be kept (consent) for a shop that texts nobody, and marks the webhook
+    'ignored' with the reason and what was recorded."""
+
+    def run(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+        recorded = record(envelope, payload, deps)
+        detail = f"{reason}: {recorded}; nothing texted" if recorded else reason
+        deps.inbox.mark(envelope.shop, envelope.webhook_id, "ignored", detail)
+        return EventOutcome("ignored", detail)
+
+    return run
 
 
 def _short_reason(exc: Exception) -> str:
@@ -553,10 +615,17 @@ def _consent_update(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDe
 def _checkout(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
     """The SMS consent box of Shopify's checkout (buyer_accepts_sms_marketing + sms_marketing_phone), then
     the abandoned-checkout flow."""
+    consent = _checkout_consent(envelope, payload, deps)
+    flow = _checkout_flow(envelope, payload, deps)
+    return EventOutcome("processed", f"{consent}; {flow}" if consent else flow)
+
+
+def _checkout_consent(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> str | None:
+    """The checkout's SMS consent, recorded; None when it has none."""
     if not isinstance(payload, dict) or "token" not in payload:
         raise ValueError("checkout payload without a token")
     if not payload.get("buyer_accepts_sms_marketing") or not payload.get("sms_marketing_phone"):
-        return EventOutcome("processed", _checkout_flow(envelope, payload, deps))
+        return None
     customer = payload.get("customer") or {}
     result = subscriptions.shopify_consent_update(
         envelope.shop,
@@ -568,7 +637,16 @@ def _checkout(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) ->
         },
         _need_consent(deps),
     )
-    return EventOutcome("processed", f"checkout consent: {result}; {_checkout_flow(envelope, payload, deps)}")
+    return f"checkout consent: {result}"
+
+
+def _consent_recorded(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> str:
+    if not isinstance(payload, dict):
+        raise ValueError("consent payload is not an object")
+    result = subscriptions.shopify_consent_update(
+        envelope.shop, envelope.webhook_id, payload, _need_consent(deps)
+    )
+    return f"consent {result}"
 
 
 def _data_request(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
@@ -606,4 +684,11 @@ _TOPICS = {
     "customers/update": _customer,
     "products/update": _product,
     "storefront/product_viewed": _product_viewed,
+}
+# What a shop that texts nobody still takes from an event: consent, which is the shop's whatever its state (a
+# revocation must never be lost). The checkout itself is not kept and no flow starts.
+_WHEN_NOT_TEXTING: dict[str, Callable[[ShopEventEnvelope, Any, ShopEventDeps], str | None]] = {
+    "customers_marketing_consent/update": _consent_recorded,
+    "checkouts/create": _checkout_consent,
+    "checkouts/update": _checkout_consent,
 }

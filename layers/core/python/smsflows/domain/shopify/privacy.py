@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from smsflows.domain.flows import definitions
 from smsflows.domain.phones import normalize_phone
-from smsflows.domain.shops import ShopConfig
+from smsflows.domain.shops import ShopConfig, country_of_shop
 from smsflows.ports import FlowStarter, ShopConfigs
 from smsflows.runtime.clock import Clock
 
@@ -60,9 +60,9 @@ class PrivacyDeps:
 def _subject(shop: str, payload: dict[str, Any], deps: PrivacyDeps) -> tuple[str | None, list[str]]:
     customer = payload.get("customer") or {}
     customer_id = str(customer["id"]) if customer.get("id") is not None else None
-    config = deps.shops.get(shop) or ShopConfig(shop=shop)
+    # Mandatory for every shop, onboarded or not: a shop with no config reads numbers as the default does.
     phones = set(deps.store.phones_of(shop, customer_id)) if customer_id else set()
-    given = normalize_phone(customer.get("phone"), config.default_country)
+    given = normalize_phone(customer.get("phone"), country_of_shop(deps.shops.get(shop)))
     if given.usable and given.e164:
         phones.add(given.e164)
     return customer_id, sorted(phones)
@@ -119,10 +119,17 @@ def _mentions(payload: dict[str, Any], customer_id: str | None, phones: list[str
 
 
 def uninstalled(shop: str, deps: PrivacyDeps) -> str:
-    """Stop sending at once and stop every flow; the data goes with shop/redact (48 h later, per Shopify)."""
-    config = deps.shops.get(shop) or ShopConfig(shop=shop)
-    deps.shops.put(config.model_copy(update={"status": "uninstalled"}))
+    """Stop sending at once and stop every flow; the data goes with shop/redact (48 h later, per Shopify).
+    A shop nobody onboarded gets no record (it would look like a shop that once was), and a redacted one
+    stays redacted."""
+    config = deps.shops.get(shop)
+    marked = config is not None and config.status != "redacted"
+    if config is not None and marked:  # first: the sender stops at once, before the flows are reached
+        deps.shops.put(config.model_copy(update={"status": "uninstalled"}))
     stopped = deps.flows.stop_all_for_shop(shop, "app uninstalled")
+    if not marked:
+        state = "not onboarded" if config is None else "redacted"
+        return f"shop {state}: nothing to mark, {stopped} flows stopped"
     return f"shop marked uninstalled, {stopped} flows stopped"
 
 
