@@ -139,30 +139,31 @@ def test_cli_import_dry_run_then_real_and_manual_opt_out(local_cloud, tmp_path):
         "512-555-0191,2025-05-02T10:00:00Z,web_form,,,\n"
         "555-555-SHIP,2025-05-02T10:00:00Z,web_form,x,,\n"
     )
-    dry = run_cli("import", str(csv_file), "--dry-run", "--local", base)
+    dry = run_cli("import", str(csv_file), "--dry-run", "--json", "--local", base)
     assert dry.returncode == 1  # two bad rows
     assert "row 2: no proof" in dry.stderr and "row 3: phone '555-555-SHIP'" in dry.stderr
     assert "3/3 rows" in dry.stderr
     assert json.loads(dry.stdout)["imported"] == 1
     assert consent(base, "+15125550190")["state"] is None  # dry run wrote nothing
 
-    real = run_cli("import", str(csv_file), "--local", base)
+    real = run_cli("import", str(csv_file), "--json", "--local", base)
     assert json.loads(real.stdout)["imported"] == 1
     held = consent(base, "+15125550190")
     assert held["state"]["status"] == "subscribed" and held["events"][0]["ip"] == "203.0.113.9"
     assert consent(base, "+15125550191")["state"] is None  # the bad row wrote nothing
 
-    out = run_cli("consent", "optout", "--phone", "+15125550190", "--note", "asked by email", "--local", base)
+    out = run_cli("consent", "optout", "--phone", "+15125550190", "--note", "asked by email", "--yes", "--json",
+                  "--local", base)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"phone": "+15125550190", "status": "unsubscribed", "was": "subscribed"}
-    shown = json.loads(run_cli("consent", "show", "--phone", "+15125550190", "--local", base).stdout)
+    shown = json.loads(run_cli("consent", "show", "--phone", "+15125550190", "--json", "--local", base).stdout)
     assert shown["suppressed"] is True and shown["events"][-1]["note"] == "asked by email"
 
 
 def test_cli_flow_settings_apply_without_redeploy_and_preview_shows_segments(local_cloud):
     base = local_cloud.base_url
     preview = run_cli(
-        "flow", "preview", "--flow", "welcome", "--text", "{shop_name}: It’s here… 😀", "--local", base
+        "flow", "preview", "--flow", "welcome", "--text", "{shop_name}: It’s here… 😀", "--json", "--local", base
     )
     shown = json.loads(preview.stdout)
     assert (
@@ -171,7 +172,7 @@ def test_cli_flow_settings_apply_without_redeploy_and_preview_shows_segments(loc
         and shown["warnings"]
     )
 
-    off = run_cli("flow", "set", "--flow", "welcome", "--enabled", "off", "--local", base)
+    off = run_cli("flow", "set", "--flow", "welcome", "--enabled", "off", "--json", "--local", base)
     assert off.returncode == 0 and json.loads(off.stdout)["enabled"] is False
 
     def welcomes():
@@ -185,16 +186,16 @@ def test_cli_flow_settings_apply_without_redeploy_and_preview_shows_segments(loc
     assert len(welcomes()) == before  # no welcome series while the shop has it switched off
     bad = run_cli("flow", "set", "--flow", "welcome", "--template", "0=Hi {firstname}", "--local", base)
     assert bad.returncode != 0 and "unknown placeholders" in bad.stderr
-    on = run_cli("flow", "set", "--flow", "welcome", "--enabled", "on", "--local", base)
+    on = run_cli("flow", "set", "--flow", "welcome", "--enabled", "on", "--json", "--local", base)
     assert json.loads(on.stdout)["enabled"] is True
 
 
 def test_cli_shop_set_changes_settings_without_redeploy_and_show_reads_them(local_cloud):
     base = local_cloud.base_url
     out = run_cli("shop", "set", "--support", "https://demo-shop.example/help", "--quiet-hours", "09:00-20:00",
-                  "--max-per-30-days", "8", "--keyword-replies", "smsflows", "--local", base)  # fmt: skip
+                  "--max-per-30-days", "8", "--keyword-replies", "smsflows", "--json", "--local", base)  # fmt: skip
     assert out.returncode == 0, out.stderr
-    shown = json.loads(run_cli("shop", "show", "--local", base).stdout)
+    shown = json.loads(run_cli("shop", "show", "--json", "--local", base).stdout)
     assert (
         shown["support_contact"] == "https://demo-shop.example/help"
         and shown["max_marketing_per_30_days"] == 8
@@ -208,9 +209,9 @@ def test_cli_shop_set_changes_settings_without_redeploy_and_show_reads_them(loca
     missing = run_cli("privacy", "export", "--request-id", "nope", "--local", base)
     assert missing.returncode != 0 and "no export nope" in missing.stderr
     registered = run_cli("shop", "set", "--sender-type", "10dlc", "--trust-tier", "high", "--brand-id", "B1",
-                         "--local", base)  # fmt: skip
+                         "--json", "--local", base)  # fmt: skip
     assert registered.returncode == 0, registered.stderr
     assert json.loads(registered.stdout)["throughput"]["trust_tier"] == "high"
     bad = run_cli("shop", "set", "--mps", "0", "--local", base)
     assert bad.returncode != 0 and "nothing changed" in bad.stderr and "segments_per_second" in bad.stderr
-    assert json.loads(run_cli("shop", "show", "--local", base).stdout)["throughput"]["brand_id"] == "B1"
+    assert json.loads(run_cli("shop", "show", "--json", "--local", base).stdout)["throughput"]["brand_id"] == "B1"

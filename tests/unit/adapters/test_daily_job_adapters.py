@@ -202,7 +202,7 @@ def test_smsflows_shops_reindex_runs_the_backfill_on_the_stage_table(dynamodb, m
     monkeypatch.setenv("TABLE_NAME", TABLE)
     deps_module.reset()
     try:
-        assert cli.main(["shops", "reindex"]) == 0
+        assert cli.main(["shops", "reindex", "--json"]) == 0
     finally:
         deps_module.reset()
     assert json.loads(capsys.readouterr().out)["added"] == 1
