@@ -61,7 +61,11 @@ def table_spec() -> dict[str, Any]:
 
 @pytest.fixture
 def dynamodb(table_spec: dict[str, Any]) -> Iterator[Any]:
-    """A fresh, empty copy of the table under moto; the DynamoDB client."""
+    """A fresh, empty copy of the table under moto; the DynamoDB client. moto's DynamoDB is made safe for
+    threads first, as DynamoDB is (two conditional writes racing on one item cannot both pass)."""
+    from smsflows.local import moto_patches
+
+    moto_patches.serialise_writes()
     spec = dict(table_spec)
     ttl = spec.pop("ttl_attribute")
     with mock_aws():

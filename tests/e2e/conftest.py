@@ -18,7 +18,6 @@ import pytest
 
 from smsflows import topology
 from smsflows.local import client
-from tests.waiting import wait_until
 
 
 def free_port() -> int:
@@ -82,11 +81,10 @@ class Output:
 def running_local(
     *extra: str, secret: str, env: dict[str, str] | None = None
 ) -> Iterator[tuple[RunningCloud, Output]]:
-    """`smsflows local` on a free port at 3600x, its output drained, stopped (SIGTERM, then kill) after."""
+    """`smsflows local --virtual` on a free port (virtual time, running free: whenever the cloud is idle it
+    skips to the next due instant), its output drained, stopped (SIGTERM, then kill) after."""
     port = free_port()
-    proc = start_local(
-        port, "--time-scale", "3600", *extra, env={"SHOPIFY_API_SECRET": secret, **(env or {})}
-    )
+    proc = start_local(port, "--virtual", *extra, env={"SHOPIFY_API_SECRET": secret, **(env or {})})
     output = Output()
     for stream in (proc.stdout, proc.stderr):
         threading.Thread(target=output.drain, args=(stream,), daemon=True).start()
@@ -108,11 +106,25 @@ def local_cloud() -> Iterator[RunningCloud]:
         yield cloud
 
 
+def settle(base_url: str, timeout: float = 60) -> dict[str, Any]:
+    """Until the local cloud is idle with nothing left to fall due: every webhook, text and shop event
+    accepted so far fully handled, every Wait, delay, retry and deferral run out (virtual time skips to
+    each in turn). The cloud answers 504 with what still runs if that takes `timeout` real seconds."""
+    result = client.request("POST", base_url + "/_local/clock", b'{"settle": true}', timeout=timeout + 10)
+    assert result.status == 200, f"the local cloud at {base_url} did not settle: {result.body[:1500]!r}"
+    state = result.json()
+    assert state["idle"] and state["next_due"] is None, state
+    return state
+
+
 def wait_for_outbox(
-    base_url: str, predicate, what: str = "the outbox to match", timeout: float = 20
+    base_url: str, predicate, what: str = "the outbox to match", timeout: float = 60
 ) -> list[dict]:
-    """The outbox once `predicate(outbox)` holds; AssertionError (with the outbox) after `timeout`."""
-    return wait_until(lambda: client.outbox(base_url), predicate, what=what, timeout=timeout)
+    """The outbox once the cloud settled; AssertionError (with the outbox) unless `predicate(outbox)`."""
+    settle(base_url, timeout)
+    box = client.outbox(base_url)
+    assert predicate(box), f"{what}: not so once the local cloud settled; outbox: {box!r}"[:3000]
+    return box
 
 
 @functools.cache
@@ -143,13 +155,9 @@ def queue_load(base_url: str) -> dict[str, dict[str, int]]:
     return load
 
 
-def wait_idle(base_url: str, timeout: float = 20) -> dict[str, dict[str, int]]:
-    """Until the local cloud is idle: no message waiting on, or being handled from, any queue (so every
-    webhook, inbound text and shop event accepted so far has been fully handled). Future work (delayed
-    messages, schedules, executions in a Wait state) does not count."""
-    return wait_until(
-        lambda: queue_load(base_url),
-        lambda load: all(q["visible"] == 0 and q["in_flight"] == 0 for q in load.values()),
-        what=f"the local cloud at {base_url} to be idle (no message waiting or being handled)",
-        timeout=timeout,
-    )
+def wait_idle(base_url: str, timeout: float = 60) -> dict[str, dict[str, int]]:
+    """Until the local cloud has settled (see `settle`); returns the queues' load then (all zero)."""
+    settle(base_url, timeout)
+    load = queue_load(base_url)
+    assert all(q["visible"] == 0 and q["in_flight"] == 0 and q["delayed"] == 0 for q in load.values()), load
+    return load

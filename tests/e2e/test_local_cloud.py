@@ -1,8 +1,8 @@
-import itertools
 import json
 import signal
 import subprocess
 import sys
+from datetime import datetime
 
 import pytest
 
@@ -104,22 +104,44 @@ def test_sigterm_shuts_down_cleanly():
         client.request("GET", base + "/_local/health", timeout=1)
 
 
-def test_demo_runs_the_store_day_and_the_outbox_is_exactly_the_expected_sequence():
-    from smsflows.local.demo import ADA, BOB, EXPECTED, outbox_matches
+def test_two_demo_runs_print_the_same_transcript_and_the_reminder_lands_to_the_second():
+    """`smsflows demo` as a user runs it, then the same demo in this process (to read its outbox): the two
+    transcripts are byte-identical, and every text went out at its planned instant."""
+    import io
+    from datetime import timedelta
+
+    from smsflows.local.demo import ADA, DEMO_START, EXPECTED, REMINDER_DELAY, outbox_matches, run_demo
 
     proc = subprocess.run(
         [sys.executable, "-m", "smsflows.cli", "demo"], capture_output=True, text=True, timeout=180
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    transcript = proc.stdout.split("SMS transcript", 1)[1].split("flows:", 1)[0]
-    lines = transcript.splitlines()
-    people = {"Ada": ADA, "Bob": BOB}
-    got = [(people[head.split("  to ", 1)[1].split()[0]], body.strip())
-           for head, body in itertools.pairwise(lines) if "  to " in head and body.startswith("      ")]  # fmt: skip
-    assert len(got) == len(EXPECTED) and outbox_matches(got)
-    assert proc.stdout.count("You're unsubscribed") == 1  # one opt-out confirmation, never a second
-    assert "abandoned_checkout   ABORTED" in proc.stdout and "welcome              ABORTED" in proc.stdout
-    assert "demo ok" in proc.stdout
+    again = io.StringIO()
+    outbox = run_demo(again)
+    assert proc.stdout == again.getvalue()
+    transcript = proc.stdout
+    assert all(len(line) <= 100 for line in transcript.splitlines())
+    assert outbox_matches([(m["to"], m["body"]) for m in outbox]) and len(outbox) == len(EXPECTED)
+
+    def sent(phrase: str) -> datetime:
+        return next(datetime.fromisoformat(m["at"]) for m in outbox if m["to"] == ADA and phrase in m["body"])
+
+    checkout = DEMO_START.replace(minute=30)  # the demo's checkout: Monday 09:30
+    assert sent("you left Brass Compass") == checkout + REMINDER_DELAY  # planned +1 h, to the second
+    assert sent("thanks for your order #1001") == DEMO_START.replace(
+        hour=11, minute=15
+    )  # the order's instant
+    assert (
+        "cart reminder due at 10:30" in transcript
+        and "Mon 10:30  Ada     ◀ text: Demo Shop: Ada, you left" in transcript
+    )
+    assert transcript.count("You're unsubscribed") == 1  # one opt-out confirmation, never a second
+    assert (
+        "abandoned_checkout   Ada    stopped" in transcript
+        and "welcome              Bob    stopped" in transcript
+    )
+    assert "dead letters: none on any queue" in transcript and "demo ok" in transcript
+    assert sent("shipped with UPS") - checkout == timedelta(hours=4, minutes=30)
 
 
 def test_sign_webhook_cli_signs_and_posts(local_cloud, tmp_path):

@@ -121,7 +121,7 @@ def test_advance_runs_everything_due_on_the_way_and_settle_says_when_something_n
         with pytest.raises(ValueError, match="cannot go back"):
             keeper.advance(T0)
         keeper.begin()
-        with pytest.raises(NotSettled, match="not idle after 0.2 s"):
+        with pytest.raises(NotSettled, match=r"not idle after 0\.2 s"):
             keeper.settle(timeout_s=0.2)
         keeper.end()
         assert keeper.settle()["idle"]
@@ -148,5 +148,5 @@ def test_durations(text, seconds):
 
 @pytest.mark.parametrize("text", ["", "1", "1x", "h", "1h 2", "-1h"])
 def test_bad_durations_say_the_accepted_form(text):
-    with pytest.raises(ValueError, match="use e.g. 90s, 30m, 1h"):
+    with pytest.raises(ValueError, match=r"use e\.g\. 90s, 30m, 1h"):
         parse_duration_s(text)

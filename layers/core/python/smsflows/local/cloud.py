@@ -187,12 +187,15 @@ class LocalCloud:
             for queue in spec.consumes:
                 poller = QueuePoller(sqs, self.resources.queue_urls[queue], spec, self.lambdas.invoke, REGION)
                 poller.activity = activity
+                if self.keeper is not None:
+                    # Virtual time: a poller looks when a message is sent or made visible, and after a skip;
+                    # nothing else makes one visible (time stands still in between).
+                    poller.idle_s = 1.0
+                    moto_patches.sqs_listeners.append(poller.wake)
                 self.pollers.append(poller.start())
         deferrals = json.loads(self.resources.env[topology.ENV[topology.DEFERRALS]])
         scheduler = deps_module.get_deps().client("scheduler")
-        schedules = SchedulePoller(
-            scheduler, sqs, [deferrals["group"]], self.clock, interval_s=0.01 if self.keeper else 0.5
-        )
+        schedules = SchedulePoller(scheduler, sqs, [deferrals["group"]], self.clock, interval_s=0.5)
         schedules.activity = activity
         self.pollers.append(schedules.start())
         if self.keeper is not None:
@@ -206,6 +209,7 @@ class LocalCloud:
             for ready, due in (moto_patches.queue_sources(consumed), schedule_sources([deferrals["group"]])):
                 self.keeper.pending_sources.append(ready)
                 self.keeper.due_sources.append(due)
+            self.keeper.on_skip += [poller.wake for poller in self.pollers]
             self.keeper.start()
 
         self.door = FrontDoor(
@@ -224,6 +228,7 @@ class LocalCloud:
                 "/_local/daily": post_route(self.run_daily),
                 "/_local/faults": self._faults_route(),
                 "/_local/clock": self._clock_route(),
+                "/_local/ignored": json_route(self.ignored),
             },
         )
         self.door.serve_in_thread()
@@ -232,6 +237,7 @@ class LocalCloud:
     def stop(self) -> None:
         if self.keeper is not None:
             self.keeper.stop()
+            moto_patches.sqs_listeners.clear()
         for poller in self.pollers:
             poller.stop()
         self.pollers = []
@@ -295,6 +301,11 @@ class LocalCloud:
             "suppressed": store.is_suppressed(shop, phone),
             "events": [e.model_dump(mode="json", exclude_none=True) for e in store.events(shop, phone)],
         }
+
+    def ignored(self) -> list[dict[str, Any]]:
+        """The webhooks kept and answered that texted nobody: their shop is not onboarded, or was deactivated,
+        uninstalled or redacted (shop, webhook_id, topic, received_at, reason), newest first."""
+        return deps_module.get_deps().webhook_inbox.ignored()  # type: ignore[no-any-return]
 
     def message(self, args: dict[str, str]) -> dict[str, Any] | None:
         """The message log entry (claim, state, reason, sid) for ?id=<message_id>."""
@@ -415,8 +426,8 @@ class LocalCloud:
     def client_env(self) -> dict[str, str]:
         """What a CLI needs to talk to this cloud's AWS services (moto) like to a deployed stage."""
         keep = ("SMSFLOWS_AWS_ENDPOINT_URL", "AWS_REGION", "TABLE_NAME", "SEND_QUEUE_URL", "SHOP_EVENTS_QUEUE_URL",
-                "FLOW_STATE_MACHINES", "DEFAULT_SHOP", "SMSFLOWS_TIME_SCALE", "SMSFLOWS_CLOCK_EPOCH_REAL",
-                "SMSFLOWS_CLOCK_EPOCH_VIRTUAL")  # fmt: skip
+                "TRANSACTIONAL_QUEUE_URL", "FLOW_STATE_MACHINES", "DEFAULT_SHOP", "SMSFLOWS_TIME_SCALE",
+                "SMSFLOWS_CLOCK_EPOCH_REAL", "SMSFLOWS_CLOCK_EPOCH_VIRTUAL")  # fmt: skip
         env = {k: os.environ[k] for k in keep if k in os.environ}
         if self.keeper is not None:  # another process reads this cloud's virtual clock over HTTP
             env["SMSFLOWS_CLOCK_URL"] = f"{self.base_url}/_local/clock"

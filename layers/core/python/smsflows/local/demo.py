@@ -21,12 +21,14 @@ from smsflows.domain.flows import definitions
 from smsflows.local import client, samples
 from smsflows.local.cloud import DEFAULT_SHOP, LocalCloud, LocalConfig
 from smsflows.local.provision import LOCAL_MESSAGING_SERVICE
+from smsflows.runtime import deps as deps_module
 
 AUSTIN = ZoneInfo("America/Chicago")
 DEMO_START = datetime(2026, 11, 23, 9, 0, tzinfo=AUSTIN)  # Monday 09:00 in Austin (the customers' area code)
 WIDTH = 100
-ADA, BOB, STEVE_PHONE = "+15125550123", "+15125550177", "555-555-SHIP"
-PEOPLE = {ADA: "Ada", BOB: "Bob"}
+ADA, BOB, CY, STEVE_PHONE = "+15125550123", "+15125550177", "+15125550199", "555-555-SHIP"
+PEOPLE = {ADA: "Ada", BOB: "Bob", CY: "Cy"}
+GHOST = "ghost.myshopify.com"
 FORGED = "forged"
 DISCLOSURE = (
     "Yes, text me offers from Demo Shop: recurring automated marketing texts, up to 6 msgs/mo. Consent is not a "
@@ -44,6 +46,9 @@ EXPECTED = [
     (ADA, "you left Brass Compass in your cart"),
     (ADA, "thanks for your order #1001"),
     (ADA, "shipped with UPS"),
+    (CY, "Welcome to Demo Shop! Here's 10% off"),
+    (CY, "you left Tide Clock in your cart"),
+    (CY, "thanks for your order #1003"),
     (BOB, "Our best sellers"),
 ]
 
@@ -126,12 +131,21 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
         def shopify(who: str, what: str, topic: str, payload: dict[str, Any], expect: int, said: Callable[
                 [dict[str, Any]], str], **kw: Any) -> None:  # fmt: skip
             result = client.post_shopify(base, payload, secret=kw.pop("with_secret", secret), topic=topic,
-                                         shop=DEFAULT_SHOP, **kw)  # fmt: skip
+                                         shop=kw.pop("shop", DEFAULT_SHOP), **kw)  # fmt: skip
             if result.status != expect:
                 raise DemoFailed(f"{what}: expected HTTP {expect}, got {result.status} {result.body[:200]!r}")
             answer = result.json() if result.body else {}
             keeper.settle()
             event(who, f"{what} ({topic}, HTTP {result.status})", said(answer))
+
+        def webhook_outcome(shop: str, webhook_id: str) -> str:
+            stored = deps_module.get_deps().webhook_inbox.get(shop, webhook_id)
+            return f"{stored.reason}" if stored is not None and stored.reason else "(no outcome recorded)"
+
+        def ignored_reason(shop: str) -> str:
+            return next(
+                (i["reason"] for i in cloud.ignored() if i["shop"] == shop), "(not listed as ignored)"
+            )
 
         def text(who: str, phone: str, body: str, sid: str, said: str) -> None:
             result = client.post_sms(base, token=config.twilio_token, body=body, sid=sid, from_=phone,
@@ -158,6 +172,12 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
         bob = lambda: cloud.consent({"shop": DEFAULT_SHOP, "phone": BOB})["state"] or {}  # noqa: E731
         text("Bob", BOB, "Y", "SMdemo-bob-y", "confirmed")
         state = bob()
+        if (
+            state.get("status") != "subscribed"
+            or state.get("pending_request")
+            or state.get("opt_in_source") not in ("web_form", "web")
+        ):
+            raise DemoFailed(f"Bob's consent after a web double opt-in: {state}")
         events[-1] = replace(events[-1], detail=events[-1].detail.replace(
             "confirmed", f"{state.get('status')} (opt-in source {state.get('opt_in_source')}, pending request "
                          f"{state.get('pending_request') or 'none'}); the welcome series starts", 1))  # fmt: skip
@@ -178,31 +198,46 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
         order = samples.order(820982911946154508, 1001, "+1 512 555 0123", "Ada")
         order["checkout_token"] = "ck-1001"  # noqa: S105 - a checkout token, not a password
         shopify("Ada", "orders #1001", "orders/create", order, 200,
-                lambda _: "order kept; confirmation sent; her cart reminders and welcome offers end",
-                webhook_id="wh-1001")  # fmt: skip
+                lambda _: f"order kept; {webhook_outcome(DEFAULT_SHOP, 'wh-1001')}; her cart reminders and "
+                          "welcome offers end", webhook_id="wh-1001")  # fmt: skip
         order_at = cloud.clock()
         at(0, 11, 16)
         shopify("Shopify", "redelivers the same webhook", "orders/create", order, 200,
                 lambda a: f"recognised ({a.get('status')}): nothing is done or sent twice", webhook_id="wh-1001")  # fmt: skip
-        shopify(
-            "Someone",
-            "posts a forged order webhook",
-            "orders/create",
-            order,
-            401,
-            lambda _: "refused: the signature does not verify; nothing kept",
-            with_secret=FORGED,
-        )
+        at(0, 11, 17)
+        shopify("Someone", "posts a forged order webhook", "orders/create", order, 401,
+                lambda _: "refused: the signature does not verify; nothing kept", with_secret=FORGED)  # fmt: skip
         at(0, 11, 20)
         shopify("Steve", f"orders #1002, phone {STEVE_PHONE!r}", "orders/create",
                 samples.order(820982911946154509, 1002, STEVE_PHONE, "Steve"), 200,
-                lambda _: "order kept; no text: the phone is not a number anyone can text",
+                lambda _: f"order kept, no text: {webhook_outcome(DEFAULT_SHOP, 'wh-1002')}",
                 webhook_id="wh-1002")  # fmt: skip
+        at(0, 11, 25)
+        shopify("Shopify", f"an order webhook for {GHOST}, a shop nobody onboarded", "orders/create",
+                samples.order(820982911946154510, 7, "+1 512 555 0188", "Gus"), 200,
+                lambda _: f"authentic, kept and answered; texts nobody: {ignored_reason(GHOST)}",
+                shop=GHOST, webhook_id="wh-ghost-7")  # fmt: skip
         at(0, 14, 0)
         fulfillment = {"id": 4411, "order_id": 820982911946154508, "tracking_company": "UPS",
                        "tracking_url": "https://www.ups.com/track?tracknum=1Z999AA10123456784"}  # fmt: skip
         shopify("Shopify", "Ada's order ships", "fulfillments/create", fulfillment, 200,
                 lambda _: "shipping text with the tracking link")  # fmt: skip
+
+        # Cy checks out in the evening: the reminder falls due after the shop's sending hours and waits
+        at(0, 19, 40)
+        evening = {"token": "ck-1003", "abandoned_checkout_url": "https://demo-shop.example/checkouts/ck-1003/recover",
+                   "buyer_accepts_sms_marketing": True, "sms_marketing_phone": "+1 512 555 0199",
+                   "customer": {"id": 7000000001003, "first_name": "Cy"},
+                   "line_items": [{"title": "Tide Clock", "variant_id": 3}]}  # fmt: skip
+        shopify("Cy", "starts a checkout at night, SMS box ticked", "checkouts/create", evening, 200,
+                lambda _: "subscribed at checkout; welcome series; a cart reminder due at 20:40")  # fmt: skip
+        at(0, 21, 0)
+        event("system", "Cy's cart reminder, due at 20:40, is held", f"{_flow_waiting(cloud, 'ck-1003')} (the "
+              "shop texts marketing 09:00-20:00 recipient time; the law allows 08:00-21:00)")  # fmt: skip
+        at(1, 10, 0)
+        shopify("Cy", "orders #1003", "orders/create",
+                {**samples.order(820982911946154511, 1003, "+1 512 555 0199", "Cy"), "checkout_token": "ck-1003"},
+                200, lambda _: "confirmation sent; her other cart reminders end", webhook_id="wh-1003")  # fmt: skip
 
         # Wednesday: Bob's second welcome text; at noon he asks for HELP, then says STOP, twice
         at(2, 12, 0)
@@ -256,9 +291,29 @@ def _check_times(outbox: list[dict[str, Any]], checkout_at: datetime, order_at: 
     reminder = sent(ADA, "you left Brass Compass")
     if abs((reminder - (checkout_at + REMINDER_DELAY)).total_seconds()) >= 1:
         raise DemoFailed(f"the cart reminder was planned for {checkout_at + REMINDER_DELAY}, sent {reminder}")
+    morning = sent(CY, "you left Tide Clock")
+    if morning.astimezone(AUSTIN).strftime("%a %H:%M:%S") != "Tue 09:00:00":
+        raise DemoFailed(f"Cy's reminder, held by quiet hours, should go at Tue 09:00:00; went {morning}")
     confirmation = sent(ADA, "thanks for your order #1001")
     if not timedelta(0) <= confirmation - order_at < timedelta(minutes=1):
         raise DemoFailed(f"the order confirmation went out at {confirmation}, the order came at {order_at}")
+
+
+def _flow_waiting(cloud: LocalCloud, fragment: str) -> str:
+    """What the flow execution named after `fragment` waits for, read from its last Wait state's plan."""
+    sfn = deps_module.get_deps().client("stepfunctions")
+    for arn in (cloud.resources.state_machines if cloud.resources else {}).values():
+        for ex in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+            if fragment not in ex["name"]:
+                continue
+            last = sfn.get_execution_history(executionArn=ex["executionArn"])["events"][-1]
+            entered = last.get("stateEnteredEventDetails") or {}
+            plan = json.loads(entered.get("input") or "{}").get("plan") or {}
+            if last["type"] == "WaitStateEntered" and plan.get("decision") == "wait":
+                until = datetime.fromisoformat(plan["send_at"]).astimezone(AUSTIN)
+                return f"the flow waits until {until:%a %H:%M}: {plan.get('reason')}"
+            raise DemoFailed(f"the flow of {fragment} should wait for quiet hours; its last event: {last}")
+    raise DemoFailed(f"no running flow execution named after {fragment}")
 
 
 def _ended(status: str) -> str:
@@ -268,8 +323,6 @@ def _ended(status: str) -> str:
 
 def _execution_people(cloud: LocalCloud) -> dict[str, str]:
     """Execution name -> the customer it is for (from its input's phone)."""
-    from smsflows.runtime import deps as deps_module
-
     sfn = deps_module.get_deps().client("stepfunctions")
     found = {}
     for arn in (cloud.resources.state_machines if cloud.resources else {}).values():

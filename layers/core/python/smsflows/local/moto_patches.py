@@ -60,7 +60,7 @@ def install(
         WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
         _state["timestamp_seconds"] = Timestamp._get_wait_seconds
         Timestamp._get_wait_seconds = _timestamp_wait_seconds  # type: ignore[method-assign]
-        _patch_dynamodb()
+        _serialise_writes_locked()
         _patch_stop_execution()
         _patch_virtual_time()
         _installed = True
@@ -158,6 +158,23 @@ def queue_sources(queue_names: list[str]) -> tuple[Callable[[float], bool], Call
     return ready, next_due
 
 
+_writes_serialised = False
+
+
+def serialise_writes() -> None:
+    """Make moto's DynamoDB and SQS safe for threads, as DynamoDB and SQS are (idempotent). The local cloud
+    does it; so do tests that race real adapters against moto in-process."""
+    with _lock:
+        _serialise_writes_locked()
+
+
+def _serialise_writes_locked() -> None:
+    global _writes_serialised
+    if not _writes_serialised:
+        _patch_dynamodb()
+        _writes_serialised = True
+
+
 _ddb_lock = threading.RLock()
 _sqs_lock = threading.RLock()
 
@@ -251,7 +268,23 @@ def _patch_dynamodb() -> None:
     for name in ("receive_message", "send_message", "send_message_batch", "delete_message",
                  "delete_message_batch", "change_message_visibility"):  # fmt: skip
         if hasattr(SQSBackend, name):
-            setattr(SQSBackend, name, _serialised(getattr(SQSBackend, name), _sqs_lock))
+            method = _serialised(getattr(SQSBackend, name), _sqs_lock)
+            if name in ("send_message", "send_message_batch", "change_message_visibility"):
+                method = _announced(method)
+            setattr(SQSBackend, name, method)
+
+
+sqs_listeners: list[Callable[[], None]] = []  # told after a message is sent or made visible again
+
+
+def _announced(method: Callable[..., Any]) -> Callable[..., Any]:
+    def announcing(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        for listener in list(sqs_listeners):
+            listener()
+        return result
+
+    return announcing
 
 
 def _dynamo_value(value: Any) -> Any:

@@ -59,9 +59,12 @@ class QueuePoller:
             "QueueArn"
         ]
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._idle = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"poller-{function.name}", daemon=True)
         self.invocations = 0
+        # How long an empty queue is left alone (real seconds) unless `wake()` is called first.
+        self.idle_s = 0.05
         # Virtual time: a receive and the handling of what it received count as running work.
         self.activity: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
 
@@ -71,7 +74,12 @@ class QueuePoller:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=10)
+
+    def wake(self) -> None:
+        """Look at the queue now (virtual time moved: delayed messages may be visible)."""
+        self._wake.set()
 
     def poll_once(self) -> int:
         """Receive one batch and hand it to the function; returns how many messages it received."""
@@ -114,7 +122,8 @@ class QueuePoller:
                 LOG.exception("polling %s failed", self._fn.name)
                 received = 0
             if received == 0:
-                self._stop.wait(0.05)
+                self._wake.wait(self.idle_s)
+                self._wake.clear()
 
 
 def fire_due_schedules(scheduler: Any, sqs: Any, groups: list[str], now: datetime) -> int:
@@ -157,6 +166,7 @@ class SchedulePoller:
         self._interval = interval_s
         self.activity: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="poller-scheduler", daemon=True)
         self.fired = 0
 
@@ -166,10 +176,19 @@ class SchedulePoller:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=10)
 
+    def wake(self) -> None:
+        """Look now (virtual time moved: a schedule may have fallen due)."""
+        self._wake.set()
+
     def _run(self) -> None:
-        while not self._stop.wait(self._interval):
+        while True:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 with self.activity():
                     self.fired += fire_due_schedules(*self._args, self._clock())

@@ -51,6 +51,7 @@ class TimeKeeper:
         self._wait_ids = itertools.count()
         self.due_sources: list[Callable[[float], float | None]] = []  # next due instant after `now`
         self.pending_sources: list[Callable[[float], bool]] = []  # work that is ready now (a visible message)
+        self.on_skip: list[Callable[[], None]] = []  # told after each skip (pollers look at once)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.skips = 0
@@ -174,8 +175,10 @@ class TimeKeeper:
                 LOG.exception("the time keeper failed to read what is due")
                 moved = False
             if not moved:
+                # Woken at once when work ends (the moment a skip may become possible); else a look every
+                # 50 ms for what arrives from outside (a message another process put on a queue).
                 with self._changed:
-                    self._changed.wait(0.002)
+                    self._changed.wait(0.05)
 
     def _skip_once(self) -> bool:
         if not self.idle():
@@ -189,15 +192,19 @@ class TimeKeeper:
             return False
         self.clock.advance_to(target)
         self.skips += 1
+        for wake in self.on_skip:
+            wake()
         return True
 
     def hold(self, at: float | None = None) -> None:
         """Stop time at `at` (default: now); it moves again with `advance` or `release`."""
         self._horizon = self.clock.time() if at is None else at
+        self._poke()
 
     def release(self) -> None:
         """Let time run free: skip to each next due instant whenever idle."""
         self._horizon = FOREVER
+        self._poke()
 
     def advance(self, to: float, timeout_s: float = 60.0) -> dict[str, Any]:
         """Let time run to `to` (everything due before it happens, in order) and hold it there; returns once
@@ -205,9 +212,13 @@ class TimeKeeper:
         if to < self.clock.time():
             raise ValueError(f"the clock is at {self.clock.now().isoformat()}; it cannot go back")
         self._horizon = to
-        with self._changed:
-            self._changed.notify_all()
+        self._poke()
         return self.settle(timeout_s, until=to)
+
+    def _poke(self) -> None:
+        with self._changed:
+            self._last_seq = next(self._seq)
+            self._changed.notify_all()
 
     def settle(self, timeout_s: float = 60.0, until: float | None = None) -> dict[str, Any]:
         """Wait (real seconds) until the system is idle with nothing due before the horizon."""
