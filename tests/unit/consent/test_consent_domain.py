@@ -199,3 +199,17 @@ def test_an_incomplete_disclosure_names_everything_missing_brand_first():
     message = str(err.value)
     assert message.startswith("the disclosure shown is missing the brand name 'Demo Shop', ")
     assert message.endswith(" (RULES.md A3.1)") and "HELP" in message and "Terms" in message
+
+
+@pytest.mark.parametrize(
+    ("box", "error"),
+    [("unchecked", None), ("false", None), ("No", None), ("0", None), ("", None),
+     ("checked", "pre-checked consent is not consent"), ("TRUE", "pre-checked consent is not consent"),
+     ("maybe", "checkbox_default: 'maybe' is neither unchecked (unchecked, false, no) nor checked")],
+)  # fmt: skip
+def test_csv_checkbox_default_reads_common_spellings_and_names_the_accepted_form(box, error):
+    data = io.StringIO(f"phone,consent_at,source,disclosure_text,checkbox_default\n"
+                       f"+15125550123,2025-01-01T00:00:00Z,web_form,I agree,{box}\n")  # fmt: skip
+    [row] = list(imports.read_rows(data, SHOP, NOW))
+    assert row.error == error or (error is not None and row.error is not None and error in row.error)
+    assert (row.event is not None) is (error is None)

@@ -20,6 +20,8 @@ COLUMNS = (
     "message_sid", "message_body", "customer_id", "country", "locale",
 )  # fmt: skip
 SOURCES = {"web_form", "checkout", "keyword", "import"}
+UNCHECKED = {"unchecked", "false", "no", "0"}  # how the box stood before the person ticked it
+PRE_CHECKED = {"checked", "true", "yes", "1"}
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,11 @@ def _event(row: dict[str, str], shop: str, now: datetime, default_country: str) 
         raise ValueError(
             "no proof: give disclosure_text (web/checkout) or message_sid and message_body (keyword)"
         )
-    if (row.get("checkbox_default") or "unchecked") != "unchecked":
-        raise ValueError("checkbox_default is 'checked': pre-checked consent is not consent")
+    box = (row.get("checkbox_default") or "unchecked").strip().lower()
+    if box in PRE_CHECKED:
+        raise ValueError(f"checkbox_default is {box!r}: pre-checked consent is not consent")
+    if box not in UNCHECKED:
+        raise ValueError(f"checkbox_default: {box!r} is neither unchecked (unchecked, false, no) nor checked")
     return ConsentEvent(
         event_id=f"import:{ledger.disclosure_version(shop + phone.e164 + at.isoformat())[:24]}",
         shop=shop,
