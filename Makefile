@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .DEFAULT_GOAL := help
-.PHONY: help install layer fmt lint test test-fast demo local synth bench mutate deploy diff clean
+.PHONY: help install layer fmt lint test demo local synth bench mutate deploy diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,11 +53,11 @@ test: $(STAMP) $(LAYER)/.built ## install what is needed and run the whole suite
 	@set +e; calls=$$(mktemp -d); SMSFLOWS_LEAST_PRIVILEGE_DIR=$$calls $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile; rc=$$?; rm -rf $$calls; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
 
-demo: $(STAMP) ## a scripted store day on the local cloud, printed as an SMS transcript
+demo: $(STAMP) ## a scripted store week on the local cloud (virtual time), printed as one timeline
 	$(BIN)/smsflows demo
 
-local: $(STAMP) ## run the local cloud on :8787 (PORT=…, TIME_SCALE=…)
-	$(BIN)/smsflows local --port $${PORT:-8787} --time-scale $${TIME_SCALE:-1}
+local: $(STAMP) ## run the local cloud on :8787 (PORT=…; VIRTUAL=1 for virtual time, else TIME_SCALE=…)
+	$(BIN)/smsflows local --port $${PORT:-8787} $(if $(VIRTUAL),--virtual,--time-scale $${TIME_SCALE:-1})
 
 node_modules/.bin/cdk: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

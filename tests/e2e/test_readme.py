@@ -75,6 +75,14 @@ def make_targets() -> set[str]:
     return set(re.findall(r"^([A-Za-z][\w-]*):", makefile, flags=re.M))
 
 
+def test_every_phony_make_target_has_a_rule_and_a_description():
+    makefile = (ROOT / "Makefile").read_text()
+    phony = set(re.search(r"^\.PHONY:(.*)$", makefile, flags=re.M).group(1).split())  # type: ignore[union-attr]
+    described = set(re.findall(r"^([a-z][\w-]*):.*## ", makefile, flags=re.M))
+    assert phony <= make_targets(), f"phony targets without a rule: {sorted(phony - make_targets())}"
+    assert phony <= described, f"targets `make help` does not list: {sorted(phony - described)}"
+
+
 def smsflows_args(command: str) -> list[str] | None:
     words = shlex.split(command, comments=True)
     while words and "=" in words[0] and not words[0].startswith("-"):
