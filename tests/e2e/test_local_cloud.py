@@ -2,7 +2,7 @@ import json
 import signal
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -108,7 +108,6 @@ def test_two_demo_runs_print_the_same_transcript_and_the_reminder_lands_to_the_s
     """`smsflows demo` as a user runs it, then the same demo in this process (to read its outbox): the two
     transcripts are byte-identical, and every text went out at its planned instant."""
     import io
-    from datetime import timedelta
 
     from smsflows.local.demo import ADA, DEMO_START, EXPECTED, REMINDER_DELAY, outbox_matches, run_demo
 
@@ -169,3 +168,27 @@ def test_sign_webhook_cli_signs_and_posts(local_cloud, tmp_path):
     box = wait_for_outbox(local_cloud.base_url, lambda b: sms_for(b, "#5004"), "the SMS for order #5004")
     [sms] = sms_for(box, "#5004")
     assert sms["to"] == "+15125550153"
+
+
+def test_the_virtual_clock_is_read_and_moved_over_http_and_bad_requests_change_nothing(local_cloud):
+    url = local_cloud.base_url + "/_local/clock"
+
+    def post(body: bytes):
+        return client.request("POST", url, body)
+
+    shown = client.request("GET", url).json()
+    assert shown["mode"] == "virtual" and set(shown) >= {"now", "idle", "next_due", "horizon"}
+    try:
+        held = post(b'{"hold": true}').json()
+        before = datetime.fromisoformat(held["now"])
+        for body, says in [(b'{"by": "soon"}', "use e.g. 90s, 30m, 1h"), (b'{"to": "2020-01-01T00:00:00+00:00"}',
+                           "cannot go back"), (b'{"to": "2030-01-01T00:00:00"}', "no UTC offset"),
+                           (b"{}", "send one of"), (b'{"jump": 1}', "unknown clock request")]:  # fmt: skip
+            refused = post(body)
+            assert refused.status == 400 and says in refused.json()["error"], refused.body
+        assert datetime.fromisoformat(client.request("GET", url).json()["now"]) == before
+        moved = post(b'{"by": "1h30m"}').json()
+        assert datetime.fromisoformat(moved["now"]) - before == timedelta(hours=1, minutes=30)
+        assert moved["idle"] and moved["horizon"] == moved["now"]
+    finally:
+        assert post(b'{"release": true}').json()["horizon"] is None
