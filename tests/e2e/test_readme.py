@@ -130,3 +130,16 @@ def test_the_marked_blocks_run_against_the_local_cloud():
                     f"README line {block.line}: `{command}` exited {proc.returncode}:\n"
                     f"{proc.stdout[-1500:]}\n{proc.stderr[-1500:]}"
                 )
+
+
+# Files the README names that are not in the repository: the merchant's own Shopify app configuration, and
+# what `make mutate` writes.
+NOT_OURS = {"shopify.app.toml", ".mutate/mutants/survivors.json"}
+
+
+def test_every_file_the_readme_names_is_in_the_repository():
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    tracked = files.splitlines() + [str(p.relative_to(ROOT)) for p in (ROOT / "tests").rglob("*.py")]
+    named = set(re.findall(r"`([\w./-]+\.(?:py|md|json|csv|toml|lock|in|txt))(?:::\w+)?`", README.read_text()))
+    missing = sorted(n for n in named - NOT_OURS if not any(t == n or t.endswith("/" + n) for t in tracked))
+    assert not missing, f"the README names files the repository does not have: {missing}"
