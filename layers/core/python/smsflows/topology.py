@@ -153,7 +153,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         routes=(Route("POST", "/sms/inbound"),),
         reads=frozenset({TWILIO_SECRET}),
         writes=frozenset({TABLE, SHOP_EVENTS_QUEUE}),
-        table_actions=frozenset({"GetItem", "PutItem", "TransactWriteItems"}),
+        # Query: a YES reads the number's ledger for the sign-up it confirms (its source: web form, checkout)
+        table_actions=frozenset({"GetItem", "PutItem", "TransactWriteItems", "Query"}),
     ),
     FunctionSpec(
         name="twilio_status",
@@ -169,7 +170,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Decides and renders one flow step for the flow state machines",
         timeout_s=10,
         reads=frozenset({TABLE}),  # shop settings, consent and profile before each step
-        table_actions=frozenset({"BatchGetItem"}),  # config, consent and profile in one read
+        # the shop's settings (GetItem, cached per container), then consent and profile in one read
+        table_actions=frozenset({"GetItem", "BatchGetItem"}),
     ),
 )
 

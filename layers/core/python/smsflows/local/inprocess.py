@@ -81,7 +81,10 @@ class InProcessCloud:
             "SMSFLOWS_RETRY_BASE_S": os.environ.get("SMSFLOWS_RETRY_BASE_S", "0.25"),
             "SMSFLOWS_RETRY_CAP_S": os.environ.get("SMSFLOWS_RETRY_CAP_S", "1"),
         }
-        self._setenv({**self.res.env, **retry, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url})
+        # The functions share this process and its one shop-config cache: uncached, what each function reads
+        # is read by that function (the least-privilege record sees it), as in its own container in AWS.
+        uncached = {"SMSFLOWS_SHOP_CONFIG_CACHE_S": "0"}
+        self._setenv({**self.res.env, **retry, **uncached, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url})
         deps_module.reset()
         moto_patches.install(
             self.lambdas.invoke, time_scale=self.time_scale, clock=lambda: deps_module.get_deps().clock()
