@@ -74,6 +74,14 @@ class DynamoWebhookInbox:
                 old = from_item(exc.response.get("Item")) or {}
                 if old.get("accept_token") == values["accept_token"]:
                     return True  # our own write, applied by an earlier attempt of this same call
+                if parts and old.get("redacted"):
+                    # A redelivery of a body a customer redaction erased: the parts just written would bring
+                    # the customer's data back (until the next redaction or their expiry); remove them.
+                    for n in range(len(parts)):
+                        self._ddb.delete_item(
+                            TableName=self._table,
+                            Key=to_item(keys.webhook_part(item.shop, item.webhook_id, n)),
+                        )
                 return "in_progress" if old.get("state") == "accepting" else False
             raise translate(exc) from exc
         return True
