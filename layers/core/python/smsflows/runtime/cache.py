@@ -8,8 +8,8 @@ from typing import Any
 
 
 class TtlCache:
-    """Wraps an object with `get(key)`, `put(value)` and other methods; caches `get` and
-    `shop_for_sender` results for `ttl_s` seconds and forgets them on `put`."""
+    """Wraps an object with `get(key)`, `put(value)` and other methods; caches what `get` and
+    `shop_for_sender` found for `ttl_s` seconds (not what they did not find) and forgets it on `put`."""
 
     def __init__(self, inner: Any, ttl_s: float = 60.0) -> None:
         self._inner = inner
@@ -24,6 +24,10 @@ class TtlCache:
             if hit and now - hit[0] < self._ttl:
                 return hit[1]
         value = getattr(self._inner, method)(key)
+        if value is None:
+            # Not found is not kept: a shop onboarded (or a sender claimed) a moment ago is seen at once,
+            # so its first webhooks after `smsflows shop add` are not ignored as "not onboarded".
+            return None
         with self._lock:
             self._values[(method, key)] = (now, value)
         return value
