@@ -152,18 +152,38 @@ def test_cli_import_dry_run_then_real_and_manual_opt_out(local_cloud, tmp_path):
     assert held["state"]["status"] == "subscribed" and held["events"][0]["ip"] == "203.0.113.9"
     assert consent(base, "+15125550191")["state"] is None  # the bad row wrote nothing
 
-    out = run_cli("consent", "optout", "--phone", "+15125550190", "--note", "asked by email", "--yes", "--json",
-                  "--local", base)
+    out = run_cli(
+        "consent",
+        "optout",
+        "--phone",
+        "+15125550190",
+        "--note",
+        "asked by email",
+        "--yes",
+        "--json",
+        "--local",
+        base,
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"phone": "+15125550190", "status": "unsubscribed", "was": "subscribed"}
-    shown = json.loads(run_cli("consent", "show", "--phone", "+15125550190", "--json", "--local", base).stdout)
+    shown = json.loads(
+        run_cli("consent", "show", "--phone", "+15125550190", "--json", "--local", base).stdout
+    )
     assert shown["suppressed"] is True and shown["events"][-1]["note"] == "asked by email"
 
 
 def test_cli_flow_settings_apply_without_redeploy_and_preview_shows_segments(local_cloud):
     base = local_cloud.base_url
     preview = run_cli(
-        "flow", "preview", "--flow", "welcome", "--text", "{shop_name}: It’s here… 😀", "--json", "--local", base
+        "flow",
+        "preview",
+        "--flow",
+        "welcome",
+        "--text",
+        "{shop_name}: It’s here… 😀",
+        "--json",
+        "--local",
+        base,
     )
     shown = json.loads(preview.stdout)
     assert (
@@ -214,4 +234,7 @@ def test_cli_shop_set_changes_settings_without_redeploy_and_show_reads_them(loca
     assert json.loads(registered.stdout)["throughput"]["trust_tier"] == "high"
     bad = run_cli("shop", "set", "--mps", "0", "--local", base)
     assert bad.returncode != 0 and "nothing changed" in bad.stderr and "segments_per_second" in bad.stderr
-    assert json.loads(run_cli("shop", "show", "--json", "--local", base).stdout)["throughput"]["brand_id"] == "B1"
+    assert (
+        json.loads(run_cli("shop", "show", "--json", "--local", base).stdout)["throughput"]["brand_id"]
+        == "B1"
+    )

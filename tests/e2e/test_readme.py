@@ -107,12 +107,16 @@ def test_every_command_shown_exists(block):
         first = shlex.split(command, comments=True)[0]
         if first == "make":
             target = shlex.split(command)[1] if len(shlex.split(command)) > 1 else "help"
-            assert target in targets, f"README line {block.line}: `{command}`: no target {target!r} in the Makefile"
+            assert target in targets, (
+                f"README line {block.line}: `{command}`: no target {target!r} in the Makefile"
+            )
         args = smsflows_args(command)
         if args is not None and not _has_shell_syntax(command):
             proc = subprocess.run([sys.executable, "-m", "smsflows.cli", *args, "--help"],
                                   capture_output=True, text=True, timeout=60)  # fmt: skip
-            assert proc.returncode == 0, f"README line {block.line}: `{command}`: {proc.stderr.strip()[-500:]}"
+            assert proc.returncode == 0, (
+                f"README line {block.line}: `{command}`: {proc.stderr.strip()[-500:]}"
+            )
 
 
 def test_the_marked_blocks_run_against_the_local_cloud():
@@ -140,6 +144,8 @@ NOT_OURS = {"shopify.app.toml", ".mutate/mutants/survivors.json"}
 def test_every_file_the_readme_names_is_in_the_repository():
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     tracked = files.splitlines() + [str(p.relative_to(ROOT)) for p in (ROOT / "tests").rglob("*.py")]
-    named = set(re.findall(r"`([\w./-]+\.(?:py|md|json|csv|toml|lock|in|txt))(?:::\w+)?`", README.read_text()))
+    named = set(
+        re.findall(r"`([\w./-]+\.(?:py|md|json|csv|toml|lock|in|txt))(?:::\w+)?`", README.read_text())
+    )
     missing = sorted(n for n in named - NOT_OURS if not any(t == n or t.endswith("/" + n) for t in tracked))
     assert not missing, f"the README names files the repository does not have: {missing}"

@@ -43,9 +43,7 @@ def test_a_text_of_no_known_category_goes_to_the_send_queue(cloud):
 
     deps = get_deps()
     cfg = deps.settings.deferral_scheduler
-    deps.deferrals.schedule(
-        {"message_id": "x-1"}, datetime(2026, 11, 24, 15, 0, tzinfo=UTC), "defer-x"
-    )
+    deps.deferrals.schedule({"message_id": "x-1"}, datetime(2026, 11, 24, 15, 0, tzinfo=UTC), "defer-x")
     got = cloud.client("scheduler").get_schedule(Name="defer-x", GroupName=cfg["group"])
     assert got["Target"]["Arn"] == cfg["targets"][topology.SEND_QUEUE]
 

@@ -13,7 +13,9 @@ import pytest
 
 # Under mutmut (`make mutate`) the CLI started here would run mutmut's instrumented copy of the package in a
 # process of its own, where no mutant is active: these tests cannot kill a mutant, and its stats pass fails.
-pytestmark = pytest.mark.skipif("MUTANT_UNDER_TEST" in os.environ, reason="a new process: no mutant reaches it")
+pytestmark = pytest.mark.skipif(
+    "MUTANT_UNDER_TEST" in os.environ, reason="a new process: no mutant reaches it"
+)
 
 SMSFLOWS = [sys.executable, "-m", "smsflows.cli"]
 ENV = {

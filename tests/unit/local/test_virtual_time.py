@@ -133,14 +133,17 @@ def test_released_time_runs_free_to_the_last_due_instant():
     keeper = keeper_with([T0 + 86400, T0 + 5 * 86400]).start()
     try:
         keeper.release()
-        wait_until(keeper.clock.time, lambda t: t == T0 + 5 * 86400, what="the clock to reach the last instant")
+        wait_until(
+            keeper.clock.time, lambda t: t == T0 + 5 * 86400, what="the clock to reach the last instant"
+        )
         assert keeper.settle()["next_due"] is None
     finally:
         keeper.stop()
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("90s", 90), ("30m", 1800), ("1h", 3600), ("1h30m", 5400), ("2d", 172800), ("1w", 604800)]
+    ("text", "seconds"),
+    [("90s", 90), ("30m", 1800), ("1h", 3600), ("1h30m", 5400), ("2d", 172800), ("1w", 604800)],
 )
 def test_durations(text, seconds):
     assert parse_duration_s(text) == seconds
