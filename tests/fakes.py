@@ -769,3 +769,29 @@ class FakeMonotonic:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class FakeCampaigns:
+    """The campaigns port in memory, versioned like DynamoCampaigns (a stale write raises StaleCampaign)."""
+
+    def __init__(self) -> None:
+        from smsflows.domain.campaigns.campaign import Campaign
+
+        self.items: dict[tuple[str, str], tuple[Campaign, int]] = {}
+
+    def put(self, campaign: Any, version: int = 0) -> int:
+        from smsflows.adapters.campaigns import StaleCampaign, _stale
+
+        stored = self.items.get((campaign.shop, campaign.id))
+        if (stored[1] if stored else 0) != version:
+            raise StaleCampaign(_stale(campaign, version))
+        self.items[(campaign.shop, campaign.id)] = (campaign.model_copy(), version + 1)
+        return version + 1
+
+    def get(self, shop: str, campaign_id: str) -> Any:
+        return self.items.get((shop, campaign_id))
+
+    def list(self, shop: str) -> list[Any]:
+        from smsflows.adapters.campaigns import newest_first
+
+        return newest_first([c for (s, _), (c, _) in self.items.items() if s == shop])

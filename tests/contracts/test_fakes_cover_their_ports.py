@@ -8,6 +8,7 @@ import inspect
 import pytest
 
 from smsflows import ports
+from smsflows.adapters.campaigns import DynamoCampaigns
 from smsflows.adapters.consent_store import DynamoConsentStore
 from smsflows.adapters.conversations import DynamoConversations
 from smsflows.adapters.flow_starter import StepFunctionsFlowStarter
@@ -36,6 +37,7 @@ PAIRS = [
     (fakes.FakeConversations, ports.Conversations, DynamoConversations),
     (fakes.FakeTokenBuckets, TokenBuckets, DynamoTokenBuckets),
     (fakes.FakeOptInLimits, ports.OptInLimits, DynamoOptInLimits),
+    (fakes.FakeCampaigns, ports.Campaigns, DynamoCampaigns),
 ]
 
 

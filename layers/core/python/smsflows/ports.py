@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from smsflows.domain.campaigns.campaign import Campaign
 from smsflows.domain.compliance.frequency import SendRecord
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState
 from smsflows.domain.messages import OutboundMessage
@@ -299,3 +301,18 @@ class OptInLimits(Protocol):
     ) -> bool:
         """Count one sign-up from `source` in the fixed window [window_start, window_start + window). True
         if fewer than `limit` were counted in it before; False, changing nothing, if `limit` were."""
+
+
+class Campaigns(Protocol):
+    """A shop's campaigns (issue 15), each stored with a version for optimistic concurrency: a write names
+    the version it read (0 for a new campaign) and is refused with `runtime.errors.Conflict` if the stored
+    one has changed since; nothing is written then."""
+
+    def put(self, campaign: Campaign, version: int = 0) -> int:
+        """Store `campaign` if the stored version is still `version` (0: none stored); the new version."""
+
+    def get(self, shop: str, campaign_id: str) -> tuple[Campaign, int] | None:
+        """The campaign and its version, or None."""
+
+    def list(self, shop: str) -> builtins.list[Campaign]:
+        """The shop's campaigns, newest first (created_at, then id): one Query of its partition."""

@@ -75,6 +75,7 @@ def _root(
 
 def _register() -> None:
     from smsflows.cli import (
+        campaign,
         consent,
         dlq,
         flow,
@@ -96,6 +97,7 @@ def _register() -> None:
     app.add_typer(webhooks.app, name="webhooks")
     app.add_typer(privacy.app, name="privacy")
     app.add_typer(simulate.app, name="simulate")
+    app.add_typer(campaign.app, name="campaign")
     imports.register(app)
     local.register(app)
     sign.register(app)

@@ -118,3 +118,9 @@ def daily_page(shop: str, page_id: str) -> dict[str, str]:
     """A page of the daily job that was done (`page_id` is the day and a hash of the page's cursor): a
     redelivered page, or its duplicate next page, is skipped. Expires two days later (expires_at)."""
     return {"pk": f"DAYPAGE#{shop}#{page_id}", "sk": "DONE"}
+
+
+# Scheduled campaigns (domain/campaigns/, adapters/campaigns.py): one partition per shop, so a shop's list is
+# one Query (the adapter orders it newest first).
+def campaign(shop: str, campaign_id: str) -> dict[str, str]:
+    return {"pk": f"CAMPAIGN#{shop}", "sk": f"CAMPAIGN#{campaign_id}"}

@@ -1,0 +1,234 @@
+"""`smsflows campaign create|show|list|schedule|pause|resume|cancel`: a shop's scheduled campaigns (issue 15).
+
+Drafts and their state changes only: nothing here sends a text (the fan-out is a later change)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from smsflows import admin
+from smsflows.admin import campaigns as use_cases
+from smsflows.cli._core import confirm, epilog, fields, show, table
+from smsflows.cli._target import JsonOpt, LocalOpt, ProfileOpt, ShopOpt, Target, YesOpt
+
+app = typer.Typer(
+    help="A shop's scheduled campaigns: create a draft, show, list, schedule, pause, resume, cancel.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="The campaign id (`smsflows campaign list`).")]
+ByOpt = Annotated[
+    str | None,
+    typer.Option("--by", metavar="NAME", help="Who makes the change, for the history.", show_default="$USER"),
+]
+RECORD_NOTE = (
+    "--json prints {" + ", ".join(use_cases.RECORD_KEYS) + "}; variants: [{name, weight, text, sent_text, "
+    "encoding, segments, characters}], send_at: {kind, instant, local_time, date, describe}, history: "
+    "[{from, to, by, at}]."
+)
+
+
+def _opt(flag: str, help_: str, metavar: str = "TEXT") -> Any:
+    return typer.Option(flag, metavar=metavar, help=help_, show_default=False)
+
+
+def _connect(local: str | None, profile: str | None, shop: str | None) -> str:
+    target = Target(local, profile)
+    target.connect()
+    return target.shop(shop)
+
+
+def _render_record(console: Console, found: dict[str, Any]) -> None:
+    send = found["send_at"]["describe"]
+    summary = {
+        "id": found["id"], "name": found["name"], "state": found["state"], "send at": send,
+        "not after": found["not_after"], "segment": found["segment"] or "(document)",
+        "holdout": f"{found['holdout_pct']:g} %", "utm_campaign": found["utm"]["campaign"],
+        "smart sending": f"{found['smart_sending_hours']:g} h" if found["smart_sending_hours"] else None,
+        "recurrence": (f"{found['recurrence']['cron']} in {found['recurrence']['time_zone']}"
+                       if found["recurrence"] else None),
+        "created": f"{found['created_at']} by {found['created_by']}", "version": found["version"],
+    }  # fmt: skip
+    console.print(fields(summary, title=f"campaign {found['id']} of {found['shop']}"))
+    rows = [(v["name"], f"{v['weight']} %", v["encoding"], v["segments"], v["characters"], v["sent_text"])
+            for v in found["variants"]]  # fmt: skip
+    console.print(
+        table(("variant", "split", "encoding", "segments", "chars", "text as sent"), rows, "variants")
+    )
+    steps = [(h["at"], h["from"], h["to"], h["by"]) for h in found["history"]]
+    console.print(table(("when", "from", "to", "by"), steps, "history") if steps else "history: none yet")
+
+
+@app.command(
+    "create",
+    epilog=epilog(
+        [
+            'smsflows campaign create --shop S --name "Black Friday" --text "Demo Shop: 20% off today" '
+            "--segment vip --at 2026-11-27T15:00:00Z",
+            'smsflows campaign create --name Weekly --text "..." --variant "B=Other copy" --split A=70,B=30 '
+            '--segment-file vip.json --every "cron(0 10 ? * MON *)" --tz America/New_York',
+            'smsflows campaign create --name Local --text "..." --segment all --local-time 10:00 --date 2026-11-27',
+        ],
+        "Stores a draft (nothing is sent; `campaign schedule` moves it on). Without --at or --local-time it "
+        "sends when scheduled. A bad value is one line naming the field (exit 2), and nothing is stored. "
+        "--json prints {" + ", ".join(use_cases.CREATE_KEYS) + "}; campaign is what `campaign show --json` "
+        "prints.",
+    ),
+)
+def create(
+    name: Annotated[
+        str, typer.Option("--name", metavar="NAME", help="The campaign's name (1 to 100 characters).")
+    ],
+    text: Annotated[str, typer.Option("--text", metavar="TEXT", help="The text (variant A).")],
+    variant: Annotated[
+        list[str] | None, _opt("--variant", "Another variant, NAME=TEXT (repeatable).", "NAME=TEXT")
+    ] = None,
+    split: Annotated[
+        str | None, _opt("--split", "The split, e.g. A=50,B=50 (default: equal).", "SPLIT")
+    ] = None,
+    segment: Annotated[str | None, _opt("--segment", "A segment, by name.", "NAME")] = None,
+    segment_file: Annotated[str | None, _opt("--segment-file", "A segment document (JSON).", "FILE")] = None,
+    at: Annotated[str | None, _opt("--at", "Send at this instant (ISO 8601 with offset).", "ISO")] = None,
+    local_time: Annotated[
+        str | None, _opt("--local-time", "Send at this time in each recipient's zone (with --date).", "HH:MM")
+    ] = None,
+    on_date: Annotated[str | None, _opt("--date", "The date of --local-time.", "YYYY-MM-DD")] = None,
+    holdout: Annotated[
+        float,
+        typer.Option("--holdout", metavar="PCT", help="Percent held out (recorded, never texted), 0 to 50."),
+    ] = 0.0,
+    not_after: Annotated[
+        str | None, _opt("--not-after", "Send nothing after this instant (ISO 8601).", "ISO")
+    ] = None,
+    utm_campaign: Annotated[
+        str | None, _opt("--utm-campaign", "utm_campaign of the links (default: from the name).", "X")
+    ] = None,
+    smart_sending: Annotated[
+        float | None, _opt("--smart-sending", "Skip who got marketing in the last HOURS (0: off).", "HOURS")
+    ] = None,
+    every: Annotated[
+        str | None,
+        _opt("--every", "Recur on an EventBridge cron, e.g. cron(0 10 ? * MON *) (with --tz).", "CRON"),
+    ] = None,
+    tz: Annotated[
+        str | None, _opt("--tz", "The IANA zone of --every, e.g. America/New_York.", "ZONE")
+    ] = None,
+    by: ByOpt = None,
+    shop: ShopOpt = None,
+    as_json: JsonOpt = False,
+    local: LocalOpt = None,
+    profile: ProfileOpt = None,
+) -> None:
+    """Create a draft campaign: its id and every warning (brand or opt-out added, quiet hours, encoding)."""
+    named = _connect(local, profile, shop)
+    made = use_cases.campaign_create(
+        named, name=name, text=text, variants=variant or (), split=split, segment=segment,
+        segment_file=segment_file, at=at, local_time=local_time, on_date=on_date, holdout_pct=holdout,
+        not_after=not_after, utm_campaign=utm_campaign, smart_sending_hours=smart_sending, every=every,
+        tz=tz, by=by,
+    )  # fmt: skip
+
+    def render(console: Console, found: dict[str, Any]) -> None:
+        console.print(fields({"id": found["id"], "name": found["name"], "state": found["state"]},
+                             title=f"campaign created in {found['shop']}"))  # fmt: skip
+        console.print(table(("warning",), [(w,) for w in found["warnings"]], "warnings")
+                      if found["warnings"] else "warnings: none")  # fmt: skip
+
+    show(made, as_json, render)
+
+
+@app.command(
+    "show", epilog=epilog(["smsflows campaign show cmp_3f2a9c1e0b7d4a55 --shop S --json"], RECORD_NOTE)
+)
+def show_(campaign_id: IdArg, shop: ShopOpt = None, as_json: JsonOpt = False, local: LocalOpt = None,
+          profile: ProfileOpt = None) -> None:  # fmt: skip
+    """Show a campaign: state, variants (encoding, segments), holdout, send time, history."""
+    named = _connect(local, profile, shop)
+    show(use_cases.campaign_show(named, campaign_id), as_json, _render_record)
+
+
+@app.command(
+    "list",
+    epilog=epilog(
+        ["smsflows campaign list --shop S --json | jq -r '.[].id'"],
+        "Newest first. --json prints a list of {" + ", ".join(use_cases.LIST_KEYS) + "}.",
+    ),
+)
+def list_(
+    shop: ShopOpt = None, as_json: JsonOpt = False, local: LocalOpt = None, profile: ProfileOpt = None
+) -> None:
+    """List the shop's campaigns, newest first."""
+    named = _connect(local, profile, shop)
+
+    def render(console: Console, rows: list[dict[str, Any]]) -> None:
+        lines = [(r["id"], r["name"], r["state"], r["send_at"], r["variants"], r["created_at"]) for r in rows]
+        console.print(
+            table(("id", "name", "state", "send at", "variants", "created"), lines, f"campaigns of {named}")
+        )
+
+    show(use_cases.campaign_list(named), as_json, render)
+
+
+def _move(action: use_cases.Action, campaign_id: str, shop: str | None, by: str | None, as_json: bool,
+          local: str | None, profile: str | None, audience: int | None = None, yes: bool = True) -> None:  # fmt: skip
+    named = _connect(local, profile, shop)
+    if not yes:
+        use_cases.campaign_show(named, campaign_id)  # an unknown id is said before the question
+        confirm(f"cancel campaign {campaign_id} of {named}? A cancelled campaign is final", yes)
+    moved = use_cases.campaign_transition(named, campaign_id, action, by=by, audience=audience)
+    show(moved, as_json, _render_record)
+
+
+MOVE_NOTE = "Recorded in the history with who (--by, else $USER) and when. " + RECORD_NOTE
+
+
+@app.command(
+    "schedule",
+    epilog=epilog(
+        ["smsflows campaign schedule cmp_3f2a9c1e0b7d4a55 --shop S --audience 1200"],
+        "draft (or paused) → scheduled, after checking again that the send time and the expiry are ahead. "
+        "--audience is the number of subscribers the segment holds, given by hand for now: counting a "
+        "segment comes with segment enumeration (a later change), and until then nothing here counts it. "
+        + MOVE_NOTE,
+    ),
+)
+def schedule(
+    campaign_id: IdArg,
+    audience: Annotated[int, typer.Option(
+        "--audience", metavar="N", help="The audience count (given by hand until segment enumeration counts it)."
+    )],
+    by: ByOpt = None, shop: ShopOpt = None, as_json: JsonOpt = False, local: LocalOpt = None,
+    profile: ProfileOpt = None,
+) -> None:  # fmt: skip
+    """Schedule a draft (or paused) campaign."""
+    _move("schedule", campaign_id, shop, by, as_json, local, profile, audience=audience)
+
+
+@app.command("pause", epilog=epilog(["smsflows campaign pause cmp_3f2a9c1e0b7d4a55 --shop S"], MOVE_NOTE))
+def pause(campaign_id: IdArg, by: ByOpt = None, shop: ShopOpt = None, as_json: JsonOpt = False,
+          local: LocalOpt = None, profile: ProfileOpt = None) -> None:  # fmt: skip
+    """Pause a scheduled (or sending) campaign."""
+    _move("pause", campaign_id, shop, by, as_json, local, profile)
+
+
+@app.command("resume", epilog=epilog(["smsflows campaign resume cmp_3f2a9c1e0b7d4a55 --shop S"], MOVE_NOTE))
+def resume(campaign_id: IdArg, by: ByOpt = None, shop: ShopOpt = None, as_json: JsonOpt = False,
+           local: LocalOpt = None, profile: ProfileOpt = None) -> None:  # fmt: skip
+    """Resume a paused campaign: back to the state it was paused from."""
+    _move("resume", campaign_id, shop, by, as_json, local, profile)
+
+
+@app.command(
+    "cancel", epilog=epilog(["smsflows campaign cancel cmp_3f2a9c1e0b7d4a55 --shop S --yes"], MOVE_NOTE)
+)
+def cancel(campaign_id: IdArg, yes: YesOpt = False, by: ByOpt = None, shop: ShopOpt = None,
+           as_json: JsonOpt = False, local: LocalOpt = None, profile: ProfileOpt = None) -> None:  # fmt: skip
+    """Cancel a campaign (final): asks first unless --yes."""
+    _move("cancel", campaign_id, shop, by, as_json, local, profile, yes=yes)
+
+
+__all__ = ["admin", "app"]

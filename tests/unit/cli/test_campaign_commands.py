@@ -1,0 +1,191 @@
+"""`smsflows campaign …` against a stage under moto: a draft created, shown, listed and moved through
+schedule, pause, resume and cancel, each change in its history with who and when; every bad input one line,
+the right exit status, and the table unchanged."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from smsflows.admin.campaigns import CREATE_KEYS, LIST_KEYS, RECORD_KEYS
+from smsflows.runtime import deps as deps_module
+from tests.unit.cli.conftest import SHOP, run
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday; the deployment's clock starts here
+AT = (NOW + timedelta(days=2)).isoformat()
+BASE = ["--shop", SHOP, "--name", "Black Friday", "--text", "Demo Shop: 20% off today. Reply STOP to opt out.",
+        "--segment", "vip"]  # fmt: skip
+
+
+@pytest.fixture
+def clocked(stage: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The stage, its clock at NOW (running from there, as a deployment's virtual clock does)."""
+    monkeypatch.setenv("SMSFLOWS_CLOCK_EPOCH_VIRTUAL", str(NOW.timestamp()))
+    monkeypatch.setenv("SMSFLOWS_CLOCK_EPOCH_REAL", str(time.time()))
+    deps_module.reset()
+    return stage
+
+
+def ok(*argv: str, input: str | None = None) -> str:
+    ran = run(*argv, input=input)
+    assert ran.code == 0, ran
+    assert "Traceback" not in ran.err
+    return ran.out
+
+
+def as_json(*argv: str) -> Any:
+    return json.loads(ok(*argv, "--json"))
+
+
+def refused(code: int, *argv: str, input: str | None = None) -> str:
+    """The one line a refused command prints (its exit status `code`)."""
+    ran = run(*argv, input=input)
+    assert ran.code == code, ran
+    assert ran.out.strip() == "" and len(ran.err_lines) == 1, ran
+    assert "Traceback" not in ran.err
+    return ran.err_lines[0]
+
+
+def test_create_show_list_schedule_pause_resume_cancel_with_the_history(clocked):
+    made = as_json("campaign", "create", *BASE, "--variant", "B=Demo Shop: last day! Reply STOP to opt out.",
+                   "--split", "A=60,B=40", "--at", AT, "--holdout", "10", "--not-after",
+                   (NOW + timedelta(days=3)).isoformat(), "--utm-campaign", "bf_2026", "--smart-sending", "16",
+                   "--by", "ana")  # fmt: skip
+    assert set(made) == set(CREATE_KEYS) and made["state"] == "draft" and made["id"].startswith("cmp_")
+    assert made["warnings"] == []
+    cid = made["id"]
+    shown = as_json("campaign", "show", cid, "--shop", SHOP)
+    assert set(shown) == set(RECORD_KEYS) and shown == made["campaign"]
+    assert [(v["name"], v["weight"], v["encoding"], v["segments"]) for v in shown["variants"]] == [
+        ("A", 60, "GSM-7", 1), ("B", 40, "GSM-7", 1)]  # fmt: skip
+    assert (shown["holdout_pct"], shown["segment"], shown["utm"]["campaign"], shown["smart_sending_hours"],
+            shown["created_by"], shown["version"], shown["history"]) == (10, "vip", "bf_2026", 16.0, "ana", 1, [])  # fmt: skip
+    assert shown["send_at"]["kind"] == "at" and datetime.fromisoformat(
+        shown["send_at"]["instant"]
+    ) == NOW + timedelta(days=2)
+    table = ok("campaign", "show", cid, "--shop", SHOP)
+    assert cid in table and "GSM-7" in table and "history: none yet" in table
+
+    other = as_json("campaign", "create", "--shop", SHOP, "--name", "Later", "--text", "Hello {first_name}",
+                    "--segment", "vip", "--local-time", "10:00", "--date", "2026-11-25")  # fmt: skip
+    assert any("brand prefix" in w for w in other["warnings"]) and any(
+        "opt-out" in w for w in other["warnings"]
+    )
+    listed = as_json("campaign", "list", "--shop", SHOP)
+    assert [r["id"] for r in listed] == [other["id"], cid]  # newest first
+    assert set(listed[0]) == set(LIST_KEYS) and listed[1]["state"] == "draft"
+    assert "Black Friday" in ok("campaign", "list", "--shop", SHOP)
+    drawn = ok("campaign", "create", "--shop", SHOP, "--name", "Table", "--text", "Hi", "--segment", "vip")
+    assert "campaign created" in drawn and "cmp_" in drawn and "no brand prefix" in drawn
+
+    steps = [
+        ("schedule", ["--audience", "1200", "--by", "ana"], "draft", "scheduled", "ana"),
+        ("pause", ["--by", "bo"], "scheduled", "paused", "bo"),
+        ("resume", [], "paused", "scheduled", "ci"),  # $USER
+        ("cancel", ["--yes", "--by", "bo"], "scheduled", "cancelled", "bo"),
+    ]
+    for number, (action, extra, from_, to, by) in enumerate(steps, 1):
+        argv = ["campaign", action, cid, "--shop", SHOP, *extra, "--json"]
+        ran = run(*argv, env={"USER": "ci"})
+        assert ran.code == 0, ran
+        moved = json.loads(ran.out)
+        assert set(moved) == set(RECORD_KEYS) and moved["state"] == to and moved["version"] == number + 1
+        last = moved["history"][-1]
+        assert (last["from"], last["to"], last["by"]) == (from_, to, by)
+        assert (
+            NOW <= datetime.fromisoformat(last["at"]) < NOW + timedelta(minutes=5)
+        )  # the deployment's clock
+    history = as_json("campaign", "show", cid, "--shop", SHOP)["history"]
+    assert [(h["from"], h["to"], h["by"]) for h in history] == [(s[2], s[3], s[4]) for s in steps]
+    assert "cancelled" in ok("campaign", "show", cid, "--shop", SHOP)
+
+
+def test_cancel_asks_first_and_a_no_changes_nothing(clocked):
+    cid = as_json("campaign", "create", *BASE)["id"]
+    before = as_json("campaign", "show", cid, "--shop", SHOP)
+    ran = run("campaign", "cancel", cid, "--shop", SHOP, input="n\n")
+    assert ran.code == 1 and "not confirmed" in ran.err
+    assert as_json("campaign", "show", cid, "--shop", SHOP) == before
+    out = ok("campaign", "cancel", cid, "--shop", SHOP, "--json", input="y\n")
+    assert json.loads(out[out.index("{") :])["state"] == "cancelled"  # (the test runner echoes the answer)
+
+
+BAD_CREATE = [
+    (["--at", (NOW - timedelta(hours=1)).isoformat()], "send_at:", "in the past"),
+    (["--at", "2026-11-27 15:00"], "send_at:", "no time zone"),
+    (["--local-time", "22:00", "--date", "2026-11-25"], "send_at:", "federal window"),
+    (["--local-time", "10:00"], "send_at:", "--date"),
+    (["--variant", "B=Other. Reply STOP", "--split", "A=60,B=50"], "weights:", "add up to 110"),
+    (
+        ["--at", AT, "--not-after", (NOW + timedelta(days=1)).isoformat()],
+        "not_after:",
+        "not after the send time",
+    ),
+    (["--every", "cron(0 * ? * MON *)", "--tz", "America/New_York"], "recurrence.cron:", "fixed hours"),
+    (["--every", "cron(0 10 ? * MON *)", "--tz", "Mars/Olympus"], "recurrence.time_zone:", "IANA"),
+    (["--every", "cron(0 10 ? * MON *)"], "recurrence.time_zone:", "--tz"),
+    (["--holdout", "60"], "holdout:", "0.5"),
+    (["--variant", "nonsense"], "variants:", "NAME=TEXT"),
+]
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "says"), BAD_CREATE, ids=[" ".join(b[0])[:40] for b in BAD_CREATE]
+)
+def test_a_bad_create_is_one_line_naming_the_field_exit_2_nothing_stored(
+    clocked, unchanged, extra, field, says
+):
+    line = refused(2, "campaign", "create", *BASE, *extra)
+    assert line.startswith(f"smsflows: {field}") and says in line, line
+    unchanged()
+
+
+def test_a_bad_segment_file_names_the_field(clocked, unchanged, tmp_path):
+    bad = tmp_path / "seg.json"
+    bad.write_text('{"all": [{"nonsense": 1}]}')
+    argv = [a for a in BASE if a not in ("--segment", "vip")]
+    line = refused(2, "campaign", "create", *argv, "--segment-file", str(bad))
+    assert line.startswith("smsflows: segment_doc:"), line
+    assert refused(2, "campaign", "create", *BASE, "--segment-file", str(bad)).startswith(
+        "smsflows: segment:"
+    )
+    unchanged()
+
+
+def test_an_unknown_id_and_an_unknown_shop_are_failures_exit_1(clocked, unchanged):
+    for action in (["show"], ["schedule", "--audience", "5"], ["pause"], ["resume"], ["cancel", "--yes"]):
+        line = refused(1, "campaign", action[0], "cmp_nope", "--shop", SHOP, *action[1:])
+        assert "no campaign 'cmp_nope'" in line, line
+    assert "not onboarded" in refused(1, "campaign", "list", "--shop", "nobody.myshopify.com")
+    assert "not onboarded" in refused(1, "campaign", "create", *BASE[2:], "--shop", "nobody.myshopify.com")
+    unchanged()
+
+
+def test_an_illegal_transition_names_the_states_exit_1_nothing_changed(clocked):
+    from tests.unit.cli.conftest import table_items
+
+    cid = as_json("campaign", "create", *BASE, "--at", AT)["id"]
+    before = table_items(clocked)
+    line = refused(1, "campaign", "pause", cid, "--shop", SHOP)
+    assert "a draft campaign cannot become paused" in line and "scheduled" in line, line
+    assert "not paused" in refused(1, "campaign", "resume", cid, "--shop", SHOP)
+    assert "matches no subscriber" in refused(
+        2, "campaign", "schedule", cid, "--shop", SHOP, "--audience", "0"
+    )
+    assert table_items(clocked) == before
+    as_json("campaign", "cancel", cid, "--shop", SHOP, "--yes")
+    after_cancel = table_items(clocked)
+    assert "a cancelled campaign is not paused" in refused(1, "campaign", "resume", cid, "--shop", SHOP)
+    line = refused(1, "campaign", "schedule", cid, "--shop", SHOP, "--audience", "5")
+    assert "a cancelled campaign cannot become scheduled" in line and "final" in line, line
+    assert table_items(clocked) == after_cancel
+
+
+def test_schedule_says_the_audience_is_given_by_hand_until_segment_enumeration(clocked):
+    helped = ok("campaign", "schedule", "--help")
+    assert "--audience" in helped and "segment enumeration" in " ".join(helped.split())
+    assert "Missing option '--audience'" in refused(2, "campaign", "schedule", "cmp_x", "--shop", SHOP)
