@@ -287,3 +287,17 @@ def test_a_stored_campaign_that_breaks_an_invariant_is_refused():
         C.Campaign.model_validate({**data, "weights": {"A": 90}})
     with pytest.raises(ValueError, match="segment"):
         C.Campaign.model_validate({**data, "segment": None})
+
+
+def test_a_copy_that_names_the_brand_by_its_placeholder_gets_no_brand_warning_and_no_second_prefix():
+    from tests.fakes import onboarded_shop
+
+    config = onboarded_shop("demo-shop.myshopify.com", brand_name="Demo Shop")
+    now = datetime(2026, 11, 23, 15, tzinfo=UTC)
+    campaign, warnings = C.create(config, name="x", variants={"A": "{shop_name}: 20% off: {shop_url} Reply STOP to opt out"},
+                                  now=now, by="me", segment="all", send_at=C.SendAt.now())  # fmt: skip
+    assert warnings == ()
+    assert (
+        campaign.previews["A"].text.startswith("Demo Shop: 20% off")
+        and campaign.previews["A"].text.count("Demo Shop") == 1
+    )

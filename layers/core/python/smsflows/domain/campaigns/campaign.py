@@ -649,7 +649,9 @@ def _check_variants(variants: Mapping[str, str], config: ShopConfig, warnings: l
         sent = preview_text(text, config.brand, config.storefront())
         if sent.characters > MAX_BODY:
             raise CampaignError(where, f"{sent.characters} characters as sent", f"at most {MAX_BODY}")
-        plain = " ".join(templates.transliterate(text).split())
+        # what the copy says once its placeholders are filled: "{shop_name}: …" already names the brand
+        filled = text.replace("{shop_name}", brand).replace("{shop_url}", config.storefront())
+        plain = " ".join(templates.transliterate(filled).split())
         if not plain.lower().startswith(brand.lower()):
             warnings.append(f"{where}: no brand prefix: {brand + ': '!r} is added (RULES.md A3, as in flows)")
         if "STOP" not in plain.upper():
