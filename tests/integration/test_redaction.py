@@ -39,6 +39,7 @@ NOT_PERSONAL = {
     "opt_in_source": "a source address's hourly count of sign-ups: hashed, no phone, gone after the hour",
     "shop_list": "a shop's entry in the list of shops: a copy of its settings",
     "daily_page": "a daily-job page done: the shop, the day and a hash",
+    "campaign": "a campaign's copy, audience rule and history (who moved it: operators, not customers)",
 }
 KEPT_ON_PURPOSE = {"consent_event", "suppression"}  # RULES A8.2: evidence, and the hashed STOP
 

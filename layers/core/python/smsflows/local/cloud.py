@@ -98,6 +98,7 @@ class LocalCloud:
             self.lambdas.activity = self.keeper.busy
         self.resources: Provisioned | None = None
         self._saved_env: dict[str, str | None] = {}
+        self._moto_config: dict[str, Any] = {}
 
     # Lifecycle ---------------------------------------------------------------------------------
     def start(self) -> LocalCloud:
@@ -118,6 +119,11 @@ class LocalCloud:
         self._moto.start()
         endpoint = f"http://127.0.0.1:{moto_port}"
         _wait_http(f"{endpoint}/moto-api/")
+        from moto.core.config import default_user_config
+
+        # moto keeps this setting for the whole process (the server runs in it): put it back on stop, so that
+        # whatever runs in this process afterwards (another test) sees moto as it was.
+        self._moto_config = {k: dict(default_user_config[k]) for k in ("stepfunctions", "lambda")}  # type: ignore[literal-required]
         _post_json(
             f"{endpoint}/moto-api/config",
             {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
@@ -252,6 +258,11 @@ class LocalCloud:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        if self._moto_config:
+            from moto.core.config import default_user_config
+
+            default_user_config.update(self._moto_config)  # type: ignore[typeddict-item]
+            self._moto_config = {}
         if self.keeper is not None:
             moto_patches.uninstall_keeper()
             install_sim_clock(None)
