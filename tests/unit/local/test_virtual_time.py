@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from smsflows.local.virtual_time import NotSettled, TimeKeeper, parse_duration_s
+from smsflows.local.virtual_time import NotSettled, TimeKeeper
 from smsflows.runtime.clock import SimClock
 from tests.waiting import wait_until
 
@@ -139,17 +139,3 @@ def test_released_time_runs_free_to_the_last_due_instant():
         assert keeper.settle()["next_due"] is None
     finally:
         keeper.stop()
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("90s", 90), ("30m", 1800), ("1h", 3600), ("1h30m", 5400), ("2d", 172800), ("1w", 604800)],
-)
-def test_durations(text, seconds):
-    assert parse_duration_s(text) == seconds
-
-
-@pytest.mark.parametrize("text", ["", "1", "1x", "h", "1h 2", "-1h"])
-def test_bad_durations_say_the_accepted_form(text):
-    with pytest.raises(ValueError, match=r"use e\.g\. 90s, 30m, 1h"):
-        parse_duration_s(text)

@@ -14,13 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from smsflows import topology
+from smsflows.domain.durations import parse_duration
 from smsflows.local import moto_patches
 from smsflows.local.fake_twilio import DEFAULT_FAULT_SEED, FAULT_KINDS, FakeTwilio
 from smsflows.local.front_door import FrontDoor, LocalRoute, json_route, post_route, query_route
 from smsflows.local.lambda_runtime import DEFAULT_CONCURRENCY, LocalLambdas
 from smsflows.local.pollers import QueuePoller, SchedulePoller, schedule_sources
 from smsflows.local.provision import LOCAL_TWILIO_SID, Provisioned, provision
-from smsflows.local.virtual_time import NotSettled, TimeKeeper, parse_duration_s
+from smsflows.local.virtual_time import NotSettled, TimeKeeper
 from smsflows.runtime import deps as deps_module
 from smsflows.runtime.clock import Clock, SimClock, install_sim_clock, scaled_clock
 
@@ -388,7 +389,7 @@ class LocalCloud:
                 raise ValueError(f"to: {value!r} has no UTC offset (e.g. 2026-11-23T09:00:00-06:00)")
             return keeper.advance(at.timestamp())
         if what == "by":
-            return keeper.advance(keeper.clock.time() + parse_duration_s(str(value)))
+            return keeper.advance(keeper.clock.time() + parse_duration(str(value), field="by"))
         if what == "settle":
             return keeper.settle()
         if what == "hold":

@@ -240,14 +240,3 @@ class TimeKeeper:
 
 def _iso(epoch: float | None) -> str | None:
     return None if epoch is None or epoch == FOREVER else datetime.fromtimestamp(epoch, UTC).isoformat()
-
-
-def parse_duration_s(text: str) -> float:
-    """'90s', '30m', '1h', '2d', '1w', '1h30m' -> seconds (the clock route's `by`)."""
-    import re
-
-    parts = re.findall(r"(\d+(?:\.\d+)?)([smhdw])", text.strip().lower())
-    if not parts or "".join(n + u for n, u in parts) != text.strip().lower():
-        raise ValueError(f"by: {text!r} is not a duration; use e.g. 90s, 30m, 1h, 2d, 1w")
-    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    return sum(float(n) * unit[u] for n, u in parts)
