@@ -795,3 +795,20 @@ class FakeCampaigns:
         from smsflows.adapters.campaigns import newest_first
 
         return newest_first([c for (s, _), (c, _) in self.items.items() if s == shop])
+
+
+# A disclosure that passes the sign-up checks (RULES.md A3.1) for the demo shop's brand.
+SIGN_UP_DISCLOSURE = (
+    "Get texts from Demo Shop: recurring automated marketing, up to 4 msgs/mo. Msg & data rates may apply. "
+    "Reply HELP for help, STOP to cancel. Terms & Privacy at demo-shop.example"
+)
+
+
+class MovableClock:
+    """An application clock the test moves (`clock.now = ...`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

@@ -23,6 +23,7 @@ from twilio.request_validator import RequestValidator
 
 from smsflows.domain.shopify import webhooks
 from smsflows.local import samples
+from tests.fakes import SIGN_UP_DISCLOSURE
 from tests.integration.conftest import (
     INBOUND_URL,
     SHOP,
@@ -38,10 +39,7 @@ STATUS_URL = INBOUND_URL.replace("/sms/inbound", "/sms/status")
 ROUTES = ("shopify_webhook", "twilio_inbound", "twilio_status", "subscribe")
 PATHS = {"shopify_webhook": "/webhooks/shopify", "twilio_inbound": "/sms/inbound", "twilio_status": "/sms/status",
          "subscribe": "/subscribe"}  # fmt: skip
-DISCLOSURE = (
-    "Get texts from Demo Shop: recurring automated marketing, up to 4 msgs/mo. Msg & data rates may apply. "
-    "Reply HELP for help, STOP to cancel. Terms & Privacy at demo-shop.example"
-)
+DISCLOSURE = SIGN_UP_DISCLOSURE
 WEIRD = [
     "\ud83d",
     "\udcff",

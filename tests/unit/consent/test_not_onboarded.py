@@ -20,15 +20,12 @@ from smsflows.domain.consent.subscriptions import (
     subscribe,
 )
 from smsflows.domain.shops import ShopConfig
-from tests.fakes import onboarded_shop, shop_sender, sign_up_deps
+from tests.fakes import SIGN_UP_DISCLOSURE, onboarded_shop, shop_sender, sign_up_deps
 
 SHOP = "demo-shop.myshopify.com"
 PHONE = "+15125550123"
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
-DISCLOSURE = (
-    "Get texts from Demo Shop: recurring automated marketing, up to 4 msgs/mo. Msg & data rates may apply. "
-    "Reply HELP for help, STOP to cancel. Terms & Privacy at demo-shop.example"
-)
+DISCLOSURE = SIGN_UP_DISCLOSURE
 STOPPED = [
     pytest.param(None, "shop_not_onboarded", id="never-onboarded"),
     pytest.param(onboarded_shop(SHOP, status="deactivated"), "shop_deactivated", id="deactivated"),

@@ -21,23 +21,13 @@ from smsflows.domain.consent.subscriptions import (
 )
 from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.http import error_response
-from tests.fakes import onboarded_shop, shop_sender, sign_up_deps
+from tests.fakes import SIGN_UP_DISCLOSURE, onboarded_shop, shop_sender, sign_up_deps
+from tests.fakes import MovableClock as Clock
 
 SHOP = "demo-shop.myshopify.com"
 PHONE = "+15125550123"
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
-DISCLOSURE = (
-    "Get texts from Demo Shop: recurring automated marketing, up to 4 msgs/mo. Msg & data rates may apply. "
-    "Reply HELP for help, STOP to cancel. Terms & Privacy at demo-shop.example"
-)
-
-
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
+DISCLOSURE = SIGN_UP_DISCLOSURE
 
 
 def deps(config: ShopConfig | None, clock=lambda: NOW):
@@ -192,7 +182,7 @@ def test_a_yes_confirms_the_latest_sign_up_not_an_earlier_one_left_unanswered():
     clock = Clock(NOW)
     d = deps(onboarded_shop(SHOP), clock=clock)
     subscribe(request(submission_id="s1", source="checkout"), "198.51.100.7", "ua", d)
-    clock.at = NOW + timedelta(hours=25)  # past the number's 24 h hold: a second request
+    clock.now = NOW + timedelta(hours=25)  # past the number's 24 h hold: a second request
     subscribe(request(submission_id="s2", source="web_form"), "198.51.100.7", "ua", d)
     assert d.store.state(SHOP, PHONE).pending_request == "web_form:s2"
     assert handle_inbound(sms("Y", "SM-yes"), d).intent == "confirmed"

@@ -19,26 +19,17 @@ from smsflows.domain.consent.subscriptions import (
 )
 from smsflows.runtime.errors import BadRequest
 from tests.fakes import (
+    SIGN_UP_DISCLOSURE,
     onboarded_shop,
     sign_up_deps,
 )
+from tests.fakes import MovableClock as Clock
 
 SHOP = "demo-shop.myshopify.com"
 STAGING = "demo-shop-staging.myshopify.com"  # the same brand's second store
 PHONE = "+15125550123"
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
-DISCLOSURE = (
-    "Get texts from Demo Shop: recurring automated marketing, up to 4 msgs/mo. Msg & data rates may apply. "
-    "Reply HELP for help, STOP to cancel. Terms & Privacy at demo-shop.example"
-)
-
-
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
+DISCLOSURE = SIGN_UP_DISCLOSURE
 
 
 def deps(*shops: str, clock: Clock | None = None) -> ConsentDeps:
@@ -101,11 +92,11 @@ def test_a_second_manual_opt_out_after_the_person_came_back_unsubscribes_them_ag
     clock = Clock(NOW)
     d = deps(SHOP, clock=clock)
     manual_opt_out(SHOP, PHONE, "asked by e-mail", d)
-    clock.at = NOW + timedelta(days=3)
+    clock.now = NOW + timedelta(days=3)
     record_and_announce(d, ConsentEvent(event_id="sms:SM1", shop=SHOP, phone=PHONE, kind="opt_in",
-                                        source="keyword", at=clock.at))  # fmt: skip
+                                        source="keyword", at=clock.now))  # fmt: skip
     assert d.store.state(SHOP, PHONE).subscribed
-    clock.at = NOW + timedelta(days=10)
+    clock.now = NOW + timedelta(days=10)
     rec = manual_opt_out(SHOP, PHONE, "asked by phone", d)
     assert not rec.duplicate and rec.after.status == "unsubscribed"
     assert [e.kind for e in d.store.events(SHOP, PHONE)] == ["opt_out", "opt_in", "opt_out"]

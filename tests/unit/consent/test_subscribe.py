@@ -9,16 +9,14 @@ import pytest
 from smsflows.domain.consent.subscriptions import ConsentDeps, ConsentShown, SubscribeRequest, subscribe
 from smsflows.runtime.errors import BadRequest
 from tests.fakes import (
+    SIGN_UP_DISCLOSURE,
     onboarded_shop,
     sign_up_deps,
 )
 
 SHOP = "demo-shop.myshopify.com"
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
-DISCLOSURE = (
-    "Get texts from Demo Shop: recurring automated marketing, up to 4 msgs/mo. Msg & data rates may apply. "
-    "Reply HELP for help, STOP to cancel. Terms & Privacy at demo-shop.example"
-)
+DISCLOSURE = SIGN_UP_DISCLOSURE
 
 
 def deps(country="US", now=NOW, sms_countries=None) -> ConsentDeps:

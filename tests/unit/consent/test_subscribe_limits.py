@@ -27,33 +27,24 @@ from smsflows.domain.consent.subscriptions import (
 from smsflows.domain.shops import ShopConfig
 from smsflows.runtime.errors import BadRequest, TooManyRequests, TransientError
 from tests.fakes import (
+    SIGN_UP_DISCLOSURE,
     FakeConsentStore,
     onboarded_shop,
     shop_sender,
     sign_up_deps,
 )
+from tests.fakes import MovableClock as Clock
 
 SHOP = "demo-shop.myshopify.com"
 PHONE = "+15125550123"
 IP = "203.0.113.7"
 NOW = datetime(2026, 11, 23, 17, 10, tzinfo=UTC)  # ten minutes into the hour
-DISCLOSURE = (
-    "Get texts from Demo Shop: recurring automated marketing, up to 4 msgs/mo. Msg & data rates may apply. "
-    "Reply HELP for help, STOP to cancel. Terms & Privacy at demo-shop.example"
-)
-
-
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+DISCLOSURE = SIGN_UP_DISCLOSURE
 
 
 def deps(clock: Clock | None = None, **config) -> ConsentDeps:
     shop = onboarded_shop(SHOP, **config)
-    return sign_up_deps(shop, clock=clock or Clock())
+    return sign_up_deps(shop, clock=clock or Clock(NOW))
 
 
 def request(phone: str = "(512) 555-0123", **overrides) -> SubscribeRequest:
@@ -94,7 +85,7 @@ def test_a_repeat_from_checkout_or_without_a_submission_id_is_limited_too():
 
 
 def test_another_request_is_sent_24_hours_after_the_first_and_not_a_second_before():
-    clock = Clock()
+    clock = Clock(NOW)
     d = deps(clock)
     subscribe(request(submission_id="day-1"), IP, "ua", d)
     clock.now = NOW + OPT_IN_REQUEST_HOLD - timedelta(seconds=1)
@@ -228,7 +219,7 @@ def test_past_the_limit_a_source_gets_429_with_retry_after_and_nothing_changes()
 
 
 def test_the_limit_counts_repeats_and_is_per_source_shop_and_hour():
-    clock = Clock()
+    clock = Clock(NOW)
     d = deps(clock)
     for i in range(SIGN_UPS_PER_SOURCE_PER_HOUR):  # the same number again and again: repeats count too
         subscribe(request(submission_id=f"s{i}"), IP, "ua", d)

@@ -13,6 +13,7 @@ from smsflows.domain.consent.subscriptions import (
 )
 from smsflows.runtime.clock import fixed_clock
 from tests.fakes import (
+    SIGN_UP_DISCLOSURE,
     FakeConsentStore,
     FakeConversations,
     FakeOptInLimits,
@@ -25,10 +26,7 @@ from tests.fakes import (
 SHOP = "demo-shop.myshopify.com"
 PHONE = "+15125550123"
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
-DISCLOSURE = (
-    "Get texts from Demo Shop: recurring automated marketing, up to 4 msgs/mo. Msg & data rates may apply. "
-    "Reply HELP for help, STOP to cancel. Terms & Privacy at demo-shop.example"
-)
+DISCLOSURE = SIGN_UP_DISCLOSURE
 
 
 def deps() -> ConsentDeps:
