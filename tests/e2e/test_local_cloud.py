@@ -176,6 +176,8 @@ def test_the_virtual_clock_is_read_and_moved_over_http_and_bad_requests_change_n
     def post(body: bytes):
         return client.request("POST", url, body)
 
+    wrong = client.request("PUT", url, b"{}")
+    assert wrong.status == 405 and wrong.json() == {"error": "GET or POST"}
     shown = client.request("GET", url).json()
     assert shown["mode"] == "virtual" and set(shown) >= {"now", "idle", "next_due", "horizon"}
     try:

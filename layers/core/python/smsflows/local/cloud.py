@@ -401,39 +401,20 @@ class LocalCloud:
         raise ValueError(f"unknown clock request {what!r}: to, by, settle, hold or release")
 
     def _clock_route(self) -> LocalRoute:
-        show, change = json_route(self.clock_state), post_route(self.move_clock)
+        move = post_route(self.move_clock)
 
-        def route(method: str, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
-            if method == "POST":
-                try:
-                    return change(method, query, body)
-                except NotSettled as exc:
-                    return 504, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)}).encode()
-            if method == "GET":
-                return show(method, query, body)
-            return (
-                405,
-                {"Content-Type": "application/json", "Allow": "GET, HEAD, POST"},
-                b'{"error":"GET or POST"}',
-            )
+        def change(
+            method: str, query: dict[str, list[str]], body: bytes
+        ) -> tuple[int, dict[str, str], bytes]:
+            try:
+                return move(method, query, body)
+            except NotSettled as exc:
+                return 504, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)}).encode()
 
-        return route
+        return _get_or_post(json_route(self.clock_state), change)
 
     def _faults_route(self) -> LocalRoute:
-        show, change = json_route(self.faults), post_route(self.set_faults)
-
-        def route(method: str, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
-            if method == "POST":
-                return change(method, query, body)
-            if method == "GET":
-                return show(method, query, body)
-            return (
-                405,
-                {"Content-Type": "application/json", "Allow": "GET, HEAD, POST"},
-                b'{"error":"GET or POST"}',
-            )
-
-        return route
+        return _get_or_post(json_route(self.faults), post_route(self.set_faults))
 
     def client_env(self) -> dict[str, str]:
         """What a CLI needs to talk to this cloud's AWS services (moto) like to a deployed stage."""
@@ -479,6 +460,23 @@ class LocalCloud:
                 sfn.stop_execution(executionArn=ex["executionArn"], cause="local cloud shutting down")
             except Exception:
                 LOG.warning("could not stop %s", ex["name"], exc_info=True)
+
+
+def _get_or_post(show: LocalRoute, change: LocalRoute) -> LocalRoute:
+    """A local route that shows on GET (and HEAD) and changes on POST; 405 with Allow otherwise."""
+
+    def route(method: str, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if method == "POST":
+            return change(method, query, body)
+        if method == "GET":
+            return show(method, query, body)
+        return (
+            405,
+            {"Content-Type": "application/json", "Allow": "GET, HEAD, POST"},
+            b'{"error":"GET or POST"}',
+        )
+
+    return route
 
 
 def _wait_http(url: str, timeout: float = 10.0) -> None:
