@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from smsflows.domain.campaigns.campaign import Campaign
+from smsflows.domain.campaigns.segments import SegmentMember
 from smsflows.domain.compliance.frequency import SendRecord
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState
 from smsflows.domain.messages import OutboundMessage
@@ -316,3 +317,31 @@ class Campaigns(Protocol):
 
     def list(self, shop: str) -> builtins.list[Campaign]:
         """The shop's campaigns, newest first (created_at, then id): one Query of its partition."""
+
+
+class SegmentMembers(Protocol):
+    """A shop's subscribed members with their summaries, as the sparse `by_segment` index holds them
+    (docs/segments.md): `shards` partitions per shop, each paged in a stable order (the member's key), so a
+    campaign's fan-out resumes from `(shard, cursor)` after any failure. Eventually consistent: the sender
+    re-checks consent before every text."""
+
+    shards: int
+
+    def page(
+        self, shop: str, shard: int, cursor: Mapping[str, str] | None, limit: int
+    ) -> tuple[builtins.list[SegmentMember], dict[str, str] | None]:
+        """Up to `limit` members of `shard` after `cursor` (None: from the start), and the cursor of the
+        next page (None: the shard is done). A cursor not made by this store is refused (ValueError)."""
+
+
+class Segments(Protocol):
+    """A shop's saved segment documents (`smsflows segment create`), by name."""
+
+    def put(self, shop: str, name: str, document: Mapping[str, Any], by: str, at: datetime) -> None:
+        """Store (or replace) the segment `name`; the document was validated by `parse_segment`."""
+
+    def get(self, shop: str, name: str) -> dict[str, Any] | None:
+        """{"name", "document", "created_by", "created_at", "updated_at"}, or None."""
+
+    def list(self, shop: str) -> builtins.list[dict[str, Any]]:
+        """The shop's segments, by name."""
