@@ -121,3 +121,17 @@ def test_a_keyword_reply_stays_a_hard_opt_out_whatever_emoji_and_spacing_surroun
     # punctuation, emoji, spaces; not "$" and "@", which stand for letters ("$top", "st@p")
     padding = "".join(ch for ch in noise if not ch.isalnum() and ch not in "$@")
     assert outcome(classify(f"{padding}{keyword}{padding}")) == HARD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "㋀STOP㋀",  # NFKC makes "1月" of the symbol: it must not glue onto STOP
+        "STOP™",
+        "0\x1e>. Stop!",  # a record separator is no line break: the STOP is not a quoted line
+        "hi\x1c> STOP",
+    ],
+)
+def test_symbols_that_normalise_to_letters_and_control_characters_hide_no_stop(text):
+    """Found by the property tests above (hypothesis): opt-outs the classifier missed (RULES.md A5)."""
+    assert classify(text).intent is Intent.OPT_OUT, text

@@ -302,9 +302,20 @@ def normalise(text: str) -> str:
     return " ".join(w for clause in _clauses(text) for w in clause)
 
 
+def _symbols_apart(text: str) -> str:
+    """A symbol that NFKC turns into letters or digits ("㋀" → "1月", "™" → "TM") kept apart from its
+    neighbours: "㋀STOP㋀" must read as STOP, not as the word "1月stop1月"."""
+    if text.isascii():
+        return text
+    return "".join(
+        f" {ch} " if not ch.isalnum() and any(c.isalnum() for c in unicodedata.normalize("NFKC", ch)) else ch
+        for ch in text
+    )
+
+
 def _clauses(text: str) -> list[list[str]]:
     """The reply as clauses (split at sentence punctuation) of normalised words."""
-    folded = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+    folded = unicodedata.normalize("NFKC", _symbols_apart(text)).translate(_APOSTROPHES).casefold()
     folded = re.sub(r"\bs\W?il (vous|te) pla[iî]t\b", "svp", folded)  # "s'il vous plaît": one polite word
     for pattern, repl in _CONTRACTIONS:
         folded = pattern.sub(repl, folded)
@@ -822,9 +833,14 @@ _FOOTER = re.compile(
 )  # our own footer ("Reply STOP to opt out"), and STOP in reported speech ("my friend told me to text STOP")
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _without_quotes(text: str) -> str:
     """The reply without lines it quotes ("> ...") and without our own footer ("Reply STOP to opt out")."""
-    kept = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
+    # Only real line breaks start a quoted line: str.splitlines() also splits at control characters (\x1c-\x1e,
+    # \x85 ...), and "0\x1e>. Stop!" would hide its STOP as a "quote".
+    kept = [line for line in _LINE_BREAK.split(text) if not line.lstrip().startswith(">")]
     unquoted = "\n".join(kept) if any(line.strip() for line in kept) else text  # ">STOP" alone is a reply
     return _FOOTER.sub(" ", unquoted)
 
