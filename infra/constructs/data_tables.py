@@ -30,7 +30,8 @@ class DataTables(Construct):
             time_to_live_attribute=TTL_ATTRIBUTE,
             deletion_protection=config.deletion_protection,
             removal_policy=config.removal_policy,
-            # Privacy requests: everything about one phone or Shopify customer, and everything of one shop.
+            # Privacy requests: everything about one phone or Shopify customer, and everything of one shop;
+            # and the segment members of a shop.
             global_secondary_indexes=[
                 dynamodb.GlobalSecondaryIndexPropsV2(
                     index_name=keys.BY_SUBJECT,
@@ -43,6 +44,15 @@ class DataTables(Construct):
                     partition_key=dynamodb.Attribute(name="shop", type=dynamodb.AttributeType.STRING),
                     sort_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
                     projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+                ),
+                # Segments (docs/segments.md): sparse, only subscribed members carry seg_pk; the summaries are
+                # projected so that a campaign evaluates each Query page as it arrives (no BatchGetItem).
+                dynamodb.GlobalSecondaryIndexPropsV2(
+                    index_name=keys.BY_SEGMENT,
+                    partition_key=dynamodb.Attribute(name="seg_pk", type=dynamodb.AttributeType.STRING),
+                    sort_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+                    projection_type=dynamodb.ProjectionType.INCLUDE,
+                    non_key_attributes=list(keys.SEGMENT_PROJECTION),
                 ),
             ],
         )

@@ -16,8 +16,11 @@ from smsflows.adapters.message_log import DynamoMessageLog
 from smsflows.adapters.optin_limits import DynamoOptInLimits
 from smsflows.adapters.pacing_store import DynamoTokenBuckets
 from smsflows.adapters.queues import SqsQueue
+from smsflows.adapters.segment_members import DynamoSegmentMembers
+from smsflows.adapters.segment_store import DynamoSegments
 from smsflows.adapters.shop_configs import DynamoShopConfigs
 from smsflows.adapters.shop_data import DynamoShopData
+from smsflows.adapters.subscriber_summaries import DynamoSubscriberSummaries
 from smsflows.adapters.twilio_provider import TwilioProvider
 from smsflows.adapters.webhook_inbox import DynamoWebhookInbox
 from smsflows.domain.flows.steps import FlowReads
@@ -38,6 +41,9 @@ PAIRS = [
     (fakes.FakeTokenBuckets, TokenBuckets, DynamoTokenBuckets),
     (fakes.FakeOptInLimits, ports.OptInLimits, DynamoOptInLimits),
     (fakes.FakeCampaigns, ports.Campaigns, DynamoCampaigns),
+    (fakes.FakeSegmentMembers, ports.SegmentMembers, DynamoSegmentMembers),
+    (fakes.FakeSegments, ports.Segments, DynamoSegments),
+    (fakes.FakeSubscriberSummaries, ports.SubscriberSummaries, DynamoSubscriberSummaries),
 ]
 
 

@@ -110,3 +110,79 @@ def translate(exc: ClientError) -> Exception:
     if error_code(exc) in _TRANSIENT:
         return TransientError(f"DynamoDB {error_code(exc)}")
     return exc
+
+
+class Update:
+    """An UpdateItem (or a transaction's Update) built clause by clause, every name and value escaped:
+    SET, SET if_not_exists, ADD, REMOVE and a condition made of `name()`/`value()` placeholders."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+        self._values: dict[str, Any] = {}
+        self._sets: list[str] = []
+        self._adds: list[str] = []
+        self._removes: list[str] = []
+        self._conditions: list[str] = []
+
+    def name(self, attribute: str) -> str:
+        for placeholder, known in self._names.items():
+            if known == attribute:
+                return placeholder
+        placeholder = f"#n{len(self._names)}"
+        self._names[placeholder] = attribute
+        return placeholder
+
+    def value(self, value: Any) -> str:
+        placeholder = f":v{len(self._values)}"
+        self._values[placeholder] = _ser.serialize(value)
+        return placeholder
+
+    def set(self, attribute: str, value: Any) -> Update:
+        """SET the attribute (None: nothing)."""
+        if value is not None:
+            self._sets.append(f"{self.name(attribute)} = {self.value(value)}")
+        return self
+
+    def set_if_absent(self, attribute: str, value: Any) -> Update:
+        """SET the attribute only where the item has none (None: nothing)."""
+        if value is not None:
+            n = self.name(attribute)
+            self._sets.append(f"{n} = if_not_exists({n}, {self.value(value)})")
+        return self
+
+    def add(self, attribute: str, value: Any) -> Update:
+        """ADD a number to the attribute, or elements to a set (None or an empty set: nothing)."""
+        if value is not None and value != set():
+            self._adds.append(f"{self.name(attribute)} {self.value(value)}")
+        return self
+
+    def remove(self, attribute: str) -> Update:
+        self._removes.append(self.name(attribute))
+        return self
+
+    def where(self, condition: str) -> Update:
+        """AND a condition (written with this update's `name()` and `value()` placeholders)."""
+        self._conditions.append(f"({condition})")
+        return self
+
+    @property
+    def empty(self) -> bool:
+        return not (self._sets or self._adds or self._removes)
+
+    def build(self) -> dict[str, Any]:
+        clauses = []
+        if self._sets:
+            clauses.append("SET " + ", ".join(self._sets))
+        if self._adds:
+            clauses.append("ADD " + ", ".join(self._adds))
+        if self._removes:
+            clauses.append("REMOVE " + ", ".join(self._removes))
+        out: dict[str, Any] = {
+            "UpdateExpression": " ".join(clauses),
+            "ExpressionAttributeNames": dict(self._names),
+        }
+        if self._values:
+            out["ExpressionAttributeValues"] = dict(self._values)
+        if self._conditions:
+            out["ConditionExpression"] = " AND ".join(self._conditions)
+        return out

@@ -7,9 +7,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from smsflows.adapters._dynamo import error_code, from_item, query_all, set_expression, to_item, translate
+from smsflows.adapters._dynamo import Update, error_code, from_item, query_all, to_item, translate
 from smsflows.domain import keys
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState, suppression_key
+from smsflows.domain.shopify.summary import PlaceSummary, place_summary
 
 _STATE_FIELDS = (
     "status", "since", "version", "last_event_id", "opt_in_source", "pending_request", "review", "customer_id",
@@ -18,14 +19,37 @@ _STATE_FIELDS = (
 
 
 def state_from_item(item: dict[str, Any] | None) -> SubscriberState | None:
+    """The state an item holds; None when it holds neither consent nor places: only a summary for segments
+    (what an order or a customers/update of a phone with no consent yet wrote), which says nothing of
+    consent."""
     plain = from_item(item)
-    if plain is None:
+    if plain is None or not ({"version", "status", "addresses"} & set(plain)):
         return None
     plain["addresses"] = tuple(tuple(a) for a in json.loads(plain.get("addresses") or "[]"))
     plain["version"] = int(plain.get("version", 0))
     return SubscriberState.model_validate(
         {k: v for k, v in plain.items() if k in SubscriberState.model_fields}
     )
+
+
+def _segment_membership(update: Update, event: ConsentEvent, new_state: SubscriberState) -> None:
+    """The segments' part of a consent write (docs/segments.md): `seg_pk` while subscribed, so the member is
+    in the by_segment index exactly while the state says so, and removed in the same write otherwise; and
+    where the phone's owner may be, from the addresses read with the state, unless a writer of addresses
+    (an order, a customers/update) has said it since: theirs is the newer."""
+    if new_state.status == "subscribed":
+        update.set("seg_pk", keys.segment_partition(event.shop, event.phone))
+    else:
+        update.remove("seg_pk")
+    place = place_summary(event.phone, new_state.addresses)
+    for name, value in place_attributes(place).items():
+        update.set_if_absent(name, value)
+
+
+def place_attributes(place: PlaceSummary) -> dict[str, Any]:
+    """Where the phone's owner may be, as the state item holds it for segments (None: not written). Not
+    `country`: that is the consent projection's own (the sign-up's country)."""
+    return {"zones": set(place.zones), "place_country": place.country, "place_state": place.state}
 
 
 class DynamoConsentStore:
@@ -55,8 +79,21 @@ class DynamoConsentStore:
         # A field the new state clears (a pending request after YES or STOP) is removed, so that the item
         # stays the ledger's projection. customer_id and country are also written by orders: never removed.
         cleared = tuple(k for k, v in fields.items() if v is None and k not in ("customer_id", "country"))
-        update = set_expression(fields, remove=cleared)
-        update["ExpressionAttributeValues"][":expected"] = {"N": str(expected_version)}
+        update = Update()
+        for name, value in fields.items():
+            update.set(name, value)
+        for name in cleared:
+            update.remove(name)
+        _segment_membership(update, event, new_state)
+        version = update.name("version")
+        expected = update.value(expected_version)
+        # a first event finds no version (the item may hold an order's places already); any later one must
+        # find the version it read, also if the item was erased since
+        update.where(
+            f"attribute_not_exists({version}) OR {version} = {expected}"
+            if expected_version == 0
+            else f"{version} = {expected}"
+        )
         items: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -69,12 +106,7 @@ class DynamoConsentStore:
                 "Update": {
                     "TableName": self._table,
                     "Key": to_item(keys.subscriber(event.shop, event.phone)),
-                    # a first event finds no version (the item may hold an order's places already); any later
-                    # one must find the version it read, also if the item was erased since
-                    "ConditionExpression": "attribute_not_exists(version) OR version = :expected"
-                    if expected_version == 0
-                    else "version = :expected",
-                    **update,
+                    **update.build(),
                 }
             },
         ]

@@ -10,6 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from smsflows.adapters._dynamo import (
+    Update,
     batch_get,
     error_code,
     from_item,
@@ -18,11 +19,14 @@ from smsflows.adapters._dynamo import (
     to_item,
     translate,
 )
-from smsflows.adapters.consent_store import state_from_item
+from smsflows.adapters.consent_store import place_attributes, state_from_item
 from smsflows.domain import keys
+from smsflows.domain.campaigns.segments import MAX_BOUGHT_IDS
 from smsflows.domain.consent.ledger import SubscriberState
 from smsflows.domain.profiles import ProfileRecord
 from smsflows.domain.shopify.records import CheckoutRecord, OrderRecord
+from smsflows.domain.shopify.summary import amount, bought_update, iso_utc, place_summary
+from smsflows.runtime.errors import TransientError
 
 MAX_PROFILES_PAGE = 1000  # one Query of keys (~100 bytes each) stays well under its 1 MB page
 CURSOR_FIELDS = ("shop", "pk", "sk")  # a by_shop Query's LastEvaluatedKey: the index key and the table key
@@ -81,45 +85,138 @@ class DynamoShopData:
             "gsi1pk": subject,
             **order.model_dump(mode="json", exclude_none=True),
         }
+        # The order is counted in the subscriber's summary once: the first write of the order item is
+        # conditional on its absence, and a redelivered event (the order stored already) is written again
+        # without the counters. A summary condition that fails (an older order arriving late, a bought-ids
+        # set near its cap) is retried knowing what the item holds.
+        counted, seen = True, None
+        for _ in range(4):
+            order_put: dict[str, Any] = {"TableName": self._table, "Item": to_item(order_item)}
+            if counted:
+                order_put["ConditionExpression"] = "attribute_not_exists(pk)"
+            items = [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item(keys.profile(profile.shop, profile.customer_key)),
+                        **profile_update,
+                    }
+                },
+                {"Put": order_put},
+                *self._summary_update(order, profile, places, counted=counted, seen=seen),
+            ]
+            try:
+                self._ddb.transact_write_items(TransactItems=items)
+                return
+            except ClientError as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise translate(exc) from exc
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                failed = {i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+                if not failed or not failed <= {1, 2}:
+                    raise translate(exc) from exc
+                if 1 in failed:
+                    counted = False
+                if 2 in failed and profile.phone:
+                    seen = self._summary_seen(profile.shop, profile.phone)
+        raise TransientError("the subscriber's summary kept changing while the order was saved; retry")
+
+    def _summary_update(
+        self,
+        order: OrderRecord,
+        profile: ProfileRecord,
+        places: tuple[tuple[str | None, str | None, str], ...],
+        *,
+        counted: bool,
+        seen: dict[str, Any] | None,
+    ) -> list[dict[str, Any]]:
+        """The order on the subscriber state item of its phone (docs/segments.md §1): where its owner may be
+        (the order's places, and the candidate zones they imply), the order counters, the first and last
+        order times and the bought ids under their caps. Consent fields are not touched.
+
+        `seen` None: the first try, whose conditions hold unless the last order is newer or a set is near
+        its cap; else the item as read after such a failure, which decides and is checked unchanged."""
+        if not profile.phone:
+            return []
+        phone, update = profile.phone, Update()
+        update.set("shop", profile.shop).set("phone", phone)
+        update.set("gsi1pk", keys.phone_subject(profile.shop, phone))
+        if places:  # the customer is known to the state with the places, as before segments
+            update.set("addresses", json.dumps([list(p) for p in places])).set(
+                "customer_id", profile.customer_id
+            )
+            for name, value in place_attributes(place_summary(phone, places)).items():
+                update.set(name, value)
+        else:  # addresses stored before (an earlier order's) keep what they said
+            for name, value in place_attributes(place_summary(phone, ())).items():
+                update.set_if_absent(name, value)
+        at = iso_utc(order.placed_at or order.created_at)
+        stored_first = None if seen is None else seen.get("first_order_at")
+        if stored_first is not None and at < str(stored_first):  # an order older than the first one known
+            first = update.name("first_order_at")
+            update.set("first_order_at", at).where(f"{first} = {update.value(str(stored_first))}")
+        else:
+            update.set_if_absent("first_order_at", at)
+        if counted:
+            update.add("orders_seen", 1).add("spent_seen", amount(order.total_price))
+        stored_last = None if seen is None else seen.get("last_order_at")
+        if seen is None or stored_last is None or str(stored_last) <= at:  # else: an older order, late
+            last = update.name("last_order_at")
+            update.set("last_order_at", at)
+            if seen is None:
+                update.where(f"attribute_not_exists({last}) OR {last} <= {update.value(at)}")
+            else:
+                update.where(
+                    f"attribute_not_exists({last})"
+                    if stored_last is None
+                    else f"{last} = {update.value(str(stored_last))}"
+                )
+        truncated = False
+        for attribute, ids in (("bought_p", order.product_ids), ("bought_v", order.variant_ids)):
+            if not ids:
+                continue
+            if seen is None and len(set(ids)) <= MAX_BOUGHT_IDS:
+                held = update.name(attribute)
+                room = update.value(MAX_BOUGHT_IDS - len(set(ids)))
+                update.add(attribute, set(ids)).where(
+                    f"attribute_not_exists({held}) OR size({held}) <= {room}"
+                )
+                continue
+            # decided on what is stored (an order with more ids than the cap: as if the set were empty, and
+            # checked to be so)
+            stored = set((seen or {}).get(attribute) or ())
+            plan = bought_update(stored, ids)
+            truncated = truncated or plan.truncated
+            if plan.add:
+                held = update.name(attribute)
+                update.add(attribute, set(plan.add)).where(
+                    f"size({held}) = {update.value(len(stored))}"
+                    if stored
+                    else f"attribute_not_exists({held})"
+                )
+        if truncated:
+            update.set("bought_truncated", True)
+        key = to_item(keys.subscriber(profile.shop, phone))
+        return [{"Update": {"TableName": self._table, "Key": key, **update.build()}}]
+
+    def _summary_seen(self, shop: str, phone: str) -> dict[str, Any]:
+        """What the summary conditions read, as stored now."""
         try:
-            self._ddb.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item(keys.profile(profile.shop, profile.customer_key)),
-                            **profile_update,
-                        }
-                    },
-                    {"Put": {"TableName": self._table, "Item": to_item(order_item)}},
-                    *self._places_update(profile, places),
-                ]
+            out = self._ddb.get_item(
+                TableName=self._table,
+                Key=to_item(keys.subscriber(shop, phone)),
+                ConsistentRead=True,
+                ProjectionExpression="#f, #l, #p, #v",
+                ExpressionAttributeNames={
+                    "#f": "first_order_at",
+                    "#l": "last_order_at",
+                    "#p": "bought_p",
+                    "#v": "bought_v",
+                },
             )
         except ClientError as exc:
             raise translate(exc) from exc
-
-    def _places_update(
-        self, profile: ProfileRecord, places: tuple[tuple[str | None, str | None, str], ...]
-    ) -> list[dict[str, Any]]:
-        """The subscriber item learns where its phone's owner may be; consent fields are not touched."""
-        if not profile.phone or not places:
-            return []
-        values = {
-            "addresses": json.dumps([list(p) for p in places]),
-            "shop": profile.shop,
-            "phone": profile.phone,
-            "gsi1pk": keys.phone_subject(profile.shop, profile.phone),
-            "customer_id": profile.customer_id,
-        }
-        return [
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": to_item(keys.subscriber(profile.shop, profile.phone)),
-                    **set_expression(values),
-                }
-            }
-        ]
+        return from_item(out.get("Item")) or {}
 
     def get_order(self, shop: str, order_id: str) -> OrderRecord | None:
         out = self._ddb.get_item(TableName=self._table, Key=to_item(keys.order(shop, order_id)))

@@ -82,6 +82,7 @@ def _register() -> None:
         imports,
         local,
         privacy,
+        segment,
         shop,
         shops,
         sign,
@@ -98,6 +99,7 @@ def _register() -> None:
     app.add_typer(privacy.app, name="privacy")
     app.add_typer(simulate.app, name="simulate")
     app.add_typer(campaign.app, name="campaign")
+    app.add_typer(segment.app, name="segment")
     imports.register(app)
     local.register(app)
     sign.register(app)

@@ -21,8 +21,17 @@ from smsflows.domain.profiles import ProfileRecord
 from smsflows.domain.shopify import privacy, webhooks
 from smsflows.domain.shopify.privacy import PrivacyDeps
 from smsflows.domain.shopify.records import CheckoutRecord, OrderRecord
+from smsflows.domain.shopify.summary import CustomerSummary, amount, instant, shopify_ids, tags_of
 from smsflows.domain.shops import NOT_ONBOARDED, ShopConfig, not_texting
-from smsflows.ports import EventQueue, FlowStarter, Queue, ShopConfigs, ShopDataRepository, WebhookInbox
+from smsflows.ports import (
+    EventQueue,
+    FlowStarter,
+    Queue,
+    ShopConfigs,
+    ShopDataRepository,
+    SubscriberSummaries,
+    WebhookInbox,
+)
 from smsflows.runtime.clock import Clock
 
 
@@ -57,6 +66,7 @@ class ShopEventDeps:
     privacy: PrivacyDeps | None = None
     shops: ShopConfigs | None = None
     events: EventQueue | None = None  # the shop-events queue itself: the daily job fans out on it
+    summaries: SubscriberSummaries | None = None  # customers/update's writer of the segments' summaries
 
     @property
     def shop_configs(self) -> ShopConfigs:
@@ -200,6 +210,9 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
         product=order.product(),
         checkout_token=order.checkout_token,
         created_at=now,
+        product_ids=shopify_ids(order.product_ids()),
+        variant_ids=shopify_ids(order.variant_ids()),
+        placed_at=instant(order.created_at),
     )
     # Where the recipient may be, for quiet hours (RULES.md A2.2): default and shipping address.
     places: list[tuple[str | None, str | None, str]] = []
@@ -366,10 +379,50 @@ def _opted_out(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -
 def _customer(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
     customer = webhooks.ShopifyCustomer.model_validate(payload)
     birthday = customer.birthday()
-    if birthday is None:
-        return EventOutcome("processed", "no birthday tag")
-    deps.data.set_birthday(envelope.shop, f"customer:{customer.id}", birthday, deps.clock())
-    return EventOutcome("processed", "birthday noted")
+    if birthday is not None:
+        deps.data.set_birthday(envelope.shop, f"customer:{customer.id}", birthday, deps.clock())
+    detail = "no birthday tag" if birthday is None else "birthday noted"
+    summarised = _customer_summary(envelope, customer, deps)
+    return EventOutcome("processed", f"{detail}; {summarised}" if summarised else detail)
+
+
+def customer_summary(customer: webhooks.ShopifyCustomer, received_at: datetime) -> CustomerSummary:
+    """What a customers/create or customers/update says for the segments' summary. A value of another shape
+    than Shopify's is left out (unknown), never guessed; with no `updated_at`, the time it was received
+    orders it."""
+    count = customer.orders_count
+    orders = int(count) if isinstance(count, int | str) and str(count).strip().isdigit() else None
+    address = customer.default_address
+    return CustomerSummary(
+        customer_id=str(customer.id),
+        updated_at=instant(customer.updated_at) or received_at,
+        orders_count=orders,
+        total_spent=amount(customer.total_spent),
+        tags=tags_of(customer.tags),
+        default_address=(address.country_code.upper(), address.province_code)
+        if address and address.country_code
+        else None,
+    )
+
+
+def _customer_summary(
+    envelope: ShopEventEnvelope, customer: webhooks.ShopifyCustomer, deps: ShopEventDeps
+) -> str | None:
+    """The customer's summary on the subscriber state of their phone (the payload's, else their profile's);
+    None when no summaries writer is wired."""
+    if deps.summaries is None:
+        return None
+    found = first_usable(customer.phone_candidates())
+    phone = found.e164 if found.usable else None
+    if phone is None:
+        profile = deps.data.get_profile(envelope.shop, f"customer:{customer.id}")
+        phone = profile.phone if profile else None
+    if phone is None:
+        return "no phone for the summary"
+    received = datetime.fromisoformat(envelope.received_at)
+    summary = customer_summary(customer, received if received.tzinfo else received.replace(tzinfo=UTC))
+    outcome = deps.summaries.note_customer(envelope.shop, phone, summary)
+    return "summary updated" if outcome == "ok" else "summary older than the one recorded: left as it was"
 
 
 def _product(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:

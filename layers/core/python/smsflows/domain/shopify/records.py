@@ -44,6 +44,11 @@ class OrderRecord(BaseModel):
     tracking_company: str | None = None
     tracking_url: str | None = None
     created_at: datetime
+    # For the subscriber's summary (segments): the line items' distinct product and variant ids, and when
+    # Shopify says the order was placed (created_at is when we processed it).
+    product_ids: tuple[str, ...] = ()
+    variant_ids: tuple[str, ...] = ()
+    placed_at: datetime | None = None
 
 
 class CheckoutRecord(BaseModel):

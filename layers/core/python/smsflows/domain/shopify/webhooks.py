@@ -91,6 +91,7 @@ class Order(BaseModel):
     total_price: str | None = None
     currency: str | None = None
     cancelled_at: str | None = None
+    created_at: str | None = None  # when the order was placed (ISO 8601 with offset)
 
     def phone_candidates(self) -> list[tuple[str | None, str | None]]:
         """(raw phone, region to read it in), most trustworthy first."""
@@ -120,6 +121,12 @@ class Order(BaseModel):
 
     def product(self) -> str | None:
         return next((li.title for li in self.line_items if li.title), None)
+
+    def product_ids(self) -> list[int | str | None]:
+        return [li.product_id for li in self.line_items]
+
+    def variant_ids(self) -> list[int | str | None]:
+        return [li.variant_id for li in self.line_items]
 
 
 class Checkout(BaseModel):
@@ -171,7 +178,8 @@ class FulfillmentEvent(BaseModel):
 
 
 class ShopifyCustomer(BaseModel):
-    """customers/create and customers/update: the parts the flows use (tags carry the birthday)."""
+    """customers/create and customers/update: the parts the flows use (tags carry the birthday) and the
+    segments' summary reads (Shopify's order count and total spent, tags, default address)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -179,6 +187,17 @@ class ShopifyCustomer(BaseModel):
     first_name: str | None = None
     phone: str | None = None
     tags: str | None = None
+    # Read leniently (a value of another shape is left out of the summary, never a reason to drop the event)
+    orders_count: int | str | None = None
+    total_spent: str | int | float | None = None  # in the shop currency, e.g. "199.00"
+    updated_at: str | None = None  # ISO 8601 with offset: orders the updates of one customer
+    default_address: Address | None = None
+
+    def phone_candidates(self) -> list[tuple[str | None, str | None]]:
+        """(raw phone, region to read it in): the customer's phone, then the default address's."""
+        default = self.default_address
+        region = default.country_code if default else None
+        return [(self.phone, region), (default.phone if default else None, region)]
 
     def birthday(self) -> str | None:
         """The tag `birthday:MM-DD` (a merchant convention; Shopify has no birthday field)."""
