@@ -73,15 +73,18 @@ class FakeQueue:
         self.sent.append(json.loads(json.dumps(body, separators=(",", ":"))))
         self.delays.append(max(0, min(900, delay_seconds)))
 
-    def send_batch(self, bodies: Sequence[Mapping[str, Any]]) -> None:
-        """As SqsQueue sends them: ten per request (`batches`: the size of each request)."""
+    def send_batch(self, bodies: Sequence[Mapping[str, Any]], delays: Sequence[int] | None = None) -> None:
+        """As SqsQueue sends them: ten per request (`batches`: the size of each request), each with its own
+        delay if `delays` is given."""
+        if delays is not None and len(delays) != len(bodies):
+            raise ValueError("one delay per body")
         if self.fail:
             raise self.fail
         self.batches = getattr(self, "batches", [])
         for i in range(0, len(bodies), 10):
             self.batches.append(len(bodies[i : i + 10]))
-            for body in bodies[i : i + 10]:
-                self.send(body)
+            for n, body in enumerate(bodies[i : i + 10], i):
+                self.send(body, delay_seconds=delays[n] if delays is not None else 0)
 
 
 class FakeShopData:
@@ -812,3 +815,150 @@ class MovableClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+class FakeCampaignRuns:
+    """The campaign runs port in memory (progress guarded by its step, counters, assignments by phone)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.rows: dict[tuple[str, str], dict[str, tuple[str, Any]]] = {}
+
+    def _item(self, shop: str, campaign_id: str, run: str) -> dict[str, Any]:
+        return self.items.setdefault((shop, campaign_id, run), {"progress": None, "counters": {}})
+
+    def get(self, shop: str, campaign_id: str, run: str) -> Any:
+        from smsflows.adapters.campaigns import OUTCOMES
+        from smsflows.domain.campaigns.fanout import Progress
+
+        item = self.items.get((shop, campaign_id, run))
+        if item is None:
+            return None
+        counters: dict[str, Any] = {o: item["counters"].get(o, 0) for o in sorted(OUTCOMES)}
+        counters["last_sent_at"] = item["counters"].get("last_sent_at")
+        counters["queued"] = item["counters"].get("queued")
+        return item["progress"] or Progress(), counters
+
+    def advance(self, shop: str, campaign_id: str, run: str, expected_step: int, progress: Any) -> bool:
+        item = self.items.get((shop, campaign_id, run))
+        stored = item["progress"].step if item and item["progress"] is not None else None
+        if (stored is None and expected_step != 0) or (stored is not None and stored != expected_step):
+            return False
+        self._item(shop, campaign_id, run)["progress"] = progress
+        return True
+
+    def queued(self, shop: str, campaign_id: str, run: str, step: int) -> None:
+        self._item(shop, campaign_id, run)["counters"]["queued"] = step
+
+    def count(self, shop: str, campaign_id: str, run: str, outcome: str, n: int = 1, at: Any = None) -> None:
+        from smsflows.adapters.campaigns import _counter
+
+        _counter(outcome)  # the same refusal of an outcome that is not counted
+        counters = self._item(shop, campaign_id, run)["counters"]
+        counters[outcome] = counters.get(outcome, 0) + n
+        if at is not None:
+            counters[f"last_{outcome}_at"] = at.isoformat()
+
+    def assign(self, shop: str, campaign_id: str, run: str, rows: Sequence[Any]) -> None:
+        table = self.rows.setdefault((shop, campaign_id), {})
+        for row in rows:
+            table[row.phone] = (run, row)
+
+    def assignments(self, shop: str, campaign_id: str, cursor: Any = None, limit: int = 1000) -> Any:
+        table = self.rows.get((shop, campaign_id), {})
+        phones = sorted(table)
+        if cursor is not None:
+            pk = f"CAMPASSIGN#{shop}#{campaign_id}"
+            if set(cursor) != {"pk", "sk"} or cursor.get("pk") != pk:
+                raise ValueError("cursor: not a cursor of this campaign's assignments")
+            phones = [p for p in phones if f"PHONE#{p}" > cursor["sk"]]
+        page = phones[: max(1, min(1000, limit))]
+        rows = [table[p] for p in page]
+        more = len(phones) > len(page)
+        return rows, ({"pk": f"CAMPASSIGN#{shop}#{campaign_id}", "sk": f"PHONE#{page[-1]}"} if more else None)
+
+    def runs(self, shop: str, campaign_id: str) -> list[Any]:
+        out = []
+        for s, c, run in sorted(self.items):
+            if (s, c) == (shop, campaign_id):
+                progress, counters = self.get(s, c, run)
+                out.append((run, progress, counters))
+        return out
+
+
+class FakeSegmentMembers:
+    """The by_segment index in memory: the members `put` (a member not subscribed is not in it: the index is
+    sparse), each in its shard (`keys.segment_shard`), paged in key order with a cursor whenever a page is
+    full (DynamoDB returns one when its Limit is reached, so the last page may come back empty)."""
+
+    def __init__(self) -> None:
+        from smsflows.domain import keys
+
+        self.shards = keys.SEGMENT_SHARDS
+        self.members: dict[tuple[str, str], Any] = {}
+        self.pages_read = 0
+
+    def put(self, shop: str, member: Any) -> None:
+        if member.status == "subscribed":
+            self.members[(shop, member.phone)] = member
+        else:
+            self.members.pop((shop, member.phone), None)
+
+    def page(
+        self, shop: str, shard: int, cursor: Mapping[str, str] | None, limit: int
+    ) -> tuple[list[Any], dict[str, str] | None]:
+        from smsflows.adapters.segment_members import MAX_PAGE, checked_cursor
+        from smsflows.domain import keys
+
+        partition = keys.segment_shard_partition(shop, shard)  # ValueError for a shard out of range
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"a page of 1 to {MAX_PAGE} members, not {limit}")
+        after = checked_cursor(shop, shard, cursor)["pk"] if cursor is not None else ""
+        keyed = sorted(
+            (keys.subscriber(shop, phone)["pk"], m)
+            for (s, phone), m in self.members.items()
+            if s == shop and keys.segment_shard(shop, phone) == shard
+        )
+        page = [(pk, m) for pk, m in keyed if pk > after][:limit]
+        self.pages_read += 1
+        last = {"seg_pk": partition, "pk": page[-1][0], "sk": "STATE"} if len(page) == limit else None
+        return [m for _, m in page], last
+
+
+class FakeSegments:
+    """Saved segment documents in memory, as DynamoSegments keeps them (a replace keeps who created it)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def put(self, shop: str, name: str, document: Mapping[str, Any], by: str, at: datetime) -> None:
+        old = self.items.get((shop, name))
+        self.items[(shop, name)] = {
+            "name": name,
+            "document": json.loads(json.dumps(document, default=str)),
+            "created_by": old["created_by"] if old else by,
+            "created_at": old["created_at"] if old else at,
+            "updated_at": at,
+        }
+
+    def get(self, shop: str, name: str) -> dict[str, Any] | None:
+        found = self.items.get((shop, name))
+        return {**found, "document": json.loads(json.dumps(found["document"]))} if found else None
+
+    def list(self, shop: str) -> list[dict[str, Any]]:
+        return [got for (s, n) in sorted(self.items) if s == shop and (got := self.get(s, n))]
+
+
+class FakeSubscriberSummaries:
+    """customers/update's summaries in memory: the latest CustomerSummary of each (shop, phone), guarded on
+    `updated_at` as DynamoSubscriberSummaries guards it."""
+
+    def __init__(self) -> None:
+        self.customers: dict[tuple[str, str], Any] = {}
+
+    def note_customer(self, shop: str, phone: str, customer: Any) -> str:
+        old = self.customers.get((shop, phone))
+        if old is not None and old.updated_at > customer.updated_at:
+            return "stale"
+        self.customers[(shop, phone)] = customer
+        return "ok"

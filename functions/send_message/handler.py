@@ -75,10 +75,24 @@ def _send_one(
         until=outcome.until.isoformat() if outcome.until else None,
     )
     metrics.add_metric(name=f"Message_{outcome.outcome}", unit=MetricUnit.Count, value=1)
+    if message.campaign and message.run and outcome.outcome != "duplicate":
+        _count_for_campaign(message, outcome.outcome)
     if outcome.detail.startswith(("config_error", "content_error")):
         metrics.add_metric(name="ProviderNeedsOperator", unit=MetricUnit.Count, value=1)
     if outcome.segments:
         metrics.add_metric(name="SegmentsSent", unit=MetricUnit.Count, value=outcome.segments)
+
+
+def _count_for_campaign(message: OutboundMessage, outcome: str) -> None:
+    """The outcome on the campaign run's counters (`campaign show`). Best effort: the text's own record in
+    the message log is the truth; a lost count must not make SQS deliver a sent text again."""
+    assert message.campaign is not None and message.run is not None
+    try:
+        deps = get_deps()
+        at = deps.clock() if outcome == "sent" else None
+        deps.campaign_runs.count(message.shop, message.campaign, message.run, outcome, at=at)
+    except Exception:
+        logger.warning("could not count the campaign outcome", message_id=message.message_id, outcome=outcome)
 
 
 def _source_queue(record: SQSRecord) -> tuple[str | None, str | None]:

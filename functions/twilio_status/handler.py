@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
+from smsflows.domain.campaigns.fanout import parse_message_id
 from smsflows.domain.sending.delivery import StatusUpdate
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import BadRequest, Forbidden
@@ -16,6 +17,7 @@ from smsflows.runtime.observability import logger, metrics
 from smsflows.runtime.twilio_signature import form_params, is_signed_by_account
 
 app = APIGatewayRestResolver()
+CAMPAIGN_FINAL = {"delivered": "delivered", "undelivered": "undelivered", "failed": "undelivered"}
 
 
 def _int(value: str | None) -> int | None:
@@ -52,6 +54,12 @@ def status() -> Response:
     if recipient and update.unreachable:  # the carrier says this number cannot get texts: stop trying it
         shop, phone = recipient
         deps.message_log.mark_unreachable(shop, phone, f"twilio {update.error_code}", deps.clock())
+    ran = parse_message_id(message_id) if recipient else None
+    if ran is not None and recipient is not None and update.status in CAMPAIGN_FINAL:
+        try:  # the campaign run's delivered/undelivered counts (best effort: the message log is the truth)
+            deps.campaign_runs.count(recipient[0], ran[0], ran[1], CAMPAIGN_FINAL[update.status])
+        except Exception:
+            logger.warning("could not count the campaign delivery", message_id=message_id)
     logger.info(
         "status callback",
         message_id=message_id,

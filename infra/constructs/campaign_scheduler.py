@@ -22,6 +22,8 @@ class CampaignScheduler(Construct):
         *,
         config: StageConfig,
         send_queue: sqs.IQueue,
+        campaign_queue: sqs.IQueue,
+        campaign_dlq: sqs.IQueue,
         shop_events_queue: sqs.IQueue,
         transactional_queue: sqs.IQueue,
         dead_letters: dict[str, sqs.IQueue],
@@ -31,10 +33,14 @@ class CampaignScheduler(Construct):
         self.group = scheduler.CfnScheduleGroup(self, "Group")
         self.group.apply_removal_policy(config.removal_policy)
         self.group_name = self.group.ref
+        # A campaign's schedule (one-time: its run's start; cron: each occurrence) puts the run's first cursor
+        # on the campaign queue; one that cannot deliver for a day lands in that queue's DLQ (alarmed).
         self.role = self._scheduler_role(
-            "TargetRole", f"EventBridge Scheduler -> smsflows send queue ({config.stage})"
+            "TargetRole", f"EventBridge Scheduler -> smsflows campaign queue ({config.stage})"
         )
-        send_queue.grant_send_messages(self.role)
+        campaign_queue.grant_send_messages(self.role)
+        campaign_dlq.grant_send_messages(self.role)
+        self._campaign_target = (campaign_queue.queue_arn, campaign_dlq.queue_arn)
 
         # Deferrals beyond SQS's 15-minute delay (quiet hours overnight, daily caps, long pacing
         # backlogs): send_message creates one-time schedules here; each deletes itself after it ran.
@@ -99,6 +105,17 @@ class CampaignScheduler(Construct):
                 "role_arn": self.deferral_role.role_arn,
                 "targets": self._queues,
                 "dead_letters": self._dead_letters,
+            }
+        )
+
+    def campaign_settings(self) -> str:
+        """The SMSFLOWS_CAMPAIGN_SCHEDULER value (JSON with tokens) the operator's CLI creates schedules with."""
+        return Stack.of(self).to_json_string(
+            {
+                "group": self.group.ref,
+                "role_arn": self.role.role_arn,
+                "target": self._campaign_target[0],
+                "dead_letter": self._campaign_target[1],
             }
         )
 

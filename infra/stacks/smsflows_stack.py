@@ -20,6 +20,7 @@ from infra.constructs.service_function import Binding, ServiceFunction, construc
 from infra.constructs.webhook_api import WebhookApi
 from smsflows import topology
 from smsflows.topology import (
+    CAMPAIGN_QUEUE,
     DEFERRALS,
     FLOWS,
     SEND_QUEUE,
@@ -86,6 +87,8 @@ class SmsflowsStack(Stack):
             "CampaignScheduler",
             config=config,
             send_queue=send_queue,
+            campaign_queue=self.queues[CAMPAIGN_QUEUE].queue,
+            campaign_dlq=self.queues[CAMPAIGN_QUEUE].dlq,
             shop_events_queue=self.queues[SHOP_EVENTS_QUEUE].queue,
             transactional_queue=self.queues[TRANSACTIONAL_QUEUE].queue,
             dead_letters={key: self.queues[key].dlq for key in (SEND_QUEUE, TRANSACTIONAL_QUEUE)},
@@ -170,6 +173,10 @@ class SmsflowsStack(Stack):
             "AlarmTopicArn": self.monitoring.topic.topic_arn,
             "CampaignScheduleGroupName": self.campaign_scheduler.group_name,
             "CampaignSchedulerRoleArn": self.campaign_scheduler.role.role_arn,
+            "CampaignQueueUrl": self.queues[CAMPAIGN_QUEUE].queue.queue_url,
+            "CampaignDlqUrl": self.queues[CAMPAIGN_QUEUE].dlq.queue_url,
+            # SMSFLOWS_CAMPAIGN_SCHEDULER for the operator's CLI (`campaign schedule` creates schedules)
+            "CampaignSchedulerSettings": self.campaign_scheduler.campaign_settings(),
         }
         if self.backup is not None:
             outputs["BackupVaultName"] = self.backup.vault.backup_vault_name

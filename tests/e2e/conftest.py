@@ -143,9 +143,14 @@ def queue_load(base_url: str) -> dict[str, dict[str, int]]:
     sqs = _sqs(base_url)
     names = {"visible": "ApproximateNumberOfMessages", "in_flight": "ApproximateNumberOfMessagesNotVisible",
              "delayed": "ApproximateNumberOfMessagesDelayed"}  # fmt: skip
-    # Upstream first (shop events feed the send queues): a message handled between two reads is then
-    # seen in the queue it left or in the one it fed, never in neither.
-    order = (topology.SHOP_EVENTS_QUEUE, topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE)
+    # Upstream first (shop events and campaign steps feed the send queues): a message handled between two
+    # reads is then seen in the queue it left or in the one it fed, never in neither.
+    order = (
+        topology.SHOP_EVENTS_QUEUE,
+        topology.CAMPAIGN_QUEUE,
+        topology.SEND_QUEUE,
+        topology.TRANSACTIONAL_QUEUE,
+    )
     assert sorted(order) == sorted(topology.QUEUES), "a queue the idle check does not know"
     load = {}
     for key in order:

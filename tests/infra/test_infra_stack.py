@@ -304,9 +304,36 @@ def test_cdk_nag_finds_nothing_unacknowledged(nag_findings: list[NagFinding]):
 def test_table_has_the_privacy_indexes_keys_only(resources):
     (table,) = of_type(resources, "AWS::DynamoDB::GlobalTable").values()
     indexes = {i["IndexName"]: i for i in table["Properties"]["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {"by_subject", "by_shop"}
-    assert all(i["Projection"]["ProjectionType"] == "KEYS_ONLY" for i in indexes.values())
+    assert set(indexes) == {"by_subject", "by_shop", "by_segment"}
+    assert all(indexes[n]["Projection"]["ProjectionType"] == "KEYS_ONLY" for n in ("by_subject", "by_shop"))
     assert [k["AttributeName"] for k in indexes["by_subject"]["KeySchema"]] == ["gsi1pk", "pk"]
+
+
+def test_the_segment_index_is_sparse_and_projects_every_attribute_a_segment_member_is_read_from(resources):
+    import dataclasses
+
+    from smsflows.adapters.segment_members import MEMBER_ATTRIBUTES
+    from smsflows.domain.campaigns.segments import SegmentMember
+
+    (table,) = of_type(resources, "AWS::DynamoDB::GlobalTable").values()
+    index = {i["IndexName"]: i for i in table["Properties"]["GlobalSecondaryIndexes"]}["by_segment"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]] == [
+        ("seg_pk", "HASH"),
+        ("pk", "RANGE"),
+    ]
+    # sparse: its partition key is an attribute of its own, which only a subscribed member's state carries
+    # (the consent writer sets and removes it); no other item of the table has it
+    assert "seg_pk" not in {k["AttributeName"] for k in table["Properties"]["KeySchema"]}
+    assert {"AttributeName": "seg_pk", "AttributeType": "S"} in table["Properties"]["AttributeDefinitions"]
+    projection = index["Projection"]
+    assert projection["ProjectionType"] == "INCLUDE"
+    projected = set(projection["NonKeyAttributes"])
+    fields = {f.name for f in dataclasses.fields(SegmentMember)}
+    assert set(MEMBER_ATTRIBUTES) == fields  # every field of the member is read from the item
+    needed = {a for attributes in MEMBER_ATTRIBUTES.values() for a in attributes}
+    assert needed - projected == set()
+    # DynamoDB allows 100 projected attributes across all the table's indexes
+    assert len(projected) <= 100
 
 
 @pytest.mark.parametrize(("method", "path"), [("POST", "/subscribe"), ("POST", "/sms/inbound")])
@@ -344,3 +371,31 @@ def test_a_daily_schedule_feeds_the_shop_events_queue(synthesized, resources):
     assert props["Target"]["Arn"] == {"Fn::GetAtt": [logical_id(synthesized, queue), "Arn"]}
     payload = json.loads(props["Target"]["Input"])
     assert payload["topic"] == "smsflows/daily" and payload["body"] == "{}"
+
+
+def test_campaign_schedules_reach_only_the_campaign_queue_and_its_dlq(synthesized, resources):
+    scheduler = synthesized.stack.campaign_scheduler
+    queue = synthesized.stack.queues[topology.CAMPAIGN_QUEUE]
+    statements = role_statements(resources, logical_id(synthesized, scheduler.role))
+    targets = [s["Resource"] for s in statements if "sqs:SendMessage" in actions_of([s])]
+    arn = lambda q: {"Fn::GetAtt": [logical_id(synthesized, q), "Arn"]}  # noqa: E731
+    assert sorted(map(json.dumps, targets)) == sorted(json.dumps(arn(q)) for q in (queue.queue, queue.dlq))
+    settings = synthesized.json["Outputs"]["CampaignSchedulerSettings"]["Value"]
+    rendered = json.dumps(settings)
+    for part in ("group", "role_arn", "target", "dead_letter"):
+        assert part in rendered
+    assert {"CampaignQueueUrl", "CampaignDlqUrl", "CampaignSchedulerSettings"} <= set(
+        synthesized.json["Outputs"]
+    )
+
+
+def test_the_campaign_release_consumes_its_queue_one_step_at_a_time(synthesized, resources):
+    service = synthesized.stack.functions["release_campaign"]
+    mappings = [m["Properties"] for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+                if m["Properties"]["FunctionName"] == {"Ref": logical_id(synthesized, service.function)}]  # fmt: skip
+    (mapping,) = mappings
+    assert mapping["BatchSize"] == 1
+    queue = synthesized.stack.queues[topology.CAMPAIGN_QUEUE].queue
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [logical_id(synthesized, queue), "Arn"]}
+    env = resources[logical_id(synthesized, service.function)]["Properties"]["Environment"]["Variables"]
+    assert {"CAMPAIGN_QUEUE_URL", "SEND_QUEUE_URL", "TABLE_NAME"} <= set(env)

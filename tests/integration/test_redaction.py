@@ -40,6 +40,7 @@ NOT_PERSONAL = {
     "shop_list": "a shop's entry in the list of shops: a copy of its settings",
     "daily_page": "a daily-job page done: the shop, the day and a hash",
     "campaign": "a campaign's copy, audience rule and history (who moved it: operators, not customers)",
+    "segment": "a saved segment: conditions on ids, tags, places and dates, and the operator who made it",
 }
 KEPT_ON_PURPOSE = {"consent_event", "suppression"}  # RULES A8.2: evidence, and the hashed STOP
 
@@ -161,6 +162,14 @@ def a_customer_with_one_of_everything(cloud, *, stop: bool = True) -> None:
     deps = get_deps()
     deps.shop_data.add_restock(SHOP, "v-77", PHONE, "Brass Compass", "https://demo-shop.example/p/compass")
     deps.message_log.mark_unreachable(SHOP, PHONE, "twilio 30003", deps.clock())  # unreachable
+    from smsflows.domain.campaigns.fanout import AssignmentRow, Progress
+
+    # a campaign under way: the customer's assignment, and the run's place in the index at their key
+    deps.campaign_runs.assign(
+        SHOP, "cmp_ada", "once", [AssignmentRow(PHONE, "A", 0.5, deps.clock(), ("America/Chicago",))]
+    )
+    place = {"seg_pk": f"SEG#{SHOP}#00", **keys.subscriber(SHOP, PHONE)}
+    assert deps.campaign_runs.advance(SHOP, "cmp_ada", "once", 0, Progress(step=1, after=place))
     request = {"shop_domain": SHOP, "customer": {"id": int(CUSTOMER_ID), "email": EMAIL, "phone": PHONE},
                "orders_requested": [42], "data_request": {"id": 9999}}  # fmt: skip
     webhook(cloud, "customers/data_request", request, "wh-export")  # export
@@ -185,7 +194,7 @@ def test_the_key_layout_has_no_kind_this_test_does_not_know():
     assert personal == {
         "webhook", "webhook_part", "profile", "order", "message", "checkout", "flow_lock", "restock", "subscriber",
         "consent_event", "suppression", "unreachable", "conversation", "frequency", "export",
-        "opt_in_request",
+        "opt_in_request", "campaign_assignment", "campaign_run",
     }  # fmt: skip
 
 

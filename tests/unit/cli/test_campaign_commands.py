@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from smsflows.admin.campaigns import CREATE_KEYS, LIST_KEYS, RECORD_KEYS
+from smsflows.admin.campaigns import COUNT_KEYS, CREATE_KEYS, LIST_KEYS, PREVIEW_KEYS, RECORD_KEYS, SHOW_KEYS
 from smsflows.runtime import deps as deps_module
 from tests.unit.cli.conftest import SHOP, run
 
@@ -28,6 +28,27 @@ def clocked(stage: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("SMSFLOWS_CLOCK_EPOCH_REAL", str(time.time()))
     deps_module.reset()
     return stage
+
+
+def subscribe(*phones: str) -> None:
+    """Subscribers as the consent writer records them (a keyword opt-in): in the segment index."""
+    from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState, apply
+
+    store = deps_module.get_deps().consent_store
+    for phone in phones:
+        event = ConsentEvent(event_id=f"SM{phone[1:]}", shop=SHOP, phone=phone, kind="opt_in", source="keyword",
+                             at=NOW - timedelta(days=9), message_sid=f"SM{phone[1:]}", message_body="JOIN")  # fmt: skip
+        store.append(event, apply(SubscriberState(shop=SHOP, phone=phone), event), 0)
+
+
+@pytest.fixture
+def audience(clocked: Any, tmp_path: Any) -> Any:
+    """Three subscribers (Chicago, New York, Los Angeles) and the saved segment 'vip' holding them all."""
+    subscribe("+13125550101", "+12125550102", "+12135550103")
+    doc = tmp_path / "vip.json"
+    doc.write_text('{"subscribed": true}')
+    ok("segment", "create", "--shop", SHOP, "--name", "vip", "--file", str(doc))
+    return clocked
 
 
 def ok(*argv: str, input: str | None = None) -> str:
@@ -50,7 +71,7 @@ def refused(code: int, *argv: str, input: str | None = None) -> str:
     return ran.err_lines[0]
 
 
-def test_create_show_list_schedule_pause_resume_cancel_with_the_history(clocked):
+def test_create_show_list_schedule_pause_resume_cancel_with_the_history(audience):
     made = as_json("campaign", "create", *BASE, "--variant", "B=Demo Shop: last day! Reply STOP to opt out.",
                    "--split", "A=60,B=40", "--at", AT, "--holdout", "10", "--not-after",
                    (NOW + timedelta(days=3)).isoformat(), "--utm-campaign", "bf_2026", "--smart-sending", "16",
@@ -59,7 +80,8 @@ def test_create_show_list_schedule_pause_resume_cancel_with_the_history(clocked)
     assert made["warnings"] == []
     cid = made["id"]
     shown = as_json("campaign", "show", cid, "--shop", SHOP)
-    assert set(shown) == set(RECORD_KEYS) and shown == made["campaign"]
+    assert set(shown) == set(SHOW_KEYS) and {k: shown[k] for k in RECORD_KEYS} == made["campaign"]
+    assert shown["runs"] == [] and shown["counts"] == dict.fromkeys(COUNT_KEYS, 0)
     assert [(v["name"], v["weight"], v["encoding"], v["segments"]) for v in shown["variants"]] == [
         ("A", 60, "GSM-7", 1), ("B", 40, "GSM-7", 1)]  # fmt: skip
     assert (shown["holdout_pct"], shown["segment"], shown["utm"]["campaign"], shown["smart_sending_hours"],
@@ -83,7 +105,7 @@ def test_create_show_list_schedule_pause_resume_cancel_with_the_history(clocked)
     assert "campaign created" in drawn and "cmp_" in drawn and "no brand prefix" in drawn
 
     steps = [
-        ("schedule", ["--audience", "1200", "--by", "ana"], "draft", "scheduled", "ana"),
+        ("schedule", ["--by", "ana"], "draft", "scheduled", "ana"),
         ("pause", ["--by", "bo"], "scheduled", "paused", "bo"),
         ("resume", [], "paused", "scheduled", "ci"),  # $USER
         ("cancel", ["--yes", "--by", "bo"], "scheduled", "cancelled", "bo"),
@@ -157,7 +179,7 @@ def test_a_bad_segment_file_names_the_field(clocked, unchanged, tmp_path):
 
 
 def test_an_unknown_id_and_an_unknown_shop_are_failures_exit_1(clocked, unchanged):
-    for action in (["show"], ["schedule", "--audience", "5"], ["pause"], ["resume"], ["cancel", "--yes"]):
+    for action in (["show"], ["preview"], ["schedule"], ["pause"], ["resume"], ["cancel", "--yes"]):
         line = refused(1, "campaign", action[0], "cmp_nope", "--shop", SHOP, *action[1:])
         assert "no campaign 'cmp_nope'" in line, line
     assert "not onboarded" in refused(1, "campaign", "list", "--shop", "nobody.myshopify.com")
@@ -173,19 +195,97 @@ def test_an_illegal_transition_names_the_states_exit_1_nothing_changed(clocked):
     line = refused(1, "campaign", "pause", cid, "--shop", SHOP)
     assert "a draft campaign cannot become paused" in line and "scheduled" in line, line
     assert "not paused" in refused(1, "campaign", "resume", cid, "--shop", SHOP)
-    assert "matches no subscriber" in refused(
-        2, "campaign", "schedule", cid, "--shop", SHOP, "--audience", "0"
-    )
+    doc_cid = as_json("campaign", "create", *BASE[:-2], "--segment-file", _everyone(clocked), "--at", AT)[
+        "id"
+    ]
+    before = table_items(clocked)
+    assert "matches no subscriber" in refused(2, "campaign", "schedule", doc_cid, "--shop", SHOP)
+    assert "segment: 'vip' is not a segment" in refused(2, "campaign", "schedule", cid, "--shop", SHOP)
     assert table_items(clocked) == before
     as_json("campaign", "cancel", cid, "--shop", SHOP, "--yes")
     after_cancel = table_items(clocked)
     assert "a cancelled campaign is not paused" in refused(1, "campaign", "resume", cid, "--shop", SHOP)
-    line = refused(1, "campaign", "schedule", cid, "--shop", SHOP, "--audience", "5")
+    line = refused(1, "campaign", "schedule", cid, "--shop", SHOP)
     assert "a cancelled campaign cannot become scheduled" in line and "final" in line, line
     assert table_items(clocked) == after_cancel
 
 
-def test_schedule_says_the_audience_is_given_by_hand_until_segment_enumeration(clocked):
-    helped = ok("campaign", "schedule", "--help")
-    assert "--audience" in helped and "segment enumeration" in " ".join(helped.split())
-    assert "Missing option '--audience'" in refused(2, "campaign", "schedule", "cmp_x", "--shop", SHOP)
+def _everyone(made: Any) -> str:
+    import tempfile
+
+    handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # noqa: SIM115
+    handle.write('{"subscribed": true}')
+    handle.close()
+    return handle.name
+
+
+def schedules(made: Any) -> list[dict[str, Any]]:
+    from tests.unit.cli.conftest import client
+
+    group = json.loads(made.env["SMSFLOWS_CAMPAIGN_SCHEDULER"])["group"]
+    scheduler = client("scheduler")
+    return [scheduler.get_schedule(Name=s["Name"], GroupName=group)
+            for s in scheduler.list_schedules(GroupName=group)["Schedules"]]  # fmt: skip
+
+
+def cursors(made: Any) -> list[dict[str, Any]]:
+    from tests.unit.cli.conftest import client
+
+    sqs, found = client("sqs"), []
+    while got := sqs.receive_message(QueueUrl=made.env["CAMPAIGN_QUEUE_URL"], MaxNumberOfMessages=10).get(
+        "Messages"
+    ):
+        found += [json.loads(m["Body"]) for m in got]
+    return found
+
+
+def test_preview_counts_the_audience_by_zone_and_estimates_the_run(audience):
+    cid = as_json(
+        "campaign", "create", *BASE, "--local-time", "10:00", "--date", "2026-11-25", "--holdout", "10"
+    )["id"]
+    found = as_json("campaign", "preview", cid, "--shop", SHOP)
+    assert set(found) == set(PREVIEW_KEYS)
+    assert (found["audience"], found["held_out"] + found["texts"]) == (3, 3)
+    assert sorted((tuple(z["zones"]), z["count"]) for z in found["by_zone"]) == [
+        (("America/Chicago",), 1), (("America/Los_Angeles",), 1), (("America/New_York",), 1)]  # fmt: skip
+    assert found["first_release"] == "2026-11-25T15:00:00+00:00"  # 10:00 in New York, the earliest
+    assert found["eta"]["lines"][0].startswith("starts 10:00")
+    assert found["cost_usd"] > 0 and found["variants"][0]["segments"] == 1
+    drawn = ok("campaign", "preview", cid, "--shop", SHOP)
+    assert "audience by time zone" in drawn and "America/Chicago" in drawn
+    assert as_json("campaign", "show", cid, "--shop", SHOP)["state"] == "draft"  # a preview changes nothing
+
+
+def test_schedule_starts_the_run_on_the_scheduler_and_cancel_removes_it(audience):
+    cid = as_json("campaign", "create", *BASE, "--at", AT)["id"]
+    scheduled = as_json("campaign", "schedule", cid, "--shop", SHOP)
+    assert scheduled["estimate"]["audience"] == 3 and scheduled["estimate"]["texts"] == 3
+    (made,) = schedules(audience)
+    assert made["ScheduleExpression"] == f"at({(NOW + timedelta(days=2)):%Y-%m-%dT%H:%M:%S})"
+    assert made["ActionAfterCompletion"] == "DELETE"
+    assert json.loads(made["Target"]["Input"]) == {"kind": "campaign_step", "shop": SHOP, "campaign": cid,
+                                                   "run": "once", "step": 0}  # fmt: skip
+    assert made["Target"]["Arn"].endswith("cli-campaign_queue") and "DeadLetterConfig" in made["Target"]
+    as_json("campaign", "cancel", cid, "--shop", SHOP, "--yes")
+    assert schedules(audience) == []
+
+
+def test_a_campaign_without_a_send_time_starts_at_once_and_resume_requeues_its_step(audience):
+    cid = as_json("campaign", "create", *BASE)["id"]
+    as_json("campaign", "schedule", cid, "--shop", SHOP)
+    assert schedules(audience) == [] and cursors(audience) == [
+        {"kind": "campaign_step", "shop": SHOP, "campaign": cid, "run": "once", "step": 0}]  # fmt: skip
+    as_json("campaign", "pause", cid, "--shop", SHOP)
+    as_json("campaign", "resume", cid, "--shop", SHOP)
+    assert [c["step"] for c in cursors(audience)] == [0]  # the run had not started: its first step again
+
+
+def test_a_recurring_campaign_gets_a_cron_schedule_in_its_zone(audience):
+    cid = as_json("campaign", "create", *BASE, "--every", "cron(0 10 ? * MON *)", "--tz", "America/New_York")[
+        "id"
+    ]
+    as_json("campaign", "schedule", cid, "--shop", SHOP)
+    (made,) = schedules(audience)
+    assert (made["ScheduleExpression"], made["ScheduleExpressionTimezone"]) == (
+        "cron(0 10 ? * MON *)", "America/New_York")  # fmt: skip
+    assert json.loads(made["Target"]["Input"])["run"] == "<aws.scheduler.scheduled-time>"

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from smsflows.domain.campaigns.campaign import Campaign
+from smsflows.domain.campaigns.fanout import AssignmentRow, Progress
 from smsflows.domain.campaigns.segments import SegmentMember
 from smsflows.domain.compliance.frequency import SendRecord
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState
@@ -17,6 +18,7 @@ from smsflows.domain.profiles import ProfileRecord
 from smsflows.domain.sending.delivery import StatusUpdate
 from smsflows.domain.sending.pacing import Fold
 from smsflows.domain.shopify.records import CheckoutRecord, InboxRecord, OrderRecord
+from smsflows.domain.shopify.summary import CustomerSummary
 from smsflows.domain.shops import ShopConfig
 
 
@@ -284,7 +286,8 @@ class Conversations(Protocol):
         rating: int | None = None,
         review: bool = False,
     ) -> bool:
-        """Store an inbound reply for the shop's support; False if this message sid was stored before."""
+        """Store an inbound reply for the shop's support, and note its time on the subscriber's summary
+        (segments' `last_reply_at`, best effort); False if this message sid was stored before."""
 
 
 class OptInLimits(Protocol):
@@ -345,3 +348,44 @@ class Segments(Protocol):
 
     def list(self, shop: str) -> builtins.list[dict[str, Any]]:
         """The shop's segments, by name."""
+
+
+class CampaignRuns(Protocol):
+    """A campaign's runs (issue 15 part 4): where the fan-out stands, its counters, and the assignments."""
+
+    def get(self, shop: str, campaign_id: str, run: str) -> tuple[Progress, dict[str, Any]] | None:
+        """The run's progress and its outcome counters (sent, delivered, suppressed, ...), or None."""
+
+    def advance(self, shop: str, campaign_id: str, run: str, expected_step: int, progress: Progress) -> bool:
+        """Store `progress` if the stored step is still `expected_step` (0: none stored); False, changing
+        nothing, if another step moved the run first."""
+
+    def queued(self, shop: str, campaign_id: str, run: str, step: int) -> None:
+        """Note that the cursor of `step` is on the queue (`get`'s counters then hold "queued": step)."""
+
+    def count(
+        self, shop: str, campaign_id: str, run: str, outcome: str, n: int = 1, at: datetime | None = None
+    ) -> None:
+        """Add `n` to the run's counter of `outcome` (the sender's and the status callbacks' tallies); with
+        `at`, also note it as the outcome's latest instant (`last_sent_at`: the run's actual finish)."""
+
+    def assign(self, shop: str, campaign_id: str, run: str, rows: Sequence[AssignmentRow]) -> None:
+        """Record each recipient's group (holdout or variant); a row written again replaces the first."""
+
+    def assignments(
+        self, shop: str, campaign_id: str, cursor: Mapping[str, str] | None = None, limit: int = 1000
+    ) -> tuple[builtins.list[tuple[str, AssignmentRow]], dict[str, str] | None]:
+        """A page of (run, row), and the cursor of the next page (None: the end)."""
+
+    def runs(self, shop: str, campaign_id: str) -> builtins.list[tuple[str, Progress, dict[str, Any]]]:
+        """Every run of the campaign: (run id, progress, counters), oldest first."""
+
+
+class SubscriberSummaries(Protocol):
+    """The customers/update writer of the subscribers' summaries (docs/segments.md §1): what Shopify says of
+    a customer's whole history, on the subscriber state item of each of the customer's phones."""
+
+    def note_customer(self, shop: str, phone: str, customer: CustomerSummary) -> str:
+        """Record the customer's order count, total spent, tags and default address (with the candidate
+        zones it implies) for `phone`; consent and the index membership are not touched. 'ok', or 'stale'
+        (nothing written) when a customers/update with a later `updated_at` was recorded already."""

@@ -15,6 +15,7 @@ TABLE = "table"
 SHOP_EVENTS_QUEUE = "shop_events_queue"
 SEND_QUEUE = "send_queue"  # marketing (flows, campaigns): paced, may be deferred for hours
 TRANSACTIONAL_QUEUE = "transactional_queue"  # orders, shipping, compliance: never behind a broadcast
+CAMPAIGN_QUEUE = "campaign_queue"  # campaign runs' cursor messages: one step of a run each
 DEFERRALS = "deferrals"  # the EventBridge Scheduler group for deferrals beyond SQS's 15 minutes
 FLOWS = "flows"
 SHOPIFY_SECRET = "shopify_secret"  # noqa: S105 - a resource name, not a secret
@@ -25,6 +26,7 @@ ENV = {
     SHOP_EVENTS_QUEUE: "SHOP_EVENTS_QUEUE_URL",
     SEND_QUEUE: "SEND_QUEUE_URL",
     TRANSACTIONAL_QUEUE: "TRANSACTIONAL_QUEUE_URL",
+    CAMPAIGN_QUEUE: "CAMPAIGN_QUEUE_URL",
     DEFERRALS: "DEFERRAL_SCHEDULER",
     FLOWS: "FLOW_STATE_MACHINES",
     SHOPIFY_SECRET: "SHOPIFY_SECRET_ID",
@@ -83,11 +85,19 @@ QUEUES: dict[str, QueueSpec] = {
     TRANSACTIONAL_QUEUE: QueueSpec(
         TRANSACTIONAL_QUEUE, visibility_timeout_s=360, max_receive_count=12, age_alarm_s=900
     ),
+    # A campaign step takes seconds; its cursor waits up to 15 minutes by design (a delay), so a message
+    # older than an hour means a stuck run. 12 receives, 180 s apart: a run survives a half-hour incident.
+    CAMPAIGN_QUEUE: QueueSpec(
+        CAMPAIGN_QUEUE, visibility_timeout_s=180, max_receive_count=12, age_alarm_s=3600
+    ),
 }
 # The redrive limit of each queue a function consumes, as JSON ({"send_queue": 5, ...}). SQS dead-letters a
 # message after that many receives with no code of ours running, so a consumer reads this to know that a
 # failing attempt is the last one (the sender then records the message as dead-lettered, and why).
 MAX_RECEIVES_ENV = "SMSFLOWS_MAX_RECEIVES"
+# The campaign schedule group, as the operator's CLI creates schedules in it (JSON: group, role_arn, target,
+# dead_letter); a stack output in AWS, the provisioned one locally.
+CAMPAIGN_SCHEDULER_ENV = "SMSFLOWS_CAMPAIGN_SCHEDULER"
 
 
 def max_receives_env(queue_keys: Iterable[str]) -> dict[str, str]:
@@ -153,8 +163,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         routes=(Route("POST", "/sms/inbound"),),
         reads=frozenset({TWILIO_SECRET}),
         writes=frozenset({TABLE, SHOP_EVENTS_QUEUE}),
-        # Query: a YES reads the number's ledger for the sign-up it confirms (its source: web form, checkout)
-        table_actions=frozenset({"GetItem", "PutItem", "TransactWriteItems", "Query"}),
+        # Query: a YES reads the number's ledger for the sign-up it confirms (its source: web form, checkout);
+        # UpdateItem: a reply stored as a conversation notes its time on the subscriber's summary (segments)
+        table_actions=frozenset({"GetItem", "PutItem", "UpdateItem", "TransactWriteItems", "Query"}),
     ),
     FunctionSpec(
         name="twilio_status",
@@ -164,6 +175,19 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         reads=frozenset({TWILIO_SECRET}),
         writes=frozenset({TABLE}),
         table_actions=frozenset({"UpdateItem", "PutItem"}),  # the status; an unreachable number's mark
+    ),
+    FunctionSpec(
+        name="release_campaign",
+        description="Runs a campaign: releases each window of recipients to the send queue at the sender's pace",
+        timeout_s=60,
+        memory_mb=512,  # a page of members and a window of texts at a time (bounded: fanout.MAX_READ)
+        consumes=(CAMPAIGN_QUEUE,),
+        batch_size=1,  # one step per invocation: a step is the unit of work and of retry
+        writes=frozenset({TABLE, SEND_QUEUE, CAMPAIGN_QUEUE}),
+        # the campaign, its run and the shop's settings (GetItem); the campaign's state (PutItem); the run's
+        # progress (UpdateItem); the assignments (BatchWriteItem); the members (Query on by_segment)
+        table_actions=frozenset({"GetItem", "PutItem", "UpdateItem", "BatchWriteItem", "Query"}),
+        table_indexes=frozenset({"by_segment"}),
     ),
     FunctionSpec(
         name="flow_step",

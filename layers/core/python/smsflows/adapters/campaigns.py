@@ -10,6 +10,12 @@ with `Conflict` and nothing is written, instead of silently undoing the first's 
 from __future__ import annotations
 
 import builtins
+import json
+import random
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -17,7 +23,8 @@ from botocore.exceptions import ClientError
 from smsflows.adapters._dynamo import error_code, from_item, query_all, to_item, translate
 from smsflows.domain import keys
 from smsflows.domain.campaigns.campaign import Campaign
-from smsflows.runtime.errors import Conflict
+from smsflows.domain.campaigns.fanout import AssignmentRow, Progress
+from smsflows.runtime.errors import Conflict, TransientError
 
 
 class StaleCampaign(Conflict):
@@ -98,3 +105,190 @@ def _stale(campaign: Campaign, version: int) -> str:
         f"campaign {campaign.id} changed since it was read (version {version}): nothing was written; "
         "read it again and retry"
     )
+
+
+OUTCOMES = frozenset(
+    {
+        "sent",
+        "failed",
+        "suppressed",
+        "skipped",
+        "deferred",
+        "expired",
+        "cancelled",
+        "delivered",
+        "undelivered",
+    }
+)
+_BATCH_WRITE = 25  # BatchWriteItem's limit
+
+
+def _counter(outcome: str) -> str:
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome: {outcome!r} is not counted (one of {', '.join(sorted(OUTCOMES))})")
+    return f"n_{outcome}"
+
+
+class DynamoCampaignRuns:
+    """`ports.CampaignRuns` on the table: a run item (`keys.campaign_run`) holding the progress as JSON, its
+    `step` (the conditional writes' guard) and one numeric counter per outcome (`n_sent`, ...); one
+    assignment item per recipient (`keys.campaign_assignment`)."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._ddb = client
+        self._table = table
+
+    def get(self, shop: str, campaign_id: str, run: str) -> tuple[Progress, dict[str, Any]] | None:
+        try:
+            out = self._ddb.get_item(
+                TableName=self._table,
+                Key=to_item(keys.campaign_run(shop, campaign_id, run)),
+                ConsistentRead=True,
+            )
+        except ClientError as exc:
+            raise translate(exc) from exc
+        plain = from_item(out.get("Item"))
+        return _run(plain)[1:] if plain else None  # type: ignore[return-value]
+
+    def advance(self, shop: str, campaign_id: str, run: str, expected_step: int, progress: Progress) -> bool:
+        names = {
+            "#s": "step",
+            "#p": "progress",
+            "#shop": "shop",
+            "#t": "type",
+            "#c": "campaign_id",
+            "#r": "run",
+        }
+        values = {
+            ":s": {"N": str(progress.step)},
+            ":e": {"N": str(expected_step)},
+            ":p": {"S": json.dumps(progress.to_dict(), separators=(",", ":"))},
+            ":shop": {"S": shop},
+            ":t": {"S": "campaign_run"},
+            ":c": {"S": campaign_id},
+            ":r": {"S": run},
+        }
+        condition = "#s = :e" if expected_step else "attribute_not_exists(#s) OR #s = :e"
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.campaign_run(shop, campaign_id, run)),
+                UpdateExpression="SET #s = :s, #p = :p, #shop = :shop, #t = :t, #c = :c, #r = :r",
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise translate(exc) from exc
+        return True
+
+    def queued(self, shop: str, campaign_id: str, run: str, step: int) -> None:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.campaign_run(shop, campaign_id, run)),
+                UpdateExpression="SET #q = :q",
+                ExpressionAttributeNames={"#q": "queued"},
+                ExpressionAttributeValues={":q": {"N": str(step)}},
+            )
+        except ClientError as exc:
+            raise translate(exc) from exc
+
+    def count(
+        self, shop: str, campaign_id: str, run: str, outcome: str, n: int = 1, at: datetime | None = None
+    ) -> None:
+        names = {"#n": _counter(outcome), "#shop": "shop"}
+        values: dict[str, Any] = {":n": {"N": str(n)}, ":shop": {"S": shop}}
+        expression = "ADD #n :n SET #shop = :shop"
+        if at is not None:
+            names["#at"] = f"last_{outcome}_at"
+            values[":at"] = {"S": at.isoformat()}
+            expression += ", #at = :at"
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(keys.campaign_run(shop, campaign_id, run)),
+                UpdateExpression=expression,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            raise translate(exc) from exc
+
+    def assign(self, shop: str, campaign_id: str, run: str, rows: Sequence[AssignmentRow]) -> None:
+        requests = [
+            {"PutRequest": {"Item": to_item({
+                **keys.campaign_assignment(shop, campaign_id, row.phone),
+                "type": "campaign_assignment", "shop": shop, "phone": row.phone, "campaign_id": campaign_id,
+                "gsi1pk": keys.phone_subject(shop, row.phone), "run": run, "group": row.group,
+                "u": Decimal(repr(row.u)), "release_at": row.release_at.isoformat(), "zones": ",".join(row.zones),
+            })}}
+            for row in {r.phone: r for r in rows}.values()  # one row per phone in a request (DynamoDB's rule)
+        ]  # fmt: skip
+        for i in range(0, len(requests), _BATCH_WRITE):
+            pending: dict[str, Any] = {self._table: requests[i : i + _BATCH_WRITE]}
+            for round_ in range(5):
+                if round_:
+                    time.sleep(random.uniform(0, 0.05 * 2 ** (round_ - 1)))
+                try:
+                    out = self._ddb.batch_write_item(RequestItems=pending)
+                except ClientError as exc:
+                    raise translate(exc) from exc
+                pending = out.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+            if pending:
+                raise TransientError("DynamoDB left assignment writes unprocessed")
+
+    def assignments(
+        self, shop: str, campaign_id: str, cursor: Mapping[str, str] | None = None, limit: int = 1000
+    ) -> tuple[builtins.list[tuple[str, AssignmentRow]], dict[str, str] | None]:
+        pk = keys.campaign_assignment(shop, campaign_id, "")["pk"]
+        ask: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": pk}},
+            "Limit": max(1, min(1000, limit)),
+        }
+        if cursor is not None:
+            if set(cursor) != {"pk", "sk"} or cursor.get("pk") != pk:
+                raise ValueError("cursor: not a cursor of this campaign's assignments")
+            ask["ExclusiveStartKey"] = {"pk": {"S": cursor["pk"]}, "sk": {"S": cursor["sk"]}}
+        try:
+            out = self._ddb.query(**ask)
+        except ClientError as exc:
+            raise translate(exc) from exc
+        rows = []
+        for item in out.get("Items", []):
+            plain = from_item(item) or {}
+            rows.append((str(plain["run"]), AssignmentRow(
+                phone=str(plain["phone"]), group=str(plain["group"]), u=float(plain["u"]),
+                release_at=datetime.fromisoformat(str(plain["release_at"])),
+                zones=tuple(z for z in str(plain.get("zones", "")).split(",") if z),
+            )))  # fmt: skip
+        last = out.get("LastEvaluatedKey")
+        return rows, ({"pk": last["pk"]["S"], "sk": last["sk"]["S"]} if last else None)
+
+    def runs(self, shop: str, campaign_id: str) -> builtins.list[tuple[str, Progress, dict[str, Any]]]:
+        key = keys.campaign_run(shop, campaign_id, "")
+        try:
+            items = query_all(
+                self._ddb,
+                TableName=self._table,
+                KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+                ExpressionAttributeValues={":p": {"S": key["pk"]}, ":s": {"S": key["sk"]}},
+                ConsistentRead=True,
+            )
+        except ClientError as exc:
+            raise translate(exc) from exc
+        return [_run(from_item(i) or {}) for i in items]
+
+
+def _run(plain: dict[str, Any]) -> tuple[str, Progress, dict[str, Any]]:
+    progress = Progress.from_dict(json.loads(str(plain["progress"]))) if plain.get("progress") else Progress()
+    counters: dict[str, Any] = {o: int(plain.get(f"n_{o}", 0)) for o in sorted(OUTCOMES)}
+    counters["last_sent_at"] = plain.get("last_sent_at")
+    counters["queued"] = int(plain["queued"]) if plain.get("queued") is not None else None
+    return str(plain.get("sk", "")).rsplit("#", 1)[-1], progress, counters

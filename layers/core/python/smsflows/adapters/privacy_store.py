@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from boto3.dynamodb.types import Binary
+from botocore.exceptions import ClientError
 
-from smsflows.adapters._dynamo import batch_get, from_item, query_all, to_item
+from smsflows.adapters._dynamo import batch_get, error_code, from_item, query_all, to_item, translate
 from smsflows.domain import keys
 
 KEEP = frozenset({"consent_event", "suppression"})  # evidence (RULES.md A8.2): see domain.privacy
@@ -104,6 +105,50 @@ class DynamoPrivacyStore:
                 )
             else:
                 self._ddb.delete_item(TableName=self._table, Key=key)
+            count += 1
+        return count + self._scrub_campaign_cursors(shop, phones)
+
+    def _scrub_campaign_cursors(self, shop: str, phones: list[str]) -> int:
+        """A campaign run under way keeps its place in the segment index: the key of the last member it read,
+        which holds that member's phone. For the subject's phones, move the place to just before their key
+        (the key without its last character): the run reads at most a few members again, whose texts the
+        sender drops as duplicates (the message id is campaign × run × recipient)."""
+        if not phones:
+            return 0
+        run = keys.campaign_run(shop, "", "")
+        prefix = run["sk"].split("#", 1)[0] + "#"  # every run of every campaign of the shop: "RUN#"
+        found = query_all(
+            self._ddb,
+            TableName=self._table,
+            KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+            ExpressionAttributeValues={":p": {"S": run["pk"]}, ":s": {"S": prefix}},
+            ProjectionExpression="pk, sk, progress",
+            ConsistentRead=True,
+        )
+        count = 0
+        for item in found:
+            old = item.get("progress", {}).get("S")
+            progress = json.loads(old) if old else {}
+            after = progress.get("after") or {}
+            named = str(after.get("pk", ""))
+            if not any(named.endswith(f"#{phone}") for phone in phones):
+                continue
+            progress["after"] = {**after, "pk": named[:-1]}
+            try:
+                self._ddb.update_item(
+                    TableName=self._table,
+                    Key={"pk": item["pk"], "sk": item["sk"]},
+                    UpdateExpression="SET progress = :p",
+                    ConditionExpression="progress = :old",  # a step that moved on meanwhile left the phone
+                    ExpressionAttributeValues={
+                        ":p": {"S": json.dumps(progress, separators=(",", ":"))},
+                        ":old": {"S": old},
+                    },
+                )
+            except ClientError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
+                    raise translate(exc) from exc
+                continue
             count += 1
         return count
 

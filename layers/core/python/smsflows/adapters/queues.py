@@ -23,19 +23,26 @@ class SqsQueue:
             DelaySeconds=max(0, min(900, delay_seconds)),
         )
 
-    def send_batch(self, bodies: Sequence[Mapping[str, Any]]) -> None:
-        """SendMessageBatch, ten at a time (its limit). Entries SQS reports failed are sent once more in
-        the next request; any still failed then: TransientError (the caller's retry sends them again)."""
-        pending = [json.dumps(body, separators=(",", ":")) for body in bodies]
+    def send_batch(self, bodies: Sequence[Mapping[str, Any]], delays: Sequence[int] | None = None) -> None:
+        """SendMessageBatch, ten at a time (its limit), each entry with its own delay if `delays` is given.
+        Entries SQS reports failed are sent once more in the next request; any still failed then:
+        TransientError (the caller's retry sends them again)."""
+        if delays is not None and len(delays) != len(bodies):
+            raise ValueError("one delay per body")
+        pending = [
+            (json.dumps(body, separators=(",", ":")), max(0, min(900, delays[n] if delays else 0)))
+            for n, body in enumerate(bodies)
+        ]
         retried = False
         while pending:
-            failed: list[str] = []
+            failed: list[tuple[str, int]] = []
             for i in range(0, len(pending), BATCH_MAX):
                 chunk = pending[i : i + BATCH_MAX]
-                out = self._sqs.send_message_batch(
-                    QueueUrl=self._url,
-                    Entries=[{"Id": str(n), "MessageBody": body} for n, body in enumerate(chunk)],
-                )
+                entries = [{"Id": str(n), "MessageBody": body} for n, (body, _) in enumerate(chunk)]
+                if delays is not None:
+                    for entry, (_, delay) in zip(entries, chunk, strict=True):
+                        entry["DelaySeconds"] = delay  # type: ignore[assignment]
+                out = self._sqs.send_message_batch(QueueUrl=self._url, Entries=entries)
                 failed += [chunk[int(f["Id"])] for f in out.get("Failed", [])]
             if failed and retried:
                 raise TransientError(f"SQS did not take {len(failed)} of the batch's messages")

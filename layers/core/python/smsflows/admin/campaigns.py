@@ -9,6 +9,7 @@ Nothing is written on a refusal: every check is made before the one conditional 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Sequence
@@ -25,8 +26,9 @@ Action = Literal["schedule", "pause", "resume", "cancel"]
 CREATE_KEYS = ("id", "shop", "name", "state", "warnings", "campaign")
 RECORD_KEYS = (
     "id", "shop", "name", "state", "version", "variants", "segment", "segment_doc", "holdout_pct", "send_at",
-    "not_after", "utm", "smart_sending_hours", "recurrence", "created_at", "created_by", "history",
+    "not_after", "utm", "smart_sending_hours", "recurrence", "created_at", "created_by", "history", "estimate",
 )  # fmt: skip
+SHOW_KEYS = (*RECORD_KEYS, "runs", "counts")
 LIST_KEYS = ("id", "name", "state", "send_at", "variants", "created_at", "created_by")
 ISO_FORM = "an ISO 8601 instant with its offset (e.g. 2026-11-27T15:00:00Z or 2026-11-27T10:00:00-05:00)"
 
@@ -183,9 +185,14 @@ def _get(shop: str, campaign_id: str) -> tuple[Any, int]:
 
 
 def campaign_show(shop: str, campaign_id: str) -> dict[str, Any]:
+    """The campaign as stored, its runs (progress and counts) and the totals over them."""
     current(shop)
     made, version = _get(shop, campaign_id)
-    return record(made, version)
+    found = record(made, version)
+    runs = run_records(made)
+    found["runs"] = runs
+    found["counts"] = {k: sum(r["counts"][k] for r in runs) for k in COUNT_KEYS}
+    return found
 
 
 def campaign_list(shop: str) -> list[dict[str, Any]]:
@@ -198,10 +205,13 @@ def campaign_list(shop: str) -> list[dict[str, Any]]:
 
 
 def campaign_transition(
-    shop: str, campaign_id: str, action: Action, *, by: str | None = None, audience: int | None = None
+    shop: str, campaign_id: str, action: Action, *, by: str | None = None
 ) -> dict[str, Any]:
-    """Move the campaign (schedule needs the audience count); the record as stored. An illegal move is a
-    Failed naming both states; nothing is written."""
+    """Move the campaign; the record as stored. `schedule` counts the audience (an empty one is refused),
+    stores the preview's estimate, and starts the run: at once for "now", else a schedule on EventBridge
+    Scheduler at the first group's release (a cron schedule for a recurring campaign). `resume` re-queues
+    a paused run's cursor; `cancel` deletes the schedule (and the sender drops texts already queued). An
+    illegal move is a Failed naming both states; nothing is written."""
     from smsflows.domain.campaigns import campaign as domain
 
     config = current(shop)
@@ -209,11 +219,15 @@ def campaign_transition(
     who, now = operator(by), deps().clock()
     try:
         if action == "schedule":
-            if audience is None:
-                raise domain.CampaignError(
-                    "audience", "schedule needs --audience N (the subscribers it goes to)"
-                )
-            moved = domain.schedule(made, by=who, now=now, audience=audience, country=config.default_country)
+            made.transition("scheduled", who, now)  # a move the state machine refuses is said first
+            preview = _preview(config, made, now)
+            moved = domain.schedule(
+                made, by=who, now=now, audience=preview["audience"], country=config.default_country
+            )
+            moved = moved.model_copy(update={"estimate": {
+                "audience": preview["audience"], "texts": preview["texts"],
+                "first_text": preview["eta"]["first_text"], "finish": preview["eta"]["finish"],
+            }})  # fmt: skip
         elif action == "pause":
             moved = made.transition("paused", who, now)
         elif action == "resume":
@@ -224,7 +238,217 @@ def campaign_transition(
         raise Failed(f"campaign {campaign_id}: {' '.join(str(exc).split())}; nothing changed") from None
     except ValueError as exc:
         raise _bad(exc) from None
-    return record(moved, _put(moved, version))
+    stored = _put(moved, version)
+    if action == "schedule":
+        _start(moved, preview["first_release"], now)
+    elif action == "resume":
+        _resume(moved, now)
+    elif action == "cancel":
+        _unschedule(moved)
+    return record(moved, stored)
+
+
+# Running it ----------------------------------------------------------------------------------------------
+
+
+def _schedule_name(c: Any) -> str:
+    from smsflows.domain.messages import stable_id
+
+    return f"smsflows-cmp-{stable_id(c.shop, c.id)}"  # Scheduler names: at most 64 characters
+
+
+def _scheduler() -> tuple[Any, dict[str, Any]]:
+    found = deps()
+    settings = found.settings.campaign_scheduler
+    if not settings:
+        raise Failed(
+            "no campaign schedule group named: set SMSFLOWS_CAMPAIGN_SCHEDULER from the stack output "
+            "CampaignSchedulerSettings (README, Operating it)"
+        )
+    return found.client("scheduler"), settings
+
+
+def _cursor_queue() -> Any:
+    from smsflows.adapters.queues import SqsQueue
+
+    found = deps()
+    if not found.settings.campaign_queue_url:
+        raise Failed("no campaign queue named: set CAMPAIGN_QUEUE_URL from the stack output CampaignQueueUrl")
+    return SqsQueue(found.client("sqs"), found.settings.campaign_queue_url)
+
+
+def _start(c: Any, first_release: datetime | None, now: datetime) -> None:
+    """The run's first cursor: now, or a schedule that puts it on the campaign queue when it is due."""
+    import json as _json
+    from datetime import UTC
+
+    from smsflows.domain.campaigns import release
+    from smsflows.domain.campaigns.fanout import ONCE
+
+    if c.recurrence is None and (c.send_at.kind == "now" or first_release is None or first_release <= now):
+        _cursor_queue().send(release.cursor(c.shop, c.id, ONCE, 0))
+        return
+    scheduler, settings = _scheduler()
+    target: dict[str, Any] = {
+        "Arn": settings["target"],
+        "RoleArn": settings["role_arn"],
+        "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400},
+    }
+    if settings.get("dead_letter"):
+        target["DeadLetterConfig"] = {"Arn": settings["dead_letter"]}
+    if c.recurrence is not None:
+        body = release.cursor(c.shop, c.id, "<aws.scheduler.scheduled-time>", 0)
+        expression, zone, after = c.recurrence.cron, c.recurrence.time_zone, {}
+    else:
+        assert first_release is not None
+        body = release.cursor(c.shop, c.id, ONCE, 0)
+        expression = f"at({first_release.astimezone(UTC):%Y-%m-%dT%H:%M:%S})"
+        zone, after = "UTC", {"ActionAfterCompletion": "DELETE"}
+    target["Input"] = _json.dumps(body, separators=(",", ":"))
+    scheduler.create_schedule(
+        Name=_schedule_name(c), GroupName=settings["group"], ScheduleExpression=expression,
+        ScheduleExpressionTimezone=zone, FlexibleTimeWindow={"Mode": "OFF"}, Target=target,
+        Description=f"smsflows campaign {c.id} of {c.shop}"[:512], **after,
+    )  # fmt: skip
+
+
+def _schedule_exists(c: Any) -> bool:
+    if not deps().settings.campaign_scheduler:
+        return False
+    scheduler, settings = _scheduler()
+    try:
+        scheduler.get_schedule(Name=_schedule_name(c), GroupName=settings["group"])
+    except scheduler.exceptions.ResourceNotFoundException:
+        return False
+    return True
+
+
+def _resume(c: Any, now: datetime) -> None:
+    """Back to sending: the run's cursor again, at the step it stopped at. Back to scheduled: nothing if
+    its schedule is still waiting; else (it fired while paused) the run starts now."""
+    from smsflows.domain.campaigns import release
+    from smsflows.domain.campaigns.fanout import ONCE
+
+    if c.state == "scheduled" and _schedule_exists(c):
+        return
+    runs = runs_store().runs(c.shop, c.id)
+    open_runs = [(run, p) for run, p, _ in runs if not p.done]
+    run, step = (open_runs[-1][0], open_runs[-1][1].step) if open_runs else (ONCE, 0)
+    if c.recurrence is not None and not open_runs:
+        return  # between occurrences: the cron schedule starts the next run
+    _cursor_queue().send(release.cursor(c.shop, c.id, run, step))
+
+
+def _unschedule(c: Any) -> None:
+    if not deps().settings.campaign_scheduler:
+        return
+    scheduler, settings = _scheduler()
+    # "now", or a one-time schedule that already ran, has none
+    with contextlib.suppress(scheduler.exceptions.ResourceNotFoundException):
+        scheduler.delete_schedule(Name=_schedule_name(c), GroupName=settings["group"])
+
+
+def runs_store() -> Any:
+    from smsflows.adapters.campaigns import DynamoCampaignRuns
+
+    found = deps()
+    return DynamoCampaignRuns(found.client("dynamodb"), found.settings.table_name)
+
+
+# The preview ----------------------------------------------------------------------------------------
+
+
+PREVIEW_KEYS = (
+    "id", "shop", "state", "audience", "held_out", "texts", "variants", "segments", "cost_usd", "by_zone",
+    "eta", "warnings", "first_release",
+)  # fmt: skip
+
+
+def _segment_of(c: Any) -> Any:
+    from smsflows.domain.campaigns.release import segment_document
+    from smsflows.domain.campaigns.segments import parse_segment
+
+    try:
+        return parse_segment(segment_document(c, deps().segments))
+    except BadRequest as exc:
+        raise BadValue(" ".join(str(exc).split())) from None
+
+
+def _preview(config: Any, c: Any, now: datetime) -> dict[str, Any]:
+    from smsflows.domain.campaigns import audience, eta, fanout, segments
+    from smsflows.domain.campaigns import campaign as domain
+    from smsflows.domain.campaigns.assignment import expected_counts
+    from smsflows.domain.compliance import quiet_hours
+
+    segment = _segment_of(c)
+    members = deps().segment_members
+    counts = audience.tally(
+        segment, lambda shard, after, limit: members.page(c.shop, shard, after, limit), members.shards, now,
+        config.default_country,
+    )  # fmt: skip
+    total = sum(counts.values())
+    start = now
+    if c.send_at.kind == "at" and c.send_at.instant is not None:
+        start = max(now, c.send_at.instant)
+    groups = audience.groups(counts, config.default_country)
+    override = quiet_hours.override_week(config)
+    estimate = eta.estimate_campaign(c, groups, config.throughput, start, override=override)
+    expected = expected_counts(total, c.weights, c.holdout)
+    previews = c.previews
+    warnings = list(segments.warnings(segment))
+    if c.send_at.kind == "local":
+        warnings += domain.local_time_warnings(c.send_at, override)
+    if c.not_after is not None:
+        domain.check_send_time(c.send_at, c.not_after, min(now, c.created_at), ("UTC",), warnings)
+    warnings += [p for n in previews for p in (f"variant {n}: {w}" for w in previews[n].warnings)]
+    if total == 0:
+        warnings.append("the segment holds no subscriber now: scheduling is refused")
+    first = min((fanout.release_at(c, zones, start) for zones in counts), default=None)
+    return {
+        "id": c.id, "shop": c.shop, "state": c.state, "audience": total,
+        "held_out": expected.get("holdout", 0), "texts": total - expected.get("holdout", 0),
+        "variants": [{"name": n, "count": expected.get(n, 0), "weight": c.weights[n], "encoding": previews[n].encoding,
+                      "segments": previews[n].segments, "characters": previews[n].characters,
+                      "sent_text": previews[n].text} for n in c.variants],
+        "segments": round(estimate.segments), "cost_usd": estimate.cost_usd,
+        "by_zone": [{"zones": list(zones), "count": n} for zones, n in counts.items()],
+        "eta": estimate.to_dict(), "warnings": warnings,
+        "first_release": first,
+    }  # fmt: skip
+
+
+def campaign_preview(shop: str, campaign_id: str) -> dict[str, Any]:
+    """Audience now (by zone group), holdout and per-variant counts, segments and encoding per variant, the
+    estimated cost and ETA, and every warning (PREVIEW_KEYS). Reads only; sends nothing."""
+    config = current(shop)
+    made, _ = _get(shop, campaign_id)
+    found = _preview(config, made, deps().clock())
+    first = found["first_release"]
+    return {**found, "first_release": first.isoformat() if first is not None else None}
+
+
+# Show: the state and the counts ----------------------------------------------------------------------
+
+
+COUNT_KEYS = (
+    "targeted", "held_out", "enqueued", "sent", "delivered", "undelivered", "failed", "suppressed", "skipped",
+    "deferred", "expired", "cancelled",
+)  # fmt: skip
+
+
+def run_records(c: Any) -> list[dict[str, Any]]:
+    out = []
+    for run, progress, counters in runs_store().runs(c.shop, c.id):
+        counts = {"targeted": progress.targeted, "held_out": progress.held_out, "enqueued": progress.enqueued}
+        counts.update({k: int(counters.get(k, 0)) for k in COUNT_KEYS if k not in counts})
+        out.append({
+            "run": run, "done": progress.done, "expired": progress.expired, "read": progress.read,
+            "started_at": progress.started_at.isoformat() if progress.started_at else None,
+            "released_until": progress.finished_at.isoformat() if progress.finished_at else None,
+            "actual_finish": counters.get("last_sent_at") if progress.done else None,
+            "variants": dict(progress.variants), "counts": counts,
+        })  # fmt: skip
+    return out
 
 
 def record(c: Any, version: int) -> dict[str, Any]:
@@ -268,4 +492,5 @@ def record(c: Any, version: int) -> dict[str, Any]:
         "history": [
             {"from": t.from_state, "to": t.to_state, "by": t.by, "at": t.at.isoformat()} for t in c.history
         ],
+        "estimate": c.estimate,
     }

@@ -1,6 +1,7 @@
-"""`smsflows campaign create|show|list|schedule|pause|resume|cancel`: a shop's scheduled campaigns (issue 15).
+"""`smsflows campaign create|preview|show|list|schedule|pause|resume|cancel`: a shop's campaigns (issue 15).
 
-Drafts and their state changes only: nothing here sends a text (the fan-out is a later change)."""
+`schedule` starts the run (at once, or on EventBridge Scheduler); the fan-out (functions/release_campaign)
+releases it at the sender's pace, and the sender texts only whoever may be texted then."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from smsflows.cli._core import confirm, epilog, fields, show, table
 from smsflows.cli._target import JsonOpt, LocalOpt, ProfileOpt, ShopOpt, Target, YesOpt
 
 app = typer.Typer(
-    help="A shop's scheduled campaigns: create a draft, show, list, schedule, pause, resume, cancel.",
+    help="A shop's campaigns: create a draft, preview it, schedule, pause, resume, cancel, show, list.",
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
@@ -61,6 +62,14 @@ def _render_record(console: Console, found: dict[str, Any]) -> None:
     )
     steps = [(h["at"], h["from"], h["to"], h["by"]) for h in found["history"]]
     console.print(table(("when", "from", "to", "by"), steps, "history") if steps else "history: none yet")
+    if "counts" in found:
+        console.print(fields({k.replace("_", " "): v for k, v in found["counts"].items()}, title="counts"))
+        estimate = found.get("estimate") or {}
+        runs = [(r["run"], "done" if r["done"] else "sending", r["counts"]["enqueued"], r["counts"]["sent"],
+                 estimate.get("finish"), r["actual_finish"]) for r in found["runs"]]  # fmt: skip
+        if runs:
+            console.print(table(("run", "state", "enqueued", "sent", "estimated finish", "actual finish"), runs,
+                                "runs"))  # fmt: skip
 
 
 @app.command(
@@ -141,12 +150,20 @@ def create(
     show(made, as_json, render)
 
 
+SHOW_NOTE = (
+    RECORD_NOTE[:-1] + "; and runs: [{run, done, expired, read, started_at, released_until, actual_finish, "
+    "variants, counts}], counts: {" + ", ".join(use_cases.COUNT_KEYS) + "} over every run. estimate is "
+    "the preview's when it was scheduled: {audience, texts, first_text, finish}."
+)
+
+
 @app.command(
-    "show", epilog=epilog(["smsflows campaign show cmp_3f2a9c1e0b7d4a55 --shop S --json"], RECORD_NOTE)
+    "show", epilog=epilog(["smsflows campaign show cmp_3f2a9c1e0b7d4a55 --shop S --json"], SHOW_NOTE)
 )
 def show_(campaign_id: IdArg, shop: ShopOpt = None, as_json: JsonOpt = False, local: LocalOpt = None,
           profile: ProfileOpt = None) -> None:  # fmt: skip
-    """Show a campaign: state, variants (encoding, segments), holdout, send time, history."""
+    """Show a campaign: state, variants, send time, history, and its counts (targeted, held out, enqueued,
+    sent, delivered, failed, suppressed, skipped, deferred) with the estimated and the actual finish."""
     named = _connect(local, profile, shop)
     show(use_cases.campaign_show(named, campaign_id), as_json, _render_record)
 
@@ -174,12 +191,12 @@ def list_(
 
 
 def _move(action: use_cases.Action, campaign_id: str, shop: str | None, by: str | None, as_json: bool,
-          local: str | None, profile: str | None, audience: int | None = None, yes: bool = True) -> None:  # fmt: skip
+          local: str | None, profile: str | None, yes: bool = True) -> None:  # fmt: skip
     named = _connect(local, profile, shop)
     if not yes:
         use_cases.campaign_show(named, campaign_id)  # an unknown id is said before the question
         confirm(f"cancel campaign {campaign_id} of {named}? A cancelled campaign is final", yes)
-    moved = use_cases.campaign_transition(named, campaign_id, action, by=by, audience=audience)
+    moved = use_cases.campaign_transition(named, campaign_id, action, by=by)
     show(moved, as_json, _render_record)
 
 
@@ -187,25 +204,57 @@ MOVE_NOTE = "Recorded in the history with who (--by, else $USER) and when. " + R
 
 
 @app.command(
+    "preview",
+    epilog=epilog(
+        ["smsflows campaign preview cmp_3f2a9c1e0b7d4a55 --shop S", "smsflows campaign preview ID --json"],
+        "Counts the segment now (subscribers only) by time-zone group and estimates the run: when it starts "
+        "and finishes, what waits for quiet hours or the daily cap, the segments and the cost. Sends nothing. "
+        "--json prints {" + ", ".join(use_cases.PREVIEW_KEYS) + "}; eta is {start, first_text, finish, "
+        "recipients, held_out, texts, segments, cost_usd, rate, daily_cap, cap_reached, deferred, "
+        "expired_texts, unsendable, unfinished_texts, groups, lines}.",
+    ),
+)
+def preview(campaign_id: IdArg, shop: ShopOpt = None, as_json: JsonOpt = False, local: LocalOpt = None,
+            profile: ProfileOpt = None) -> None:  # fmt: skip
+    """Preview a campaign: audience, holdout, variants, segments, cost, ETA and every warning."""
+    named = _connect(local, profile, shop)
+
+    def render(console: Console, found: dict[str, Any]) -> None:
+        console.print(fields({"audience": found["audience"], "held out": found["held_out"],
+                              "texts": found["texts"], "segments": found["segments"],
+                              "cost": f"≈ ${found['cost_usd']:,.2f}", "first release": found["first_release"]},
+                             title=f"campaign {found['id']} ({found['state']})"))  # fmt: skip
+        rows = [
+            (v["name"], f"{v['weight']} %", v["count"], v["encoding"], v["segments"])
+            for v in found["variants"]
+        ]
+        console.print(table(("variant", "split", "recipients", "encoding", "segments"), rows, "variants"))
+        zones = [(" + ".join(z["zones"]), z["count"]) for z in found["by_zone"]]
+        console.print(table(("zones", "subscribers"), zones, "audience by time zone") if zones
+                      else "audience: nobody")  # fmt: skip
+        for line in found["eta"]["lines"]:
+            console.print(line)
+        console.print(table(("warning",), [(w,) for w in found["warnings"]], "warnings")
+                      if found["warnings"] else "warnings: none")  # fmt: skip
+
+    show(use_cases.campaign_preview(named, campaign_id), as_json, render)
+
+
+@app.command(
     "schedule",
     epilog=epilog(
-        ["smsflows campaign schedule cmp_3f2a9c1e0b7d4a55 --shop S --audience 1200"],
-        "draft (or paused) → scheduled, after checking again that the send time and the expiry are ahead. "
-        "--audience is the number of subscribers the segment holds, given by hand for now: counting a "
-        "segment comes with segment enumeration (a later change), and until then nothing here counts it. "
+        ["smsflows campaign schedule cmp_3f2a9c1e0b7d4a55 --shop S"],
+        "draft (or paused) → scheduled, after checking again that the send time and the expiry are ahead and "
+        "that the segment holds subscribers now (`campaign preview` shows who). It starts the run: at once "
+        "for a campaign without a send time, else at the first group's release (an EventBridge Scheduler "
+        "schedule; a cron one for --every). The preview's estimate is stored for `campaign show`. "
         + MOVE_NOTE,
     ),
 )
-def schedule(
-    campaign_id: IdArg,
-    audience: Annotated[int, typer.Option(
-        "--audience", metavar="N", help="The audience count (given by hand until segment enumeration counts it)."
-    )],
-    by: ByOpt = None, shop: ShopOpt = None, as_json: JsonOpt = False, local: LocalOpt = None,
-    profile: ProfileOpt = None,
-) -> None:  # fmt: skip
-    """Schedule a draft (or paused) campaign."""
-    _move("schedule", campaign_id, shop, by, as_json, local, profile, audience=audience)
+def schedule(campaign_id: IdArg, by: ByOpt = None, shop: ShopOpt = None, as_json: JsonOpt = False,
+             local: LocalOpt = None, profile: ProfileOpt = None) -> None:  # fmt: skip
+    """Schedule a draft (or paused) campaign: it goes out at its send time."""
+    _move("schedule", campaign_id, shop, by, as_json, local, profile)
 
 
 @app.command("pause", epilog=epilog(["smsflows campaign pause cmp_3f2a9c1e0b7d4a55 --shop S"], MOVE_NOTE))

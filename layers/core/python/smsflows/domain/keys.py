@@ -5,6 +5,8 @@ Shared by the adapters and the compiled flows (their direct DynamoDB integration
 
 from __future__ import annotations
 
+import hashlib
+
 
 def webhook(shop: str, webhook_id: str) -> dict[str, str]:
     return {"pk": f"WEBHOOK#{shop}#{webhook_id}", "sk": "WEBHOOK"}
@@ -124,3 +126,52 @@ def daily_page(shop: str, page_id: str) -> dict[str, str]:
 # one Query (the adapter orders it newest first).
 def campaign(shop: str, campaign_id: str) -> dict[str, str]:
     return {"pk": f"CAMPAIGN#{shop}", "sk": f"CAMPAIGN#{campaign_id}"}
+
+
+# A campaign's runs (one per occurrence; "once" for a one-off campaign): progress and counters, beside the
+# campaign in its shop's partition (the campaign list's begins_with(sk, "CAMPAIGN#") does not reach them).
+def campaign_run(shop: str, campaign_id: str, run: str) -> dict[str, str]:
+    return {"pk": f"CAMPAIGN#{shop}", "sk": f"RUN#{campaign_id}#{run}"}
+
+
+# Who was assigned what in a campaign (holdout or a variant), one item per recipient, in the campaign's own
+# partition (a million recipients page through it for the attribution's lift). Found by the customer's
+# phone subject (by_subject) and by shop (by_shop), so both redactions erase it.
+def campaign_assignment(shop: str, campaign_id: str, phone: str) -> dict[str, str]:
+    return {"pk": f"CAMPASSIGN#{shop}#{campaign_id}", "sk": f"PHONE#{phone}"}
+
+
+# Segments (docs/segments.md): the subscriber state item carries the member's summary; while the phone is
+# subscribed it also carries `seg_pk`, which puts it in the sparse `by_segment` index, sharded per shop so
+# that an import or a backfill writes to SEGMENT_SHARDS partitions instead of one.
+BY_SEGMENT = "by_segment"  # partition seg_pk, sort pk, INCLUDE SEGMENT_PROJECTION
+SEGMENT_SHARDS = 16
+# The state item's attributes the index projects (besides its keys): every attribute a SegmentMember is read
+# from (adapters/segment_members.py maps them; tests/infra checks that the index holds them all).
+SEGMENT_PROJECTION = (
+    "phone", "status", "opt_in_source", "since", "orders_count", "orders_seen", "total_spent", "spent_seen",
+    "first_order_at", "last_order_at", "bought_p", "bought_v", "bought_c", "bought_truncated", "tags",
+    "place_country", "place_state", "zones", "last_reply_at", "last_click_at",
+)  # fmt: skip
+
+
+def segment_shard(shop: str, phone: str) -> int:
+    """The shard of a member: stable (sha256 of shop and phone), spread evenly over SEGMENT_SHARDS."""
+    return int(hashlib.sha256(f"{shop}|{phone}".encode()).hexdigest()[:8], 16) % SEGMENT_SHARDS
+
+
+def segment_shard_partition(shop: str, shard: int) -> str:
+    """The `seg_pk` of one shard of a shop."""
+    if not 0 <= shard < SEGMENT_SHARDS:
+        raise ValueError(f"a shard from 0 to {SEGMENT_SHARDS - 1}, not {shard}")
+    return f"SEG#{shop}#{shard:02d}"
+
+
+def segment_partition(shop: str, phone: str) -> str:
+    """The `seg_pk` a subscribed member's state item carries."""
+    return segment_shard_partition(shop, segment_shard(shop, phone))
+
+
+def segment(shop: str, name: str) -> dict[str, str]:
+    """A saved segment document (`smsflows segment create`): one partition per shop, so `list` is one Query."""
+    return {"pk": f"SEGMENT#{shop}", "sk": f"NAME#{name}"}

@@ -28,6 +28,12 @@ class OutboundMessage(BaseModel):
     deferred: int = Field(0, ge=0)  # how often the sender has put it back for later
     ticketed: bool = False  # it holds a place in its sender's backlog line (pacing)
     correlation_id: str | None = Field(None, max_length=200)  # the event it answers ("shopify:<webhook id>")
+    # A campaign's text (issue 15): its campaign and run, so the sender drops it once the campaign is
+    # cancelled and counts its outcome on the run; and the campaign's smart-sending window, which replaces
+    # the shop's for this text (skip whoever got marketing in the last N hours).
+    campaign: str | None = Field(None, max_length=64)
+    run: str | None = Field(None, max_length=40)
+    smart_sending_hours: float | None = Field(None, gt=0, le=24 * 30)
 
 
 def brand_from_shop(shop_domain: str) -> str:

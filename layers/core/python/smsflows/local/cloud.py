@@ -151,6 +151,7 @@ class LocalCloud:
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "POWERTOOLS_LOG_LEVEL": cfg.log_level,
                 "SMSFLOWS_SHOP_CONFIG_CACHE_S": "0",  # `smsflows shop/flow set` applies at once locally
+                "SMSFLOWS_CAMPAIGN_STATE_CACHE_S": "0",  # a cancel is seen by the very next text
             }
         )
         deps_module.reset()
@@ -202,7 +203,11 @@ class LocalCloud:
                 self.pollers.append(poller.start())
         deferrals = json.loads(self.resources.env[topology.ENV[topology.DEFERRALS]])
         scheduler = deps_module.get_deps().client("scheduler")
-        schedules = SchedulePoller(scheduler, sqs, [deferrals["group"]], self.clock, interval_s=0.5)
+        groups = [
+            deferrals["group"],
+            json.loads(self.resources.env[topology.CAMPAIGN_SCHEDULER_ENV])["group"],
+        ]
+        schedules = SchedulePoller(scheduler, sqs, groups, self.clock, interval_s=0.5)
         schedules.activity = activity
         self.pollers.append(schedules.start())
         if self.keeper is not None:
@@ -213,7 +218,7 @@ class LocalCloud:
                     for q in spec.consumes
                 }
             )
-            for ready, due in (moto_patches.queue_sources(consumed), schedule_sources([deferrals["group"]])):
+            for ready, due in (moto_patches.queue_sources(consumed), schedule_sources(groups)):
                 self.keeper.pending_sources.append(ready)
                 self.keeper.due_sources.append(due)
             self.keeper.on_skip += [poller.wake for poller in self.pollers]
@@ -419,7 +424,8 @@ class LocalCloud:
     def client_env(self) -> dict[str, str]:
         """What a CLI needs to talk to this cloud's AWS services (moto) like to a deployed stage."""
         keep = ("SMSFLOWS_AWS_ENDPOINT_URL", "AWS_REGION", "TABLE_NAME", "SEND_QUEUE_URL", "SHOP_EVENTS_QUEUE_URL",
-                "TRANSACTIONAL_QUEUE_URL", "FLOW_STATE_MACHINES", "DEFAULT_SHOP", "SMSFLOWS_TIME_SCALE",
+                "TRANSACTIONAL_QUEUE_URL", "CAMPAIGN_QUEUE_URL", "SMSFLOWS_CAMPAIGN_SCHEDULER", "FLOW_STATE_MACHINES",
+                "DEFAULT_SHOP", "SMSFLOWS_TIME_SCALE",
                 "SMSFLOWS_CLOCK_EPOCH_REAL", "SMSFLOWS_CLOCK_EPOCH_VIRTUAL")  # fmt: skip
         env = {k: os.environ[k] for k in keep if k in os.environ}
         if self.keeper is not None:  # another process reads this cloud's virtual clock over HTTP

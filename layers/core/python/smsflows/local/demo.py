@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from smsflows.admin import campaigns, segments
 from smsflows.domain.flows import definitions
 from smsflows.local import client, samples
 from smsflows.local.cloud import DEFAULT_SHOP, LocalCloud, LocalConfig
@@ -50,7 +51,13 @@ EXPECTED = [
     (CY, "you left Tide Clock in your cart"),
     (CY, "thanks for your order #1003"),
     (BOB, "Our best sellers"),
+    (ADA, "WINTER20"),
+    (CY, "WINTER20"),
 ]
+CAMPAIGN_TEXT = (
+    "Demo Shop: the winter sale starts now, 20% off everything with WINTER20. Reply STOP to opt out."
+)
+EVERYONE = {"subscribed": True}
 
 
 class DemoFailed(RuntimeError):
@@ -245,6 +252,18 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
         text("Bob", BOB, "STOP", "SMdemo-bob-stop", "unsubscribed; his welcome series ends")
         text("Bob", BOB, "stop", "SMdemo-bob-stop2", "already unsubscribed: no second confirmation")
 
+        # Wednesday afternoon the marketer saves a segment and schedules a campaign for Thursday 10:00 in each
+        # subscriber's own time
+        at(2, 15, 0)
+        campaign_id = _campaign(event)
+        at(3, 11, 30)
+        shown = campaigns.campaign_show(DEFAULT_SHOP, campaign_id)
+        counts = shown["counts"]
+        event("system", f"campaign {shown['state']}",
+              f"{counts['targeted']} targeted, {counts['sent']} sent, {counts['suppressed']} suppressed; estimated "
+              f"finish {_minute(datetime.fromisoformat(shown['estimate']['finish']))}, actual "
+              f"{_minute(datetime.fromisoformat(shown['runs'][0]['actual_finish']))}")  # fmt: skip
+
         # The rest of the week: nothing else may go out
         at(7, 9, 0)
         executions = cloud.executions()
@@ -280,8 +299,32 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
     if any(e["status"] == "RUNNING" for e in executions):
         raise DemoFailed(f"flows still running at the end of the week: {executions}")
     say("\ndemo ok: double opt-in, welcome series, cart reminder on the hour and stopped by the order, order")
-    say("and shipping texts, one STOP confirmation, no duplicate, forged webhook refused")
+    say("and shipping texts, one STOP confirmation, a campaign at 10:00 local to the subscribed only, no")
+    say("duplicate, forged webhook refused")
     return outbox
+
+
+def _campaign(event: Callable[[str, str, str], None]) -> str:
+    """Save the segment 'subscribers', create the campaign, preview it and schedule it (as the CLI does)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "subscribers.json"
+        path.write_text(json.dumps(EVERYONE))
+        segments.segment_create(DEFAULT_SHOP, "subscribers", str(path), by="marketer")
+    made = campaigns.campaign_create(DEFAULT_SHOP, name="Winter sale", text=CAMPAIGN_TEXT, segment="subscribers",
+                                     local_time="10:00", on_date="2026-11-26", by="marketer")  # fmt: skip
+    preview = campaigns.campaign_preview(DEFAULT_SHOP, made["id"])
+    first = datetime.fromisoformat(preview["first_release"])
+    event("Marketer", "creates the campaign 'Winter sale' for 10:00 Thursday in each subscriber's time",
+          f"preview: {preview['audience']} subscribers (Bob said STOP), {preview['segments']} segments, "
+          f"≈ ${preview['cost_usd']:.2f}; released {_minute(first)}: their Texas addresses may be in "
+          "Mountain time (El Paso), where 10:00 comes an hour after Austin's")  # fmt: skip
+    campaigns.campaign_transition(DEFAULT_SHOP, made["id"], "schedule", by="marketer")
+    if preview["audience"] != 2:
+        raise DemoFailed(f"the campaign's audience should be Ada and Cy: {preview}")
+    return str(made["id"])
 
 
 def _check_times(outbox: list[dict[str, Any]], checkout_at: datetime, order_at: datetime) -> None:
@@ -294,6 +337,11 @@ def _check_times(outbox: list[dict[str, Any]], checkout_at: datetime, order_at: 
     morning = sent(CY, "you left Tide Clock")
     if morning.astimezone(AUSTIN).strftime("%a %H:%M:%S") != "Tue 09:00:00":
         raise DemoFailed(f"Cy's reminder, held by quiet hours, should go at Tue 09:00:00; went {morning}")
+    for who in (ADA, CY):
+        went = sent(who, "WINTER20").astimezone(AUSTIN)
+        # 10:00 in Mountain time, the latest of the zones their Texas addresses may be in: 11:00 in Austin
+        if went.strftime("%a") != "Thu" or not "11:00" <= went.strftime("%H:%M") < "11:01":
+            raise DemoFailed(f"the campaign should reach {PEOPLE[who]} at Thu 11:00 Austin time; went {went}")
     confirmation = sent(ADA, "thanks for your order #1001")
     if not timedelta(0) <= confirmation - order_at < timedelta(minutes=1):
         raise DemoFailed(f"the order confirmation went out at {confirmation}, the order came at {order_at}")

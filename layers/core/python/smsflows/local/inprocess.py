@@ -83,7 +83,7 @@ class InProcessCloud:
         }
         # The functions share this process and its one shop-config cache: uncached, what each function reads
         # is read by that function (the least-privilege record sees it), as in its own container in AWS.
-        uncached = {"SMSFLOWS_SHOP_CONFIG_CACHE_S": "0"}
+        uncached = {"SMSFLOWS_SHOP_CONFIG_CACHE_S": "0", "SMSFLOWS_CAMPAIGN_STATE_CACHE_S": "0"}
         self._setenv({**self.res.env, **retry, **uncached, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url})
         deps_module.reset()
         moto_patches.install(

@@ -56,6 +56,7 @@ def provision(
             {"AttributeName": "sk", "AttributeType": "S"},
             {"AttributeName": "gsi1pk", "AttributeType": "S"},
             {"AttributeName": "shop", "AttributeType": "S"},
+            {"AttributeName": "seg_pk", "AttributeType": "S"},
         ],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         BillingMode="PAY_PER_REQUEST",
@@ -69,6 +70,19 @@ def provision(
                 "Projection": {"ProjectionType": "KEYS_ONLY"},
             }
             for name, part in ((keys.BY_SUBJECT, "gsi1pk"), (keys.BY_SHOP, "shop"))
+        ]
+        + [
+            {  # sparse (only subscribed members carry seg_pk), with the summaries segments read
+                "IndexName": keys.BY_SEGMENT,
+                "KeySchema": [
+                    {"AttributeName": "seg_pk", "KeyType": "HASH"},
+                    {"AttributeName": "pk", "KeyType": "RANGE"},
+                ],
+                "Projection": {
+                    "ProjectionType": "INCLUDE",
+                    "NonKeyAttributes": list(keys.SEGMENT_PROJECTION),
+                },
+            }
         ],
     )
     ddb.update_time_to_live(
@@ -192,8 +206,21 @@ def provision(
         )
     )
 
+    # Campaign schedules (`campaign schedule`): one-time (a run's start) or cron (a recurring campaign's
+    # occurrences), each putting the run's first cursor on the campaign queue.
+    campaign_scheduler = {
+        "group": f"{prefix}-campaigns",
+        "role_arn": scheduler_role,
+        "target": queue_arns[topology.CAMPAIGN_QUEUE],
+        "dead_letter": sqs.get_queue_attributes(
+            QueueUrl=dlq_urls[topology.CAMPAIGN_QUEUE], AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"],
+    }
+
     env = {
         topology.ENV[topology.TABLE]: table,
+        topology.ENV[topology.CAMPAIGN_QUEUE]: queue_urls[topology.CAMPAIGN_QUEUE],
+        topology.CAMPAIGN_SCHEDULER_ENV: json.dumps(campaign_scheduler),
         topology.ENV[topology.SHOP_EVENTS_QUEUE]: queue_urls[topology.SHOP_EVENTS_QUEUE],
         topology.ENV[topology.SEND_QUEUE]: queue_urls[topology.SEND_QUEUE],
         topology.ENV[topology.TRANSACTIONAL_QUEUE]: queue_urls[topology.TRANSACTIONAL_QUEUE],

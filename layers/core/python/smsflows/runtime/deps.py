@@ -127,6 +127,12 @@ class Deps:
         return DynamoConversations(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
+    def subscriber_summaries(self) -> Any:
+        from smsflows.adapters.subscriber_summaries import DynamoSubscriberSummaries
+
+        return DynamoSubscriberSummaries(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
     def opt_in_limits(self) -> Any:
         from smsflows.adapters.optin_limits import DynamoOptInLimits
 
@@ -182,6 +188,7 @@ class Deps:
             privacy=self.privacy,
             shops=self.shop_configs,
             events=self.shop_events_queue if self.settings.shop_events_queue_url else None,
+            summaries=self.subscriber_summaries,
         )
 
     @cached_property
@@ -203,6 +210,80 @@ class Deps:
             status_callback_url=self.settings.public_base_url or None,
             pacer=self.pacer,
             deferrals=self.deferrals,
+            campaign_state=self.campaign_state,
+        )
+
+    # Campaigns --------------------------------------------------------------------------------
+    @cached_property
+    def campaigns(self) -> Any:
+        from smsflows.adapters.campaigns import DynamoCampaigns
+
+        return DynamoCampaigns(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def campaign_runs(self) -> Any:
+        from smsflows.adapters.campaigns import DynamoCampaignRuns
+
+        return DynamoCampaignRuns(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def campaign_state(self) -> Callable[[str, str], str | None]:
+        """(shop, campaign id) -> its state, read through a cache of a few seconds per container (the
+        sender asks for every campaign text): a cancel is honoured within `campaign_state_cache_s`."""
+        import threading
+
+        ttl = self.settings.campaign_state_cache_s
+        seen: dict[tuple[str, str], tuple[float, str | None]] = {}
+        lock = threading.Lock()
+
+        def state(shop: str, campaign_id: str) -> str | None:
+            now = time.monotonic()
+            with lock:
+                hit = seen.get((shop, campaign_id))
+            if hit is not None and now - hit[0] < ttl:
+                return hit[1]
+            found = self.campaigns.get(shop, campaign_id)
+            value = found[0].state if found is not None else None
+            with lock:
+                seen[(shop, campaign_id)] = (now, value)
+            return value
+
+        return state
+
+    @cached_property
+    def segment_members(self) -> Any:
+        from smsflows.adapters.segment_members import DynamoSegmentMembers
+
+        return DynamoSegmentMembers(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def segments(self) -> Any:
+        from smsflows.adapters.segment_store import DynamoSegments
+
+        return DynamoSegments(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def campaign_queue(self) -> Any:
+        from smsflows.adapters.queues import SqsQueue
+
+        return SqsQueue(self.client("sqs"), self.settings.campaign_queue_url)
+
+    @cached_property
+    def release_deps(self) -> Any:
+        from smsflows.adapters.queues import SqsQueue
+        from smsflows.domain.campaigns.release import ReleaseDeps
+
+        bulk = SqsQueue(self.client("sqs"), self.settings.send_queue_url)
+        return ReleaseDeps(
+            campaigns=self.campaigns,
+            runs=self.campaign_runs,
+            members=self.segment_members,
+            segments=self.segments,
+            shops=self.shop_configs,
+            send=lambda texts: bulk.send_batch([b for b, _ in texts], [d for _, d in texts]),
+            requeue=lambda body, delay: self.campaign_queue.send(body, delay_seconds=delay),
+            clock=self.clock,
+            delay_scale=self.settings.time_scale,
         )
 
     # Secrets and the provider ----------------------------------------------------------------

@@ -20,6 +20,11 @@ class Settings(BaseModel):
     shop_events_queue_url: str = Field("", alias="SHOP_EVENTS_QUEUE_URL")
     send_queue_url: str = Field("", alias="SEND_QUEUE_URL")
     transactional_queue_url: str = Field("", alias="TRANSACTIONAL_QUEUE_URL")
+    campaign_queue_url: str = Field("", alias="CAMPAIGN_QUEUE_URL")  # campaign runs' cursor messages
+    # {"group", "role_arn", "target", "dead_letter"}: where `campaign schedule` creates a campaign's schedule.
+    campaign_scheduler: dict[str, Any] = Field(default_factory=dict, alias="SMSFLOWS_CAMPAIGN_SCHEDULER")
+    # How long the sender keeps a campaign's state before reading it again: a cancel takes effect within it.
+    campaign_state_cache_s: float = Field(5.0, alias="SMSFLOWS_CAMPAIGN_STATE_CACHE_S", ge=0)
     # {"group": ..., "role_arn": ..., "targets": {"send_queue": queue ARN, ...}}: deferrals beyond 15 min.
     deferral_scheduler: dict[str, Any] = Field(default_factory=dict, alias="DEFERRAL_SCHEDULER")
     # {"send_queue": 5, ...}: each consumed queue's maxReceiveCount (topology.MAX_RECEIVES_ENV), so that a
@@ -52,7 +57,9 @@ class Settings(BaseModel):
     clock: Literal["system", "local"] = Field("system", alias="SMSFLOWS_CLOCK")
     clock_url: str | None = Field(None, alias="SMSFLOWS_CLOCK_URL")
 
-    @field_validator("flow_state_machines", "deferral_scheduler", "max_receives", mode="before")
+    @field_validator(
+        "flow_state_machines", "deferral_scheduler", "max_receives", "campaign_scheduler", mode="before"
+    )
     @classmethod
     def _parse_json(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any, Literal
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -230,6 +231,9 @@ class Campaign(BaseModel):
     created_at: datetime
     created_by: str
     history: tuple[Transition, ...] = ()
+    # The preview's estimate when it was scheduled ({"audience", "texts", "first_text", "finish"}): `campaign
+    # show` puts the actual finish beside it.
+    estimate: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Campaign:
@@ -245,9 +249,20 @@ class Campaign(BaseModel):
         return self
 
     @property
+    def tracked_url(self) -> str | None:
+        """The shop's link as the texts carry it ({shop_url}): with the campaign's UTM parameters."""
+        if not self.shop_url:
+            return None
+        utm = urlencode({"utm_source": self.utm.source, "utm_medium": self.utm.medium,
+                         "utm_campaign": self.utm.campaign})  # fmt: skip
+        return f"{self.shop_url}{'&' if '?' in self.shop_url else '?'}{utm}"
+
+    @property
     def previews(self) -> dict[str, VariantPreview]:
         """Each variant's encoding and segment count, on the text as it is sent (RULES.md B)."""
-        return {name: preview_text(text, self.brand, self.shop_url) for name, text in self.variants.items()}
+        return {
+            name: preview_text(text, self.brand, self.tracked_url) for name, text in self.variants.items()
+        }
 
     @property
     def shares(self) -> dict[str, float]:

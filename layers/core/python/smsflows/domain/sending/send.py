@@ -44,7 +44,7 @@ STALE_CLAIM_S = 120.0
 
 @dataclass(frozen=True)
 class SendOutcome:
-    outcome: str  # sent | duplicate | failed | expired | suppressed | deferred | skipped
+    outcome: str  # sent | duplicate | failed | expired | suppressed | deferred | skipped | cancelled
     sid: str | None = None
     segments: int | None = None
     detail: str = ""
@@ -66,6 +66,14 @@ class SendDeps:
     deferrals: Deferrals | None = None  # one-time schedules for deferrals beyond SQS's 15 minutes
     sleep: Callable[[float], None] = time.sleep
     wall: Callable[[], float] = time.time
+    # (shop, campaign id) -> the campaign's state, or None if it no longer exists (issue 15 part 7): a text
+    # of a cancelled (or deleted) campaign is dropped, one of a paused campaign waits. Cached for seconds.
+    campaign_state: Callable[[str, str], str | None] | None = None
+
+
+# A paused campaign's texts already on the queue come back this often (virtual seconds) until it resumes,
+# is cancelled, or their not_after passes.
+PAUSED_RECHECK_S = 300
 
 
 def _defer(
@@ -173,6 +181,15 @@ def prepare(
         deps.log.fail(message.message_id, None, stopped or NOT_ONBOARDED, now)
         return SendOutcome("suppressed", detail=stopped or NOT_ONBOARDED)
 
+    if message.campaign is not None and deps.campaign_state is not None:
+        campaign_state = deps.campaign_state(message.shop, message.campaign)
+        if campaign_state is None or campaign_state == "cancelled":
+            deps.log.fail(message.message_id, None, "cancelled: the campaign was cancelled", now)
+            return SendOutcome("cancelled", detail="campaign cancelled")
+        if campaign_state == "paused":
+            until = now + timedelta(seconds=PAUSED_RECHECK_S)
+            return _defer(message, until, "campaign_paused", now, deps)
+
     snap = snapshot or deps.log.snapshot(message.shop, message.to)
     if snap.unreachable:
         deps.log.fail(message.message_id, None, "number unreachable (suppressed after a carrier error)", now)
@@ -194,9 +211,10 @@ def prepare(
         blocked = _quiet_hours_block(message, now, locations, config, deps)
         if blocked is not None:
             return blocked
-        cap = frequency.check(
-            snap.history, now, message.flow, config.max_marketing_per_30_days, config.smart_sending_hours
-        )
+        smart = config.smart_sending_hours
+        if message.smart_sending_hours is not None and message.flow:
+            smart = {**smart, message.flow: message.smart_sending_hours}  # the campaign's own setting
+        cap = frequency.check(snap.history, now, message.flow, config.max_marketing_per_30_days, smart)
         if not cap.allowed:
             if cap.retry_at is None:
                 deps.log.fail(message.message_id, None, f"skipped: {cap.reason}", now)

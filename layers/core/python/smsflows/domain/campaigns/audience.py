@@ -1,0 +1,41 @@
+"""A campaign's audience now, by time-zone group: what `campaign preview`, `campaign schedule` and
+`segment count` read before anything is sent (issue 15 parts 2 and 5).
+
+The members are paged shard by shard (one page in memory at a time) and grouped by their candidate zones,
+the grouping a local-time campaign releases by and the ETA estimates by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from smsflows.domain.campaigns.eta import AudienceGroup
+from smsflows.domain.campaigns.fanout import PAGE_LIMIT, zones_of
+from smsflows.domain.campaigns.segments import Segment, SegmentMember, compile_segment
+
+Page = Callable[[int, Mapping[str, str] | None, int], tuple[list[SegmentMember], dict[str, str] | None]]
+
+
+def tally(
+    segment: Segment, page: Page, shards: int, now: datetime, shop_country: str | None
+) -> dict[tuple[str, ...], int]:
+    """Members the segment holds now, by candidate zones (sorted), largest group first."""
+    holds = compile_segment(segment, now)
+    counts: dict[tuple[str, ...], int] = {}
+    for shard in range(shards):
+        cursor: Mapping[str, str] | None = None
+        while True:
+            members, cursor = page(shard, cursor, PAGE_LIMIT)
+            for member in members:
+                if holds(member):
+                    zones = zones_of(member, shop_country)
+                    counts[zones] = counts.get(zones, 0) + 1
+            if cursor is None:
+                break
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def groups(counts: Mapping[tuple[str, ...], int], country: str | None) -> list[AudienceGroup]:
+    """The ETA's groups: a US or Canadian state unknown, so the strictest state rule applies (A2.2)."""
+    return [AudienceGroup.of(n, *zones, country=country or "US") for zones, n in counts.items() if n > 0]
