@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import socket
 import subprocess
@@ -110,7 +111,8 @@ def settle(base_url: str, timeout: float = 60) -> dict[str, Any]:
     """Until the local cloud is idle with nothing left to fall due: every webhook, text and shop event
     accepted so far fully handled, every Wait, delay, retry and deferral run out (virtual time skips to
     each in turn). The cloud answers 504 with what still runs if that takes `timeout` real seconds."""
-    result = client.request("POST", base_url + "/_local/clock", b'{"settle": true}', timeout=timeout + 10)
+    body = json.dumps({"settle": True, "timeout_s": timeout}).encode()
+    result = client.request("POST", base_url + "/_local/clock", body, timeout=timeout + 10)
     assert result.status == 200, f"the local cloud at {base_url} did not settle: {result.body[:1500]!r}"
     state = result.json()
     assert state["idle"] and state["next_due"] is None, state

@@ -47,7 +47,10 @@ def cli(base: str, *args: str, ok: bool = True) -> Any:
 
 
 def clock(base: str, **what: Any) -> dict[str, Any]:
-    result = client.request("POST", base + "/_local/clock", json.dumps(what).encode(), timeout=180)
+    """Move the local cloud's virtual clock; up to 5 real minutes for the work on the way (a loaded CI)."""
+    if "hold" not in what:
+        what["timeout_s"] = 300
+    result = client.request("POST", base + "/_local/clock", json.dumps(what).encode(), timeout=320)
     assert result.status == 200, result.body[:500]
     return result.json()
 

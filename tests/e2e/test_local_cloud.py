@@ -80,6 +80,7 @@ def test_executions_and_dlq_are_inspectable(local_cloud):
         "shop_events_queue": 0,
         "send_queue": 0,
         "transactional_queue": 0,
+        "campaign_queue": 0,
     }
 
 
@@ -186,7 +187,9 @@ def test_the_virtual_clock_is_read_and_moved_over_http_and_bad_requests_change_n
         refused = [(b'{"by": "soon"}', "by: 'soon' is not a duration; use e.g. 30m"),
                    (b'{"to": "2020-01-01T00:00:00+00:00"}', "cannot go back"),
                    (b'{"to": "2030-01-01T00:00:00"}', "no UTC offset"),
-                   (b"{}", "send one of"), (b'{"jump": 1}', "unknown clock request")]  # fmt: skip
+                   (b"{}", "send one of"), (b'{"jump": 1}', "unknown clock request"),
+                   (b'{"settle": true, "timeout_s": 0}', "timeout_s: 0 is not a number of real seconds"),
+                   (b'{"settle": true, "timeout_s": "long"}', "timeout_s: 'long'")]  # fmt: skip
         for body, says in refused:
             answer = post(body)
             assert answer.status == 400 and says in answer.json()["error"], answer.body

@@ -58,7 +58,10 @@ def dead_letters(made) -> dict[str, int]:
                                      reason="not a JSON object", received_at=datetime(2026, 11, 23, 15, tzinfo=UTC)))  # fmt: skip
         sqs.send_message(QueueUrl=events, MessageBody=json.dumps(envelope), **extra)
     sqs.send_message(QueueUrl=events, MessageBody="not json at all")
-    return {"shop_events_queue": PER_QUEUE + 1, "send_queue": PER_QUEUE, "transactional_queue": PER_QUEUE}
+    step = {"kind": "campaign_step", "shop": SHOP, "campaign": "cmp_winter", "run": "once", "step": 7}
+    sqs.send_message(QueueUrl=made.dlq_urls["campaign_queue"], MessageBody=json.dumps(step))
+    return {"shop_events_queue": PER_QUEUE + 1, "send_queue": PER_QUEUE, "transactional_queue": PER_QUEUE,
+            "campaign_queue": 1}  # fmt: skip
 
 
 def counts(made, urls) -> dict[str, tuple[int, int]]:
@@ -95,15 +98,18 @@ def test_dlq_list_pages_past_ten_with_reasons_for_all_three_queues_and_leaves_th
     assert all(r["topic"] == "orders/create" and r["shop"] == SHOP for r in events.values())
     [odd] = [r for r in by_queue["shop_events_queue"] if r["kind"] == "unreadable"]
     assert odd["unreadable_body"] == "not json at all"
+    [step] = by_queue["campaign_queue"]
+    assert (step["kind"], step["shop"], step["campaign"]) == ("campaign_step", SHOP, "cmp_winter run once step 7")
     # listing took nothing away: every message is visible again at once
     assert counts(stage, stage.dlq_urls) == {k: (n, 0) for k, n in expected.items()}
     table = run("dlq", "list").out
     assert (
-        "37 dead letter(s)" in table
+        "38 dead letter(s)" in table
         and "orders/create demo-shop.myshopify.com" in table
         and "webhook wh-0" in table
     )
     assert "KeyError: 'line_items' (1)" in table and "not JSON: not json at all" in table
+    assert "campaign cmp_winter run once step 7" in table
 
 
 def test_dlq_list_keeps_to_the_limit_and_the_queue(stage):
@@ -116,15 +122,15 @@ def test_dlq_list_keeps_to_the_limit_and_the_queue(stage):
 def test_dlq_replay_asks_moves_everything_back_with_a_progress_bar_and_counts(stage):
     expected = dead_letters(stage)
     declined = run("dlq", "replay", input="n\n")
-    assert declined.code == 1 and "Replay 37 dead-lettered message(s)" in declined.err
+    assert declined.code == 1 and "Replay 38 dead-lettered message(s)" in declined.err
     assert counts(stage, stage.dlq_urls) == {k: (n, 0) for k, n in expected.items()}
     one = run("dlq", "replay", "--queue", "transactional_queue", "--yes", "--json")
     assert one.code == 0, one
     assert json.loads(one.out) == {"replayed": {"transactional_queue": PER_QUEUE}, "total": PER_QUEUE}
     ran = run("dlq", "replay", "--yes", "--json")
     assert ran.code == 0, ran
-    assert json.loads(ran.out) == {"replayed": {**expected, "transactional_queue": 0}, "total": 25}
-    assert "25/25 messages" in ran.err and "ETA" in ran.err
+    assert json.loads(ran.out) == {"replayed": {**expected, "transactional_queue": 0}, "total": 26}
+    assert "26/26 messages" in ran.err and "ETA" in ran.err
     assert counts(stage, stage.dlq_urls) == {k: (0, 0) for k in expected}
     assert counts(stage, stage.queue_urls) == {k: (n, 0) for k, n in expected.items()}
     from smsflows.runtime.deps import get_deps

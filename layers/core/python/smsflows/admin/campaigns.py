@@ -117,6 +117,7 @@ def campaign_create(
     every: str | None = None,
     tz: str | None = None,
     by: str | None = None,
+    campaign_id: str | None = None,
 ) -> dict[str, Any]:
     """Store a draft campaign; {id, shop, name, state, warnings, campaign}. BadValue naming the field of
     the first bad input (nothing stored); NotOnboarded for a shop without a config."""
@@ -160,6 +161,7 @@ def campaign_create(
             recurrence=recurrence,
             now=deps().clock(),
             by=operator(by),
+            campaign_id=campaign_id,
         )
     except ValueError as exc:  # CampaignError
         raise _bad(exc) from None

@@ -17,7 +17,7 @@ from smsflows import topology
 from smsflows.admin.errors import BadValue
 from smsflows.admin.target import deps
 
-QUEUE_KEYS = (topology.SHOP_EVENTS_QUEUE, topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE)
+QUEUE_KEYS = (topology.SHOP_EVENTS_QUEUE, topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE, topology.CAMPAIGN_QUEUE)
 LIST_HIDE_S = 60  # long enough to page through a queue; a listing that dies leaves them hidden this long
 REPLAY_HIDE_S = 30
 ROW_KEYS = (
@@ -33,6 +33,7 @@ ROW_KEYS = (
     "state",
     "reason",
     "unreadable_body",
+    "campaign",  # a campaign step: "CAMPAIGN_ID run RUN step N" (replaying it resumes the run there)
 )
 
 Progress = Callable[[str], None]  # called with the queue key after each message moved
@@ -44,6 +45,7 @@ def _configured_urls(found: Any) -> dict[str, str]:
         topology.SHOP_EVENTS_QUEUE: s.shop_events_queue_url,
         topology.SEND_QUEUE: s.send_queue_url,
         topology.TRANSACTIONAL_QUEUE: s.transactional_queue_url,
+        topology.CAMPAIGN_QUEUE: s.campaign_queue_url,
     }
 
 
@@ -166,6 +168,10 @@ def _row(key: str, message: dict[str, Any], found: Any) -> dict[str, Any]:
             state=item.get("state"),
             reason=_error_attribute(message, body) or item.get("reason"),
         )
+        return row
+    if body.get("kind") == "campaign_step":
+        row.update(kind="campaign_step", reason=_error_attribute(message, body),
+                   campaign=f"{body.get('campaign')} run {body.get('run')} step {body.get('step')}")  # fmt: skip
         return row
     row.update(kind="shop_event", topic=body.get("topic"), webhook_id=body.get("webhook_id"))
     reason = _error_attribute(message, body)

@@ -32,6 +32,8 @@ PROFILE_KEYS = {
     "shop_events_queue_url": "SHOP_EVENTS_QUEUE_URL",
     "send_queue_url": "SEND_QUEUE_URL",
     "transactional_queue_url": "TRANSACTIONAL_QUEUE_URL",
+    "campaign_queue_url": "CAMPAIGN_QUEUE_URL",  # `campaign schedule|resume` start a run
+    "campaign_scheduler": "SMSFLOWS_CAMPAIGN_SCHEDULER",  # the stack output CampaignSchedulerSettings
     "region": "AWS_REGION",
     "aws_profile": "AWS_PROFILE",
     "public_base_url": "PUBLIC_BASE_URL",
@@ -42,6 +44,8 @@ STAGE_KEYS = (
     "shop_events_queue_url",
     "send_queue_url",
     "transactional_queue_url",
+    "campaign_queue_url",
+    "campaign_scheduler",
     "region",
     "aws_profile",
     "public_base_url",

@@ -126,6 +126,9 @@ def create(
     tz: Annotated[
         str | None, _opt("--tz", "The IANA zone of --every, e.g. America/New_York.", "ZONE")
     ] = None,
+    campaign_id: Annotated[
+        str | None, _opt("--id", "An id of your own (default: generated), e.g. winter-sale.", "ID")
+    ] = None,
     by: ByOpt = None,
     shop: ShopOpt = None,
     as_json: JsonOpt = False,
@@ -138,7 +141,7 @@ def create(
         named, name=name, text=text, variants=variant or (), split=split, segment=segment,
         segment_file=segment_file, at=at, local_time=local_time, on_date=on_date, holdout_pct=holdout,
         not_after=not_after, utm_campaign=utm_campaign, smart_sending_hours=smart_sending, every=every,
-        tz=tz, by=by,
+        tz=tz, by=by, campaign_id=campaign_id,
     )  # fmt: skip
 
     def render(console: Console, found: dict[str, Any]) -> None:

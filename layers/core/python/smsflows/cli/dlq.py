@@ -17,9 +17,9 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-QueueName = Literal["shop_events_queue", "send_queue", "transactional_queue"]
+QueueName = Literal["shop_events_queue", "send_queue", "transactional_queue", "campaign_queue"]
 QueueOpt = Annotated[
-    QueueName | None, typer.Option("--queue", help="Only this queue's DLQ.", show_default="all three")
+    QueueName | None, typer.Option("--queue", help="Only this queue's DLQ.", show_default="all four")
 ]
 
 
@@ -38,6 +38,8 @@ def _what(row: dict[str, Any]) -> str:
     if row["kind"] == "shop_event":
         parts = [row["topic"] or "event", row["shop"], row["webhook_id"] and f"webhook {row['webhook_id']}"]
         return " ".join(p for p in parts if p)
+    if row["kind"] == "campaign_step":
+        return f"campaign {row['campaign']} ({row['shop']})"
     return "?"
 
 
@@ -48,8 +50,9 @@ def _what(row: dict[str, Any]) -> str:
         "Pages past SQS's ten messages per receive (each listed message is hidden while the listing goes on,\n"
         "then made visible again at once): nothing is removed. --json prints a list of {"
         + ", ".join(admin.ROW_KEYS)
-        + "};\nkind is text, shop_event or unreadable; reason is the message log's for a text, the error attribute\n"
-        "or the stored webhook's for a shop event (null when none was recorded).",
+        + "};\nkind is text, shop_event, campaign_step or unreadable; reason is the message log's for a text, the\n"
+        "error attribute or the stored webhook's for a shop event (null when none was recorded). A campaign step\n"
+        "replayed resumes its run where it stopped.",
     ),
 )
 def list_(

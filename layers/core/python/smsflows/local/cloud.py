@@ -383,20 +383,24 @@ class LocalCloud:
         before the horizon. `{"hold": true}`: stop time now. `{"release": true}`: let it run free."""
         if self.keeper is None:
             raise ValueError("the clock is scaled real time: start the cloud with --virtual to move it")
+        request = dict(request) if isinstance(request, dict) else request
+        wait = request.pop("timeout_s", 60) if isinstance(request, dict) else 60
         if not isinstance(request, dict) or len(request) != 1:
             raise ValueError('send one of {"to": ISO 8601}, {"by": "1h"}, {"settle": true}, {"hold": true}, '
-                             '{"release": true}')  # fmt: skip
+                             '{"release": true} (to, by and settle may add "timeout_s": real seconds, 1-3600)')  # fmt: skip
+        if isinstance(wait, bool) or not isinstance(wait, int | float) or not 1 <= wait <= 3600:
+            raise ValueError(f"timeout_s: {wait!r} is not a number of real seconds from 1 to 3600")
         ((what, value),) = request.items()
         keeper = self.keeper
         if what == "to":
             at = datetime.fromisoformat(str(value))
             if at.tzinfo is None:
                 raise ValueError(f"to: {value!r} has no UTC offset (e.g. 2026-11-23T09:00:00-06:00)")
-            return keeper.advance(at.timestamp())
+            return keeper.advance(at.timestamp(), timeout_s=float(wait))
         if what == "by":
-            return keeper.advance(keeper.clock.time() + parse_duration(str(value), field="by"))
+            return keeper.advance(keeper.clock.time() + parse_duration(str(value), field="by"), timeout_s=float(wait))
         if what == "settle":
-            return keeper.settle()
+            return keeper.settle(float(wait))
         if what == "hold":
             keeper.hold()
             return keeper.state()
