@@ -29,8 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from smsflows.local.cloud import LocalCloud, LocalConfig, _free_port
-from smsflows.local.provision import DEFAULT_SHOP
+from smsflows.local.cloud import DEFAULT_SHOP, LocalCloud, LocalConfig, _free_port
 from smsflows.runtime import deps as deps_module
 
 RATE = 5.0  # registered segments per second
