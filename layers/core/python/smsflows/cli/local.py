@@ -179,15 +179,16 @@ def local(
         **options,
     )
     cloud = LocalCloud(config)
+    # The handler only appends to a list: an Event.set() there could wait forever on the lock that the main
+    # thread, interrupted inside Event.wait(), already holds. Installed before the cloud answers its health
+    # check: a SIGTERM right after the cloud is up (a supervisor, a test) is a clean shutdown too.
+    signals: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda number, _frame: signals.append(number))
     try:
         cloud.start()
     except PortInUse as exc:
         raise BadValue(f"--port: {exc}") from None
-    # The handler only appends to a list: an Event.set() there could wait forever on the lock that the main
-    # thread, interrupted inside Event.wait(), already holds.
-    signals: list[int] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda number, _frame: signals.append(number))
     clock = "virtual time" if virtual else f"time scale {config.time_scale:g}"
     say = lambda text: print(text, flush=True)  # noqa: E731
     say(f"smsflows local cloud listening on {cloud.base_url} ({clock})")
