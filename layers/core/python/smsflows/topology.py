@@ -185,8 +185,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         batch_size=1,  # one step per invocation: a step is the unit of work and of retry
         writes=frozenset({TABLE, SEND_QUEUE, CAMPAIGN_QUEUE}),
         # the campaign, its run and the shop's settings (GetItem); the campaign's state (PutItem); the run's
-        # progress (UpdateItem); the assignments (BatchWriteItem); the members (Query on by_segment)
-        table_actions=frozenset({"GetItem", "PutItem", "UpdateItem", "BatchWriteItem", "Query"}),
+        # progress (UpdateItem); the assignments (BatchWriteItem); the members: Query on by_segment only
+        table_actions=frozenset({"GetItem", "PutItem", "UpdateItem", "BatchWriteItem"}),
         table_indexes=frozenset({"by_segment"}),
     ),
     FunctionSpec(

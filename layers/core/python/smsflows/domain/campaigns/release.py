@@ -114,8 +114,6 @@ def handle(body: Mapping[str, Any], deps: ReleaseDeps) -> StepOutcome:
     if progress.done:
         return StepOutcome("done")
     now = deps.clock()
-    if campaign.state == "scheduled":
-        campaign, version = _move(deps, campaign, version, "sending", now)
     segment = parse_segment(segment_document(campaign, deps.segments))
     result = fanout.step(
         campaign,
@@ -130,6 +128,9 @@ def handle(body: Mapping[str, Any], deps: ReleaseDeps) -> StepOutcome:
     if result.progress.step == progress.step:  # an early cursor: wait on
         _next(deps, shop, campaign_id, run, progress)
         return StepOutcome("waiting", f"until {progress.wait_until}")
+    if campaign.state == "scheduled" and (result.releases or result.progress.done):
+        # the first text released (or a run that ends without one: everyone held out): it is sending
+        campaign, version = _move(deps, campaign, version, "sending", now)
     if result.releases:
         deps.send([(r.message.model_dump(mode="json"), _real(r.delay_s, deps)) for r in result.releases])
     if result.assignments:
