@@ -177,7 +177,9 @@ def test_a_cancel_stops_a_campaign_mid_run(cloud):
     counts = shown["counts"]
     assert counts["cancelled"] >= 1 and counts["sent"] == len(after)
     # the window already queued was dropped by the sender, recorded as cancelled; the rest never released
-    assert counts["sent"] + counts["cancelled"] + counts["skipped"] + counts["suppressed"] == counts["enqueued"]
+    assert (
+        counts["sent"] + counts["cancelled"] + counts["skipped"] + counts["suppressed"] == counts["enqueued"]
+    )
     assert counts["targeted"] < len(phones()) + 3
 
 

@@ -99,7 +99,11 @@ def test_dlq_list_pages_past_ten_with_reasons_for_all_three_queues_and_leaves_th
     [odd] = [r for r in by_queue["shop_events_queue"] if r["kind"] == "unreadable"]
     assert odd["unreadable_body"] == "not json at all"
     [step] = by_queue["campaign_queue"]
-    assert (step["kind"], step["shop"], step["campaign"]) == ("campaign_step", SHOP, "cmp_winter run once step 7")
+    assert (step["kind"], step["shop"], step["campaign"]) == (
+        "campaign_step",
+        SHOP,
+        "cmp_winter run once step 7",
+    )
     # listing took nothing away: every message is visible again at once
     assert counts(stage, stage.dlq_urls) == {k: (n, 0) for k, n in expected.items()}
     table = run("dlq", "list").out

@@ -17,7 +17,12 @@ from smsflows import topology
 from smsflows.admin.errors import BadValue
 from smsflows.admin.target import deps
 
-QUEUE_KEYS = (topology.SHOP_EVENTS_QUEUE, topology.SEND_QUEUE, topology.TRANSACTIONAL_QUEUE, topology.CAMPAIGN_QUEUE)
+QUEUE_KEYS = (
+    topology.SHOP_EVENTS_QUEUE,
+    topology.SEND_QUEUE,
+    topology.TRANSACTIONAL_QUEUE,
+    topology.CAMPAIGN_QUEUE,
+)
 LIST_HIDE_S = 60  # long enough to page through a queue; a listing that dies leaves them hidden this long
 REPLAY_HIDE_S = 30
 ROW_KEYS = (

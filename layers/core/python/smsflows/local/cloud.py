@@ -398,7 +398,9 @@ class LocalCloud:
                 raise ValueError(f"to: {value!r} has no UTC offset (e.g. 2026-11-23T09:00:00-06:00)")
             return keeper.advance(at.timestamp(), timeout_s=float(wait))
         if what == "by":
-            return keeper.advance(keeper.clock.time() + parse_duration(str(value), field="by"), timeout_s=float(wait))
+            return keeper.advance(
+                keeper.clock.time() + parse_duration(str(value), field="by"), timeout_s=float(wait)
+            )
         if what == "settle":
             return keeper.settle(float(wait))
         if what == "hold":
