@@ -86,7 +86,10 @@ def main() -> None:
                                          segment_file=_everyone(), by="bench")  # fmt: skip
         began = time.perf_counter()
         campaigns.campaign_transition(DEFAULT_SHOP, made["id"], "schedule", by="bench")
-        fan = figures(wait_for(cloud, "FANOUT", n, timeout=n / RATE * 3 + 60), n)
+        stamps = wait_for(cloud, "FANOUT", n, timeout=n / RATE * 3 + 60)
+        fan = figures(stamps, n)
+        if os.environ.get("BENCH_DUMP"):
+            Path(os.environ["BENCH_DUMP"]).write_text("\n".join(str(t.timestamp()) for t in sorted(stamps)))
         fan_wall = time.perf_counter() - began
 
         # Baseline: the same number of texts on the send queue at once (no fan-out)

@@ -104,3 +104,50 @@ def test_dlq_list_shows_the_reason_and_replay_sends_once(monkeypatch):
         assert [m["to"] for m in cloud.twilio.outbox()] == ["+15125550123"]
         assert cloud.items("MSG#m-dead")[0]["state"] == "sent"
         assert admin.dlq_list() == []
+
+
+def _two_batches(cloud, max_in_flight):
+    """Two batches on the send queue, handled by a poller whose function waits (up to 5 s) for a second
+    batch to be in flight beside it: how many were seen handled at once."""
+    import contextlib
+    import threading
+
+    sqs = cloud.client("sqs")
+    url = cloud.res.queue_urls[topology.SEND_QUEUE]
+    for n in range(20):  # two batches of ten
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": n}))
+    lock, in_flight, most, done = threading.Lock(), [0], [0], threading.Event()
+    both = threading.Barrier(2, timeout=5)
+    handled = []
+
+    def invoke(name, event):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both.wait()  # a second batch beside this one, or a BrokenBarrierError after 5 s
+        with lock:
+            in_flight[0] -= 1
+            handled.append(len(event["Records"]))
+            if sum(handled) == 20:
+                done.set()
+        return {"batchItemFailures": []}
+
+    poller = QueuePoller(sqs, url, topology.function("send_message"), invoke, ARN_REGION)
+    poller.max_in_flight = max_in_flight
+    poller.start()
+    try:
+        assert done.wait(30), f"only {sum(handled)} of 20 messages handled"
+    finally:
+        poller.stop()
+    return most[0], handled
+
+
+def test_a_poller_hands_over_the_next_batch_while_one_is_in_flight_when_allowed():
+    """Real time: as an event source mapping's concurrent batches (a paced sender's batch sleeps until its
+    slots, and the next must be prepared meanwhile); one at a time otherwise (virtual time's default)."""
+    with InProcessCloud(SHOPIFY_SECRET, TWILIO_TOKEN) as cloud:
+        most, handled = _two_batches(cloud, max_in_flight=2)
+        assert most == 2 and sorted(handled) == [10, 10]
+        most, handled = _two_batches(cloud, max_in_flight=1)
+        assert most == 1 and sorted(handled) == [10, 10]

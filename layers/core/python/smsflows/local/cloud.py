@@ -62,6 +62,9 @@ class LocalConfig:
         return cls(**values)
 
 
+POLLER_CONCURRENCY = 2  # batches handled at once per queue in real time (a dev stage's MaximumConcurrency)
+
+
 def _free_port(host: str) -> int:
     with socket.socket() as s:
         s.bind((host, 0))
@@ -200,6 +203,10 @@ class LocalCloud:
                     # nothing else makes one visible (time stands still in between).
                     poller.idle_s = 1.0
                     moto_patches.sqs_listeners.append(poller.wake)
+                else:
+                    # Real time: concurrent batches per queue, as a dev stage's event source mappings run
+                    # them (MaximumConcurrency 2).
+                    poller.max_in_flight = POLLER_CONCURRENCY
                 self.pollers.append(poller.start())
         deferrals = json.loads(self.resources.env[topology.ENV[topology.DEFERRALS]])
         scheduler = deps_module.get_deps().client("scheduler")

@@ -8,6 +8,7 @@ after maxReceiveCount receives (moto applies the redrive policy on receive).
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import logging
 import re
@@ -67,8 +68,20 @@ class QueuePoller:
         self.idle_s = 0.05
         # Virtual time: a receive and the handling of what it received count as running work.
         self.activity: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
+        # Batches handled at once, as an event source mapping runs concurrent batches (its maximum
+        # concurrency). 1: one after another (virtual time keeps this, so that runs are reproducible). More:
+        # the next batch is received and prepared while one is still being sent (a paced sender's batch
+        # sleeps until its texts' slots; handled one after another, each batch would start late).
+        self.max_in_flight = 1
+        self._slots = threading.BoundedSemaphore(1)
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
 
     def start(self) -> QueuePoller:
+        if self.max_in_flight > 1:
+            self._slots = threading.BoundedSemaphore(self.max_in_flight)
+            self._pool = concurrent.futures.ThreadPoolExecutor(
+                self.max_in_flight, thread_name_prefix=f"batch-{self._fn.name}"
+            )
         self._thread.start()
         return self
 
@@ -76,6 +89,8 @@ class QueuePoller:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=10)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def wake(self) -> None:
         """Look at the queue now (virtual time moved: delayed messages may be visible)."""
@@ -87,6 +102,19 @@ class QueuePoller:
             return self._poll_once()
 
     def _poll_once(self) -> int:
+        if self._pool is None:
+            return self._receive(self._handle)
+        self._slots.acquire()  # receive only when a batch can be handled at once (it is invisible meanwhile)
+        try:
+            received = self._receive(lambda messages: self._pool.submit(self._handle_released, messages))  # type: ignore[union-attr]
+        except BaseException:
+            self._slots.release()
+            raise
+        if received == 0:
+            self._slots.release()
+        return received
+
+    def _receive(self, hand_over: Callable[[list[dict[str, Any]]], Any]) -> int:
         out = self._sqs.receive_message(
             QueueUrl=self._url,
             MaxNumberOfMessages=min(10, self._fn.batch_size),
@@ -98,6 +126,18 @@ class QueuePoller:
         if not messages:
             return 0
         self.invocations += 1
+        hand_over(messages)
+        return len(messages)
+
+    def _handle_released(self, messages: list[dict[str, Any]]) -> None:
+        try:
+            self._handle(messages)
+        except Exception:
+            LOG.exception("handling a batch of %s failed", self._fn.name)
+        finally:
+            self._slots.release()
+
+    def _handle(self, messages: list[dict[str, Any]]) -> None:
         failed: set[str] = set()
         try:
             result = self._invoke(self._fn.name, sqs_event(messages, self._arn, self._region)) or {}
@@ -112,7 +152,6 @@ class QueuePoller:
                 QueueUrl=self._url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
-        return len(messages)
 
     def _run(self) -> None:
         while not self._stop.is_set():
