@@ -114,16 +114,9 @@ def main() -> None:
     print(f"(fan-out wall time from `campaign schedule` to the last text: {fan_wall:.1f} s)")
 
 
-_FILE: list[str] = []
-
-
 def _everyone() -> str:
-    if not _FILE:
-        handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # noqa: SIM115
-        handle.write('{"subscribed": true}')
-        handle.close()
-        _FILE.append(handle.name)
-    return _FILE[0]
+    """The README's segment of every subscriber."""
+    return str(Path(__file__).resolve().parents[1] / "examples" / "everyone.json")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -183,18 +184,9 @@ def test_a_cancel_stops_a_campaign_mid_run(cloud):
     assert counts["targeted"] < len(phones()) + 3
 
 
-_EVERYONE: list[str] = []
-
-
 def _everyone() -> str:
-    if not _EVERYONE:
-        import tempfile
-
-        path = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # noqa: SIM115
-        path.write('{"subscribed": true}')
-        path.close()
-        _EVERYONE.append(path.name)
-    return _EVERYONE[0]
+    """The README's segment of every subscriber (examples/everyone.json)."""
+    return str(Path(__file__).resolve().parents[2] / "examples" / "everyone.json")
 
 
 def _zones_of(phone: str) -> set[str]:

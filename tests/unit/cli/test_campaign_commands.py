@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -211,12 +212,8 @@ def test_an_illegal_transition_names_the_states_exit_1_nothing_changed(clocked):
 
 
 def _everyone(made: Any) -> str:
-    import tempfile
-
-    handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # noqa: SIM115
-    handle.write('{"subscribed": true}')
-    handle.close()
-    return handle.name
+    """The README's segment of every subscriber (examples/everyone.json)."""
+    return str(Path(__file__).resolve().parents[3] / "examples" / "everyone.json")
 
 
 def schedules(made: Any) -> list[dict[str, Any]]:
