@@ -228,27 +228,20 @@ class Deps:
 
     @cached_property
     def campaign_state(self) -> Callable[[str, str], str | None]:
-        """(shop, campaign id) -> its state, read through a cache of a few seconds per container (the
+        """(shop, campaign id) -> its state, read through the TtlCache of a few seconds per container (the
         sender asks for every campaign text): a cancel is honoured within `campaign_state_cache_s`."""
-        import threading
+        from smsflows.runtime.cache import TtlCache
 
-        ttl = self.settings.campaign_state_cache_s
-        seen: dict[tuple[str, str], tuple[float, str | None]] = {}
-        lock = threading.Lock()
+        campaigns = self.campaigns
 
-        def state(shop: str, campaign_id: str) -> str | None:
-            now = time.monotonic()
-            with lock:
-                hit = seen.get((shop, campaign_id))
-            if hit is not None and now - hit[0] < ttl:
-                return hit[1]
-            found = self.campaigns.get(shop, campaign_id)
-            value = found[0].state if found is not None else None
-            with lock:
-                seen[(shop, campaign_id)] = (now, value)
-            return value
+        class States:
+            def get(self, key: str) -> str | None:
+                shop, campaign_id = key.split("\x1f", 1)
+                found = campaigns.get(shop, campaign_id)
+                return found[0].state if found is not None else None
 
-        return state
+        cache = TtlCache(States(), ttl_s=self.settings.campaign_state_cache_s)
+        return lambda shop, campaign_id: cache.get(f"{shop}\x1f{campaign_id}")
 
     @cached_property
     def segment_members(self) -> Any:
