@@ -255,3 +255,10 @@ JsonOpt = Annotated[
     typer.Option("--json", help="Print JSON for scripts (the keys are listed below) instead of a table."),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking first.")]
+
+
+def connect_shop(local: str | None, profile: str | None, shop: str | None) -> str:
+    """Point this process at the target (--local, --profile or the environment); the shop it acts on."""
+    target = Target(local, profile)
+    target.connect()
+    return target.shop(shop)

@@ -13,7 +13,7 @@ from rich.console import Console
 from smsflows import admin
 from smsflows.admin import campaigns as use_cases
 from smsflows.cli._core import confirm, epilog, fields, show, table
-from smsflows.cli._target import JsonOpt, LocalOpt, ProfileOpt, ShopOpt, Target, YesOpt
+from smsflows.cli._target import JsonOpt, LocalOpt, ProfileOpt, ShopOpt, YesOpt, connect_shop
 
 app = typer.Typer(
     help="A shop's campaigns: create a draft, preview it, schedule, pause, resume, cancel, show, list.",
@@ -35,12 +35,6 @@ RECORD_NOTE = (
 
 def _opt(flag: str, help_: str, metavar: str = "TEXT") -> Any:
     return typer.Option(flag, metavar=metavar, help=help_, show_default=False)
-
-
-def _connect(local: str | None, profile: str | None, shop: str | None) -> str:
-    target = Target(local, profile)
-    target.connect()
-    return target.shop(shop)
 
 
 def _render_record(console: Console, found: dict[str, Any]) -> None:
@@ -136,7 +130,7 @@ def create(
     profile: ProfileOpt = None,
 ) -> None:
     """Create a draft campaign: its id and every warning (brand or opt-out added, quiet hours, encoding)."""
-    named = _connect(local, profile, shop)
+    named = connect_shop(local, profile, shop)
     made = use_cases.campaign_create(
         named, name=name, text=text, variants=variant or (), split=split, segment=segment,
         segment_file=segment_file, at=at, local_time=local_time, on_date=on_date, holdout_pct=holdout,
@@ -167,7 +161,7 @@ def show_(campaign_id: IdArg, shop: ShopOpt = None, as_json: JsonOpt = False, lo
           profile: ProfileOpt = None) -> None:  # fmt: skip
     """Show a campaign: state, variants, send time, history, and its counts (targeted, held out, enqueued,
     sent, delivered, failed, suppressed, skipped, deferred) with the estimated and the actual finish."""
-    named = _connect(local, profile, shop)
+    named = connect_shop(local, profile, shop)
     show(use_cases.campaign_show(named, campaign_id), as_json, _render_record)
 
 
@@ -182,7 +176,7 @@ def list_(
     shop: ShopOpt = None, as_json: JsonOpt = False, local: LocalOpt = None, profile: ProfileOpt = None
 ) -> None:
     """List the shop's campaigns, newest first."""
-    named = _connect(local, profile, shop)
+    named = connect_shop(local, profile, shop)
 
     def render(console: Console, rows: list[dict[str, Any]]) -> None:
         lines = [(r["id"], r["name"], r["state"], r["send_at"], r["variants"], r["created_at"]) for r in rows]
@@ -195,7 +189,7 @@ def list_(
 
 def _move(action: use_cases.Action, campaign_id: str, shop: str | None, by: str | None, as_json: bool,
           local: str | None, profile: str | None, yes: bool = True) -> None:  # fmt: skip
-    named = _connect(local, profile, shop)
+    named = connect_shop(local, profile, shop)
     if not yes:
         use_cases.campaign_show(named, campaign_id)  # an unknown id is said before the question
         confirm(f"cancel campaign {campaign_id} of {named}? A cancelled campaign is final", yes)
@@ -220,7 +214,7 @@ MOVE_NOTE = "Recorded in the history with who (--by, else $USER) and when. " + R
 def preview(campaign_id: IdArg, shop: ShopOpt = None, as_json: JsonOpt = False, local: LocalOpt = None,
             profile: ProfileOpt = None) -> None:  # fmt: skip
     """Preview a campaign: audience, holdout, variants, segments, cost, ETA and every warning."""
-    named = _connect(local, profile, shop)
+    named = connect_shop(local, profile, shop)
 
     def render(console: Console, found: dict[str, Any]) -> None:
         console.print(fields({"audience": found["audience"], "held out": found["held_out"],

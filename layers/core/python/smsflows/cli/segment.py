@@ -13,7 +13,7 @@ from rich.console import Console
 
 from smsflows.admin import segments as use_cases
 from smsflows.cli._core import epilog, fields, progress, show, table
-from smsflows.cli._target import JsonOpt, LocalOpt, ProfileOpt, ShopOpt, Target
+from smsflows.cli._target import JsonOpt, LocalOpt, ProfileOpt, ShopOpt, connect_shop
 
 app = typer.Typer(
     help="A shop's saved segments: create one from a JSON document, list them, count who one holds now.",
@@ -29,12 +29,6 @@ ByOpt = Annotated[
 EXAMPLE_DOC = (
     '{"all": [{"repeat": {}}, {"lapsed": {"days": 90}}, {"not": {"bought": {"product": ["7001"]}}}]}'
 )
-
-
-def _connect(local: str | None, profile: str | None, shop: str | None) -> str:
-    target = Target(local, profile)
-    target.connect()
-    return target.shop(shop)
 
 
 def _warnings(console: Console, warnings: list[str]) -> None:
@@ -74,7 +68,7 @@ def create(
     profile: ProfileOpt = None,
 ) -> None:
     """Create (or with --replace, replace) a segment from a JSON document."""
-    named = _connect(local, profile, shop)
+    named = connect_shop(local, profile, shop)
     made = use_cases.segment_create(named, name=name, file=file, replace=replace, by=by)
 
     def render(console: Console, found: dict[str, Any]) -> None:
@@ -97,7 +91,7 @@ def list_(
     shop: ShopOpt = None, as_json: JsonOpt = False, local: LocalOpt = None, profile: ProfileOpt = None
 ) -> None:
     """List the shop's segments."""
-    named = _connect(local, profile, shop)
+    named = connect_shop(local, profile, shop)
 
     def render(console: Console, rows: list[dict[str, Any]]) -> None:
         lines = [(r["name"], r["describe"], r["updated_at"], r["created_by"]) for r in rows]
@@ -130,7 +124,7 @@ def count(
     """Count who the segment holds now, by time-zone group, with its warnings."""
     from smsflows.domain import keys
 
-    named = _connect(local, profile, shop)
+    named = connect_shop(local, profile, shop)
     with progress("counting", keys.SEGMENT_SHARDS, "shards") as advance:
         counted = use_cases.segment_count(named, name, progress=lambda _shard: advance(1))
 
@@ -176,7 +170,7 @@ def backfill(
     profile: ProfileOpt = None,
 ) -> None:
     """Index the subscribers recorded before segments existed (resumable, idempotent)."""
-    named = _connect(local, profile, shop)
+    named = connect_shop(local, profile, shop)
     with progress("backfilling", None, "records") as advance:
         done = use_cases.segment_backfill(
             named, cursor=cursor, page_size=page_size, rate=rate, progress=advance
