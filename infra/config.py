@@ -45,6 +45,10 @@ class StageConfig(BaseModel):
     # Shopify's webhooks and Twilio's callbacks.
     subscribe_throttle_rate: float = Field(5.0, gt=0)
     subscribe_throttle_burst: int = Field(10, gt=0)
+    # GET/HEAD /l/{code} (short links) too: a burst of clicks, or of guessed codes, cannot take the
+    # capacity webhooks and inbound texts need. Past it, a click gets API Gateway's 429.
+    link_throttle_rate: float = Field(25.0, gt=0)
+    link_throttle_burst: int = Field(50, gt=0)
     # WAF: requests to /subscribe per source IP per 5 minutes before the IP is blocked (WAF's minimum is 10).
     waf_subscribe_per_ip_5min: int = Field(100, ge=10)
     # WAF: all requests per source IP per 5 minutes (Shopify and Twilio send from many addresses).

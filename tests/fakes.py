@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from smsflows import ports
+from smsflows.domain.analytics import counters
 from smsflows.domain.compliance.frequency import SendRecord
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState, suppression_key
 from smsflows.domain.messages import OutboundMessage
@@ -527,6 +529,13 @@ class FakeMessageLog:
                     "to": message.to,
                     "category": message.category,
                     "flow": message.flow,
+                    "scope": counters.scope_of(
+                        flow=message.flow,
+                        step=message.step,
+                        campaign=message.campaign,
+                        variant=message.variant,
+                        category=message.category,
+                    ),
                     "claimed_at": now.isoformat(),
                     "body_hash": hashlib.sha256(message.body.encode()).hexdigest(),
                 }
@@ -617,7 +626,7 @@ class FakeMessageLog:
             item.update(state=state, replayed_at=now.isoformat())
             return state
 
-    def apply_status(self, update: StatusUpdate, now: datetime) -> tuple[str, str] | None:
+    def apply_status(self, update: StatusUpdate, now: datetime) -> ports.StatusApplied | None:
         with self._lock:
             item = self.items.get(update.message_id)
             # the message exists, is this provider message, and the status moves forward
@@ -637,7 +646,11 @@ class FakeMessageLog:
                     }
                 )
             )
-            return (str(item["shop"]), str(item["to"])) if item.get("to") and item.get("shop") else None
+            if not (item.get("to") and item.get("shop")):
+                return None
+            cost = item.get("cost_est")
+            return ports.StatusApplied(str(item["shop"]), str(item["to"]), item.get("scope"),
+                                       float(cost) if cost is not None else None)  # fmt: skip
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
@@ -850,19 +863,33 @@ class FakeCampaignRuns:
     def queued(self, shop: str, campaign_id: str, run: str, step: int) -> None:
         self._item(shop, campaign_id, run)["counters"]["queued"] = step
 
-    def count(self, shop: str, campaign_id: str, run: str, outcome: str, n: int = 1, at: Any = None) -> None:
-        from smsflows.adapters.campaigns import _counter
+    def count(
+        self,
+        shop: str,
+        campaign_id: str,
+        run: str,
+        outcome: str,
+        n: int = 1,
+        at: Any = None,
+        also: Sequence[str] = (),
+    ) -> dict[str, int]:
+        from smsflows.adapters.campaigns import OUTCOMES, _counter
 
-        _counter(outcome)  # the same refusal of an outcome that is not counted
         counters = self._item(shop, campaign_id, run)["counters"]
-        counters[outcome] = counters.get(outcome, 0) + n
+        for name in (outcome, *also):
+            _counter(name)  # the same refusal of an outcome that is not counted
+            counters[name] = counters.get(name, 0) + n
         if at is not None:
             counters[f"last_{outcome}_at"] = at.isoformat()
+        return {name: int(counters.get(name, 0)) for name in OUTCOMES}
 
     def assign(self, shop: str, campaign_id: str, run: str, rows: Sequence[Any]) -> None:
         table = self.rows.setdefault((shop, campaign_id), {})
         for row in rows:
             table[row.phone] = (run, row)
+
+    def assignments_of(self, shop: str, campaign_ids: Sequence[str], phone: str) -> dict[str, Any]:
+        return {c: self.rows[(shop, c)][phone] for c in campaign_ids if phone in self.rows.get((shop, c), {})}
 
     def assignments(self, shop: str, campaign_id: str, cursor: Any = None, limit: int = 1000) -> Any:
         table = self.rows.get((shop, campaign_id), {})

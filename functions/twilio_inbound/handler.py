@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
+from smsflows.domain.campaigns.responses import on_response
 from smsflows.domain.consent.subscriptions import InboundSms, handle_inbound
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import Forbidden
@@ -51,9 +52,26 @@ def inbound() -> Response:
         not_texting=outcome.not_texting,  # the shop texts nobody: recorded, not answered
     )
     metrics.add_metric(name=f"Inbound_{outcome.intent}", unit=MetricUnit.Count, value=1)
+    if outcome.shop and outcome.phone and outcome.not_texting is None:
+        _measure(outcome.shop, outcome.phone, str(outcome.intent), deps)
     if outcome.forward:
         _forward(outcome.forward, deps)
     return twiml(outcome.reply)
+
+
+def _measure(shop: str, phone: str, intent: str, deps: Any) -> None:
+    """Best effort, after the consent is recorded: a counter that fails loses a count, never a STOP."""
+    try:
+        counted = on_response(shop, phone, intent, deps.clock(), deps.measurement, deps.campaign_runs,
+                              deps.campaigns, deps.shop_configs.get(shop))  # fmt: skip
+    except Exception as exc:
+        logger.warning("could not count the response", error=type(exc).__name__)
+        return
+    if counted.get("counted") == "opt_outs":
+        metrics.add_metric(name="OptOuts", unit=MetricUnit.Count, value=1)
+    if counted.get("paused"):
+        logger.warning("campaign paused by the deliverability guard", reason=counted["paused"])
+        metrics.add_metric(name="CampaignAutoPaused", unit=MetricUnit.Count, value=1)
 
 
 def _forward(conversation: dict[str, Any], deps: Any) -> None:

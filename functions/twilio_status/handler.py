@@ -8,6 +8,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
+from smsflows.domain.analytics import outcomes
+from smsflows.domain.campaigns import guarding
 from smsflows.domain.campaigns.fanout import parse_message_id
 from smsflows.domain.sending.delivery import StatusUpdate
 from smsflows.runtime.deps import get_deps
@@ -17,7 +19,6 @@ from smsflows.runtime.observability import logger, metrics
 from smsflows.runtime.twilio_signature import form_params, is_signed_by_account
 
 app = APIGatewayRestResolver()
-CAMPAIGN_FINAL = {"delivered": "delivered", "undelivered": "undelivered", "failed": "undelivered"}
 
 
 def _int(value: str | None) -> int | None:
@@ -49,25 +50,42 @@ def status() -> Response:
         segments=_int(params.get("NumSegments")),
         price=(params.get("Price") or None) and params["Price"][:16],
     )
-    recipient = deps.message_log.apply_status(update, deps.clock())
-    applied = recipient is not None
-    if recipient and update.unreachable:  # the carrier says this number cannot get texts: stop trying it
-        shop, phone = recipient
-        deps.message_log.mark_unreachable(shop, phone, f"twilio {update.error_code}", deps.clock())
-    ran = parse_message_id(message_id) if recipient else None
-    if ran is not None and recipient is not None and update.status in CAMPAIGN_FINAL:
-        try:  # the campaign run's delivered/undelivered counts (best effort: the message log is the truth)
-            deps.campaign_runs.count(recipient[0], ran[0], ran[1], CAMPAIGN_FINAL[update.status])
+    now = deps.clock()
+    applied = deps.message_log.apply_status(update, now)
+    if applied is not None and update.unreachable:  # the carrier says this number cannot get texts
+        deps.message_log.mark_unreachable(applied.shop, applied.phone, f"twilio {update.error_code}", now)
+    if applied is not None and applied.scope:
+        try:  # best effort: the message log is the truth, the counters its summary
+            values = outcomes.delivery(update.status, update.error_code, update.price, applied.cost_est)
+            deps.measurement.count(applied.shop, now, applied.scope, values)
+        except Exception:
+            logger.warning("could not count the delivery", message_id=message_id)
+    ran = parse_message_id(message_id) if applied else None
+    run_outcomes = outcomes.campaign_outcomes(update.status, update.error_code)
+    if ran is not None and applied is not None and run_outcomes:
+        try:  # the campaign run's delivered/undelivered counts, and the deliverability guard on them
+            counts = deps.campaign_runs.count(
+                applied.shop, ran[0], ran[1], run_outcomes[0], also=run_outcomes[1:]
+            )
+            paused = guarding.check(applied.shop, ran[0], counts, deps.shop_configs.get(applied.shop),
+                                    deps.campaigns, now)  # fmt: skip
+            if paused:
+                logger.warning("campaign paused by the deliverability guard", campaign=ran[0], reason=paused)
+                metrics.add_metric(name="CampaignAutoPaused", unit=MetricUnit.Count, value=1)
         except Exception:
             logger.warning("could not count the campaign delivery", message_id=message_id)
+    applied_ok = applied is not None
     logger.info(
         "status callback",
         message_id=message_id,
         status=update.status,
         error=update.error_code,
-        applied=applied,
+        applied=applied_ok,
     )
     metrics.add_metric(name=f"Delivery_{update.status}", unit=MetricUnit.Count, value=1)
+    if applied_ok and update.status in outcomes.FINAL:  # business metrics: the delivery rate's two sides
+        name = "MessagesDelivered" if update.status == "delivered" else "MessagesUndelivered"
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
     return Response(status_code=200, content_type="text/plain", body="")
 
 

@@ -27,6 +27,7 @@ from infra.constructs.nag import acknowledge
 from smsflows.topology import Route, routes
 
 SUBSCRIBE = Route("POST", "/subscribe")
+LINKS = (Route("GET", "/l/{code}"), Route("HEAD", "/l/{code}"))
 # Routes whose every request is signed by its caller and verified in the function before anything else.
 SIGNED = {
     Route("POST", "/webhooks/shopify"): "Shopify signs it (X-Shopify-Hmac-Sha256 over the raw body)",
@@ -43,6 +44,14 @@ ANONYMOUS = {
     Route("OPTIONS", "/subscribe"): (
         "CORS preflight for the sign-up form: answered by the function with headers only, no state, no text."
     ),
+    **{
+        route: (
+            "A short link in a text: whoever holds it may follow it (that is what a link is). Its code is 59 "
+            "unguessable bits; a guess costs one conditional write and gets the not-found page. Bounded by "
+            "the route's own throttle and the stage's."
+        )
+        for route in LINKS
+    },
 }
 # Access log fields: enough to tell a WAF block from a throttle from a function error, without a body.
 ACCESS_LOG_FIELDS = {
@@ -104,7 +113,17 @@ class WebhookApi(Construct):
                         metrics_enabled=True,
                         logging_level=apigw.MethodLoggingLevel.ERROR,
                         data_trace_enabled=False,
-                    )
+                    ),
+                    **{
+                        f"{route.path}/{route.method}": apigw.MethodDeploymentOptions(
+                            throttling_rate_limit=config.link_throttle_rate,
+                            throttling_burst_limit=config.link_throttle_burst,
+                            metrics_enabled=True,
+                            logging_level=apigw.MethodLoggingLevel.ERROR,
+                            data_trace_enabled=False,
+                        )
+                        for route in LINKS
+                    },
                 },
             ),
         )

@@ -41,6 +41,8 @@ NOT_PERSONAL = {
     "daily_page": "a daily-job page done: the shop, the day and a hash",
     "campaign": "a campaign's copy, audience rule and history (who moved it: operators, not customers)",
     "segment": "a saved segment: conditions on ids, tags, places and dates, and the operator who made it",
+    "counter": "a day's counts of one flow step or campaign variant: sums, no phone",
+    "lift_group": "a holdout experiment's group totals: sums, no phone",
 }
 KEPT_ON_PURPOSE = {"consent_event", "suppression"}  # RULES A8.2: evidence, and the hashed STOP
 
@@ -154,12 +156,17 @@ def a_customer_with_one_of_everything(cloud, *, stop: bool = True) -> None:
     large = samples.order(43, 1001, PHONE, "Ada") | {"note": os.urandom(450_000).hex()}  # ~500 KB compressed
     webhook(cloud, "orders/create", large, "wh-large")  # webhook_part: a body too large for one item
     marketing = {"message_id": "campaign:ada", "shop": SHOP, "to": PHONE, "category": "marketing",
-                 "body": "Demo Shop: 10% off today. Reply STOP to opt out", "flow": "campaign",
-                 "created_at": "2026-11-23T17:00:00+00:00"}  # fmt: skip
+                 "body": "Demo Shop: 10% off today https://demo-shop.example/sale Reply STOP to opt out",
+                 "flow": "campaign", "created_at": "2026-11-23T17:00:00+00:00"}  # fmt: skip
+    cloud._setenv({"PUBLIC_BASE_URL": "https://abc123.execute-api.us-east-1.amazonaws.com/prod"})
+    from smsflows.runtime import deps as deps_module
+
+    deps_module.reset()  # with a public URL the sender shortens links: a link and the touch record
     assert cloud.invoke("send_message", sqs_event(json.dumps(marketing))) == {
         "batchItemFailures": []
-    }  # frequency
+    }  # frequency, link, touch (and the orders above: their attributions)
     deps = get_deps()
+    deps.measurement.convert(SHOP, "campaign:cmp_ada", "sent", PHONE, 42.0)  # lift_conversion
     deps.shop_data.add_restock(SHOP, "v-77", PHONE, "Brass Compass", "https://demo-shop.example/p/compass")
     deps.message_log.mark_unreachable(SHOP, PHONE, "twilio 30003", deps.clock())  # unreachable
     from smsflows.domain.campaigns.fanout import AssignmentRow, Progress
@@ -194,7 +201,7 @@ def test_the_key_layout_has_no_kind_this_test_does_not_know():
     assert personal == {
         "webhook", "webhook_part", "profile", "order", "message", "checkout", "flow_lock", "restock", "subscriber",
         "consent_event", "suppression", "unreachable", "conversation", "frequency", "export",
-        "opt_in_request", "campaign_assignment", "campaign_run",
+        "opt_in_request", "campaign_assignment", "campaign_run", "link", "touch", "attribution", "lift_conversion",
     }  # fmt: skip
 
 

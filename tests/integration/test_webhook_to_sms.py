@@ -31,7 +31,7 @@ def test_signed_order_webhook_ends_as_one_sms_with_the_order_name(cloud):
     assert sms["to"] == "+15125550123" and "#1001" in sms["body"] and sms["segments"] == 1
     [msg] = cloud.items("MSG#")
     assert msg["state"] == "sent" and msg["sid"] == sms["sid"] and msg["segments"] == 1
-    [order] = cloud.items("ORDER#")
+    [order] = [i for i in cloud.items("ORDER#") if i["sk"] == "ORDER"]  # beside it: its attribution
     assert order["name"] == "#1001"
     [profile] = cloud.items("PROFILE#")
     assert profile["phone_status"] == "usable"

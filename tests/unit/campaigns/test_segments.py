@@ -263,21 +263,29 @@ def test_engaged_replied_within_n_days_inclusive() -> None:
     assert holds({"not": document}, member())  # never replied is known
 
 
-def test_clicked_is_ignored_with_a_warning_until_clicks_are_recorded() -> None:
+def test_clicked_within_n_days_counts_now_that_clicks_are_recorded() -> None:
     clicked = member(last_click_at=NOW - DAY)
     only_clicks = parse_segment({"engaged": {"clicked_days": 14}})
-    assert not matches(only_clicks, clicked, NOW)
-    assert not matches(Not(of=only_clicks), clicked, NOW)  # no evidence either way: nobody
-    assert warnings(only_clicks) == [
+    assert matches(only_clicks, clicked, NOW)
+    assert not matches(only_clicks, member(last_click_at=NOW - 15 * DAY), NOW)
+    assert not matches(Not(of=only_clicks), clicked, NOW)
+    assert warnings(only_clicks) == []
+    both = parse_segment({"engaged": {"replied_days": 7, "clicked_days": 14}})
+    assert matches(both, clicked, NOW)
+    assert matches(both, member(last_reply_at=NOW - DAY), NOW)
+    assert "last_click_at" in needs(both)
+
+
+def test_clicked_is_ignored_with_a_warning_where_clicks_are_not_recorded() -> None:
+    clicked = member(last_click_at=NOW - DAY)
+    only_clicks = parse_segment({"engaged": {"clicked_days": 14}})
+    assert not compile_segment(only_clicks, NOW, clicks_recorded=False)(clicked)
+    assert warnings(only_clicks, clicks_recorded=False) == [
         "engaged.clicked_days is ignored until link clicks are recorded: this condition matches nobody for now"
     ]
     both = parse_segment({"engaged": {"replied_days": 7, "clicked_days": 14}})
-    assert not matches(both, clicked, NOW)
-    assert matches(both, member(last_reply_at=NOW - DAY), NOW)
-    assert "matches replies only" in warnings(both)[0]
-    assert "last_click_at" not in needs(both)
-    # once the links issue records clicks
-    assert compile_segment(only_clicks, NOW, clicks_recorded=True)(clicked)
+    assert "matches replies only" in warnings(both, clicks_recorded=False)[0]
+    assert "last_click_at" not in needs(both, clicks_recorded=False)
     assert not compile_segment(only_clicks, NOW, clicks_recorded=True)(member(last_click_at=NOW - 15 * DAY))
     assert warnings(only_clicks, clicks_recorded=True) == []
     assert "last_click_at" in needs(both, clicks_recorded=True)

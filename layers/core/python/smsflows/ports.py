@@ -154,6 +154,16 @@ class RecipientSnapshot:
     unreachable: bool = False  # a carrier said the number cannot receive texts (not a consent matter)
 
 
+@dataclass(frozen=True)
+class StatusApplied:
+    """A status callback that moved a message forward: whose it was, and what the counters need."""
+
+    shop: str
+    phone: str
+    scope: str | None = None  # the counters' scope (domain/analytics/counters.py), None for older messages
+    cost_est: float | None = None  # the send's cost estimate, replaced by Twilio's price when one comes
+
+
 class MessageLog(Protocol):
     def snapshot(self, shop: str, phone: str) -> RecipientSnapshot: ...
 
@@ -190,7 +200,7 @@ class MessageLog(Protocol):
     def mark_unreachable(self, shop: str, phone: str, reason: str, now: datetime) -> None:
         """Data-quality suppression: the number is invalid, a landline or unreachable."""
 
-    def apply_status(self, update: StatusUpdate, now: datetime) -> tuple[str, str] | None:
+    def apply_status(self, update: StatusUpdate, now: datetime) -> StatusApplied | None:
         """Record a delivery status if it moves the message forward: (shop, recipient) when it did,
         None when it was a duplicate, out of order, or for an unknown message."""
 
@@ -364,13 +374,26 @@ class CampaignRuns(Protocol):
         """Note that the cursor of `step` is on the queue (`get`'s counters then hold "queued": step)."""
 
     def count(
-        self, shop: str, campaign_id: str, run: str, outcome: str, n: int = 1, at: datetime | None = None
-    ) -> None:
-        """Add `n` to the run's counter of `outcome` (the sender's and the status callbacks' tallies); with
-        `at`, also note it as the outcome's latest instant (`last_sent_at`: the run's actual finish)."""
+        self,
+        shop: str,
+        campaign_id: str,
+        run: str,
+        outcome: str,
+        n: int = 1,
+        at: datetime | None = None,
+        also: Sequence[str] = (),
+    ) -> dict[str, int]:
+        """Add `n` to the run's counter of `outcome` and of each of `also` (the sender's and the status
+        callbacks' tallies); with `at`, also note it as the outcome's latest instant (`last_sent_at`: the
+        run's actual finish). The run's counters after the change ({outcome: n}), for the guard."""
 
     def assign(self, shop: str, campaign_id: str, run: str, rows: Sequence[AssignmentRow]) -> None:
         """Record each recipient's group (holdout or variant); a row written again replaces the first."""
+
+    def assignments_of(
+        self, shop: str, campaign_ids: Sequence[str], phone: str
+    ) -> dict[str, tuple[str, AssignmentRow]]:
+        """{campaign id: (run, row)} of the campaigns among `campaign_ids` the phone has a row in."""
 
     def assignments(
         self, shop: str, campaign_id: str, cursor: Mapping[str, str] | None = None, limit: int = 1000

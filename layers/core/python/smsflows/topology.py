@@ -174,7 +174,19 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         routes=(Route("POST", "/sms/status"),),
         reads=frozenset({TWILIO_SECRET}),
         writes=frozenset({TABLE}),
-        table_actions=frozenset({"UpdateItem", "PutItem"}),  # the status; an unreachable number's mark
+        # the status and the counters (UpdateItem); an unreachable number's mark, a campaign the guard pauses
+        # (PutItem); the shop's settings and the campaign, when its run's counts cross the guard (GetItem)
+        table_actions=frozenset({"UpdateItem", "PutItem", "GetItem"}),
+    ),
+    FunctionSpec(
+        name="follow_link",
+        description="Short links: 302 to the target with UTM tags, a person's click counted once, bots not",
+        timeout_s=10,
+        routes=(Route("GET", "/l/{code}"), Route("HEAD", "/l/{code}")),
+        writes=frozenset({TABLE}),
+        # the link, found and counted in one UpdateItem (a bot's in one GetItem); the touch record, the
+        # subscriber's last click (segments) and the day's counters: UpdateItem
+        table_actions=frozenset({"GetItem", "UpdateItem"}),
     ),
     FunctionSpec(
         name="release_campaign",

@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from smsflows.adapters._dynamo import error_code, from_item, query_all, to_item, translate
+from smsflows.adapters._dynamo import batch_get, error_code, from_item, query_all, to_item, translate
 from smsflows.domain import keys
 from smsflows.domain.campaigns.campaign import Campaign
 from smsflows.domain.campaigns.fanout import AssignmentRow, Progress
@@ -118,6 +118,8 @@ OUTCOMES = frozenset(
         "cancelled",
         "delivered",
         "undelivered",
+        "filtered",  # undelivered because a carrier filtered it (domain/analytics/guard.py: FILTERED_CODES)
+        "opted_out",  # the recipient answered the campaign's text with an opt-out
     }
 )
 _BATCH_WRITE = 25  # BatchWriteItem's limit
@@ -197,25 +199,38 @@ class DynamoCampaignRuns:
             raise translate(exc) from exc
 
     def count(
-        self, shop: str, campaign_id: str, run: str, outcome: str, n: int = 1, at: datetime | None = None
-    ) -> None:
+        self,
+        shop: str,
+        campaign_id: str,
+        run: str,
+        outcome: str,
+        n: int = 1,
+        at: datetime | None = None,
+        also: Sequence[str] = (),
+    ) -> dict[str, int]:
         names = {"#n": _counter(outcome), "#shop": "shop"}
         values: dict[str, Any] = {":n": {"N": str(n)}, ":shop": {"S": shop}}
-        expression = "ADD #n :n SET #shop = :shop"
+        adds = ["#n :n"] + [f"#n{i} :n" for i, _ in enumerate(dict.fromkeys(also))]
+        for i, name in enumerate(dict.fromkeys(also)):
+            names[f"#n{i}"] = _counter(name)
+        expression = f"ADD {', '.join(adds)} SET #shop = :shop"
         if at is not None:
             names["#at"] = f"last_{outcome}_at"
             values[":at"] = {"S": at.isoformat()}
             expression += ", #at = :at"
         try:
-            self._ddb.update_item(
+            out = self._ddb.update_item(
                 TableName=self._table,
                 Key=to_item(keys.campaign_run(shop, campaign_id, run)),
                 UpdateExpression=expression,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",  # the counters, for the deliverability guard: no read of its own
             )
         except ClientError as exc:
             raise translate(exc) from exc
+        plain = from_item(out.get("Attributes")) or {}
+        return {o: int(plain.get(f"n_{o}", 0)) for o in OUTCOMES}
 
     def assign(self, shop: str, campaign_id: str, run: str, rows: Sequence[AssignmentRow]) -> None:
         requests = [
@@ -270,6 +285,22 @@ class DynamoCampaignRuns:
             )))  # fmt: skip
         last = out.get("LastEvaluatedKey")
         return rows, ({"pk": last["pk"]["S"], "sk": last["sk"]["S"]} if last else None)
+
+    def assignments_of(
+        self, shop: str, campaign_ids: Sequence[str], phone: str
+    ) -> dict[str, tuple[str, AssignmentRow]]:
+        """The phone's row in each of the campaigns (those it has one in): one BatchGetItem."""
+        found = batch_get(self._ddb, self._table,
+                          [to_item(keys.campaign_assignment(shop, c, phone)) for c in campaign_ids])  # fmt: skip
+        out = {}
+        for item in found:
+            plain = from_item(item) or {}
+            out[str(plain["campaign_id"])] = (str(plain["run"]), AssignmentRow(
+                phone=str(plain["phone"]), group=str(plain["group"]), u=float(plain["u"]),
+                release_at=datetime.fromisoformat(str(plain["release_at"])),
+                zones=tuple(z for z in str(plain.get("zones", "")).split(",") if z),
+            ))  # fmt: skip
+        return out
 
     def runs(self, shop: str, campaign_id: str) -> builtins.list[tuple[str, Progress, dict[str, Any]]]:
         key = keys.campaign_run(shop, campaign_id, "")

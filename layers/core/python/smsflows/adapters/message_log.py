@@ -14,11 +14,12 @@ from smsflows.adapters._dynamo import batch_get, error_code, from_item, set_expr
 from smsflows.adapters.consent_store import state_from_item
 from smsflows.adapters.pacing_store import fold_items
 from smsflows.domain import keys
+from smsflows.domain.analytics import counters
 from smsflows.domain.compliance.frequency import SendRecord
 from smsflows.domain.consent.ledger import suppression_key
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.sending.delivery import StatusUpdate
-from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions
+from smsflows.ports import ProviderReceipt, RecipientSnapshot, SendConditions, StatusApplied
 from smsflows.runtime.errors import TransientError
 
 DEAD_LETTERED = "dead_lettered"
@@ -72,6 +73,13 @@ class DynamoMessageLog:
             "gsi1pk": keys.phone_subject(message.shop, message.to),
             "category": message.category,
             "flow": message.flow,
+            "scope": counters.scope_of(
+                flow=message.flow,
+                step=message.step,
+                campaign=message.campaign,
+                variant=message.variant,
+                category=message.category,
+            ),
             "correlation_id": message.correlation_id,
             "claimed_at": now.isoformat(),
             "body_hash": hashlib.sha256(message.body.encode()).hexdigest(),
@@ -337,7 +345,7 @@ class DynamoMessageLog:
                 "gsi1pk": keys.phone_subject(shop, phone), "reason": reason, "since": now.isoformat()}  # fmt: skip
         self._ddb.put_item(TableName=self._table, Item=to_item(item))
 
-    def apply_status(self, update: StatusUpdate, now: datetime) -> tuple[str, str] | None:
+    def apply_status(self, update: StatusUpdate, now: datetime) -> StatusApplied | None:
         values = {
             "delivery_status": update.status,
             "delivery_rank": update.rank,
@@ -364,7 +372,11 @@ class DynamoMessageLog:
                 return None
             raise translate(exc) from exc
         item = from_item(out.get("Attributes")) or {}
-        return (str(item["shop"]), str(item["to"])) if item.get("to") and item.get("shop") else None
+        if not (item.get("to") and item.get("shop")):
+            return None
+        cost = item.get("cost_est")
+        return StatusApplied(str(item["shop"]), str(item["to"]), str(item["scope"]) if item.get("scope") else None,
+                             float(cost) if cost is not None else None)  # fmt: skip
 
     def dead_letter(self, message_id: str, reason: str | None, now: datetime) -> bool:
         for _ in range(3):  # the record read, then written only as read: a change in between reads it again

@@ -37,7 +37,7 @@ def shop_add(shop: str, settings: dict[str, Any]) -> dict[str, Any]:
             raise Failed(one_line(exc)) from None  # onboarded already: not a bad value, a conflict
         raise _invalid(exc) from None
     configs.put(config)
-    return dict(config.model_dump(mode="json"))
+    return dict(config.model_dump(mode="json", exclude={"link_key"}))
 
 
 def shop_set(shop: str, changes: dict[str, Any], unset: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
@@ -53,11 +53,11 @@ def shop_set(shop: str, changes: dict[str, Any], unset: list[str] | tuple[str, .
     except ValueError as exc:
         raise _invalid(exc) from None
     shop_configs().put(changed)
-    return dict(changed.model_dump(mode="json"))
+    return dict(changed.model_dump(mode="json", exclude={"link_key"}))
 
 
 def shop_show(shop: str) -> dict[str, Any]:
-    return dict(current(shop).model_dump(mode="json"))
+    return dict(current(shop).model_dump(mode="json", exclude={"link_key"}))
 
 
 def summary(config: Any) -> dict[str, Any]:

@@ -82,6 +82,7 @@ def _register() -> None:
         imports,
         local,
         privacy,
+        report,
         segment,
         shop,
         shops,
@@ -101,6 +102,7 @@ def _register() -> None:
     app.add_typer(campaign.app, name="campaign")
     app.add_typer(segment.app, name="segment")
     imports.register(app)
+    report.register(app)
     local.register(app)
     sign.register(app)
 

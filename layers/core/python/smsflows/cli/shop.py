@@ -41,6 +41,16 @@ OPTION_FIELDS = {
     "mps": "throughput.segments_per_second",
     "daily-cap": "throughput.daily_segment_cap",
     "brand-id": "throughput.brand_id",
+    "link-domain": "measurement.link_domain",
+    "link-expiry": "measurement.link_expiry_days",
+    "click-window": "measurement.click_window_h",
+    "view-window": "measurement.view_window_h",
+    "lift-window": "measurement.lift_window_h",
+    "price-per-segment": "measurement.price_per_segment",
+    "currency": "measurement.currency",
+    "guard-after": "measurement.guard_min_outcomes",
+    "guard-filtered": "measurement.guard_max_filtered",
+    "guard-opt-outs": "measurement.guard_max_opt_out",
 }
 
 
@@ -52,7 +62,10 @@ def _json_note() -> str:
         "throughput": f"throughput {{{', '.join(Throughput.model_fields)}}}",
         "flows": f"flows {{FLOW: {{{', '.join(FlowSettings.model_fields)}}}}}",
     }
-    keys = ", ".join(nested.get(name, name) for name in ShopConfig.model_fields)
+    from smsflows.domain.shops import Measurement
+
+    nested["measurement"] = f"measurement {{{', '.join(Measurement.model_fields)}}}"
+    keys = ", ".join(nested.get(name, name) for name in ShopConfig.model_fields if name != "link_key")
     return f"--json prints the shop's settings, one key per setting (stable): {keys}."
 
 
@@ -190,6 +203,95 @@ ShopUrl = Annotated[
         "--shop-url", help="The storefront's URL, if not https://SHOP (e.g. a custom domain).", metavar="URL"
     ),
 ]
+LinkDomain = Annotated[
+    str | None,
+    _opt(
+        "--link-domain",
+        help="The shop's host for short links, e.g. sms.your-shop.com: a CNAME to one of "
+        "the stack's link domains (default: the API's /l/ path).",
+        metavar="HOST",
+        panel="Measurement",
+    ),
+]
+LinkExpiry = Annotated[
+    str | None,
+    _opt(
+        "--link-expiry",
+        help="How long a short link works, e.g. 90d (default 90d).",
+        metavar="DURATION",
+        panel="Measurement",
+    ),
+]
+ClickWindow = Annotated[
+    str | None,
+    _opt(
+        "--click-window",
+        help="An order this soon after a click is the text's, e.g. 24h (default 24h).",
+        metavar="DURATION",
+        panel="Measurement",
+    ),
+]
+ViewWindow = Annotated[
+    str | None,
+    _opt(
+        "--view-window",
+        help="View-through attribution (off by default): an order this soon after a text "
+        "with no click, e.g. 4h.",
+        metavar="DURATION",
+        panel="Measurement",
+    ),
+]
+LiftWindow = Annotated[
+    str | None,
+    _opt(
+        "--lift-window",
+        help="Orders this soon after a send count for the holdout lift (default 3d).",
+        metavar="DURATION",
+        panel="Measurement",
+    ),
+]
+PricePerSegment = Annotated[
+    float | None,
+    _opt(
+        "--price-per-segment",
+        help="The cost estimate per segment where Twilio gives no price (default 0.0083).",
+        metavar="PRICE",
+        panel="Measurement",
+    ),
+]
+Currency = Annotated[
+    str | None,
+    _opt(
+        "--currency", help="The shop's currency, ISO 4217 (default USD).", metavar="CODE", panel="Measurement"
+    ),
+]
+GuardAfter = Annotated[
+    int | None,
+    _opt(
+        "--guard-after",
+        help="The deliverability guard judges a campaign after this many outcomes (default 200).",
+        metavar="N",
+        panel="Measurement",
+    ),
+]
+GuardFiltered = Annotated[
+    float | None,
+    _opt(
+        "--guard-filtered",
+        help="Pause a campaign when more than this share of its texts is carrier-filtered, e.g. 0.05.",
+        metavar="SHARE",
+        panel="Measurement",
+    ),
+]
+GuardOptOuts = Annotated[
+    float | None,
+    _opt(
+        "--guard-opt-outs",
+        help="Pause a campaign when more than this share of delivered texts opts out, e.g. 0.03.",
+        metavar="SHARE",
+        panel="Measurement",
+    ),
+]
 ShopArg = Annotated[
     str | None,
     typer.Argument(
@@ -231,6 +333,36 @@ def _settings(
         "shop_url": shop_url,
         "throughput": {k: v for k, v in throughput.items() if v is not None} or None,
     }
+
+
+def _measurement(
+    link_domain: str | None, link_expiry: str | None, click_window: str | None, view_window: str | None,
+    lift_window: str | None, price: float | None, currency: str | None, guard_after: int | None,
+    guard_filtered: float | None, guard_opt_outs: float | None,
+) -> dict[str, Any] | None:  # fmt: skip
+    from smsflows.domain.durations import parse_duration
+
+    def seconds(text: str | None, field: str) -> int | None:
+        try:
+            return None if text is None else parse_duration(text, field=field)
+        except ValueError as exc:
+            raise BadValue(str(exc)) from None
+
+    def hours(text: str | None, field: str) -> float | None:
+        value = seconds(text, field)
+        return None if value is None else value / 3600
+
+    days = seconds(link_expiry, "link_expiry_days")
+    expiry = None if days is None else days / 86400
+    if expiry is not None and expiry != int(expiry):
+        raise BadValue(f"--link-expiry: {link_expiry!r} is not a whole number of days (e.g. 90d)")
+    given = {
+        "link_domain": link_domain, "link_expiry_days": None if expiry is None else int(expiry),
+        "click_window_h": hours(click_window, "click_window_h"), "view_window_h": hours(view_window, "view_window_h"),
+        "lift_window_h": hours(lift_window, "lift_window_h"), "price_per_segment": price, "currency": currency,
+        "guard_min_outcomes": guard_after, "guard_max_filtered": guard_filtered, "guard_max_opt_out": guard_opt_outs,
+    }  # fmt: skip
+    return {k: v for k, v in given.items() if v is not None} or None
 
 
 def _one_shop(shop: str | None, shop_option: str | None, target: Target, required: bool = False) -> str:
@@ -381,6 +513,16 @@ def set_(
     support_webhook: SupportWebhook = None,
     keyword_replies: KeywordReplies = None,
     shop_url: ShopUrl = None,
+    link_domain: LinkDomain = None,
+    link_expiry: LinkExpiry = None,
+    click_window: ClickWindow = None,
+    view_window: ViewWindow = None,
+    lift_window: LiftWindow = None,
+    price_per_segment: PricePerSegment = None,
+    currency: Currency = None,
+    guard_after: GuardAfter = None,
+    guard_filtered: GuardFiltered = None,
+    guard_opt_outs: GuardOptOuts = None,
     unset: Annotated[
         list[str] | None,
         typer.Option(
@@ -428,6 +570,10 @@ def set_(
         shop_url,
     )
     changes["status"] = "active" if activate else "paused" if pause else None
+    changes["measurement"] = _measurement(
+        link_domain, link_expiry, click_window, view_window, lift_window, price_per_segment, currency,
+        guard_after, guard_filtered, guard_opt_outs,
+    )  # fmt: skip
     fields_to_clear = _unset_fields(unset)
     if all(v is None for v in changes.values()) and not fields_to_clear:
         raise BadValue("nothing to change: give a setting (e.g. --keywords JOIN,VIP) or --unset SETTING")

@@ -175,3 +175,35 @@ def segment_partition(shop: str, phone: str) -> str:
 def segment(shop: str, name: str) -> dict[str, str]:
     """A saved segment document (`smsflows segment create`): one partition per shop, so `list` is one Query."""
     return {"pk": f"SEGMENT#{shop}", "sk": f"NAME#{name}"}
+
+
+# Measurement (issue 16, domain/analytics/): short links, the customer's touch record, counters, lift.
+def link(code: str) -> dict[str, str]:
+    """One recipient's short link: GET /l/{code} reads this one item."""
+    return {"pk": f"LINK#{code}", "sk": "LINK"}
+
+
+def touch(shop: str, phone: str) -> dict[str, str]:
+    """What a customer's texts did (last click, last text, codes carried), beside their consent state."""
+    return {"pk": f"SUB#{shop}#{phone}", "sk": "TOUCH"}
+
+
+def attribution(shop: str, order_id: str) -> dict[str, str]:
+    """An order's attribution, once, in the order's partition."""
+    return {"pk": f"ORDER#{shop}#{order_id}", "sk": "ATTRIBUTION"}
+
+
+def counter(shop: str, day: str, shard: int, scope: str) -> dict[str, str]:
+    """One shard of one scope's counters on one day (domain/analytics/counters.py)."""
+    return {"pk": f"MET#{shop}#{day}#{shard}", "sk": scope}
+
+
+def lift_group(shop: str, root: str, group: str) -> dict[str, str]:
+    """A holdout experiment's group ("sent" or "holdout") of a campaign or flow (`root`, e.g. campaign:spring):
+    conversions, revenue and its sum of squares."""
+    return {"pk": f"LIFT#{shop}#{root}", "sk": f"GROUP#{group}"}
+
+
+def lift_conversion(shop: str, root: str, phone: str) -> dict[str, str]:
+    """One recipient's conversion in an experiment: counted once, their revenue summed on it."""
+    return {"pk": f"LIFT#{shop}#{root}", "sk": f"CONV#{phone}"}

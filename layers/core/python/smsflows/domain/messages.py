@@ -34,6 +34,11 @@ class OutboundMessage(BaseModel):
     campaign: str | None = Field(None, max_length=64)
     run: str | None = Field(None, max_length=40)
     smart_sending_hours: float | None = Field(None, gt=0, le=24 * 30)
+    # What the measurement needs (issue 16): the flow's step or the campaign's variant (the counters' scope,
+    # the links' utm_content), and the discount code the text carries (an order using it is attributed).
+    step: int | None = Field(None, ge=0, le=100)
+    variant: str | None = Field(None, max_length=40)
+    discount_code: str | None = Field(None, max_length=50)
 
 
 def brand_from_shop(shop_domain: str) -> str:

@@ -60,6 +60,20 @@ SENDER_FORM = (
 MAX_SMART_SENDING_HOURS = 720.0  # 30 days: the frequency history reaches no further back
 
 
+_HOSTNAME = re.compile(r"^(?=.{4,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$")
+HOSTNAME_FORM = (
+    "a host name such as sms.example.com (no scheme, path or port), CNAMEd to the stack's link domain"
+)
+
+
+def link_domain(value: str) -> str:
+    """`value` as a short-link domain (lower case), or ValueError naming the form."""
+    text = value.strip().lower().rstrip(".")
+    if not _HOSTNAME.fullmatch(text):
+        raise ValueError(f"link_domain: {value!r} is not a host name; use {HOSTNAME_FORM}")
+    return text
+
+
 def _checking(info: ValidationInfo) -> bool:
     return not (info.context or {}).get(STORED)
 
@@ -186,6 +200,39 @@ class FlowSettings(BaseModel):
         return value
 
 
+class Measurement(BaseModel):
+    """How a shop's texts are measured (issue 16): links, attribution windows, prices, the guard."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # The shop's own host for short links (a CNAME to one of the stack's link domains); None: the API's /l/.
+    link_domain: str | None = None
+    link_expiry_days: int = Field(90, ge=1, le=730)
+    click_window_h: float = Field(24.0, gt=0, le=720)
+    view_window_h: float | None = Field(None, gt=0, le=720)  # None: no view-through attribution (default)
+    lift_window_h: float = Field(72.0, gt=0, le=720)  # orders this long after a send count for the lift
+    price_per_segment: float = Field(0.0083, ge=0, le=1)  # the estimate where Twilio gives no price
+    currency: str = "USD"
+    guard_min_outcomes: int = Field(200, ge=10, le=1_000_000)
+    guard_max_filtered: float = Field(0.05, gt=0, le=1)
+    guard_max_opt_out: float = Field(0.03, gt=0, le=1)
+
+    @field_validator("link_domain")
+    @classmethod
+    def _domain(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not _checking(info):
+            return value
+        return link_domain(value)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str, info: ValidationInfo) -> str:
+        code = value.strip().upper()
+        if _checking(info) and not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError(f"currency: {value!r} is not an ISO 4217 currency code (e.g. USD, CAD, EUR)")
+        return code
+
+
 class ShopConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -224,6 +271,10 @@ class ShopConfig(BaseModel):
     # When `shop add` onboarded it: a shop event received before then texts nobody even if it comes back
     # later (an SQS redelivery, a DLQ or webhook replay). None for configs older than onboarding.
     onboarded_at: datetime | None = None
+    measurement: Measurement = Field(default_factory=Measurement)
+    # The key of the shop's short-link codes (domain/analytics/links.py): random, made when the shop is
+    # onboarded (shopify/shop_settings.py), never shown. None only for configs stored before short links.
+    link_key: str | None = Field(None, repr=False)
 
     @classmethod
     def from_stored(cls, text: str | bytes) -> ShopConfig:

@@ -42,7 +42,7 @@ def proxy_event(
         "multiValueHeaders": {k: [v] for k, v in headers.items()},
         "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
         "multiValueQueryStringParameters": query or None,
-        "pathParameters": None,
+        "pathParameters": _parameters(resource, path),
         "stageVariables": None,
         "requestContext": {
             "resourcePath": resource,
@@ -62,15 +62,29 @@ def proxy_event(
     }
 
 
+def _parameters(template: str, path: str) -> dict[str, str] | None:
+    found = {w[1:-1]: h for w, h in zip(template.split("/"), path.split("/"), strict=False)
+             if w.startswith("{") and w.endswith("}")}  # fmt: skip
+    return found or None
+
+
+def _fits(template: str, path: str) -> bool:
+    """Whether `path` is one of `template`'s (a {name} segment stands for any one non-empty segment)."""
+    want, have = template.split("/"), path.split("/")
+    return len(want) == len(have) and all(
+        w == h or (w.startswith("{") and w.endswith("}") and h) for w, h in zip(want, have, strict=True)
+    )
+
+
 def _match(method: str, path: str) -> tuple[topology.Route, topology.FunctionSpec] | None:
     for route, spec in topology.routes():
-        if route.method == method and route.path == path:
+        if route.method == method and _fits(route.path, path):
             return route, spec
     return None
 
 
 def _methods(path: str) -> list[str]:
-    return [route.method for route, _ in topology.routes() if route.path == path]
+    return [route.method for route, _ in topology.routes() if _fits(route.path, path)]
 
 
 def allow_header(methods: list[str]) -> str:

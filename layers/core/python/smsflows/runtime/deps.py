@@ -189,6 +189,9 @@ class Deps:
             shops=self.shop_configs,
             events=self.shop_events_queue if self.settings.shop_events_queue_url else None,
             summaries=self.subscriber_summaries,
+            measurement=self.measurement,
+            campaigns=self.campaigns,
+            runs=self.campaign_runs,
         )
 
     @cached_property
@@ -211,7 +214,16 @@ class Deps:
             pacer=self.pacer,
             deferrals=self.deferrals,
             campaign_state=self.campaign_state,
+            measurement=self.measurement,
+            link_api_base=self.settings.public_base_url or None,
+            on_measure_error=_log_measure_error,
         )
+
+    @cached_property
+    def measurement(self) -> Any:
+        from smsflows.adapters.measurement import DynamoMeasurement
+
+        return DynamoMeasurement(self.client("dynamodb"), self.settings.table_name)
 
     # Campaigns --------------------------------------------------------------------------------
     @cached_property
@@ -404,3 +416,9 @@ def reset() -> None:
     """Forget cached deps and clients (tests, and the local cloud when it restarts)."""
     get_deps.cache_clear()
     _client.cache_clear()
+
+
+def _log_measure_error(exc: Exception) -> None:
+    from smsflows.runtime.observability import logger
+
+    logger.warning("could not record a measurement", error=type(exc).__name__, detail=str(exc)[:200])

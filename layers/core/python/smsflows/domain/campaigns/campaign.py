@@ -192,6 +192,7 @@ class Transition(BaseModel):
     to_state: CampaignState
     by: str
     at: datetime
+    reason: str | None = Field(None, max_length=300)  # why, when the system moved it (the guard's pause)
 
 
 class VariantPreview(BaseModel):
@@ -273,7 +274,7 @@ class Campaign(BaseModel):
     def recurring(self) -> bool:
         return self.recurrence is not None
 
-    def transition(self, to: CampaignState, by: str, at: datetime) -> Campaign:
+    def transition(self, to: CampaignState, by: str, at: datetime, reason: str | None = None) -> Campaign:
         """The campaign in state `to`, the change appended to its history; IllegalTransition otherwise."""
         if not by.strip():
             raise CampaignError("by", "a transition needs who made it", "an operator or a handler name")
@@ -287,8 +288,15 @@ class Campaign(BaseModel):
             raise IllegalTransition(
                 "state", f"a {self.state} campaign cannot become {to}", f"it can become {can}"
             )
-        step = Transition(from_state=self.state, to_state=to, by=by.strip(), at=at)
+        step = Transition(from_state=self.state, to_state=to, by=by.strip(), at=at, reason=reason)
         return self.model_copy(update={"state": to, "history": (*self.history, step)})
+
+    @property
+    def paused_because(self) -> str | None:
+        """Why a paused campaign is paused, when the system paused it (the deliverability guard)."""
+        if self.state != "paused" or not self.history:
+            return None
+        return self.history[-1].reason
 
     def resumes_to(self) -> CampaignState:
         """Where `resume` takes a paused campaign: back to the state it was paused from."""

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from smsflows.domain.analytics import links
 from smsflows.domain.campaigns import assignment
 from smsflows.domain.campaigns.campaign import HOLDOUT, Campaign
 from smsflows.domain.campaigns.segments import SegmentMember, compile_segment
@@ -206,6 +207,7 @@ def step(
     now: datetime,
     *,
     segment: Any,
+    link_base: str | None = None,
 ) -> StepResult:
     """One window of the run. `segment` is the parsed audience; `page(shard, cursor, limit)` reads members."""
     if progress.done:
@@ -221,7 +223,8 @@ def step(
 
     holds = compile_segment(segment, p.started_at)
     texts = texts_of(campaign)
-    segments = {name: segment_info(text).segments for name, text in texts.items()}
+    # counted as sent: each URL a short link of the shop's (`link_base`), the same length for everyone
+    segments = {name: segment_info(links.preview(text, link_base)).segments for name, text in texts.items()}
     rate = rate_of(config)
     slot = max(p.slot or now, now)
     window_end = now + timedelta(seconds=WINDOW_S)
@@ -259,7 +262,7 @@ def step(
             at = max(slot, now)
             releases.append(
                 Release(
-                    _message(campaign, run, config, member.phone, texts[name], now),
+                    _message(campaign, run, config, member.phone, texts[name], now, name),
                     (at - now).total_seconds(),
                 )
             )
@@ -306,7 +309,7 @@ def _finished(p: Progress, at: datetime, expired: bool = False) -> Progress:
 
 
 def _message(
-    campaign: Campaign, run: str, config: ShopConfig, phone: str, body: str, now: datetime
+    campaign: Campaign, run: str, config: ShopConfig, phone: str, body: str, now: datetime, variant: str
 ) -> OutboundMessage:
     return OutboundMessage(
         message_id=message_id(campaign.id, run, campaign.shop, phone),
@@ -321,4 +324,5 @@ def _message(
         campaign=campaign.id,
         run=run,
         smart_sending_hours=campaign.smart_sending_hours,
+        variant=variant,
     )

@@ -54,8 +54,8 @@ MAX_TEXT = 255  # Shopify's longest tag
 MAX_AMOUNT = Decimal("1e12")
 # Caps on the summary's bought-ids sets (docs/segments.md): past one, the writer sets `bought_truncated`.
 MAX_BOUGHT_IDS = 100
-# Link clicks are recorded once the links issue lands; until then `engaged.clicked_days` is ignored.
-CLICKS_RECORDED = False
+# Link clicks are recorded (issue 16: a click sets the summary's last_click_at), so `engaged.clicked_days` counts.
+CLICKS_RECORDED = True
 
 SUBSCRIBED = "subscribed"
 ROOT = "segment"

@@ -8,7 +8,7 @@ import ipaddress
 import json
 import math
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -337,6 +337,10 @@ class InboundOutcome:
     not_texting: str | None = (
         None  # why nothing was answered: the shop texts nobody ('shop_not_onboarded', ...)
     )
+    # whose sender it came to, and the number it came from (E.164) when it is one: what the measurement counts
+    # a reply or an opt-out against (issue 16); not part of the outcome's meaning (not compared)
+    shop: str | None = field(default=None, compare=False)
+    phone: str | None = field(default=None, compare=False)
 
 
 def _shop_for(inbound: InboundSms, deps: ConsentDeps) -> str:
@@ -377,11 +381,14 @@ def handle_inbound(inbound: InboundSms, deps: ConsentDeps) -> InboundOutcome:
     if blocked is not None or config is None:
         return _record_only(inbound, shop, config, blocked or NOT_ONBOARDED, deps)
     outcome = _handle_inbound(inbound, shop, config, deps)
+    sender = inbound_sender(inbound.from_, config.default_country)
+    phone = sender.address if sender.kind == "phone" else None
     if outcome.reply and config.twilio_answers_keywords and normalise(inbound.body) in TWILIO_KEYWORDS:
         # Twilio already replied (and, for STOP, blocked the number): a second reply would be a second
         # confirmation. The event is in the ledger all the same.
-        return InboundOutcome(outcome.intent, None, outcome.detail + " (answered by Twilio)", outcome.review)
-    return outcome
+        return InboundOutcome(outcome.intent, None, outcome.detail + " (answered by Twilio)", outcome.review,
+                              shop=shop, phone=phone)  # fmt: skip
+    return replace(outcome, shop=shop, phone=phone)
 
 
 def _base_event(inbound: InboundSms, shop: str, e164: str, now: datetime) -> dict[str, Any]:

@@ -97,7 +97,7 @@ def send_direct(
     )
     message = OutboundMessage(
         message_id=message_id, shop=shop, to=phone, body=text, category=definition.category, flow=definition.name,
-        created_at=deps.clock(), correlation_id=context.get("correlation_id") or correlation.current.get(),
+        created_at=deps.clock(), correlation_id=context.get("correlation_id") or correlation.current.get(), step=0,
     )  # fmt: skip
     deps.send_queue.send(message.model_dump(mode="json"))
     return True
@@ -158,6 +158,7 @@ def plan(event: dict[str, Any], deps: FlowDeps) -> dict[str, Any]:
     message = OutboundMessage(
         message_id=f"flow:{definition.name}:{event.get('execution')}:{index}", shop=shop, to=phone, body=text,
         category=definition.category, flow=definition.name, created_at=now,
-        correlation_id=context.get("correlation_id") or f"flow:{event.get('execution')}",
+        correlation_id=context.get("correlation_id") or f"flow:{event.get('execution')}", step=index,
+        discount_code=definitions.discount_code(config, definition, index),
     )  # fmt: skip
     return _decision("send", "ok", message=message.model_dump_json())

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
+from smsflows.domain.analytics import counters, links
+from smsflows.domain.analytics.attribution import Touchpoint
 from smsflows.domain.compliance import frequency, quiet_hours
 from smsflows.domain.compliance.locations import Address, Location, candidate_locations
 from smsflows.domain.messages import OutboundMessage, stable_id
@@ -69,6 +71,19 @@ class SendDeps:
     # (shop, campaign id) -> the campaign's state, or None if it no longer exists (issue 15 part 7): a text
     # of a cancelled (or deleted) campaign is dropped, one of a paused campaign waits. Cached for seconds.
     campaign_state: Callable[[str, str], str | None] | None = None
+    # Issue 16: short links, counters and the touch record (adapters/measurement.py); None measures nothing
+    # and leaves URLs as written. `link_api_base` is the API's public URL, for shops without a link domain.
+    measurement: Measurement | None = None
+    link_api_base: str | None = None
+    on_measure_error: Callable[[Exception], Any] | None = None  # a counter that failed (logged by the caller)
+
+
+class Measurement(Protocol):
+    def put_links(self, links: Sequence[links.Link]) -> None: ...
+
+    def count(self, shop: str, at: datetime, scope: str, values: Mapping[str, float | int]) -> None: ...
+
+    def note_sent(self, shop: str, phone: str, sent: Touchpoint, discount_code: str | None) -> None: ...
 
 
 # A paused campaign's texts already on the queue come back this often (virtual seconds) until it resumes,
@@ -143,6 +158,7 @@ class Prepared:
     locations: tuple[Location, ...]
     send_at: float | None  # wall-clock seconds; None: unpaced
     fold: Fold | None = None  # a lone text's slot, booked by the claim's own transaction
+    links: tuple[links.Link, ...] = field(default=())  # its short links, stored before it is claimed
 
 
 def send_one(
@@ -180,6 +196,8 @@ def prepare(
     if stopped is not None or config is None:
         deps.log.fail(message.message_id, None, stopped or NOT_ONBOARDED, now)
         return SendOutcome("suppressed", detail=stopped or NOT_ONBOARDED)
+
+    message, made = shortened(message, config, deps, now)
 
     if message.campaign is not None and deps.campaign_state is not None:
         campaign_state = deps.campaign_state(message.shop, message.campaign)
@@ -237,7 +255,36 @@ def prepare(
     # compliance replies (opt-in requests) go out whatever the state: the recipient just asked for them
 
     sender = sender_for(config, deps.sender)
-    return _pace(Prepared(message, config, sender, conditions, extra, locations, None), now, deps, want)
+    ready = Prepared(message, config, sender, conditions, extra, locations, None, links=tuple(made))
+    return _pace(ready, now, deps, want)
+
+
+def scope_of(message: OutboundMessage) -> str:
+    return counters.scope_of(flow=message.flow, step=message.step, campaign=message.campaign,
+                             variant=message.variant, category=message.category)  # fmt: skip
+
+
+def shortened(
+    message: OutboundMessage, config: ShopConfig, deps: SendDeps, now: datetime
+) -> tuple[OutboundMessage, list[links.Link]]:
+    """The message with each URL a short link of this recipient's (domain/analytics/links.py), and the
+    links to store. Compliance replies keep their URLs (Terms, Privacy: nothing to measure there)."""
+    if deps.measurement is None or message.category == "compliance":
+        return message, []
+    base = links.base_url(config.measurement.link_domain, deps.link_api_base)
+    if base is None:
+        return message, []
+    # A config stored before short links has no key until its next `shop set` gives it one: its
+    # codes are then keyed on the shop (still unique per message, but guessable from a message id).
+    key = config.link_key or f"smsflows-links:{config.shop}"
+    body, found = links.shorten(message.body, base, lambda i: links.code_for(key, message.message_id, i))
+    if not found or len(body) > 1600:
+        return message, []
+    scope = scope_of(message)
+    made = links.links_for(found, shop=message.shop, phone=message.to, message_id=message.message_id,
+                           scope=scope, utm=counters.utm_for(scope), now=now,
+                           expiry_days=config.measurement.link_expiry_days)  # fmt: skip
+    return message.model_copy(update={"body": body}), made
 
 
 def _pace(ready: Prepared, now: datetime, deps: SendDeps, want: int | None = None) -> SendOutcome | Prepared:
@@ -286,6 +333,8 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
 
     if ready.fold is not None:
         conditions = replace(conditions, pace=ready.fold)
+    if ready.links and deps.measurement is not None:
+        deps.measurement.put_links(ready.links)  # before the claim: a text never goes out with a dead link
     found = deps.log.begin(message, now, conditions)
     if found == "pacing_busy" and deps.pacer is not None and ready.fold is not None:
         # The sender was busy after all (another container booked it): book a slot the usual way.
@@ -329,6 +378,7 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
             deps.log.release(message.message_id, f"provider {exc.provider_code or exc.http_status}: retry")
             raise TransientError(str(exc)) from exc
         deps.log.fail(message.message_id, exc.provider_code, str(exc)[:300], deps.clock())
+        _measure(deps, message, ready.config, {"failed": 1, f"{counters.ERR}{exc.provider_code or 0}": 1})
         action = provider_errors.action_for(exc.provider_code)
         if action == "mark_opted_out" and deps.on_provider_opt_out is not None:
             deps.on_provider_opt_out(message.shop, message.to, message.message_id)
@@ -343,8 +393,35 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
         return SendOutcome("failed", detail=f"provider refused: {exc.provider_code}")
 
     segments = receipt.segments if receipt.segments is not None else segment_info(message.body).segments
-    deps.log.complete(message.message_id, receipt, deps.clock(), extra)
+    price = ready.config.measurement.price_per_segment
+    cost = {"cost_est": f"{segments * price:.6f}"} if message.category != "compliance" else {}
+    deps.log.complete(message.message_id, receipt, deps.clock(), {**extra, **cost})
+    _measure(deps, message, ready.config, {"sent": 1, "segments": segments, "cost_est": segments * price},
+             touch=True)  # fmt: skip
     return SendOutcome("sent", sid=receipt.sid, segments=segments)
+
+
+def _measure(
+    deps: SendDeps,
+    message: OutboundMessage,
+    config: ShopConfig,
+    values: dict[str, float],
+    touch: bool = False,
+) -> None:
+    """Count the outcome (and note a marketing text, or one carrying a code, on the touch record): best
+    effort, after the fact is recorded in the message log, so a counter's failure never resends a text."""
+    if deps.measurement is None or message.category == "compliance":
+        return
+    now = deps.clock()
+    scope = scope_of(message)
+    try:
+        deps.measurement.count(message.shop, now, scope, values)
+        if touch and (message.category == "marketing" or message.discount_code):
+            deps.measurement.note_sent(message.shop, message.to, Touchpoint(now, scope, message.message_id),
+                                       message.discount_code)  # fmt: skip
+    except Exception as exc:
+        if deps.on_measure_error is not None:
+            deps.on_measure_error(exc)
 
 
 def _settle_in_doubt(

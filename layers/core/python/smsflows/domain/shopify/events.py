@@ -19,11 +19,14 @@ from smsflows.domain.flows.steps import FlowDeps
 from smsflows.domain.phones import first_usable
 from smsflows.domain.profiles import ProfileRecord
 from smsflows.domain.shopify import privacy, webhooks
+from smsflows.domain.shopify.attribution import AttributionStore, attribute_order, revenue_of
 from smsflows.domain.shopify.privacy import PrivacyDeps
 from smsflows.domain.shopify.records import CheckoutRecord, OrderRecord
 from smsflows.domain.shopify.summary import CustomerSummary, amount, instant, shopify_ids, tags_of
 from smsflows.domain.shops import NOT_ONBOARDED, ShopConfig, not_texting
 from smsflows.ports import (
+    CampaignRuns,
+    Campaigns,
     EventQueue,
     FlowStarter,
     Queue,
@@ -67,6 +70,10 @@ class ShopEventDeps:
     shops: ShopConfigs | None = None
     events: EventQueue | None = None  # the shop-events queue itself: the daily job fans out on it
     summaries: SubscriberSummaries | None = None  # customers/update's writer of the segments' summaries
+    # orders/create's attribution and lift (issue 16): adapters/measurement.py, the campaigns and their runs
+    measurement: AttributionStore | None = None
+    campaigns: Campaigns | None = None
+    runs: CampaignRuns | None = None
 
     @property
     def shop_configs(self) -> ShopConfigs:
@@ -234,6 +241,7 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
         stopped = deps.flows.stop(definitions.ABANDONED_CHECKOUT.name, name, f"order {order.name} placed")
     if not phone.usable or phone.e164 is None:
         return EventOutcome("processed", f"no usable phone ({phone.status})")
+    attributed = _attribute(envelope, order, phone.e164, record, deps, now)
     sent = steps.send_direct(
         definitions.ORDER_CONFIRMATION,
         envelope.shop,
@@ -243,7 +251,28 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
         deps.flow_deps,
     )
     detail = "order confirmation queued" if sent else "order confirmation disabled"
-    return EventOutcome("processed", detail + (f", {stopped} checkout flow stopped" if stopped else ""))
+    return EventOutcome(
+        "processed", detail + (f", {stopped} checkout flow stopped" if stopped else "") + attributed
+    )
+
+
+def _attribute(
+    envelope: ShopEventEnvelope, order: webhooks.Order, phone: str, record: OrderRecord, deps: ShopEventDeps,
+    now: datetime,
+) -> str:  # fmt: skip
+    """The order's attribution (issue 16), before the confirmation is queued: a failure here retries the
+    event, and a redelivered order counts nothing twice (the attribution is stored once)."""
+    config = deps.shop_configs.get(envelope.shop)
+    if deps.measurement is None or config is None:
+        return ""
+    done = attribute_order(
+        envelope.shop, str(order.id), phone, record.placed_at or now, revenue_of(order.total_price),
+        [d.code for d in order.discount_codes if d.code], config, deps.measurement, deps.campaigns, deps.runs,
+        now,
+    )  # fmt: skip
+    if not done.first:
+        return ", attributed before"
+    return f", attributed: {done.attribution.rule}" if done.attribution else ", not attributed"
 
 
 def _checkout_flow(envelope: ShopEventEnvelope, payload: dict[str, Any], deps: ShopEventDeps) -> str:

@@ -13,6 +13,7 @@ Every refusal is a SettingsError (a ValueError) with one line naming the field a
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,7 @@ from smsflows.domain.shops import (
     REQUIRED_TO_ONBOARD,
     DayWindow,
     FlowSettings,
+    Measurement,
     ShopConfig,
     format_window,
     parse_window,
@@ -72,6 +74,7 @@ SETTABLE_FIELDS: tuple[str, ...] = (
     "throughput",
     "twilio_answers_keywords",
     "shop_url",
+    "measurement",
 )
 _THROUGHPUT_CLEARABLE = ("trust_tier", "segments_per_second", "daily_segment_cap", "brand_id", "headroom")
 # What `unset` may name: back to the default. `smart_sending_hours.FLOW` drops one flow's entry.
@@ -90,6 +93,7 @@ CLEARABLE_FIELDS: tuple[str, ...] = (
     "shop_url",
     "flows",
     *(f"throughput.{name}" for name in _THROUGHPUT_CLEARABLE),
+    *(f"measurement.{name}" for name in Measurement.model_fields),
 )
 FLOW_CLEARABLE_FIELDS: tuple[str, ...] = ("enabled", "offsets", "templates", "templates.STEP",
                                           "discount_codes", "discount_codes.STEP")  # fmt: skip
@@ -155,8 +159,14 @@ def onboard(
             f"{', '.join(REQUIRED_TO_ONBOARD)} before it may text anyone)",
             missing,
         )
-    data = {"shop": domain, "status": "active", "onboarded_at": now, **_prepared(given, None)}
+    data = {"shop": domain, "status": "active", "onboarded_at": now, **_prepared(given, None),
+            "link_key": (existing.link_key if existing is not None else None) or new_link_key()}  # fmt: skip
     return _validated(data)
+
+
+def new_link_key() -> str:
+    """The random key of a shop's short-link codes (domain/analytics/links.py): made once, kept for good."""
+    return secrets.token_urlsafe(24)
 
 
 def change(current: ShopConfig, changes: Mapping[str, Any], unset: Iterable[str] = ()) -> ShopConfig:
@@ -176,6 +186,8 @@ def change(current: ShopConfig, changes: Mapping[str, Any], unset: Iterable[str]
             ["status"],
         )
     prepared = _prepared(given, data)
+    if not data.get("link_key"):  # a config stored before short links gets its key at its first change
+        data["link_key"] = new_link_key()
     return _validated({**data, **prepared})
 
 
@@ -350,6 +362,16 @@ def _prepared(given: Mapping[str, Any], current: dict[str, Any] | None) -> dict[
             )
         given_fields = {k: v for k, v in update.items() if v is not None}  # None: not given
         out["throughput"] = {**((current or {}).get("throughput") or {}), **given_fields}
+    if "measurement" in out:  # merged the same way: `--click-window 12h` keeps the link domain
+        update = out["measurement"]
+        if isinstance(update, Measurement):
+            update = update.model_dump(exclude_unset=True)
+        if not isinstance(update, Mapping):
+            raise SettingsError(
+                "measurement: give the settings as fields (link_domain=..., ...)", ["measurement"]
+            )
+        given_fields = {k: v for k, v in update.items() if v is not None}
+        out["measurement"] = {**((current or {}).get("measurement") or {}), **given_fields}
     return out
 
 
@@ -365,6 +387,11 @@ def _clear(data: dict[str, Any], name: str) -> None:
         if field not in _THROUGHPUT_CLEARABLE:
             _not_clearable(name)
         data["throughput"] = {**data["throughput"], field: _default(Throughput, field)}
+    elif name.startswith("measurement."):
+        field = name.split(".", 1)[1]
+        if field not in Measurement.model_fields:
+            _not_clearable(name)
+        data["measurement"] = {**(data.get("measurement") or {}), field: _default(Measurement, field)}
     elif name.startswith("smart_sending_hours."):
         flow = name.split(".", 1)[1]
         entries = dict(data.get("smart_sending_hours") or {})

@@ -74,12 +74,19 @@ class LineItem(BaseModel):
     product_id: int | str | None = None
 
 
+class DiscountCode(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = Field("", max_length=255)
+
+
 class Order(BaseModel):
     """The fields of orders/create that the product uses (everything else is ignored)."""
 
     model_config = ConfigDict(extra="ignore")
 
     checkout_token: str | None = None
+    discount_codes: list[DiscountCode] = Field(default_factory=list, max_length=100)
     line_items: list[LineItem] = Field(default_factory=list)
 
     id: int | str
