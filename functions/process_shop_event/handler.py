@@ -27,6 +27,9 @@ def record_handler(record: SQSRecord) -> None:
     finally:
         correlation_id.reset(token)
     metrics.add_metric(name=f"ShopEvent_{outcome.outcome}", unit=MetricUnit.Count, value=1)
+    for name, value in (outcome.business or {}).items():  # what SMS earned (issue 16): orders and revenue
+        unit = MetricUnit.Count if name.endswith("Orders") else MetricUnit.NoUnit
+        metrics.add_metric(name=name, unit=unit, value=value)
 
 
 @logger.inject_lambda_context(clear_state=True)

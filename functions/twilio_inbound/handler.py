@@ -52,6 +52,8 @@ def inbound() -> Response:
         not_texting=outcome.not_texting,  # the shop texts nobody: recorded, not answered
     )
     metrics.add_metric(name=f"Inbound_{outcome.intent}", unit=MetricUnit.Count, value=1)
+    if outcome.intent == "opt_out":
+        metrics.add_metric(name="OptOuts", unit=MetricUnit.Count, value=1)
     if outcome.shop and outcome.phone and outcome.not_texting is None:
         _measure(outcome.shop, outcome.phone, str(outcome.intent), deps)
     if outcome.forward:
@@ -67,8 +69,8 @@ def _measure(shop: str, phone: str, intent: str, deps: Any) -> None:
     except Exception as exc:
         logger.warning("could not count the response", error=type(exc).__name__)
         return
-    if counted.get("counted") == "opt_outs":
-        metrics.add_metric(name="OptOuts", unit=MetricUnit.Count, value=1)
+    if counted.get("counted") == "opt_outs":  # an opt-out answering a marketing text (its counters have it)
+        metrics.add_metric(name="OptOutsAfterText", unit=MetricUnit.Count, value=1)
     if counted.get("paused"):
         logger.warning("campaign paused by the deliverability guard", reason=counted["paused"])
         metrics.add_metric(name="CampaignAutoPaused", unit=MetricUnit.Count, value=1)

@@ -27,6 +27,7 @@ CREATE_KEYS = ("id", "shop", "name", "state", "warnings", "campaign")
 RECORD_KEYS = (
     "id", "shop", "name", "state", "version", "variants", "segment", "segment_doc", "holdout_pct", "send_at",
     "not_after", "utm", "smart_sending_hours", "recurrence", "created_at", "created_by", "history", "estimate",
+    "paused_because",
 )  # fmt: skip
 SHOW_KEYS = (*RECORD_KEYS, "runs", "counts")
 LIST_KEYS = ("id", "name", "state", "send_at", "variants", "created_at", "created_by")
@@ -492,7 +493,10 @@ def record(c: Any, version: int) -> dict[str, Any]:
         "created_at": c.created_at.isoformat(),
         "created_by": c.created_by,
         "history": [
-            {"from": t.from_state, "to": t.to_state, "by": t.by, "at": t.at.isoformat()} for t in c.history
+            {"from": t.from_state, "to": t.to_state, "by": t.by, "at": t.at.isoformat(), "reason": t.reason}
+            for t in c.history
         ],
         "estimate": c.estimate,
+        # why the deliverability guard paused it (issue 16): an operator resumes or cancels it
+        "paused_because": c.paused_because,
     }

@@ -48,14 +48,17 @@ def _render_record(console: Console, found: dict[str, Any]) -> None:
                        if found["recurrence"] else None),
         "created": f"{found['created_at']} by {found['created_by']}", "version": found["version"],
     }  # fmt: skip
+    if found.get("paused_because"):
+        summary = {"paused because": f"{found['paused_because']} (the deliverability guard; `campaign resume` or "
+                                     "`campaign cancel`)", **summary}  # fmt: skip
     console.print(fields(summary, title=f"campaign {found['id']} of {found['shop']}"))
     rows = [(v["name"], f"{v['weight']} %", v["encoding"], v["segments"], v["characters"], v["sent_text"])
             for v in found["variants"]]  # fmt: skip
     console.print(
         table(("variant", "split", "encoding", "segments", "chars", "text as sent"), rows, "variants")
     )
-    steps = [(h["at"], h["from"], h["to"], h["by"]) for h in found["history"]]
-    console.print(table(("when", "from", "to", "by"), steps, "history") if steps else "history: none yet")
+    steps = [(h["at"], h["from"], h["to"], h["by"], h.get("reason")) for h in found["history"]]
+    console.print(table(("when", "from", "to", "by", "why"), steps, "history") if steps else "history: none yet")
     if "counts" in found:
         console.print(fields({k.replace("_", " "): v for k, v in found["counts"].items()}, title="counts"))
         estimate = found.get("estimate") or {}

@@ -56,6 +56,7 @@ class ShopEventEnvelope(BaseModel):
 class EventOutcome:
     outcome: str  # processed | ignored | unparseable
     detail: str = ""
+    business: dict[str, float] | None = None  # business metrics it made (an attributed order and its revenue)
 
 
 @dataclass
@@ -241,7 +242,7 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
         stopped = deps.flows.stop(definitions.ABANDONED_CHECKOUT.name, name, f"order {order.name} placed")
     if not phone.usable or phone.e164 is None:
         return EventOutcome("processed", f"no usable phone ({phone.status})")
-    attributed = _attribute(envelope, order, phone.e164, record, deps, now)
+    attributed, business = _attribute(envelope, order, phone.e164, record, deps, now)
     sent = steps.send_direct(
         definitions.ORDER_CONFIRMATION,
         envelope.shop,
@@ -252,27 +253,30 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
     )
     detail = "order confirmation queued" if sent else "order confirmation disabled"
     return EventOutcome(
-        "processed", detail + (f", {stopped} checkout flow stopped" if stopped else "") + attributed
+        "processed", detail + (f", {stopped} checkout flow stopped" if stopped else "") + attributed, business
     )
 
 
 def _attribute(
     envelope: ShopEventEnvelope, order: webhooks.Order, phone: str, record: OrderRecord, deps: ShopEventDeps,
     now: datetime,
-) -> str:  # fmt: skip
+) -> tuple[str, dict[str, float] | None]:  # fmt: skip
     """The order's attribution (issue 16), before the confirmation is queued: a failure here retries the
     event, and a redelivered order counts nothing twice (the attribution is stored once)."""
     config = deps.shop_configs.get(envelope.shop)
     if deps.measurement is None or config is None:
-        return ""
+        return "", None
+    revenue = revenue_of(order.total_price)
     done = attribute_order(
-        envelope.shop, str(order.id), phone, record.placed_at or now, revenue_of(order.total_price),
+        envelope.shop, str(order.id), phone, record.placed_at or now, revenue,
         [d.code for d in order.discount_codes if d.code], config, deps.measurement, deps.campaigns, deps.runs,
         now,
     )  # fmt: skip
     if not done.first:
-        return ", attributed before"
-    return f", attributed: {done.attribution.rule}" if done.attribution else ", not attributed"
+        return ", attributed before", None
+    if done.attribution is None:
+        return ", not attributed", None
+    return f", attributed: {done.attribution.rule}", {"AttributedOrders": 1, "AttributedRevenue": revenue}
 
 
 def _checkout_flow(envelope: ShopEventEnvelope, payload: dict[str, Any], deps: ShopEventDeps) -> str:
