@@ -69,7 +69,7 @@ def counters(cloud) -> dict:
     out: dict = {}
     for item in cloud.items("MET#"):
         for key, value in item.items():
-            if key not in ("pk", "sk", "day", "expires_at"):
+            if key not in ("pk", "sk", "day", "expires_at", "shop", "type"):
                 out.setdefault(item["sk"], {}).setdefault(key, 0)
                 out[item["sk"]][key] += float(value)
     return out
@@ -206,3 +206,54 @@ def test_a_reply_and_an_opt_out_count_against_the_marketing_text_they_answer(clo
     assert counted["replies"] == 1 and counted["opt_outs"] == 1
     [run] = [i for i in cloud.items("CAMPAIGN#") if i["sk"] == "RUN#spring#once"]
     assert run["n_opted_out"] == 1
+
+
+def _calls(cloud) -> list[str]:
+    from smsflows.runtime.deps import get_deps
+
+    calls: list[str] = []
+    get_deps().client("dynamodb").meta.events.register(
+        "before-call.dynamodb", lambda event_name, **_: calls.append(event_name.split(".")[-1])
+    )
+    return calls
+
+
+def test_a_click_is_served_with_no_read_before_the_redirect_and_a_preview_with_one(cloud, monkeypatch):
+    _setup(cloud, monkeypatch)
+    url = send_text(cloud, "Demo Shop: https://demo-shop.example/a")["body"].rsplit(" ", 1)[-1]
+    calls = _calls(cloud)
+    assert follow(cloud, url)["statusCode"] == 302
+    # the link found and counted in one UpdateItem; then the touch record, the subscriber's last click and
+    # the day's counters: writes, no read
+    assert calls == ["UpdateItem", "UpdateItem", "UpdateItem", "UpdateItem"]
+    calls.clear()
+    assert follow(cloud, url, agent=IMESSAGE_PREVIEW)["statusCode"] == 302
+    assert calls == ["GetItem"]  # a preview: one read, nothing written
+    calls.clear()
+    assert follow(cloud, f"{BASE}/l/not-a-code")["statusCode"] == 404
+    assert calls == []  # not even a code's form: nothing asked
+
+
+def test_counters_added_from_many_threads_at_once_lose_nothing(cloud):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from smsflows.domain.analytics.counters import roll_up
+    from smsflows.runtime.deps import get_deps
+
+    measurement = get_deps().measurement
+    now = get_deps().clock()
+
+    def add(n: int) -> None:
+        measurement.count(SHOP, now, "campaign#spring#A" if n % 2 else "flow#welcome#0",
+                          {"sent": 1, "segments": 2, "cost_est": 0.0166, f"err#{30007 if n % 3 == 0 else 30003}": 1})  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(add, range(400)))
+    rows = measurement.rows(SHOP, now.date(), now.date())
+    assert {r.scope for r in rows} == {"campaign#spring#A", "flow#welcome#0"}
+    assert len(rows) <= 2 * 4  # one item per scope and shard
+    total = roll_up(rows).total
+    assert total.values["sent"] == 400 and total.values["segments"] == 800
+    assert round(total.values["cost_est"], 4) == round(400 * 0.0166, 4)
+    assert total.errors() == {30007: 134, 30003: 266}
+    assert roll_up(rows, campaign="spring").total.values["sent"] == 200
