@@ -6,7 +6,7 @@ import json
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from smsflows.domain.shopify import webhooks
@@ -16,9 +16,18 @@ from smsflows.domain.shopify import webhooks
 class HttpResult:
     status: int
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # the 3xx itself is the answer (a short link's redirect, read by the caller)
+
+
+_STAY = urllib.request.build_opener(_NoRedirects)
 
 
 def request(
@@ -27,13 +36,15 @@ def request(
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 15,
+    follow_redirects: bool = True,
 ) -> HttpResult:
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
+    opener = urllib.request.urlopen if follow_redirects else _STAY.open
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - caller's URL
-            return HttpResult(resp.status, resp.read())
+        with opener(req, timeout=timeout) as resp:  # noqa: S310 - caller's URL
+            return HttpResult(resp.status, resp.read(), dict(resp.headers.items()))
     except urllib.error.HTTPError as err:
-        return HttpResult(err.code, err.read())
+        return HttpResult(err.code, err.read(), dict(err.headers.items()) if err.headers else {})
 
 
 def shopify_headers(

@@ -126,6 +126,7 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
         assert keeper is not None
         keeper.hold()
         base, secret = cloud.base_url, config.shopify_secret
+        _brand_links()
 
         def at(day: int, hour: int, minute: int) -> None:
             """Let the store's time run to day `day` (0: Monday) at hh:mm, everything due on the way first."""
@@ -200,13 +201,18 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
                 lambda _: f"subscribed at checkout; welcome series, and a cart reminder due at "
                           f"{(checkout_at + REMINDER_DELAY).astimezone(AUSTIN):%H:%M}")  # fmt: skip
 
+        # Her phone draws a preview of the reminder's link, then she taps it: one click, hers
+        at(0, 10, 40)
+        _click(base, event)
+
         # Ada orders: the reminders stop, the order and shipping texts go out
         at(0, 11, 15)
         order = samples.order(820982911946154508, 1001, "+1 512 555 0123", "Ada")
         order["checkout_token"] = "ck-1001"  # noqa: S105 - a checkout token, not a password
+        order["created_at"] = cloud.clock().isoformat()  # placed now, 35 minutes after her click
         shopify("Ada", "orders #1001", "orders/create", order, 200,
-                lambda _: f"order kept; {webhook_outcome(DEFAULT_SHOP, 'wh-1001')}; her cart reminders and "
-                          "welcome offers end", webhook_id="wh-1001")  # fmt: skip
+                lambda _: f"order kept; {webhook_outcome(DEFAULT_SHOP, 'wh-1001')} (to the cart reminder she "
+                          "clicked); her cart reminders and welcome offers end", webhook_id="wh-1001")  # fmt: skip
         order_at = cloud.clock()
         at(0, 11, 16)
         shopify("Shopify", "redelivers the same webhook", "orders/create", order, 200,
@@ -266,6 +272,7 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
 
         # The rest of the week: nothing else may go out
         at(7, 9, 0)
+        week = _report(event)
         executions = cloud.executions()
         outbox = client.outbox(base)
         dead = cloud.dead_letters()
@@ -298,10 +305,60 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
     _check_times(outbox, checkout_at, order_at)
     if any(e["status"] == "RUNNING" for e in executions):
         raise DemoFailed(f"flows still running at the end of the week: {executions}")
+    if (week["unique_clicks"], week["conversions"]) != (1, 1):
+        raise DemoFailed(f"the week's report should count Ada's one click and her attributed order: {week}")
     say("\ndemo ok: double opt-in, welcome series, cart reminder on the hour and stopped by the order, order")
     say("and shipping texts, one STOP confirmation, a campaign at 10:00 local to the subscribed only, no")
-    say("duplicate, forged webhook refused")
+    say("duplicate, forged webhook refused, a branded link clicked once and the order it earned attributed")
     return outbox
+
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/18.1 Mobile/15E148 Safari/604.1")  # fmt: skip
+IMESSAGE_PREVIEW = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_1) AppleWebKit/601.2.4 (KHTML, like Gecko) "
+                    "Version/9.0.1 Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0")  # fmt: skip
+
+
+def _brand_links() -> None:
+    """The demo shop's short links on its own domain, as `smsflows shop set --link-domain` sets it."""
+    from smsflows.admin.shops import shop_set
+
+    shop_set(DEFAULT_SHOP, {"measurement": {"link_domain": "sms.demo-shop.example"}}, [])
+
+
+def _click(base: str, event: Callable[[str, str, str], None]) -> None:
+    """The preview iMessage fetches, then Ada's tap, on the short link of her cart reminder (the local cloud
+    answers for the shop's link domain, as the stack's custom domain does)."""
+    from urllib.parse import urlsplit
+
+    from smsflows.domain.analytics import links
+
+    reminder = next(
+        m["body"] for m in reversed(client.outbox(base)) if m["to"] == ADA and "cart" in m["body"]
+    )
+    start, end = links.find_urls(reminder)[0]
+    link = urlsplit(reminder[start:end])
+    results = [client.request("GET", f"{base}{link.path}", headers={"Host": link.netloc, "User-Agent": agent},
+                              follow_redirects=False) for agent in (IMESSAGE_PREVIEW, IPHONE)]  # fmt: skip
+    if [r.status for r in results] != [302, 302]:
+        raise DemoFailed(f"the short link {link.geturl()}: HTTP {[r.status for r in results]}")
+    event("Ada", f"taps the link in her cart reminder ({link.netloc}{link.path})",
+          "302 to the checkout with utm_source=sms&utm_medium=flow&utm_campaign=abandoned_checkout; iMessage's "
+          "preview of it a minute before was redirected too, not counted")  # fmt: skip
+
+
+def _report(event: Callable[[str, str, str], None]) -> dict[str, Any]:
+    """What `smsflows report` says of the week."""
+    from smsflows.admin import report
+
+    built = report.build(
+        DEFAULT_SHOP, DEMO_START.date().isoformat(), (DEMO_START + timedelta(days=6)).date().isoformat()
+    )
+    t = built["totals"]
+    event("Marketer", "runs `smsflows report` for the week",
+          f"{t['sent']} texts sent, {t['delivered']} delivered, {t['unique_clicks']} clicked, {t['conversions']} "
+          f"attributed order (${t['revenue']:.2f}), cost ${t['cost']:.2f} (estimate)")  # fmt: skip
+    return dict(t)
 
 
 def _campaign(event: Callable[[str, str, str], None]) -> str:

@@ -145,7 +145,8 @@ class FrontDoor:
         """(status, headers, body) for a request; for HEAD, those of GET (the HTTP layer drops the body)."""
         parts = urlsplit(raw_path)
         query = parse_qs(parts.query, keep_blank_values=True)
-        as_method = "GET" if method == "HEAD" else method
+        # a route with its own HEAD (a short link: a HEAD is no click) gets it; elsewhere HEAD is GET's
+        as_method = "GET" if method == "HEAD" and _match("HEAD", parts.path) is None else method
         if parts.path in self._local:
             try:
                 return self._local[parts.path](as_method, query, body)

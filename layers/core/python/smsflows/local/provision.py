@@ -15,6 +15,9 @@ from smsflows.domain.flows import asl, definitions
 ACCOUNT = "123456789012"
 LOCAL_TWILIO_SID = "AC" + "0" * 31 + "1"
 LOCAL_MESSAGING_SERVICE = "MG" + "0" * 31 + "1"
+# The local demo shop's short-link key: fixed, so that a demo prints the same links every time (a real
+# shop's is random, made when it is onboarded).
+LOCAL_LINK_KEY = "local-demo-shop-link-key"
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,7 @@ def provision(
                 # a vetted 10DLC brand with a mid trust score: 120 segments/s, 40,000/day at T-Mobile
                 "throughput": {"sender_type": "10dlc", "trust_tier": "mid"},
             },
-        )
+        ).model_copy(update={"link_key": LOCAL_LINK_KEY})  # the same short-link codes on every run
     )
 
     # Campaign schedules (`campaign schedule`): one-time (a run's start) or cron (a recurring campaign's

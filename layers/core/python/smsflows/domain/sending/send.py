@@ -394,7 +394,7 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
 
     segments = receipt.segments if receipt.segments is not None else segment_info(message.body).segments
     price = ready.config.measurement.price_per_segment
-    cost = {"cost_est": f"{segments * price:.6f}"} if message.category != "compliance" else {}
+    cost = {"cost_est": f"{segments * price:.6f}"}
     deps.log.complete(message.message_id, receipt, deps.clock(), {**extra, **cost})
     _measure(deps, message, ready.config, {"sent": 1, "segments": segments, "cost_est": segments * price},
              touch=True)  # fmt: skip
@@ -409,8 +409,9 @@ def _measure(
     touch: bool = False,
 ) -> None:
     """Count the outcome (and note a marketing text, or one carrying a code, on the touch record): best
-    effort, after the fact is recorded in the message log, so a counter's failure never resends a text."""
-    if deps.measurement is None or message.category == "compliance":
+    effort, after the fact is recorded in the message log, so a counter's failure never resends a text.
+    Compliance replies count too (under system#compliance): they are texts the shop pays for."""
+    if deps.measurement is None:
         return
     now = deps.clock()
     scope = scope_of(message)
