@@ -35,6 +35,7 @@ CONTEXT_OVERRIDES = (
     "certificate_arn",
     "hosted_zone_id",
     "hosted_zone_name",
+    "link_domains",  # a JSON list of {"domain", "certificate_arn"}: see config.LinkDomain
 )
 
 

@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+HOSTNAME = r"^([a-z0-9-]+\.)+[a-z]{2,}$"
+CERTIFICATE_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/\S+$"
+
+
+class LinkDomain(BaseModel):
+    """A shop's own host for its short links (`https://sms.example.com/l/<code>`), served by this stack's API.
+
+    API Gateway serves a host name only with a certificate for it, so each shop domain needs its own
+    certificate in ACM (regional: in the stage's region) and its own entry here; that is why the stack takes
+    a list. The steps for a shop:
+
+    1. request (and validate) an ACM certificate for sms.example.com in the stage's region;
+    2. add `{"domain": "sms.example.com", "certificate_arn": "arn:aws:acm:..."}` to the stage's link domains
+       (`cdk deploy -c link_domains='[...]'`, a JSON list) and deploy;
+    3. create the CNAME sms.example.com -> the domain's target in the stack output `LinkDomainTargets`;
+    4. `smsflows shop set SHOP --link-domain sms.example.com`: from then on its texts' links use that host.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    domain: str = Field(pattern=HOSTNAME)
+    certificate_arn: str = Field(pattern=CERTIFICATE_ARN)
 
 
 class StageConfig(BaseModel):
@@ -61,12 +86,21 @@ class StageConfig(BaseModel):
     # Optional custom domain for the API (a regional ACM certificate in the stage's region). With it,
     # PUBLIC_BASE_URL and the webhook URLs use the domain, so replacing the API changes no URL registered
     # at Shopify or Twilio. A Route 53 alias is created when the hosted zone is given.
-    domain_name: str | None = Field(None, pattern=r"^([a-z0-9-]+\.)+[a-z]{2,}$")
-    certificate_arn: str | None = Field(
-        None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/\S+$"
-    )
+    domain_name: str | None = Field(None, pattern=HOSTNAME)
+    certificate_arn: str | None = Field(None, pattern=CERTIFICATE_ARN)
     hosted_zone_id: str | None = None
     hosted_zone_name: str | None = None
+    # Branded short-link hosts, one per shop that has its own (see LinkDomain): each a custom domain of the
+    # API with the stage at its root, so https://<domain>/l/<code> reaches follow_link. On the command line
+    # a JSON list: -c link_domains='[{"domain": "sms.example.com", "certificate_arn": "arn:aws:acm:..."}]'.
+    link_domains: tuple[LinkDomain, ...] = ()
+    # Business alarms. The delivery rate (delivered / (delivered + undelivered)) below this floor in 3 of 3
+    # fifteen-minute periods raises DeliveryRateFloorAlarm, counted only in periods with at least
+    # `delivery_rate_min_volume` final delivery reports (a quiet night has no rate to speak of).
+    delivery_rate_floor: float = Field(0.9, gt=0, le=1)
+    delivery_rate_min_volume: int = Field(50, ge=1)
+    # Opt-outs (STOP and its synonyms) in one hour above which OptOutSpikeAlarm fires.
+    opt_out_spike_per_hour: int = Field(50, gt=0)
     # AWS Backup of the table: daily recovery points kept this many days, copied nowhere else; the vault is
     # locked (compliance mode) when `backup_vault_lock` is set, so nobody can delete evidence early.
     backup_retention_days: int | None = Field(None, ge=1, le=36500)
@@ -82,7 +116,32 @@ class StageConfig(BaseModel):
             raise ValueError("a hosted zone needs domain_name")
         if self.backup_vault_lock and not self.backup_retention_days:
             raise ValueError("backup_vault_lock needs backup_retention_days")
+        for route, rate, burst in (
+            ("subscribe", self.subscribe_throttle_rate, self.subscribe_throttle_burst),
+            ("link", self.link_throttle_rate, self.link_throttle_burst),
+        ):
+            if rate >= self.api_throttle_rate or burst > self.api_throttle_burst:
+                raise ValueError(f"{route}_throttle_rate/burst must stay below the stage's api_throttle_*")
+        hosts = [link.domain for link in self.link_domains]
+        if duplicates := sorted({host for host in hosts if hosts.count(host) > 1}):
+            raise ValueError(f"link_domains: {', '.join(duplicates)} given more than once")
+        if self.domain_name and self.domain_name in hosts:
+            raise ValueError(f"link_domains: {self.domain_name} is the API's domain_name already")
         return self
+
+    @field_validator("link_domains", mode="before")
+    @classmethod
+    def _link_domains_from_context(cls, value: object) -> object:
+        """`-c link_domains=...` arrives as a string: a JSON list of {domain, certificate_arn}."""
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    'link_domains: expected a JSON list such as [{"domain": "sms.example.com", '
+                    f'"certificate_arn": "arn:aws:acm:..."}}] ({exc.msg})'
+                ) from None
+        return value
 
     @field_validator("log_retention")
     @classmethod
@@ -118,6 +177,8 @@ STAGES: dict[str, StageConfig] = {
         api_throttle_burst=40,
         subscribe_throttle_rate=2,
         subscribe_throttle_burst=5,
+        link_throttle_rate=10,  # below the stage's 20/40: clicks cannot take the webhooks' capacity
+        link_throttle_burst=20,
         subscribe_alarm_per_5min=50,
         # Bounds without reservations: a fresh account (quota 10) can deploy dev.
         queue_max_concurrency={"send_message": 2, "process_shop_event": 2},

@@ -6,6 +6,11 @@ on the first one ("> 0" once): nothing retries it, somebody has to look. Everyth
 throttle rates, latency, queue age, a spike of sign-ups or delivery failures — alarms when 2 of the last 3
 periods breach, so that one transient blip (which the retries absorb) pages nobody. Every alarm also says
 when it is OK again.
+
+The business alarms watch what the texts do rather than the machinery: a campaign the deliverability guard
+paused (a person decides whether it resumes: at once, like a loss), a delivery rate under the stage's floor
+for 3 of 3 periods (only where there were enough reports to make a rate), an hour with a spike of opt-outs.
+The dashboard's first row shows the same numbers for a marketer; the technical rows follow.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from smsflows import topology
 _MINUTE = Duration.minutes(1)
 _FIVE_MINUTES = Duration.minutes(5)
 _FIFTEEN_MINUTES = Duration.minutes(15)
+_HOUR = Duration.hours(1)
 
 # Rates, in percent, above which 2 of 3 periods raise an alarm.
 FUNCTION_ERROR_RATE_PCT = 2
@@ -45,6 +51,18 @@ DDB_THROTTLES_PER_PERIOD = 0
 SCHEDULER_TARGET_ERRORS_PER_PERIOD = 0
 DELIVERY_FAILURE_RATE_PCT = 10
 DELIVERY_FAILURE_MIN_STATUSES = 20  # fewer delivery reports in 15 minutes than this: no rate to speak of
+
+# The business metrics the functions emit (Powertools EMF), as a marketer would call them.
+BUSINESS_METRICS = {
+    "Message_sent": "Texts sent",
+    "MessagesDelivered": "Delivered",
+    "MessagesUndelivered": "Not delivered",
+    "LinkClicks": "Link clicks",
+    "OptOuts": "Opt-outs (STOP)",
+    "AttributedOrders": "Orders from texts",
+    "AttributedRevenue": "Revenue from texts",
+    "CampaignAutoPaused": "Campaigns paused by the guard",
+}
 
 
 @dataclass(frozen=True)
@@ -109,8 +127,12 @@ class Monitoring(Construct):
             self.topic.add_subscription(subscriptions.UrlSubscription(config.alarm_https_url))
         self._action = cw_actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
+        heading = cloudwatch.TextWidget(markdown=f"# smsflows ({config.stage})", width=24, height=1)
+        business = self._business()
         widgets: list[cloudwatch.IWidget] = [
-            cloudwatch.TextWidget(markdown=f"# smsflows ({config.stage})", width=24, height=1)
+            cloudwatch.TextWidget(
+                markdown="## Operations: API, queues, functions, flows, table, schedules", width=24, height=1
+            )
         ]
 
         # API: server errors, latency, and the public sign-up route (each request may cost a text)
@@ -330,8 +352,113 @@ class Monitoring(Construct):
                 "those invocations are lost.",
             )
         self.dashboard = cloudwatch.Dashboard(
-            self, "Dashboard", dashboard_name=f"smsflows-{config.stage}", widgets=[widgets]
+            self,
+            "Dashboard",
+            dashboard_name=f"smsflows-{config.stage}",
+            widgets=[[heading], business, widgets],
         )
+
+    def _business(self) -> list[cloudwatch.IWidget]:
+        """The business alarms, and the dashboard row a marketer reads: texts, delivery, clicks, opt-outs,
+        orders and revenue attributed to texts, campaigns the deliverability guard paused."""
+        config = self.config
+        paused = self._app_metric("CampaignAutoPaused", _FIVE_MINUTES)
+        self.loss(
+            "CampaignAutoPausedAlarm",
+            paused,
+            "The deliverability guard paused a campaign: carriers filtered its texts or its recipients opted "
+            "out at a spike, and sending more would hurt the sender's reputation. `smsflows campaign show ID "
+            "--shop S` says why (its history); fix the cause, then `smsflows campaign resume ID --shop S`, or "
+            "`smsflows campaign cancel ID --shop S`.",
+        )
+        floor, minimum = config.delivery_rate_floor, config.delivery_rate_min_volume
+        # FILL: EMF writes nothing for a count that did not happen (an hour without an undelivered text).
+        rate = _math(
+            f"IF(FILL(d, 0) + FILL(u, 0) >= {minimum}, FILL(d, 0) / (FILL(d, 0) + FILL(u, 0)), 1)",
+            "delivery rate",
+            _FIFTEEN_MINUTES,
+            d=self._app_metric("MessagesDelivered", _FIFTEEN_MINUTES),
+            u=self._app_metric("MessagesUndelivered", _FIFTEEN_MINUTES),
+        )
+        self.floor(
+            "DeliveryRateFloorAlarm",
+            rate,
+            floor,
+            f"Fewer than {100 * floor:g} % of texts were delivered (delivered / (delivered + undelivered)) in 3 of 3 "
+            f"fifteen-minute periods with at least {minimum} final delivery reports each: carrier filtering, "
+            "an unregistered or blocked sender, or a list of bad numbers. The Twilio console's error codes "
+            "say which; hold new sends until they are understood.",
+        )
+        spike = config.opt_out_spike_per_hour
+        opt_outs = self._app_metric("OptOuts", _HOUR)
+        self.spike(
+            "OptOutSpikeAlarm",
+            opt_outs,
+            spike,
+            f"More than {spike} opt-outs (STOP) in one hour: a text that annoyed its recipients, sent too "
+            "often, to the wrong segment or at the wrong time. Check what was sent in that hour before "
+            "sending more.",
+        )
+
+        def hourly(name: str) -> cloudwatch.Metric:
+            return self._app_metric(name, _HOUR).with_(label=BUSINESS_METRICS[name])
+
+        delivered, undelivered = (
+            self._app_metric(n, _HOUR) for n in ("MessagesDelivered", "MessagesUndelivered")
+        )
+        delivery_rate = _math(
+            "100 * FILL(d, 0) / (FILL(d, 0) + FILL(u, 0))",
+            "Delivery rate (%)",
+            _HOUR,
+            d=delivered,
+            u=undelivered,
+        )
+        return [
+            cloudwatch.TextWidget(
+                markdown=(
+                    "## Business: what the texts did\n"
+                    "Totals over the dashboard's time range. Revenue: the attributed orders' total price, "
+                    "summed as Shopify reports it, in each shop's own currency (not converted)."
+                ),
+                width=24,
+                height=2,
+            ),
+            cloudwatch.SingleValueWidget(
+                title="Totals for the selected time range",
+                metrics=[hourly(name) for name in BUSINESS_METRICS],
+                set_period_to_time_range=True,
+                width=24,
+                height=4,
+            ),
+            cloudwatch.GraphWidget(
+                title="Texts sent, delivered and not delivered (per hour)",
+                left=[hourly("Message_sent"), hourly("MessagesDelivered"), hourly("MessagesUndelivered")],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="Delivery rate (%)",
+                left=[delivery_rate],
+                left_y_axis=cloudwatch.YAxisProps(min=0, max=100, show_units=False),
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(value=100 * floor, label=f"alarm floor {100 * floor:g} %")
+                ],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="Link clicks and orders from texts (per hour)",
+                left=[hourly("LinkClicks"), hourly("AttributedOrders")],
+                right=[hourly("AttributedRevenue")],
+                right_y_axis=cloudwatch.YAxisProps(label="revenue (shop currency)", show_units=False),
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="Opt-outs and campaigns paused by the guard (per hour)",
+                left=[hourly("OptOuts")],
+                right=[hourly("CampaignAutoPaused")],
+                left_annotations=[cloudwatch.HorizontalAnnotation(value=spike, label="opt-out alarm")],
+                width=12,
+            ),
+        ]
 
     def loss(self, id_: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
         """Something was lost or needs a person: alarm on the first one."""
@@ -343,6 +470,28 @@ class Monitoring(Construct):
         """A rate or a delay: alarm when 2 of the last 3 periods are above `threshold`."""
         return self._alarm(id_, metric, threshold, description, evaluation_periods=3, datapoints=2)
 
+    def floor(
+        self, id_: str, metric: cloudwatch.IMetric, threshold: float, description: str
+    ) -> cloudwatch.Alarm:
+        """A rate that must stay up (a delivery rate): alarm when all of the last 3 periods are below
+        `threshold`. The metric itself says when there is no rate to judge (it reads as on target then)."""
+        return self._alarm(
+            id_,
+            metric,
+            threshold,
+            description,
+            evaluation_periods=3,
+            datapoints=3,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        )
+
+    def spike(
+        self, id_: str, metric: cloudwatch.IMetric, threshold: float, description: str
+    ) -> cloudwatch.Alarm:
+        """A count over one long period (an hour of opt-outs) above `threshold`: alarm at once, the period
+        is the smoothing."""
+        return self._alarm(id_, metric, threshold, description, evaluation_periods=1, datapoints=1)
+
     def _alarm(
         self,
         id_: str,
@@ -352,13 +501,14 @@ class Monitoring(Construct):
         *,
         evaluation_periods: int,
         datapoints: int,
+        comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     ) -> cloudwatch.Alarm:
         created = cloudwatch.Alarm(
             self,
             id_,
             metric=metric,
             threshold=threshold,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            comparison_operator=comparison,
             evaluation_periods=evaluation_periods,
             datapoints_to_alarm=datapoints,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -5,6 +5,9 @@ byte in the function. The storefront's sign-up form (`POST /subscribe`) is anony
 accepted sign-up costs a text: it is bounded by a WAF rate rule per source address, a throttle of its own,
 and the opt-in limits of the subscribe use case (one pending request per number per shop per day, a budget
 per source address, only the countries the shop sells to).
+
+Short links (`GET|HEAD /l/{code}`) are anonymous too, on the API's own URL or on a shop's branded link
+domain (config.LinkDomain): each link domain is a custom domain of this API with the stage at its root.
 """
 
 from __future__ import annotations
@@ -138,6 +141,7 @@ class WebhookApi(Construct):
             web_acl_arn=self.web_acl.attr_arn,
         )
         self.domain = self._custom_domain()
+        self.link_domains = self._link_domains()
         self._acknowledge()
 
     @property
@@ -292,6 +296,35 @@ class WebhookApi(Construct):
                 target=route53.RecordTarget.from_alias(route53_targets.ApiGatewayDomain(domain)),
             )
         return domain
+
+    def _link_domains(self) -> dict[str, apigw.DomainName]:
+        """One custom domain per shop link domain: https://<link domain>/l/<code> reaches follow_link.
+
+        For each shop with its own link host (`smsflows shop set SHOP --link-domain sms.example.com`):
+        a certificate for that host in ACM (API Gateway serves a host name only with a certificate for it,
+        so one per shop domain, and the stack takes a list), an entry in the stage's `link_domains`, and a
+        CNAME sms.example.com -> the domain's target (`domain_name_alias_domain_name`, in the stack output
+        `LinkDomainTargets`). No DNS record here: the shop's zone is the shop's.
+
+        The whole stage sits at the domain's root, like the API's own domain: the webhook routes answer
+        there too (and still verify every signature before anything else), behind the same WAF and throttles.
+        Construct ids come from the host name, so adding or reordering entries replaces no existing domain.
+        """
+        domains: dict[str, apigw.DomainName] = {}
+        for link in self.config.link_domains:
+            domain = apigw.DomainName(
+                self,
+                f"LinkDomain-{link.domain}",
+                domain_name=link.domain,
+                certificate=acm.Certificate.from_certificate_arn(
+                    self, f"LinkCertificate-{link.domain}", link.certificate_arn
+                ),
+                endpoint_type=apigw.EndpointType.REGIONAL,
+                security_policy=apigw.SecurityPolicy.TLS_1_2,
+            )
+            domain.add_base_path_mapping(self.api, stage=self.api.deployment_stage)
+            domains[link.domain] = domain
+        return domains
 
     def _acknowledge(self) -> None:
         acknowledge(

@@ -180,5 +180,13 @@ class SmsflowsStack(Stack):
         }
         if self.backup is not None:
             outputs["BackupVaultName"] = self.backup.vault.backup_vault_name
+        if self.webhook_api.link_domains:
+            # {link domain: the host its CNAME must point to}: what each shop adds to its DNS.
+            outputs["LinkDomainTargets"] = self.to_json_string(
+                {
+                    host: domain.domain_name_alias_domain_name
+                    for host, domain in self.webhook_api.link_domains.items()
+                }
+            )
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)

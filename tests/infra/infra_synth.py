@@ -86,7 +86,18 @@ def of_type(resources: dict[str, dict[str, Any]], type_: str) -> dict[str, dict[
 
 # What each stage is synthesized with in the tests: prod as an operator deploys it (an alarm subscriber is
 # required), with every optional part turned on (custom domain with its DNS alias, the account's API
-# Gateway logging role) so that both branches of each option are synthesized and checked by cdk-nag.
+# Gateway logging role, two shops' link domains given as on the command line: a JSON list) so that both
+# branches of each option are synthesized and checked by cdk-nag.
+LINK_DOMAINS = [
+    {
+        "domain": "sms.shop-one.example",
+        "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",
+    },
+    {
+        "domain": "go.shop-two.example",
+        "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/66666666-7777-8888-9999-000000000000",
+    },
+]
 STAGE_CONTEXT: dict[str, dict[str, str]] = {
     "dev": {},
     "prod": {
@@ -98,6 +109,7 @@ STAGE_CONTEXT: dict[str, dict[str, str]] = {
         "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100",
         "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
         "hosted_zone_name": "example.com",
+        "link_domains": json.dumps(LINK_DOMAINS),
     },
 }
 

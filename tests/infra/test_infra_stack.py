@@ -170,13 +170,39 @@ def test_shopify_route_is_post_webhooks_shopify(resources):
     assert [(m["HttpMethod"], m["Integration"]["Type"]) for m in methods] == [("POST", "AWS_PROXY")]
 
 
+def test_short_links_are_get_and_head_on_l_code_and_nothing_else_both_to_follow_link(synthesized, resources):
+    paths = {
+        r["Properties"]["PathPart"]: (k, r)
+        for k, r in of_type(resources, "AWS::ApiGateway::Resource").items()
+    }
+    (l_id, l_resource), (code_id, code_resource) = paths["l"], paths["{code}"]
+    assert l_resource["Properties"]["ParentId"] == {
+        "Fn::GetAtt": [logical_id(synthesized, synthesized.stack.webhook_api.api), "RootResourceId"]
+    }
+    assert code_resource["Properties"]["ParentId"] == {"Ref": l_id}
+    methods = of_type(resources, "AWS::ApiGateway::Method").values()
+    assert not [m for m in methods if m["Properties"]["ResourceId"] == {"Ref": l_id}]  # no /l listing
+    on_code = [m["Properties"] for m in methods if m["Properties"]["ResourceId"] == {"Ref": code_id}]
+    assert sorted(m["HttpMethod"] for m in on_code) == ["GET", "HEAD"]
+    follow = logical_id(synthesized, synthesized.stack.functions["follow_link"].function)
+    for method in on_code:
+        assert method["Integration"]["Type"] == "AWS_PROXY"
+        assert {"Fn::GetAtt": [follow, "Arn"]} in method["Integration"]["Uri"]["Fn::Join"][1]
+
+
 def test_api_stage_is_throttled_traced_and_access_logged(resources):
     (stage,) = of_type(resources, "AWS::ApiGateway::Stage").values()
     props = stage["Properties"]
     assert props["TracingEnabled"] is True
     assert "DestinationArn" in props["AccessLogSetting"]
     settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in props["MethodSettings"]}
-    assert set(settings) == {("/*", "*"), ("/~1subscribe", "POST")}
+    # the stage's, the sign-up form's and the short links' (GET and HEAD) own throttles
+    assert set(settings) == {
+        ("/*", "*"),
+        ("/~1subscribe", "POST"),
+        ("/~1l~1{code}", "GET"),
+        ("/~1l~1{code}", "HEAD"),
+    }
     for method in settings.values():
         assert method["ThrottlingRateLimit"] > 0 and method["ThrottlingBurstLimit"] > 0
         assert method["DataTraceEnabled"] is False

@@ -51,6 +51,20 @@ def is_persistent_alarm(alarm: dict[str, Any]) -> bool:
     return (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 2)
 
 
+def is_floor_alarm(alarm: dict[str, Any]) -> bool:
+    """A rate that must stay up: below its threshold in all of 3 periods."""
+    return (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["ComparisonOperator"]) == (
+        3,
+        3,
+        "LessThanThreshold",
+    )
+
+
+def is_spike_alarm(alarm: dict[str, Any]) -> bool:
+    """A count over one long period (an hour) above a threshold of its own."""
+    return (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1) and alarm["Threshold"] > 0
+
+
 # 1. No SMS pumping through /subscribe ------------------------------------------------------------------
 
 
@@ -99,6 +113,19 @@ def test_subscribe_has_a_throttle_of_its_own_below_the_stage(synthesized, resour
     assert own["ThrottlingRateLimit"] == config.subscribe_throttle_rate
     assert own["ThrottlingBurstLimit"] == config.subscribe_throttle_burst
     assert own["ThrottlingRateLimit"] < settings[("/*", "*")]["ThrottlingRateLimit"]
+
+
+def test_short_links_have_a_throttle_of_their_own_below_the_stage(synthesized, resources):
+    """A burst of clicks, or of guessed codes, cannot take the capacity webhooks and inbound texts need."""
+    config = synthesized.stack.config
+    (stage,) = of_type(resources, "AWS::ApiGateway::Stage").values()
+    settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in stage["Properties"]["MethodSettings"]}
+    for method in ("GET", "HEAD"):
+        own = settings[("/~1l~1{code}", method)]
+        assert own["ThrottlingRateLimit"] == config.link_throttle_rate
+        assert own["ThrottlingBurstLimit"] == config.link_throttle_burst
+        assert own["ThrottlingRateLimit"] < settings[("/*", "*")]["ThrottlingRateLimit"]
+        assert own["DataTraceEnabled"] is False and own["MetricsEnabled"] is True
 
 
 def test_nag_authorization_acknowledgements_are_per_method_and_say_which_kind_of_caller(synthesized):
@@ -164,7 +191,11 @@ def test_every_alarm_notifies_when_it_fires_and_when_it_is_ok_again(synthesized,
     for alarm in found:
         assert alarm["AlarmActions"] == [topic] and alarm["OKActions"] == [topic]
         assert alarm["TreatMissingData"] == "notBreaching"
-        assert is_loss_alarm(alarm) or is_persistent_alarm(alarm), alarm["AlarmDescription"]
+        kinds = (is_loss_alarm, is_persistent_alarm, is_floor_alarm, is_spike_alarm)
+        assert [kind(alarm) for kind in kinds].count(True) == 1, alarm["AlarmDescription"]
+        # only a floor alarms when its metric is low; everything else when it is high
+        assert (alarm["ComparisonOperator"] == "LessThanThreshold") == is_floor_alarm(alarm)
+        assert alarm["ComparisonOperator"] in {"GreaterThanThreshold", "LessThanThreshold"}
 
 
 def test_every_dlq_alarms_on_its_first_message(synthesized, resources):
@@ -423,12 +454,21 @@ def test_a_custom_domain_gives_the_public_urls_and_survives_the_api(synthesized,
         f["Properties"]["Environment"]["Variables"]["PUBLIC_BASE_URL"]
         for f in of_type(resources, "AWS::Lambda::Function").values()
     ]
+    domains = {
+        key: d
+        for key, d in of_type(resources, "AWS::ApiGateway::DomainName").items()
+        if d["Properties"]["DomainName"] not in {link.domain for link in config.link_domains}
+    }  # the shops' link domains: tests/infra/test_measurement.py
     if config.domain_name:
-        (domain,) = of_type(resources, "AWS::ApiGateway::DomainName").values()
+        ((domain_id, domain),) = domains.items()
         assert domain["Properties"]["DomainName"] == config.domain_name
         assert domain["Properties"]["RegionalCertificateArn"] == config.certificate_arn
         assert domain["Properties"]["SecurityPolicy"] == "TLS_1_2"
-        (mapping,) = of_type(resources, "AWS::ApiGateway::BasePathMapping").values()
+        (mapping,) = [
+            m
+            for m in of_type(resources, "AWS::ApiGateway::BasePathMapping").values()
+            if m["Properties"]["DomainName"] == {"Ref": domain_id}
+        ]
         assert "BasePath" not in mapping["Properties"]  # the stage at the root of the domain
         (record,) = of_type(resources, "AWS::Route53::RecordSet").values()
         assert record["Properties"]["HostedZoneId"] == config.hosted_zone_id
@@ -437,7 +477,7 @@ def test_a_custom_domain_gives_the_public_urls_and_survives_the_api(synthesized,
         assert outputs["ShopifyWebhookUrl"]["Value"] == f"{base}/webhooks/shopify"
         assert outputs["TwilioInboundUrl"]["Value"] == f"{base}/sms/inbound"
     else:
-        assert of_type(resources, "AWS::ApiGateway::DomainName") == {}
+        assert domains == {}
         assert all("execute-api" in json.dumps(v) for v in variables)
 
 
