@@ -167,6 +167,7 @@ def a_customer_with_one_of_everything(cloud, *, stop: bool = True) -> None:
     }  # frequency, link, touch (and the orders above: their attributions)
     deps = get_deps()
     deps.measurement.convert(SHOP, "campaign:cmp_ada", "sent", PHONE, 42.0)  # lift_conversion
+    deps.measurement.enter(SHOP, "winback", "holdout", PHONE, "winback-ada", deps.clock())  # lift_entry
     deps.shop_data.add_restock(SHOP, "v-77", PHONE, "Brass Compass", "https://demo-shop.example/p/compass")
     deps.message_log.mark_unreachable(SHOP, PHONE, "twilio 30003", deps.clock())  # unreachable
     from smsflows.domain.campaigns.fanout import AssignmentRow, Progress
@@ -202,6 +203,7 @@ def test_the_key_layout_has_no_kind_this_test_does_not_know():
         "webhook", "webhook_part", "profile", "order", "message", "checkout", "flow_lock", "restock", "subscriber",
         "consent_event", "suppression", "unreachable", "conversation", "frequency", "export",
         "opt_in_request", "campaign_assignment", "campaign_run", "link", "touch", "attribution", "lift_conversion",
+        "lift_entry",
     }  # fmt: skip
 
 

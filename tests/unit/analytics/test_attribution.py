@@ -30,12 +30,16 @@ def test_a_click_after_the_order_is_not_its_cause():
 
 
 def test_the_last_click_wins_over_an_older_text_with_a_code():
-    touches = Touches(last_click=tp(2, "flow#winback#0", "w"), codes={"WELCOME10": tp(20, "flow#welcome#0", "c")})
+    touches = Touches(
+        last_click=tp(2, "flow#winback#0", "w"), codes={"WELCOME10": tp(20, "flow#welcome#0", "c")}
+    )
     assert attribute(ORDER, ["WELCOME10"], touches).rule == "click"
 
 
 def test_without_a_click_a_code_the_texts_carried_attributes_it_to_the_latest_such_text():
-    touches = Touches(codes={"WELCOME10": tp(200, "flow#welcome#0", "a"), "BACK20": tp(50, "flow#winback#0", "b")})
+    touches = Touches(
+        codes={"WELCOME10": tp(200, "flow#welcome#0", "a"), "BACK20": tp(50, "flow#winback#0", "b")}
+    )
     found = attribute(ORDER, ["back20", "WELCOME10"], touches)  # codes match whatever their case
     assert (found.rule, found.scope, found.message_id) == ("discount_code", "flow#winback#0", "b")
     assert attribute(ORDER, ["SOMEONE-ELSES"], touches) is None  # a code no text to this customer carried

@@ -63,7 +63,9 @@ def test_the_preview_counts_the_same_segments_as_any_recipients_text(prose):
 
 
 def test_the_redirect_carries_utm_tags_and_keeps_the_merchants_own():
-    tagged = links.with_utm("https://demo-shop.example/p?id=9&utm_source=newsletter#top", "spring", "A", "campaign")
+    tagged = links.with_utm(
+        "https://demo-shop.example/p?id=9&utm_source=newsletter#top", "spring", "A", "campaign"
+    )
     parts = urlsplit(tagged)
     assert parts.fragment == "top"
     assert parse_qs(parts.query) == {"id": ["9"], "utm_source": ["newsletter"], "utm_medium": ["campaign"],
@@ -79,7 +81,9 @@ def test_scopes_name_the_flow_step_or_campaign_variant_for_utm():
                            message_id="m", scope="flow#welcome#0", utm=counters.utm_for("flow#welcome#0"), now=NOW,
                            expiry_days=90)  # fmt: skip
     assert made[0].expires_at == datetime(2027, 2, 21, 17, 0, tzinfo=UTC)
-    assert not made[0].expired(datetime(2027, 2, 21, 16, 59, tzinfo=UTC)) and made[0].expired(made[0].expires_at)
+    assert not made[0].expired(datetime(2027, 2, 21, 16, 59, tzinfo=UTC)) and made[0].expired(
+        made[0].expires_at
+    )
     assert "utm_content=step-0" in made[0].target
 
 

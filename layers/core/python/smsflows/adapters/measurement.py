@@ -174,19 +174,61 @@ class DynamoMeasurement:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise translate(exc) from exc
 
+    def enter(self, shop: str, flow: str, group: str, phone: str, execution: str, at: datetime) -> bool:
+        """Record an entry into a flow with a holdout: once per execution (a redelivered trigger counts
+        nothing twice), its group's recipients counted, and the group on the touch record (the lift)."""
+        root = f"flow:{flow}"
+        item = {**keys.lift_entry(shop, root, execution), "type": "lift_entry", "shop": shop, "phone": phone,
+                "gsi1pk": keys.phone_subject(shop, phone), "group": group, "at": at.isoformat()}  # fmt: skip
+        try:
+            self._ddb.put_item(
+                TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise translate(exc) from exc
+        group_update = (
+            Update().add("recipients", 1).set_if_absent("shop", shop).set_if_absent("type", "lift_group")
+        )
+        self._call("update_item", TableName=self._table, Key=to_item(keys.lift_group(shop, root, group)),
+                   **group_update.build())  # fmt: skip
+        touch = Update().set("type", "touch").set("shop", shop).set("phone", phone)
+        touch.set("gsi1pk", keys.phone_subject(shop, phone)).set(
+            f"flow#{flow}", {"group": group, "at": at.isoformat()}
+        )
+        self._call(
+            "update_item", TableName=self._table, Key=to_item(keys.touch(shop, phone)), **touch.build()
+        )
+        return True
+
     def touches(self, shop: str, phone: str) -> Touches:
         out = self._call(
             "get_item", TableName=self._table, Key=to_item(keys.touch(shop, phone)), ConsistentRead=True
         )
         plain = from_item(out.get("Item")) or {}
         codes = {}
+        entries: dict[str, tuple[str, datetime]] = {}
         for name, value in plain.items():
             if name.startswith("code#") and isinstance(value, dict):
                 found = Touchpoint.from_json(value)
                 if found is not None:
                     codes[name[len("code#") :]] = found
+            elif (
+                name.startswith("flow#")
+                and isinstance(value, dict)
+                and value.get("group")
+                and value.get("at")
+            ):
+                try:
+                    entries[name[len("flow#") :]] = (
+                        str(value["group"]),
+                        datetime.fromisoformat(str(value["at"])),
+                    )
+                except ValueError:
+                    continue
         return Touches(Touchpoint.from_json(plain.get("last_click")), Touchpoint.from_json(plain.get("last_sent")),
-                       codes)  # fmt: skip
+                       codes, entries)  # fmt: skip
 
     # Attributions ---------------------------------------------------------------------------------------
     def attribute(self, shop: str, order_id: str, phone: str | None, attribution: Attribution | None,
@@ -239,14 +281,15 @@ class DynamoMeasurement:
         )
 
     def lift_groups(self, shop: str, root: str) -> dict[str, Group]:
-        """The stored conversions of `root`'s groups (recipients are the caller's: the run's counts)."""
+        """The stored groups of `root`: conversions and revenue, and recipients for a flow's (a campaign's
+        come from its runs' counts)."""
         found = {}
         for group in ("sent", "holdout"):
             out = self._call("get_item", TableName=self._table, Key=to_item(keys.lift_group(shop, root, group)),
                              ConsistentRead=True)  # fmt: skip
             plain = from_item(out.get("Item")) or {}
-            found[group] = Group(0, int(plain.get("conversions", 0)), float(plain.get("revenue", 0)),
-                                 float(plain.get("revenue_sq", 0)))  # fmt: skip
+            found[group] = Group(int(plain.get("recipients", 0)), int(plain.get("conversions", 0)),
+                                 float(plain.get("revenue", 0)), float(plain.get("revenue_sq", 0)))  # fmt: skip
         return found
 
     # Numbers suppressed as unreachable (the report lists them) ------------------------------------------

@@ -62,6 +62,7 @@ def flow_set(
     templates_: dict[int, str],
     codes: dict[int, str],
     unset: list[str] | tuple[str, ...] = (),
+    holdout_pct: float | None = None,
 ) -> dict[str, Any]:
     """Enable/disable, retime (one duration after the trigger per step: seconds, or text like "1h,1d,3d"),
     re-copy or clear (`unset`) one flow of one onboarded shop. Nothing is written on a refusal."""
@@ -83,6 +84,7 @@ def flow_set(
             dict(templates_),
             dict(codes),
             list(unset),
+            None if holdout_pct is None else holdout_pct / 100,
         )
     except ValueError as exc:
         raise BadValue(f"invalid flow settings, nothing changed: {one_line(exc)}") from None

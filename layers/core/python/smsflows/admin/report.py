@@ -94,11 +94,11 @@ def build(
          "variants": [{"variant": v, **vm.as_dict()} for (c, v), vm in sorted(rolled.variants.items()) if c == cid]}
         for cid, m in sorted(rolled.campaigns.items())
     ]  # fmt: skip
-    lift = (
-        []
-        if flow
-        else _lift(d, shop, [c for cid, c in known.items() if c.holdout > 0 and campaign in (None, cid)])
-    )
+    held = [c for cid, c in known.items() if c.holdout > 0 and campaign in (None, cid)]
+    lift = [] if flow else _lift(d, shop, held)
+    if campaign is None:  # and each marketing flow whose holdout has had entrants
+        names = [flow] if flow else [f.name for f in definitions.FLOWS.values() if f.category == "marketing"]
+        lift += _flow_lift(d, shop, names)
     totals = rolled.total
     return {
         "shop": shop,
@@ -157,6 +157,18 @@ def _lift(d: Any, shop: str, campaigns: list[Any]) -> list[dict[str, Any]]:
         out.append(
             {"scope": f"campaign:{c.id}", "label": c.name, "holdout_share": c.holdout, **lift.as_dict()}
         )
+    return out
+
+
+def _flow_lift(d: Any, shop: str, flows: list[str]) -> list[dict[str, Any]]:
+    """Each flow whose holdout has had entrants: sent vs held out (`flow set --holdout PCT`)."""
+    out = []
+    for name in flows:
+        groups = d.measurement.lift_groups(shop, f"flow:{name}")
+        if groups["holdout"].recipients == 0:
+            continue
+        lift = Lift(groups["sent"], groups["holdout"])
+        out.append({"scope": f"flow:{name}", "label": f"{name} (flow)", **lift.as_dict()})
     return out
 
 

@@ -58,7 +58,9 @@ def _render_record(console: Console, found: dict[str, Any]) -> None:
         table(("variant", "split", "encoding", "segments", "chars", "text as sent"), rows, "variants")
     )
     steps = [(h["at"], h["from"], h["to"], h["by"], h.get("reason")) for h in found["history"]]
-    console.print(table(("when", "from", "to", "by", "why"), steps, "history") if steps else "history: none yet")
+    console.print(
+        table(("when", "from", "to", "by", "why"), steps, "history") if steps else "history: none yet"
+    )
     if "counts" in found:
         console.print(fields({k.replace("_", " "): v for k, v in found["counts"].items()}, title="counts"))
         estimate = found.get("estimate") or {}

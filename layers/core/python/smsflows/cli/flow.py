@@ -115,13 +115,22 @@ def set_(
             show_default=False,
         ),
     ] = None,
+    holdout: Annotated[
+        float | None,
+        typer.Option(
+            "--holdout",
+            metavar="PCT",
+            help="Percent of a marketing flow's entrants recorded but never texted, 0-50 (the flow's lift).",
+            show_default="unchanged",
+        ),
+    ] = None,
     unset: Annotated[
         list[str] | None,
         typer.Option(
             "--unset",
             metavar="SETTING",
             help="Back to the flow's default (repeatable): enabled, offsets, templates, templates.STEP, "
-            "codes, codes.STEP.",
+            "codes, codes.STEP, holdout.",
             show_default=False,
         ),
     ] = None,
@@ -137,10 +146,14 @@ def set_(
     for name in unset or ():
         head, dot, rest = name.strip().partition(".")
         clear.append(f"{aliases.get(head, head)}{dot}{rest}")
-    if enabled is None and offsets is None and not templates_ and not codes and not clear:
-        from smsflows.admin.errors import BadValue
+    from smsflows.admin.errors import BadValue
 
-        raise BadValue("nothing to change: give --enabled, --offsets, --template, --code or --unset")
+    if enabled is None and offsets is None and not templates_ and not codes and not clear and holdout is None:
+        raise BadValue(
+            "nothing to change: give --enabled, --offsets, --template, --code, --holdout or --unset"
+        )
+    if holdout is not None and not 0 <= holdout <= 50:
+        raise BadValue(f"--holdout: {holdout:g} is not a share from 0 to 50 (percent of the flow's entrants)")
     target = Target(local, profile)
     target.connect()
     on = None if enabled is None else enabled == "on"
@@ -148,7 +161,11 @@ def set_(
     def render(console: Console, found: dict[str, Any]) -> None:
         console.print(fields(found, title=f"{found['flow']} of {found['shop']}"))
 
-    show(admin.flow_set(target.shop(shop), flow, on, offsets, templates_, codes, clear), as_json, render)
+    show(
+        admin.flow_set(target.shop(shop), flow, on, offsets, templates_, codes, clear, holdout),
+        as_json,
+        render,
+    )
 
 
 @app.command(

@@ -80,8 +80,8 @@ def render(console: Console, report: dict[str, Any]) -> None:
         console.print(table(("code", "texts", "meaning"),
                             [(e["code"], e["count"], e["meaning"]) for e in report["errors"]], "error codes"))  # fmt: skip
     if report["unreachable"]:
-        rows = [(u["phone"], u["code"], u["at"]) for u in report["unreachable"]]
-        console.print(table(("number", "code", "since"), rows, "unreachable numbers (suppressed)"))
+        numbers = [(u["phone"], u["code"], u["at"]) for u in report["unreachable"]]
+        console.print(table(("number", "code", "since"), numbers, "unreachable numbers (suppressed)"))
     rules, windows = report["attribution"]["rules"], report["attribution"]
     view = "off" if windows["view_window_h"] is None else f"{windows['view_window_h']:g} h"
     console.print(

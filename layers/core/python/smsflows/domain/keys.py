@@ -204,6 +204,11 @@ def lift_group(shop: str, root: str, group: str) -> dict[str, str]:
     return {"pk": f"LIFT#{shop}#{root}", "sk": f"GROUP#{group}"}
 
 
+def lift_entry(shop: str, root: str, execution: str) -> dict[str, str]:
+    """One entry into a flow with a holdout (`root` flow:<name>), by its execution name: counted once."""
+    return {"pk": f"LIFT#{shop}#{root}", "sk": f"ENTRY#{execution}"}
+
+
 def lift_conversion(shop: str, root: str, phone: str) -> dict[str, str]:
     """One recipient's conversion in an experiment: counted once, their revenue summed on it."""
     return {"pk": f"LIFT#{shop}#{root}", "sk": f"CONV#{phone}"}

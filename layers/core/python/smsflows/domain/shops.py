@@ -164,6 +164,8 @@ class FlowSettings(BaseModel):
     offsets_s: tuple[int, ...] | None = None
     templates: dict[int, str] = Field(default_factory=dict)
     discount_codes: dict[int, str] = Field(default_factory=dict)
+    # The share of a marketing flow's entrants recorded but never texted (issue 16: the flow's lift).
+    holdout: float = Field(0.0, ge=0.0, le=0.5)
 
     @field_validator("offsets_s")
     @classmethod

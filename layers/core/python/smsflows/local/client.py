@@ -41,7 +41,9 @@ def request(
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
     opener = urllib.request.urlopen if follow_redirects else _STAY.open
     try:
-        with opener(req, timeout=timeout) as resp:  # the caller's URL (http or https: the local cloud, a stage)
+        with opener(
+            req, timeout=timeout
+        ) as resp:  # the caller's URL (http or https: the local cloud, a stage)
             return HttpResult(resp.status, resp.read(), dict(resp.headers.items()))
     except urllib.error.HTTPError as err:
         return HttpResult(err.code, err.read(), dict(err.headers.items()) if err.headers else {})

@@ -48,6 +48,8 @@ class Touches:
     last_click: Touchpoint | None = None
     last_sent: Touchpoint | None = None
     codes: Mapping[str, Touchpoint] | None = None  # DISCOUNT CODE (upper case) -> the text that carried it
+    # flow -> (group, when they entered it), for the flows with a holdout the customer entered (their lift)
+    entries: Mapping[str, tuple[str, datetime]] | None = None
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,30 @@ rather than hide it.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 Z95 = 1.959963984540054
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_SCALE = float(1 << 53)  # 53 bits: every value is exactly representable, and u < 1 always
+
+
+def unit(experiment: str, phone: str) -> float:
+    """A uniform number in [0, 1) from sha256(experiment, phone), the same in every process, run and Python
+    version: a campaign's id (its holdout and variants, campaigns/assignment.py) or "flow:<name>" (a flow's
+    holdout). `phone` is E.164."""
+    if not _E164.fullmatch(phone):
+        raise ValueError(f"phone: {phone!r} is not E.164 (e.g. +15125550123): assignments key on one form")
+    digest = hashlib.sha256(f"{experiment}\x1f{phone}".encode()).digest()
+    return (int.from_bytes(digest[:8], "big") >> 11) / _SCALE
+
+
+def flow_group(flow: str, phone: str, holdout: float) -> str:
+    """ "holdout" or "sent": a flow entrant's group, the same person's every time they enter the flow."""
+    return "holdout" if holdout > 0 and unit(f"flow:{flow}", phone) < holdout else "sent"
 
 
 @dataclass(frozen=True)

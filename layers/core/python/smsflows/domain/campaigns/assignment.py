@@ -10,15 +10,13 @@ moves people, which is why they are part of the campaign and not editable once i
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from smsflows.domain.analytics.lift import unit
 from smsflows.domain.campaigns.campaign import HOLDOUT, Campaign
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_SCALE = float(1 << 53)  # 53 bits: every value is exactly representable, and u < 1 always
+__all__ = ["Assignment", "assign", "expected_counts", "pick", "unit"]
 
 
 @dataclass(frozen=True)
@@ -33,14 +31,6 @@ class Assignment:
     @property
     def variant(self) -> str | None:
         return None if self.held_out else self.group
-
-
-def unit(campaign_id: str, phone: str) -> float:
-    """A uniform number in [0, 1) from sha256(campaign id, phone); `phone` is E.164."""
-    if not _E164.fullmatch(phone):
-        raise ValueError(f"phone: {phone!r} is not E.164 (e.g. +15125550123): assignments key on one form")
-    digest = hashlib.sha256(f"{campaign_id}\x1f{phone}".encode()).digest()
-    return (int.from_bytes(digest[:8], "big") >> 11) / _SCALE
 
 
 def pick(u: float, weights: Mapping[str, int | float], holdout: float) -> str:

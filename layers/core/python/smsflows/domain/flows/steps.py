@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from smsflows.domain import correlation
+from smsflows.domain.analytics import lift
 from smsflows.domain.compliance import quiet_hours
 from smsflows.domain.compliance.locations import Address, candidate_locations
 from smsflows.domain.consent.ledger import SubscriberState
@@ -28,6 +29,12 @@ class FlowReads(Protocol):
     ) -> tuple[SubscriberState | None, ProfileRecord | None]: ...
 
 
+class FlowEntries(Protocol):
+    """Who entered a flow with a holdout, and in which group (adapters/measurement.py)."""
+
+    def enter(self, shop: str, flow: str, group: str, phone: str, execution: str, at: datetime) -> bool: ...
+
+
 @dataclass
 class FlowDeps:
     shops: ShopConfigs
@@ -35,6 +42,7 @@ class FlowDeps:
     send_queue: Queue
     clock: Clock
     reads: FlowReads | None = None
+    entries: FlowEntries | None = None  # a flow's holdout (issue 16): its entrants recorded, by group
 
 
 def _texting(shops: ShopConfigs, shop: str, flow: str) -> ShopConfig | None:
@@ -55,6 +63,14 @@ def start(
     if config is None:
         return None
     name = definitions.execution_name(definition, shop, subject_id)
+    holdout = config.flow(definition.name).holdout
+    phone = str(context.get("phone") or "")
+    if holdout > 0 and definition.category == "marketing" and phone and deps.entries is not None:
+        # the flow's lift (issue 16): each entrant recorded in its group; the held out are never texted
+        group = lift.flow_group(definition.name, phone, holdout)
+        deps.entries.enter(shop, definition.name, group, phone, name, deps.clock())
+        if group == "holdout":
+            return None
     started_by = correlation.current.get()  # the event that started the flow follows its texts
     payload = definitions.flow_input(
         {"shop": shop, **context, **({"correlation_id": started_by} if started_by else {})},

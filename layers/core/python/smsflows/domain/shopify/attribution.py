@@ -3,8 +3,9 @@
 The rule is `analytics/attribution.py`'s (last click within the click window, else a discount code a text
 carried, else, if the shop turned it on, a text received within the view window). A first attribution adds
 a conversion and the order's revenue to the text's scope. Independently, for every campaign with a holdout
-the customer was assigned to (texted or held out) within the lift window before the order, the order is a
-conversion of their group: the lift compares the groups, whatever the attribution rule says.
+the customer was assigned to, and every flow with a holdout they entered (texted or held out), within the
+lift window before the order, the order is a conversion of their group: the lift compares the groups,
+whatever the attribution rule says.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class AttributionStore(Protocol):
 
     def convert(self, shop: str, root: str, group: str, phone: str, revenue: float) -> None: ...
 
+    def enter(self, shop: str, flow: str, group: str, phone: str, execution: str, at: datetime) -> bool: ...
+
 
 class Assignments(Protocol):
     def assignments_of(self, shop: str, campaign_ids: Sequence[str], phone: str) -> dict[str, Any]: ...
@@ -59,16 +62,22 @@ def attribute_order(
     now: datetime,
 ) -> OrderAttributed:  # fmt: skip
     m = config.measurement
-    found = attribute(ordered_at, codes, store.touches(shop, phone), click_window_h=m.click_window_h,
-                      view_window_h=m.view_window_h)  # fmt: skip
+    touches = store.touches(shop, phone)
+    found = attribute(
+        ordered_at, codes, touches, click_window_h=m.click_window_h, view_window_h=m.view_window_h
+    )
     if not store.attribute(shop, order_id, phone, found, revenue, now):
         return OrderAttributed(found, first=False)
     if found is not None:
         store.count(shop, now, found.scope, {"conversions": 1, "revenue": revenue, f"conv_{found.rule}": 1})
     lift: list[str] = []
+    window = timedelta(hours=m.lift_window_h)
+    for flow, (group, entered) in sorted((touches.entries or {}).items()):
+        if entered <= ordered_at <= entered + window:  # a flow with a holdout the customer entered
+            store.convert(shop, f"flow:{flow}", group, phone, revenue)
+            lift.append(f"flow:{flow}:{group}")
     if campaigns is not None and runs is not None:
         held = [c.id for c in campaigns.list(shop) if c.holdout > 0 and c.state in _LIFT_STATES]
-        window = timedelta(hours=m.lift_window_h)
         for campaign_id, (_, row) in sorted(runs.assignments_of(shop, held, phone).items()) if held else ():
             if row.release_at <= ordered_at <= row.release_at + window:
                 group = "holdout" if row.group == HOLDOUT else "sent"

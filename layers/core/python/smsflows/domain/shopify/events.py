@@ -86,7 +86,11 @@ class ShopEventDeps:
     @property
     def flow_deps(self) -> FlowDeps:
         return FlowDeps(
-            shops=self.shop_configs, starter=self.flows, send_queue=self.send_queue, clock=self.clock
+            shops=self.shop_configs,
+            starter=self.flows,
+            send_queue=self.send_queue,
+            clock=self.clock,
+            entries=self.measurement,
         )
 
 

@@ -96,7 +96,7 @@ CLEARABLE_FIELDS: tuple[str, ...] = (
     *(f"measurement.{name}" for name in Measurement.model_fields),
 )
 FLOW_CLEARABLE_FIELDS: tuple[str, ...] = ("enabled", "offsets", "templates", "templates.STEP",
-                                          "discount_codes", "discount_codes.STEP")  # fmt: skip
+                                          "discount_codes", "discount_codes.STEP", "holdout")  # fmt: skip
 # Statuses an operator sets; uninstalled and redacted come from Shopify's webhooks (shopify/privacy.py).
 OPERATOR_STATUSES = ("active", "paused", "deactivated")
 # A Standard Step Functions execution runs for at most a year: no step can be due later than that.
@@ -199,6 +199,7 @@ def change_flow(
     templates: Mapping[int, str] | None = None,
     codes: Mapping[int, str] | None = None,
     unset: Iterable[str] = (),
+    holdout: float | None = None,
 ) -> ShopConfig:
     """`current` with one flow's settings changed: on/off, its timing (seconds after the trigger, one per
     step, or "1h,1d,3d"), step copy and discount codes by step index; `unset` clears (FLOW_CLEARABLE_FIELDS)
@@ -214,6 +215,11 @@ def change_flow(
         settings["enabled"] = bool(enabled)
     if offsets is not None:
         settings["offsets_s"] = _offsets(offsets)
+    if holdout is not None:
+        if definition.category != "marketing":
+            raise SettingsError(f"holdout: {definition.name} is not a marketing flow: its texts are owed, not "
+                                "measured against a holdout", ["holdout"])  # fmt: skip
+        settings["holdout"] = holdout
     settings["templates"] = {**settings["templates"], **_by_step(templates or {}, "templates")}
     settings["discount_codes"] = {**settings["discount_codes"], **_by_step(codes or {}, "discount_codes")}
     flows = {name: value.model_dump() for name, value in current.flows.items()}
