@@ -286,3 +286,25 @@ def test_a_recurring_campaign_gets_a_cron_schedule_in_its_zone(audience):
     assert (made["ScheduleExpression"], made["ScheduleExpressionTimezone"]) == (
         "cron(0 10 ? * MON *)", "America/New_York")  # fmt: skip
     assert json.loads(made["Target"]["Input"])["run"] == "<aws.scheduler.scheduled-time>"
+
+
+def test_the_preview_counts_each_url_as_the_recipients_short_link_on_the_shops_domain(clocked):
+    from smsflows.domain.analytics import links
+    from smsflows.domain.sending.encoding import segment_info
+
+    text = "Demo Shop: 20% off today only, see https://demo-shop.example/collections/black-friday-deals-2026"
+    cid = as_json(
+        "campaign", "create", *BASE[:4], "--text", text, "--segment-file", _everyone(clocked), "--at", AT
+    )["id"]
+    plain = as_json("campaign", "preview", cid, "--shop", SHOP)["variants"][0]
+    assert f"{links.API_BASE_EXAMPLE}{links.PREVIEW_CODE}" in plain["sent_text"]  # no domain: the API's path
+    assert "black-friday-deals" not in plain["sent_text"]
+    run("shop", "set", SHOP, "--link-domain", "sms.demo-shop.example")
+    branded = as_json("campaign", "preview", cid, "--shop", SHOP)["variants"][0]
+    assert f"https://sms.demo-shop.example/l/{links.PREVIEW_CODE}" in branded["sent_text"]
+    assert branded["segments"] == segment_info(branded["sent_text"]).segments
+    assert branded["characters"] < plain["characters"]  # the shop's own host is the shorter link
+    shown = as_json("campaign", "show", cid, "--shop", SHOP)["variants"][0]
+    assert shown["sent_text"] == branded["sent_text"]
+    flow = as_json("flow", "preview", "--flow", "welcome", "--step", "0", "--shop", SHOP)
+    assert f"https://sms.demo-shop.example/l/{links.PREVIEW_CODE}" in flow["text"]

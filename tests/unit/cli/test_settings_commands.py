@@ -86,7 +86,7 @@ def test_shop_delete_removes_the_record_and_add_onboards_it_again(stage):
 def test_flow_set_takes_human_durations_and_list_shows_the_shops_timing(stage):
     out = as_json("flow", "set", "--flow", "abandoned_checkout", "--offsets", "30m,1d,3d", "--code", "1=SAVE15",
                   "--template", "0={shop_name}: {first_name}, your cart is waiting: {checkout_url}")  # fmt: skip
-    assert set(out) == {"shop", "flow", "enabled", "offsets_s", "templates", "discount_codes"}
+    assert set(out) == {"shop", "flow", "enabled", "offsets_s", "templates", "discount_codes", "holdout"}
     assert out["offsets_s"] == [1800, 86400, 259200] and out["discount_codes"] == {"1": "SAVE15"}
     listed = {r["flow"]: r for r in as_json("flow", "list", "--shop", SHOP)}
     steps = listed["abandoned_checkout"]["steps"]

@@ -395,9 +395,10 @@ def _preview(config: Any, c: Any, now: datetime) -> dict[str, Any]:
         start = max(now, c.send_at.instant)
     groups = audience.groups(counts, config.default_country)
     override = quiet_hours.override_week(config)
-    estimate = eta.estimate_campaign(c, groups, config.throughput, start, override=override)
+    base = link_base(config)
+    estimate = eta.estimate_campaign(c, groups, config.throughput, start, override=override, link_base=base)
     expected = expected_counts(total, c.weights, c.holdout)
-    previews = c.previews
+    previews = c.previews_for(base)
     warnings = list(segments.warnings(segment))
     if c.send_at.kind == "local":
         warnings += domain.local_time_warnings(c.send_at, override)
@@ -454,9 +455,19 @@ def run_records(c: Any) -> list[dict[str, Any]]:
     return out
 
 
+def link_base(config: Any) -> str:
+    """Where the shop's short links live (its link domain, else the deployment's API), as a preview counts
+    them: a stand-in of the usual length when the target does not say its public URL."""
+    from smsflows.domain.analytics import links
+
+    api = deps().settings.public_base_url or None
+    return links.base_url(config.measurement.link_domain, api) or links.API_BASE_EXAMPLE
+
+
 def record(c: Any, version: int) -> dict[str, Any]:
     """A campaign as `show --json` prints it (RECORD_KEYS)."""
-    previews = c.previews
+    found = deps().shop_configs.get(c.shop)
+    previews = c.previews_for(link_base(found) if found is not None else None)
     send = c.send_at
     return {
         "id": c.id,

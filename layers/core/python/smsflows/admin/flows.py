@@ -92,6 +92,15 @@ def flow_set(
     return {"shop": shop, "flow": flow, **changed.flow(flow).model_dump(mode="json")}
 
 
+def _link_base(config: Any, from_target: bool) -> str:
+    """The text's URLs as the sender will send them: the shop's short links (its link domain, else the
+    deployment's API, else an API URL of the usual length)."""
+    from smsflows.domain.analytics import links
+
+    api = deps_module.get_deps().settings.public_base_url or None if from_target else None
+    return links.base_url(config.measurement.link_domain, api) or links.API_BASE_EXAMPLE
+
+
 def template_preview(
     shop: str, flow: str, step: int, text: str | None, from_target: bool | None = None
 ) -> dict[str, Any]:
@@ -122,6 +131,7 @@ def template_preview(
             values,
             brand=config.brand,
             marketing=definition.category == "marketing",
+            link_base=_link_base(config, from_target),
         )
     except templates.TemplateError as exc:
         raise BadValue(one_line(exc)) from None

@@ -28,6 +28,9 @@ PREVIEW_CODE = "Ab3dE6gH9k"
 CODE_FORM = re.compile(rf"^[0-9A-Za-z]{{{CODE_LENGTH}}}$")
 DEFAULT_EXPIRY_DAYS = 90
 PATH = "/l/"
+# What a preview counts a link as when it does not know the deployment's URL: an API Gateway stage URL of
+# the usual length (a shop with a link domain is counted on its own, shorter, host).
+API_BASE_EXAMPLE = "https://abcde12345.execute-api.us-east-1.amazonaws.com/prod/l/"
 # A URL in a text: http(s) up to whitespace or a character no URL ends with in prose.
 _URL = re.compile(r"https?://[^\s<>\"'{}|\\^`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""

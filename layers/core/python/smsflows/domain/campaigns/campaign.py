@@ -261,8 +261,13 @@ class Campaign(BaseModel):
     @property
     def previews(self) -> dict[str, VariantPreview]:
         """Each variant's encoding and segment count, on the text as it is sent (RULES.md B)."""
+        return self.previews_for(None)
+
+    def previews_for(self, link_base: str | None) -> dict[str, VariantPreview]:
+        """`previews` with each URL as the shop's short link on `link_base` (RULES.md B2.3)."""
         return {
-            name: preview_text(text, self.brand, self.tracked_url) for name, text in self.variants.items()
+            name: preview_text(text, self.brand, self.tracked_url, link_base)
+            for name, text in self.variants.items()
         }
 
     @property
@@ -493,9 +498,11 @@ def _window_warning(out: list[str], who: str, window: quiet_hours.Window | None,
         )
 
 
-def preview_text(text: str, brand: str, shop_url: str | None = None) -> VariantPreview:
+def preview_text(
+    text: str, brand: str, shop_url: str | None = None, link_base: str | None = None
+) -> VariantPreview:
     values = {"shop_name": brand, "shop_url": shop_url}
-    p = templates.preview(text, values, brand=brand, marketing=True)
+    p = templates.preview(text, values, brand=brand, marketing=True, link_base=link_base)
     return VariantPreview(text=p.text, encoding=p.encoding, segments=p.segments, characters=p.characters,
                           warnings=p.warnings)  # fmt: skip
 

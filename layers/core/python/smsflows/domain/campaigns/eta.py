@@ -151,9 +151,9 @@ class Eta:
         return result
 
 
-def loads_of(campaign: Campaign) -> tuple[VariantLoad, ...]:
-    """The campaign's variants: segments per text (as sent) and share of the texts."""
-    previews = campaign.previews
+def loads_of(campaign: Campaign, link_base: str | None = None) -> tuple[VariantLoad, ...]:
+    """The campaign's variants: segments per text (as sent, links shortened on `link_base`) and share."""
+    previews = campaign.previews_for(link_base)
     return tuple(VariantLoad(n, previews[n].segments, w / 100.0) for n, w in campaign.weights.items())
 
 
@@ -168,11 +168,12 @@ def estimate_campaign(
     carrier_fee_per_segment: float | None = None,
     used_today: int = 0,
     display_zone: str = "America/New_York",
+    link_base: str | None = None,
 ) -> Eta:
     """`estimate` with the campaign's variants (as sent), holdout, send time and expiry."""
     return estimate(
         groups,
-        loads_of(campaign),
+        loads_of(campaign, link_base),
         throughput,
         override,
         campaign.send_at,

@@ -14,6 +14,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from smsflows.domain.analytics import links
 from smsflows.domain.sending.encoding import is_gsm7, lone_surrogates, segment_info
 
 PLACEHOLDERS = {
@@ -107,8 +108,17 @@ class Preview:
     warnings: tuple[str, ...]
 
 
-def preview(template: str, values: Mapping[str, str | None], *, brand: str, marketing: bool) -> Preview:
-    text = render(template, values, brand=brand, marketing=marketing)
+def preview(
+    template: str,
+    values: Mapping[str, str | None],
+    *,
+    brand: str,
+    marketing: bool,
+    link_base: str | None = None,
+) -> Preview:
+    """The text as sent: rendered, and with `link_base`, each URL the recipient's short link (same length
+    for everyone: domain/analytics/links.py), so the segments counted are those billed."""
+    text = links.preview(render(template, values, brand=brand, marketing=marketing), link_base)
     info = segment_info(text)
     warnings = []
     if info.encoding == "UCS-2":
