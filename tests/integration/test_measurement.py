@@ -257,3 +257,21 @@ def test_counters_added_from_many_threads_at_once_lose_nothing(cloud):
     assert round(total.values["cost_est"], 4) == round(400 * 0.0166, 4)
     assert total.errors() == {30007: 134, 30003: 266}
     assert roll_up(rows, campaign="spring").total.values["sent"] == 200
+
+
+def test_an_order_using_a_code_a_text_carried_is_attributed_to_that_text_without_a_click(cloud, monkeypatch):
+    _setup(cloud, monkeypatch)
+    message = {"message_id": "flow:welcome:ex-1:0", "shop": SHOP, "to": PHONE, "category": "transactional",
+               "body": "Demo Shop: 10% off with WELCOME10", "flow": "welcome", "step": 0,
+               "discount_code": "WELCOME10", "created_at": "2026-11-23T17:00:00+00:00"}  # fmt: skip
+    cloud.invoke("send_message", sqs_event(json.dumps(message)))
+    _order(cloud, 701, "2026-11-30T12:00:00+00:00", codes=("welcome10",))  # a week later, no click: the code
+    _order(cloud, 702, "2026-11-30T13:00:00+00:00", codes=("SOMEONE-ELSES",))
+    found = {i["order_id"]: i for i in cloud.items("ORDER#") if i["sk"] == "ATTRIBUTION"}
+    assert (found["701"]["rule"], found["701"]["scope"], found["701"]["mid"]) == (
+        "discount_code",
+        "flow#welcome#0",
+        "flow:welcome:ex-1:0",
+    )
+    assert found["702"]["rule"] == "none"
+    assert counters(cloud)["flow#welcome#0"]["conv_discount_code"] == 1
