@@ -186,14 +186,15 @@ def test_opt_out_mid_flow_ends_the_welcome_series(cloud):
 
 
 def test_a_step_due_at_night_waits_for_the_recipients_morning_and_says_why():
-    before_nine = datetime(2026, 11, 23, 14, 59, 57, tzinfo=UTC)  # 08:59:57 in Austin
+    before_nine = datetime(2026, 11, 23, 14, 59, 50, tzinfo=UTC)  # 08:59:50 in Austin
     with InProcessCloud(SHOPIFY_SECRET, TWILIO_TOKEN, start_at=before_nine) as cloud:
         real_time_waits(cloud)
         join(cloud)
-        # The first step waits for 09:00 (3 s away), is sent, and the series then waits two days for its
-        # next step: what to wait for is the first text, not the end of the execution.
+        # The first step waits for 09:00 (10 s away, from before the cloud is provisioned: the JOIN is planned
+        # well before it), is sent, and the series then waits two days for its next step: what to wait for is
+        # the first text, not the end of the execution.
         [message] = wait_until(
-            lambda: sent_messages(cloud), what="the welcome text after 09:00 on the send queue", timeout=15
+            lambda: sent_messages(cloud), what="the welcome text after 09:00 on the send queue", timeout=30
         )
         assert datetime.fromisoformat(message["created_at"]) >= datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
         [welcome] = cloud.executions()
