@@ -159,6 +159,14 @@ class Prepared:
     send_at: float | None  # wall-clock seconds; None: unpaced
     fold: Fold | None = None  # a lone text's slot, booked by the claim's own transaction
     links: tuple[links.Link, ...] = field(default=())  # its short links, stored before it is claimed
+    # The text as sent (each URL the recipient's short link); "" when that is the queued text. A deferral
+    # puts back the queued `message`, never this: its links would then be stored by no one.
+    body: str = ""
+
+    @property
+    def sent(self) -> OutboundMessage:
+        """The message as it goes to the provider (and as its claim and an in-doubt search know it)."""
+        return self.message.model_copy(update={"body": self.body}) if self.body else self.message
 
 
 def send_one(
@@ -197,7 +205,7 @@ def prepare(
         deps.log.fail(message.message_id, None, stopped or NOT_ONBOARDED, now)
         return SendOutcome("suppressed", detail=stopped or NOT_ONBOARDED)
 
-    message, made = shortened(message, config, deps, now)
+    body, made = shortened(message, config, deps, now)
 
     if message.campaign is not None and deps.campaign_state is not None:
         campaign_state = deps.campaign_state(message.shop, message.campaign)
@@ -255,7 +263,8 @@ def prepare(
     # compliance replies (opt-in requests) go out whatever the state: the recipient just asked for them
 
     sender = sender_for(config, deps.sender)
-    ready = Prepared(message, config, sender, conditions, extra, locations, None, links=tuple(made))
+    ready = Prepared(message, config, sender, conditions, extra, locations, None, links=tuple(made),
+                     body=body if made else "")  # fmt: skip
     return _pace(ready, now, deps, want)
 
 
@@ -266,25 +275,25 @@ def scope_of(message: OutboundMessage) -> str:
 
 def shortened(
     message: OutboundMessage, config: ShopConfig, deps: SendDeps, now: datetime
-) -> tuple[OutboundMessage, list[links.Link]]:
-    """The message with each URL a short link of this recipient's (domain/analytics/links.py), and the
-    links to store. Compliance replies keep their URLs (Terms, Privacy: nothing to measure there)."""
+) -> tuple[str, list[links.Link]]:
+    """The text with each URL a short link of this recipient's (domain/analytics/links.py), and the links
+    to store. Compliance replies keep their URLs (Terms, Privacy: nothing to measure there)."""
     if deps.measurement is None or message.category == "compliance":
-        return message, []
+        return message.body, []
     base = links.base_url(config.measurement.link_domain, deps.link_api_base)
     if base is None:
-        return message, []
+        return message.body, []
     # A config stored before short links has no key until its next `shop set` gives it one: its
     # codes are then keyed on the shop (still unique per message, but guessable from a message id).
     key = config.link_key or f"smsflows-links:{config.shop}"
     body, found = links.shorten(message.body, base, lambda i: links.code_for(key, message.message_id, i))
     if not found or len(body) > 1600:
-        return message, []
+        return message.body, []
     scope = scope_of(message)
     made = links.links_for(found, shop=message.shop, phone=message.to, message_id=message.message_id,
                            scope=scope, utm=counters.utm_for(scope), now=now,
                            expiry_days=config.measurement.link_expiry_days)  # fmt: skip
-    return message.model_copy(update={"body": body}), made
+    return body, made
 
 
 def _pace(ready: Prepared, now: datetime, deps: SendDeps, want: int | None = None) -> SendOutcome | Prepared:
@@ -296,7 +305,7 @@ def _pace(ready: Prepared, now: datetime, deps: SendDeps, want: int | None = Non
         bucket=ready.sender.key,
         brand=config.throughput.brand_id or config.shop,
         throughput=config.throughput,
-        segments=segment_info(message.body).segments,
+        segments=segment_info(ready.body or message.body).segments,
         category=message.category,
         now=now,
         has_ticket=message.ticketed,
@@ -313,12 +322,13 @@ def _pace(ready: Prepared, now: datetime, deps: SendDeps, want: int | None = Non
 def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = None) -> SendOutcome:
     """Wait for the slot, claim the message id (re-checking consent atomically), call the provider."""
     message, sender, conditions, extra = ready.message, ready.sender, ready.conditions, ready.extra
+    outgoing = ready.sent  # what the provider gets; `message` (as queued) is what a deferral puts back
     now = deps.clock()
     if ready.send_at is not None and deps.pacer is not None:
         if not deps.pacer.on_time(ready.send_at, deps.wall(), ready.config.throughput):
             # The batch fell behind its slots (a slow call before this one): sending now would bunch
             # texts together, so this one books a new slot.
-            again = _pace(ready, now, deps, segment_info(message.body).segments)
+            again = _pace(ready, now, deps, segment_info(outgoing.body).segments)
             if isinstance(again, SendOutcome):
                 return again
             ready = again
@@ -335,11 +345,11 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
         conditions = replace(conditions, pace=ready.fold)
     if ready.links and deps.measurement is not None:
         deps.measurement.put_links(ready.links)  # before the claim: a text never goes out with a dead link
-    found = deps.log.begin(message, now, conditions)
+    found = deps.log.begin(outgoing, now, conditions)
     if found == "pacing_busy" and deps.pacer is not None and ready.fold is not None:
         # The sender was busy after all (another container booked it): book a slot the usual way.
         deps.pacer.buckets.note_busy(ready.fold.bucket)
-        again = _pace(replace(ready, fold=None), now, deps, segment_info(message.body).segments)
+        again = _pace(replace(ready, fold=None), now, deps, segment_info(outgoing.body).segments)
         return again if isinstance(again, SendOutcome) else finish(again, deps, spacing)
     if found == "daily_cap" and ready.fold is not None:
         if message.category == "marketing":
@@ -352,7 +362,7 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
     if found == "frequency_conflict":
         raise TransientError("another send reserved the frequency slot first; retry")
     if found == "sending":
-        settled = _settle_in_doubt(message, deps, now, sender)
+        settled = _settle_in_doubt(outgoing, deps, now, sender)
         if settled is not None:
             return settled
     elif found is not None:
@@ -367,7 +377,7 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
         if ready.send_at is not None and deps.pacer is not None:
             deps.pacer.space(sender.key, ready.config.throughput, deps.sleep, spacing)
         receipt = deps.provider.send(
-            to=message.to, body=message.body, sender=sender, status_callback=callback
+            to=outgoing.to, body=outgoing.body, sender=sender, status_callback=callback
         )
     except ProviderError as exc:
         if exc.in_doubt:
@@ -392,7 +402,7 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
             )
         return SendOutcome("failed", detail=f"provider refused: {exc.provider_code}")
 
-    segments = receipt.segments if receipt.segments is not None else segment_info(message.body).segments
+    segments = receipt.segments if receipt.segments is not None else segment_info(outgoing.body).segments
     price = ready.config.measurement.price_per_segment
     cost = {"cost_est": f"{segments * price:.6f}"}
     deps.log.complete(message.message_id, receipt, deps.clock(), {**extra, **cost})
