@@ -529,13 +529,7 @@ class FakeMessageLog:
                     "to": message.to,
                     "category": message.category,
                     "flow": message.flow,
-                    "scope": counters.scope_of(
-                        flow=message.flow,
-                        step=message.step,
-                        campaign=message.campaign,
-                        variant=message.variant,
-                        category=message.category,
-                    ),
+                    "scope": counters.message_scope(message),
                     "claimed_at": now.isoformat(),
                     "body_hash": hashlib.sha256(message.body.encode()).hexdigest(),
                 }

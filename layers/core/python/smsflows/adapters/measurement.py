@@ -4,7 +4,7 @@ order attributions and the holdouts' lift groups. Key layout in `domain/keys.py`
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -66,13 +66,7 @@ class DynamoMeasurement:
                 "scope": link.scope, "target": link.target, "created_at": link.created_at.isoformat(),
                 "link_expires_s": expires_s, "expires_at": expires_s + KEEP_AFTER_EXPIRY_S,
             }  # fmt: skip
-            try:
-                self._ddb.put_item(
-                    TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
-                )
-            except ClientError as exc:
-                if error_code(exc) != "ConditionalCheckFailedException":
-                    raise translate(exc) from exc
+            self._put_new(item)
 
     def follow(self, code: str, now: datetime, person: bool) -> Followed:
         """The link of `code`, in one call. A person's click on a live link is counted on the item itself
@@ -180,14 +174,8 @@ class DynamoMeasurement:
         root = f"flow:{flow}"
         item = {**keys.lift_entry(shop, root, execution), "type": "lift_entry", "shop": shop, "phone": phone,
                 "gsi1pk": keys.phone_subject(shop, phone), "group": group, "at": at.isoformat()}  # fmt: skip
-        try:
-            self._ddb.put_item(
-                TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise translate(exc) from exc
+        if not self._put_new(item):
+            return False
         group_update = (
             Update().add("recipients", 1).set_if_absent("shop", shop).set_if_absent("type", "lift_group")
         )
@@ -242,19 +230,7 @@ class DynamoMeasurement:
             "mid": attribution.message_id, "touched_at": attribution.touched_at.isoformat()} if attribution else
             {"rule": "none"}),
         }  # fmt: skip
-        try:
-            self._ddb.put_item(
-                TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise translate(exc) from exc
-        return True
-
-    def attributions(self, shop: str, order_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        items = batch_get(self._ddb, self._table, [to_item(keys.attribution(shop, o)) for o in order_ids])
-        return {str(p["order_id"]): p for p in (from_item(i) or {} for i in items)}
+        return self._put_new(item)
 
     # Holdout experiments ------------------------------------------------------------------------------
     def convert(self, shop: str, root: str, group: str, phone: str, revenue: float) -> None:
@@ -310,6 +286,18 @@ class DynamoMeasurement:
         return sorted(out, key=lambda r: str(r["since"] or ""), reverse=True)[:limit]
 
     # --------------------------------------------------------------------------------------------------
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        """Put `item` unless its key exists; False (nothing written) if it does."""
+        try:
+            self._ddb.put_item(
+                TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise translate(exc) from exc
+        return True
+
     def _call(self, method: str, **kwargs: Any) -> Any:
         try:
             return getattr(self._ddb, method)(**kwargs)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from smsflows.domain.messages import OutboundMessage
+
 SHARDS = 4
 # Stored fields (numbers). err#<code> counts failures by provider error code.
 COUNTS = ("sent", "segments", "failed", "delivered", "clicks", "unique_clicks", "expired_clicks",
@@ -38,6 +40,12 @@ def scope_of(*, flow: str | None, step: int | None, campaign: str | None, varian
     if flow:
         return flow_scope(flow, step)
     return f"system#{category}"
+
+
+def message_scope(message: OutboundMessage) -> str:
+    """The scope a text's outcomes are counted in (the sender, the message log and its fake use this)."""
+    return scope_of(flow=message.flow, step=message.step, campaign=message.campaign, variant=message.variant,
+                    category=message.category)  # fmt: skip
 
 
 def parse_scope(scope: str) -> tuple[str, str, str]:

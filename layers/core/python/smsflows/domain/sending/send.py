@@ -268,11 +268,6 @@ def prepare(
     return _pace(ready, now, deps, want)
 
 
-def scope_of(message: OutboundMessage) -> str:
-    return counters.scope_of(flow=message.flow, step=message.step, campaign=message.campaign,
-                             variant=message.variant, category=message.category)  # fmt: skip
-
-
 def shortened(
     message: OutboundMessage, config: ShopConfig, deps: SendDeps, now: datetime
 ) -> tuple[str, list[links.Link]]:
@@ -289,7 +284,7 @@ def shortened(
     body, found = links.shorten(message.body, base, lambda i: links.code_for(key, message.message_id, i))
     if not found or len(body) > 1600:
         return message.body, []
-    scope = scope_of(message)
+    scope = counters.message_scope(message)
     made = links.links_for(found, shop=message.shop, phone=message.to, message_id=message.message_id,
                            scope=scope, utm=counters.utm_for(scope), now=now,
                            expiry_days=config.measurement.link_expiry_days)  # fmt: skip
@@ -424,7 +419,7 @@ def _measure(
     if deps.measurement is None:
         return
     now = deps.clock()
-    scope = scope_of(message)
+    scope = counters.message_scope(message)
     try:
         deps.measurement.count(message.shop, now, scope, values)
         if touch and (message.category == "marketing" or message.discount_code):
