@@ -176,3 +176,37 @@ def test_orders_of_texted_and_held_out_recipients_feed_the_lift(cloud, monkeypat
     assert lift["holdout"] == {"recipients": len(held), "conversions": 1, "revenue": 50.0}
     assert lift["conversion_sent"] == round(3 / len(texted), 6)
     assert built["campaigns"][0]["sent"] == len(texted)
+
+
+def test_an_order_using_the_campaigns_code_is_attributed_to_its_text_without_a_click(
+    cloud, monkeypatch, tmp_path
+):
+    from smsflows.admin import campaigns
+    from smsflows.runtime import deps as deps_module
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
+    deps_module.reset()
+    cloud.twilio.send_status_callbacks = False
+    subscribe(cloud, PHONES[:3])
+    doc = tmp_path / "everyone.json"
+    doc.write_text('{"subscribed": true}')
+    made = campaigns.campaign_create(SHOP, name="Winter", text="Demo Shop: 20% off with WINTER20 today",
+                                     segment_file=str(doc), by="ops", discount_code="WINTER20")  # fmt: skip
+    assert not [w for w in made["warnings"] if "discount_code" in w]  # the code is in the text
+    cid = str(made["id"])
+    campaigns.campaign_transition(SHOP, cid, "schedule", by="ops")
+    assert step(cloud) == {"batchItemFailures": []}
+    assert cloud.invoke("send_message", sqs_event(*cloud.queue_bodies("send_queue"))) == {
+        "batchItemFailures": []
+    }
+    payload = samples.order(990, 2990, PHONES[0])
+    payload["created_at"] = "2026-11-26T20:00:00+00:00"  # three days later, no click
+    payload["discount_codes"] = [{"code": "winter20", "amount": "9.00", "type": "percentage"}]
+    body = json.dumps(payload).encode()
+    cloud.invoke("shopify_webhook", api_event(body, shopify_headers(body)))
+    assert cloud.invoke("process_shop_event", sqs_event(*cloud.queue_bodies("shop_events_queue"))) == {
+        "batchItemFailures": []
+    }
+    [found] = [i for i in cloud.items("ORDER#") if i["sk"] == "ATTRIBUTION"]
+    assert (found["rule"], found["scope"]) == ("discount_code", f"campaign#{cid}#A")
+    assert campaigns.campaign_show(SHOP, cid)["discount_code"] == "WINTER20"

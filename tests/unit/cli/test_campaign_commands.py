@@ -308,3 +308,13 @@ def test_the_preview_counts_each_url_as_the_recipients_short_link_on_the_shops_d
     assert shown["sent_text"] == branded["sent_text"]
     flow = as_json("flow", "preview", "--flow", "welcome", "--step", "0", "--shop", SHOP)
     assert f"https://sms.demo-shop.example/l/{links.PREVIEW_CODE}" in flow["text"]
+
+
+def test_a_discount_code_is_checked_and_one_missing_from_a_variant_is_said(clocked):
+    made = as_json("campaign", "create", *BASE, "--code", "SAVE20")
+    assert any(
+        w.startswith("discount_code: SAVE20 is not in the text of variant A") for w in made["warnings"]
+    )
+    assert as_json("campaign", "show", made["id"], "--shop", SHOP)["discount_code"] == "SAVE20"
+    line = refused(2, "campaign", "create", *BASE, "--code", "20% OFF")
+    assert "discount_code: '20% OFF' is not a discount code" in line

@@ -27,7 +27,7 @@ CREATE_KEYS = ("id", "shop", "name", "state", "warnings", "campaign")
 RECORD_KEYS = (
     "id", "shop", "name", "state", "version", "variants", "segment", "segment_doc", "holdout_pct", "send_at",
     "not_after", "utm", "smart_sending_hours", "recurrence", "created_at", "created_by", "history", "estimate",
-    "paused_because",
+    "paused_because", "discount_code",
 )  # fmt: skip
 SHOW_KEYS = (*RECORD_KEYS, "runs", "counts")
 LIST_KEYS = ("id", "name", "state", "send_at", "variants", "created_at", "created_by")
@@ -119,6 +119,7 @@ def campaign_create(
     tz: str | None = None,
     by: str | None = None,
     campaign_id: str | None = None,
+    discount_code: str | None = None,
 ) -> dict[str, Any]:
     """Store a draft campaign; {id, shop, name, state, warnings, campaign}. BadValue naming the field of
     the first bad input (nothing stored); NotOnboarded for a shop without a config."""
@@ -159,6 +160,7 @@ def campaign_create(
             not_after=_instant(not_after, "not_after") if not_after is not None else None,
             utm_campaign=utm_campaign,
             smart_sending_hours=smart_sending_hours,
+            discount_code=discount_code,
             recurrence=recurrence,
             now=deps().clock(),
             by=operator(by),
@@ -510,4 +512,5 @@ def record(c: Any, version: int) -> dict[str, Any]:
         "estimate": c.estimate,
         # why the deliverability guard paused it (issue 16): an operator resumes or cancels it
         "paused_because": c.paused_because,
+        "discount_code": c.discount_code,
     }

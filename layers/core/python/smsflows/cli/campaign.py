@@ -128,6 +128,15 @@ def create(
     campaign_id: Annotated[
         str | None, _opt("--id", "An id of your own (default: generated), e.g. winter-sale.", "ID")
     ] = None,
+    code: Annotated[
+        str | None,
+        _opt(
+            "--code",
+            "The discount code the texts carry: an order using it is attributed to "
+            "the text (without a click).",
+            "CODE",
+        ),
+    ] = None,
     by: ByOpt = None,
     shop: ShopOpt = None,
     as_json: JsonOpt = False,
@@ -140,7 +149,7 @@ def create(
         named, name=name, text=text, variants=variant or (), split=split, segment=segment,
         segment_file=segment_file, at=at, local_time=local_time, on_date=on_date, holdout_pct=holdout,
         not_after=not_after, utm_campaign=utm_campaign, smart_sending_hours=smart_sending, every=every,
-        tz=tz, by=by, campaign_id=campaign_id,
+        tz=tz, by=by, campaign_id=campaign_id, discount_code=code,
     )  # fmt: skip
 
     def render(console: Console, found: dict[str, Any]) -> None:

@@ -227,6 +227,8 @@ class Campaign(BaseModel):
     not_after: datetime | None = None
     utm: Utm
     smart_sending_hours: float | None = None  # skip who got marketing in the last N hours; None: off
+    # The discount code its texts carry (issue 16): an order using it is attributed to the text, without a click
+    discount_code: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$")
     recurrence: Recurrence | None = None
     state: CampaignState = "draft"
     created_at: datetime
@@ -336,6 +338,7 @@ def create(
     smart_sending_hours: float | None = None,
     recurrence: Recurrence | tuple[str, str] | None = None,
     campaign_id: str | None = None,
+    discount_code: str | None = None,
 ) -> tuple[Campaign, tuple[str, ...]]:
     """A draft campaign and the warnings to show, or CampaignError naming the first bad field.
 
@@ -368,6 +371,7 @@ def create(
         warnings += local_time_warnings(when, override)
     check_send_time(when, not_after, now, zones, warnings)
     hours = _check_smart_sending(smart_sending_hours)
+    code = _check_code(discount_code, texts, warnings)
     try:
         utm = Utm(campaign=utm_campaign or _slug(name), source=utm_source, medium=utm_medium)
         campaign = Campaign(
@@ -385,6 +389,7 @@ def create(
             not_after=not_after,
             utm=utm,
             smart_sending_hours=hours,
+            discount_code=code,
             recurrence=rec,
             created_at=now,
             created_by=by,
@@ -392,6 +397,20 @@ def create(
     except ValidationError as exc:
         raise _from_validation(exc) from None
     return campaign, tuple(warnings)
+
+
+def _check_code(code: str | None, texts: Mapping[str, str], warnings: list[str]) -> str | None:
+    if code is None:
+        return None
+    text = code.strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,49}", text):
+        raise CampaignError("discount_code", f"{code!r} is not a discount code",
+                            "letters, digits, - and _, at most 50 (e.g. WINTER20)")  # fmt: skip
+    missing = [name for name, body in texts.items() if text.upper() not in body.upper()]
+    if missing:
+        warnings.append(f"discount_code: {text} is not in the text of variant {', '.join(missing)}: an order "
+                        "using it is still attributed to the text the customer received")  # fmt: skip
+    return text
 
 
 def schedule(campaign: Campaign, *, by: str, now: datetime, audience: int, country: str = "US") -> Campaign:

@@ -325,4 +325,5 @@ def _message(
         run=run,
         smart_sending_hours=campaign.smart_sending_hours,
         variant=variant,
+        discount_code=campaign.discount_code,
     )
