@@ -18,6 +18,15 @@ from tests.integration.test_campaign_release import PHONES, step, subscribe
 BASE = "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
 
 
+def _unpaced(monkeypatch: Any) -> None:
+    """The sender unpaced: these tests are about what its texts measure, and a paced batch that falls behind
+    its slots on a busy machine defers a text (with an SQS delay the test would wait out)."""
+    from smsflows.runtime import deps as deps_module
+
+    monkeypatch.setattr(deps_module.Deps, "pacer", property(lambda self: None))
+    deps_module.reset()
+
+
 def _measured_shop(min_outcomes: int) -> None:
     from smsflows.domain.shops import Measurement
     from smsflows.runtime.deps import get_deps
@@ -33,7 +42,7 @@ def _run(cloud: Any, monkeypatch: Any, tmp_path: Any, holdout: float) -> str:
     from smsflows.runtime import deps as deps_module
 
     monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
-    deps_module.reset()
+    _unpaced(monkeypatch)
     cloud.twilio.send_status_callbacks = False
     subscribe(cloud, PHONES)
     _measured_shop(min_outcomes=10)
@@ -72,7 +81,7 @@ def _sending_campaign(cloud: Any, monkeypatch: Any, tmp_path: Any) -> tuple[str,
     from smsflows.runtime.deps import get_deps
 
     monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
-    deps_module.reset()
+    _unpaced(monkeypatch)
     cloud.twilio.send_status_callbacks = False
     subscribe(cloud, PHONES)
     _measured_shop(min_outcomes=10)
@@ -185,7 +194,7 @@ def test_an_order_using_the_campaigns_code_is_attributed_to_its_text_without_a_c
     from smsflows.runtime import deps as deps_module
 
     monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
-    deps_module.reset()
+    _unpaced(monkeypatch)
     cloud.twilio.send_status_callbacks = False
     subscribe(cloud, PHONES[:3])
     doc = tmp_path / "everyone.json"
