@@ -39,7 +39,6 @@ def _measured_shop(min_outcomes: int) -> None:
 def _run(cloud: Any, monkeypatch: Any, tmp_path: Any, holdout: float) -> str:
     """A campaign released whole (one window) and sent."""
     from smsflows.admin import campaigns
-    from smsflows.runtime import deps as deps_module
 
     monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
     _unpaced(monkeypatch)
@@ -77,7 +76,6 @@ def _sending_campaign(cloud: Any, monkeypatch: Any, tmp_path: Any) -> tuple[str,
     """A campaign under way and the texts of its first window, sent (a larger campaign's first minutes)."""
     from smsflows.admin import campaigns
     from smsflows.domain.campaigns import fanout
-    from smsflows.runtime import deps as deps_module
     from smsflows.runtime.deps import get_deps
 
     monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
@@ -191,7 +189,6 @@ def test_an_order_using_the_campaigns_code_is_attributed_to_its_text_without_a_c
     cloud, monkeypatch, tmp_path
 ):
     from smsflows.admin import campaigns
-    from smsflows.runtime import deps as deps_module
 
     monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
     _unpaced(monkeypatch)
