@@ -96,6 +96,7 @@ def test_a_url_becomes_a_per_recipient_short_link_that_redirects_with_utm_and_co
     prefetch = follow(cloud, url, headers={"Sec-Purpose": "prefetch"})
     for response in (person, again, head, prefetch):
         assert response["statusCode"] == 302
+    assert location(preview) == location(head) == location(person)  # a preview shows the real page
     target = urlsplit(location(person))
     assert (target.netloc, target.path) == ("demo-shop.example", "/track")
     assert parse_qs(target.query) == {"id": ["9"], "utm_source": ["sms"], "utm_medium": ["flow"],

@@ -25,8 +25,9 @@ def test_a_click_within_the_window_wins_and_the_window_is_inclusive():
     assert attribute(ORDER, [], Touches(last_click=tp(30)), click_window_h=36).rule == "click"  # the shop's
 
 
-def test_a_click_after_the_order_is_not_its_cause():
+def test_a_click_after_the_order_is_not_its_cause_and_one_at_the_same_instant_is():
     assert attribute(ORDER, [], Touches(last_click=tp(-0.5))) is None
+    assert attribute(ORDER, [], Touches(last_click=tp(0))).rule == "click"
 
 
 def test_the_last_click_wins_over_an_older_text_with_a_code():

@@ -53,6 +53,8 @@ def test_head_prefetch_and_no_agent_are_not_clicks():
     assert not_a_person("HEAD", {"User-Agent": person}) == "head"
     assert not_a_person("GET", {"User-Agent": person, "Sec-Purpose": "prefetch;prerender"}) == "prefetch"
     assert not_a_person("GET", {"User-Agent": person, "Purpose": "prefetch"}) == "prefetch"
+    assert not_a_person("GET", {"User-Agent": person, "Sec-Purpose": "Prerender"}) == "prefetch"
+    assert not_a_person("GET", {"User-Agent": person, "Sec-Purpose": ""}) is None
     assert not_a_person("GET", {"User-Agent": person, "X-Purpose": "preview"}) == "prefetch"
     assert not_a_person("GET", {"User-Agent": "  "}) == "no_agent"
     assert not_a_person("GET", {}) == "no_agent"
