@@ -67,3 +67,16 @@ def test_a_touch_record_that_cannot_be_read_attributes_nothing(stored):
 def test_touchpoints_round_trip_through_the_record():
     point = tp(1, "campaign#spring#A", "cmp:spring:once:abc")
     assert Touchpoint.from_json(point.to_json()) == point
+
+
+def test_each_rule_says_when_the_text_touched_the_customer():
+    click = attribute(ORDER, [], Touches(last_click=tp(2, "flow#a#0", "c")))
+    code = attribute(ORDER, ["X1"], Touches(codes={"X1": tp(30, "flow#b#0", "d")}))
+    view = attribute(ORDER, [], Touches(last_sent=tp(1, "flow#c#0", "v")), view_window_h=4)
+    assert [(a.rule, a.touched_at, a.message_id) for a in (click, code, view)] == [
+        ("click", ORDER - 2 * H, "c"), ("discount_code", ORDER - 30 * H, "d"), ("view", ORDER - H, "v")]  # fmt: skip
+    assert attribute(ORDER, ["X1"], Touches(codes={"X1": tp(0, "flow#b#0", "d")})).rule == "discount_code"
+
+
+def test_a_touch_without_its_message_id_reads_as_none_given():
+    assert Touchpoint.from_json({"at": ORDER.isoformat(), "scope": "flow#a#0"}).message_id == ""

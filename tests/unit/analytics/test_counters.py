@@ -89,3 +89,46 @@ def test_a_text_counts_in_its_campaigns_variant_else_its_flows_step_else_its_cat
     )
     assert days_between(date(2026, 2, 27), date(2026, 3, 2)) == [
         "2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"]  # fmt: skip
+
+
+def test_utm_tags_of_each_kind_of_scope():
+    from smsflows.domain.analytics.counters import utm_for
+
+    assert utm_for("campaign#bf#-") == {"medium": "campaign", "campaign": "bf", "content": ""}
+    assert utm_for("system#transactional") == {"medium": "sms", "campaign": "transactional", "content": ""}
+    assert parse_scope("a#b#c") == ("system", "b", "")
+
+
+def test_a_messages_scope_is_read_from_all_its_fields():
+    from datetime import UTC, datetime
+
+    from smsflows.domain.analytics.counters import message_scope
+    from smsflows.domain.messages import OutboundMessage
+
+    def m(**fields):
+        return OutboundMessage(message_id="m", shop="s", to="+15125550123", body="x", created_at=datetime.now(UTC),
+                               **fields)  # fmt: skip
+
+    assert message_scope(m(category="marketing", flow="winback", step=2)) == "flow#winback#2"
+    assert (
+        message_scope(m(category="marketing", flow="campaign", campaign="bf", variant="B")) == "campaign#bf#B"
+    )
+    assert message_scope(m(category="transactional")) == "system#transactional"
+
+
+def test_error_keys_that_are_not_codes_are_no_errors_and_cost_keeps_four_decimals():
+    m = Metrics()
+    m.add({"err#abc": 3, "err#30007": 1, "sent": 1, "cost_est": 0.00004})
+    assert m.errors() == {30007: 1}
+    assert m.as_dict()["cost"] == 0.0 and m.as_dict()["cost_estimated"] is True
+    m.add({"cost_est": 0.00012})
+    assert m.as_dict()["cost"] == 0.0002
+
+
+def test_a_campaign_named_like_a_flow_is_not_that_flow():
+    rows = [
+        Row("2026-11-23", flow_scope("welcome", 0), {"sent": 5}),
+        Row("2026-11-23", campaign_scope("welcome", "A"), {"sent": 9}),
+    ]
+    assert roll_up(rows, flow="welcome").total.values["sent"] == 5
+    assert roll_up(rows, campaign="welcome").total.values["sent"] == 9

@@ -60,3 +60,29 @@ def test_the_report_shape_holds_the_numbers():
     assert shown["conversion_sent"] == 0.05 and shown["conversion_holdout"] == 0.03
     assert shown["lift"] == 0.02 and shown["lift_ci95"] == [0.002846, 0.037154]
     assert shown["rpr_sent"] == 4.0 and shown["rpr_holdout"] == 2.4 and shown["significant"] is True
+
+
+def test_every_figure_of_the_report_shape_with_revenue_intervals():
+    sent = Group(2000, 190, 190 * 52.34567, 190 * 52.34567**2)
+    held = Group(500, 31, 31 * 47.891, 31 * 47.891**2)
+    lift = Lift(sent, held)
+    shown = lift.as_dict()
+    low, high = lift.revenue_interval
+    assert shown == {
+        "sent": {"recipients": 2000, "conversions": 190, "revenue": round(190 * 52.34567, 2)},
+        "holdout": {"recipients": 500, "conversions": 31, "revenue": round(31 * 47.891, 2)},
+        "conversion_sent": 0.095, "conversion_holdout": 0.062, "lift": 0.033,
+        "lift_ci95": [round(lift.interval[0], 6), round(lift.interval[1], 6)],
+        "rpr_sent": round(sent.per_recipient, 4), "rpr_holdout": round(held.per_recipient, 4),
+        "rpr_lift": round(sent.per_recipient - held.per_recipient, 4),
+        "rpr_ci95": [round(low, 4), round(high, 4)], "significant": True,
+    }  # fmt: skip
+    assert shown["sent"]["revenue"] == 9945.68 and shown["rpr_sent"] == 4.9728 and shown["rpr_lift"] == 2.0036
+    assert low < shown["rpr_lift"] < high and shown["rpr_ci95"][0] != shown["rpr_ci95"][1]
+
+
+def test_unit_refuses_a_number_in_another_form():
+    from smsflows.domain.analytics.lift import unit
+
+    with pytest.raises(ValueError, match=r"phone: '5125550123' is not E\.164"):
+        unit("flow:welcome", "5125550123")

@@ -103,3 +103,35 @@ def test_the_base_is_the_shops_domain_else_the_apis_path():
     assert links.base_url("sms.example.com", "https://api.example/prod") == "https://sms.example.com/l/"
     assert links.base_url(None, "https://api.example/prod/") == "https://api.example/prod/l/"
     assert links.base_url(None, None) is None
+
+
+def test_the_code_is_base62_of_the_first_16_bytes_of_the_hmac():
+    import hashlib
+    import hmac
+
+    number = int.from_bytes(hmac.new(KEY.encode(), b"m-1\x1f0", hashlib.sha256).digest()[:16], "big")
+    digits = []
+    for _ in range(links.CODE_LENGTH):
+        number, digit = divmod(number, 62)
+        digits.append(links.ALPHABET[digit])
+    assert links.code_for(KEY, "m-1", 0) == "".join(digits)
+
+
+def test_blank_query_values_survive_the_utm_tags():
+    tagged = links.with_utm("https://demo-shop.example/p?ref=&id=9", "spring", "A", "campaign")
+    assert urlsplit(tagged).query.startswith("ref=&id=9&utm_source=sms")
+
+
+def test_a_link_holds_everything_the_redirect_and_the_click_need():
+    [made] = links.links_for(links.shorten("x https://a.example/", BASE, code_of("m"))[1], shop="demo-shop.myshopify.com",
+                             phone="+15125550123", message_id="m", scope="campaign#bf#A",
+                             utm=counters.utm_for("campaign#bf#A"), now=NOW, expiry_days=30)  # fmt: skip
+    assert (made.shop, made.phone, made.message_id, made.scope, made.created_at) == (
+        "demo-shop.myshopify.com",
+        "+15125550123",
+        "m",
+        "campaign#bf#A",
+        NOW,
+    )
+    assert parse_qs(urlsplit(made.target).query) == {"utm_source": ["sms"], "utm_medium": ["campaign"],
+                                                     "utm_campaign": ["bf"], "utm_content": ["A"]}  # fmt: skip

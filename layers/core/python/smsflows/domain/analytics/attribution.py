@@ -59,10 +59,6 @@ class Attribution:
     message_id: str
     touched_at: datetime
 
-    def to_json(self) -> dict[str, str]:
-        return {"rule": self.rule, "scope": self.scope, "mid": self.message_id,
-                "touched_at": self.touched_at.isoformat()}  # fmt: skip
-
 
 def attribute(
     ordered_at: datetime,
