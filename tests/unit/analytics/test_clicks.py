@@ -32,6 +32,7 @@ class Store:
         self.counts: list[tuple[str, str, dict[str, int]]] = []
 
     def follow(self, code: str, now: datetime, person: bool) -> Found:
+        assert now == NOW, "the link's expiry is judged at the request's instant"
         self.asked.append((code, person))
         return self.found
 
@@ -41,6 +42,7 @@ class Store:
         self.clicks.append((shop, phone, click))
 
     def count(self, shop: str, at: datetime, scope: str, values: Any) -> None:
+        assert at == NOW, "a click counts on the day it happened"
         self.counts.append((shop, scope, dict(values)))
 
 

@@ -135,3 +135,11 @@ def test_a_link_holds_everything_the_redirect_and_the_click_need():
     )
     assert parse_qs(urlsplit(made.target).query) == {"utm_source": ["sms"], "utm_medium": ["campaign"],
                                                      "utm_campaign": ["bf"], "utm_content": ["A"]}  # fmt: skip
+
+
+def test_a_scheme_alone_is_no_url_and_a_short_link_already_there_leaves_the_next_url_to_shorten():
+    assert links.find_urls("https://. and then") == [] and links.find_urls("see https://, now") == []
+    text = f"Demo Shop: {BASE}Ab3dE6gH9k then https://demo-shop.example/b and https://demo-shop.example/c"
+    body, found = links.shorten(text, BASE, code_of("m"))
+    assert [s.url for s in found] == ["https://demo-shop.example/b", "https://demo-shop.example/c"]
+    assert [s.index for s in found] == [1, 2] and body.startswith(f"Demo Shop: {BASE}Ab3dE6gH9k then {BASE}")
