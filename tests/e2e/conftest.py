@@ -19,6 +19,7 @@ import pytest
 
 from smsflows import topology
 from smsflows.local import client
+from smsflows.local.inprocess import DEFAULT_START  # Monday 2026-11-23 11:00 in Austin
 
 
 def free_port() -> int:
@@ -83,9 +84,12 @@ def running_local(
     *extra: str, secret: str, env: dict[str, str] | None = None
 ) -> Iterator[tuple[RunningCloud, Output]]:
     """`smsflows local --virtual` on a free port (virtual time, running free: whenever the cloud is idle it
-    skips to the next due instant), its output drained, stopped (SIGTERM, then kill) after."""
+    skips to the next due instant), its output drained, stopped (SIGTERM, then kill) after. Its clock starts
+    at DEFAULT_START unless `extra` gives a --start: what a test sees must not depend on the hour it runs at
+    (a JOIN at 21:00 in Austin waits for the morning)."""
     port = free_port()
-    proc = start_local(port, "--virtual", *extra, env={"SHOPIFY_API_SECRET": secret, **(env or {})})
+    start = () if "--start" in extra else ("--start", DEFAULT_START.isoformat())
+    proc = start_local(port, "--virtual", *start, *extra, env={"SHOPIFY_API_SECRET": secret, **(env or {})})
     output = Output()
     for stream in (proc.stdout, proc.stderr):
         threading.Thread(target=output.drain, args=(stream,), daemon=True).start()
