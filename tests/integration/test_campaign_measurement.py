@@ -36,17 +36,24 @@ def _measured_shop(min_outcomes: int) -> None:
     configs.put(config.model_copy(update={"measurement": Measurement(guard_min_outcomes=min_outcomes)}))
 
 
+def _measured_cloud(cloud: Any, monkeypatch: Any, tmp_path: Any, phones: list[str]) -> Any:
+    """Links shortened on the API's URL, the sender unpaced, `phones` subscribed, the guard judging after 10
+    outcomes; the path of a segment document holding everyone."""
+    monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
+    _unpaced(monkeypatch)
+    cloud.twilio.send_status_callbacks = False
+    subscribe(cloud, phones)
+    _measured_shop(min_outcomes=10)
+    doc = tmp_path / "everyone.json"
+    doc.write_text('{"subscribed": true}')
+    return doc
+
+
 def _run(cloud: Any, monkeypatch: Any, tmp_path: Any, holdout: float) -> str:
     """A campaign released whole (one window) and sent."""
     from smsflows.admin import campaigns
 
-    monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
-    _unpaced(monkeypatch)
-    cloud.twilio.send_status_callbacks = False
-    subscribe(cloud, PHONES)
-    _measured_shop(min_outcomes=10)
-    doc = tmp_path / "everyone.json"
-    doc.write_text('{"subscribed": true}')
+    doc = _measured_cloud(cloud, monkeypatch, tmp_path, PHONES)
     made = campaigns.campaign_create(SHOP, name="Winter sale", text="Demo Shop: WINTER20 today https://demo-shop.example/sale",
                                      segment_file=str(doc), by="ops", holdout_pct=holdout * 100)  # fmt: skip
     cid = str(made["id"])
@@ -78,13 +85,7 @@ def _sending_campaign(cloud: Any, monkeypatch: Any, tmp_path: Any) -> tuple[str,
     from smsflows.domain.campaigns import fanout
     from smsflows.runtime.deps import get_deps
 
-    monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
-    _unpaced(monkeypatch)
-    cloud.twilio.send_status_callbacks = False
-    subscribe(cloud, PHONES)
-    _measured_shop(min_outcomes=10)
-    doc = tmp_path / "everyone.json"
-    doc.write_text('{"subscribed": true}')
+    doc = _measured_cloud(cloud, monkeypatch, tmp_path, PHONES)
     cid = str(campaigns.campaign_create(SHOP, name="Winter sale", text="Demo Shop: WINTER20 https://demo-shop.example/w",
                                         segment_file=str(doc), by="ops")["id"])  # fmt: skip
     store = get_deps().campaigns
@@ -190,12 +191,7 @@ def test_an_order_using_the_campaigns_code_is_attributed_to_its_text_without_a_c
 ):
     from smsflows.admin import campaigns
 
-    monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
-    _unpaced(monkeypatch)
-    cloud.twilio.send_status_callbacks = False
-    subscribe(cloud, PHONES[:3])
-    doc = tmp_path / "everyone.json"
-    doc.write_text('{"subscribed": true}')
+    doc = _measured_cloud(cloud, monkeypatch, tmp_path, PHONES[:3])
     made = campaigns.campaign_create(SHOP, name="Winter", text="Demo Shop: 20% off with WINTER20 today",
                                      segment_file=str(doc), by="ops", discount_code="WINTER20")  # fmt: skip
     assert not [w for w in made["warnings"] if "discount_code" in w]  # the code is in the text
