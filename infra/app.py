@@ -36,6 +36,7 @@ CONTEXT_OVERRIDES = (
     "hosted_zone_id",
     "hosted_zone_name",
     "link_domains",  # a JSON list of {"domain", "certificate_arn"}: see config.LinkDomain
+    "shopify_event_source",  # aws.partner/shopify.com/<app id>/<name>: Shopify webhooks by EventBridge
 )
 
 

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 HOSTNAME = r"^([a-z0-9-]+\.)+[a-z]{2,}$"
 CERTIFICATE_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/\S+$"
+# aws.partner/shopify.com/<numeric app id>/<the event source name chosen in Shopify>
+SHOPIFY_EVENT_SOURCE = r"^aws\.partner/shopify\.com/\d+/[A-Za-z0-9._-]{1,200}$"
 
 
 class LinkDomain(BaseModel):
@@ -74,8 +76,15 @@ class StageConfig(BaseModel):
     # capacity webhooks and inbound texts need. Past it, a click gets API Gateway's 429.
     link_throttle_rate: float = Field(25.0, gt=0)
     link_throttle_burst: int = Field(50, gt=0)
+    # POST /storefront/events (the web pixel's product views and checkouts): anonymous and unsigned, so a throttle
+    # of its own too; past it the pixel's event is dropped (a 429), which costs at most a browse nudge.
+    storefront_events_throttle_rate: float = Field(25.0, gt=0)
+    storefront_events_throttle_burst: int = Field(50, gt=0)
     # WAF: requests to /subscribe per source IP per 5 minutes before the IP is blocked (WAF's minimum is 10).
     waf_subscribe_per_ip_5min: int = Field(100, ge=10)
+    # WAF: requests to /storefront/events per source IP per 5 minutes before the IP is blocked: the use case's
+    # per-address limit (300 a minute) at the edge, so one address cannot take the route's throttle from the rest.
+    waf_storefront_events_per_ip_5min: int = Field(1500, ge=10)
     # WAF: all requests per source IP per 5 minutes (Shopify and Twilio send from many addresses).
     waf_per_ip_5min: int = Field(3000, ge=10)
     # Sign-ups per 5 minutes above which (2 of 3 periods) the SubscribeSpike alarm fires.
@@ -105,6 +114,11 @@ class StageConfig(BaseModel):
     # locked (compliance mode) when `backup_vault_lock` is set, so nobody can delete evidence early.
     backup_retention_days: int | None = Field(None, ge=1, le=36500)
     backup_vault_lock: bool = False
+    # Shopify webhooks by Amazon EventBridge (the high-volume option, besides HTTPS): the AWS partner event
+    # source Shopify created for the app in this account and region, e.g.
+    # "aws.partner/shopify.com/1830279/smsflows-prod". With it the stack associates the partner event bus
+    # (its name is the source's) and a rule feeding shopify_eventbridge; without it, neither exists.
+    shopify_event_source: str | None = Field(None, pattern=SHOPIFY_EVENT_SOURCE)
 
     @model_validator(mode="after")
     def _consistent(self) -> StageConfig:
@@ -119,6 +133,11 @@ class StageConfig(BaseModel):
         for route, rate, burst in (
             ("subscribe", self.subscribe_throttle_rate, self.subscribe_throttle_burst),
             ("link", self.link_throttle_rate, self.link_throttle_burst),
+            (
+                "storefront_events",
+                self.storefront_events_throttle_rate,
+                self.storefront_events_throttle_burst,
+            ),
         ):
             if rate >= self.api_throttle_rate or burst > self.api_throttle_burst:
                 raise ValueError(f"{route}_throttle_rate/burst must stay below the stage's api_throttle_*")
@@ -179,6 +198,8 @@ STAGES: dict[str, StageConfig] = {
         subscribe_throttle_burst=5,
         link_throttle_rate=10,  # below the stage's 20/40: clicks cannot take the webhooks' capacity
         link_throttle_burst=20,
+        storefront_events_throttle_rate=10,  # below the stage's 20/40, like the links'
+        storefront_events_throttle_burst=20,
         subscribe_alarm_per_5min=50,
         # Bounds without reservations: a fresh account (quota 10) can deploy dev.
         queue_max_concurrency={"send_message": 2, "process_shop_event": 2},
@@ -193,6 +214,8 @@ STAGES: dict[str, StageConfig] = {
         api_throttle_burst=400,
         subscribe_throttle_rate=20,
         subscribe_throttle_burst=40,
+        storefront_events_throttle_rate=100,  # every shop's product views; half the stage's
+        storefront_events_throttle_burst=200,
         # The sender polls two queues (transactional, bulk) with at most 10 invocations each: 20 in all, all
         # reserved, so nothing else in the account can starve it and it cannot exhaust the account.
         queue_max_concurrency={"send_message": 10, "process_shop_event": 10},

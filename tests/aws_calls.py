@@ -123,7 +123,7 @@ def privilege_findings(calls: dict[str, set[tuple[str, str, str]]]) -> list[str]
             allowed.add("stepfunctions")
         if topology.DEFERRALS in spec.uses:
             allowed.add("scheduler")
-        if spec.uses & {topology.SHOPIFY_SECRET, topology.TWILIO_SECRET}:
+        if spec.uses & {topology.SHOPIFY_SECRET, topology.TWILIO_SECRET, topology.SHOPIFY_ADMIN_TOKENS}:
             allowed.add("secretsmanager")
         for service in sorted(services - allowed):
             findings.append(f"{spec.name}: calls {service}, which its role does not allow")

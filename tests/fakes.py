@@ -952,7 +952,15 @@ class FakeSegments:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def put(self, shop: str, name: str, document: Mapping[str, Any], by: str, at: datetime) -> None:
+    def put(
+        self,
+        shop: str,
+        name: str,
+        document: Mapping[str, Any],
+        by: str,
+        at: datetime,
+        shopify: Mapping[str, Any] | None = None,
+    ) -> None:
         old = self.items.get((shop, name))
         self.items[(shop, name)] = {
             "name": name,
@@ -961,10 +969,21 @@ class FakeSegments:
             "created_at": old["created_at"] if old else at,
             "updated_at": at,
         }
+        if shopify is not None:
+            self.items[(shop, name)]["shopify"] = json.loads(json.dumps(shopify, default=str))
+
+    def note_count(self, shop: str, name: str, count: Mapping[str, Any]) -> None:
+        found = self.items.get((shop, name))
+        if found is not None and "shopify" in found:
+            found["shopify"]["last_count"] = json.loads(json.dumps(count, default=str))
 
     def get(self, shop: str, name: str) -> dict[str, Any] | None:
         found = self.items.get((shop, name))
-        return {**found, "document": json.loads(json.dumps(found["document"]))} if found else None
+        return (
+            json.loads(json.dumps(found, default=str)) | {k: found[k] for k in ("created_at", "updated_at")}
+            if found
+            else None
+        )
 
     def list(self, shop: str) -> list[dict[str, Any]]:
         return [got for (s, n) in sorted(self.items) if s == shop and (got := self.get(s, n))]
@@ -983,3 +1002,26 @@ class FakeSubscriberSummaries:
             return "stale"
         self.customers[(shop, phone)] = customer
         return "ok"
+
+
+class FakeConsentEchoes:
+    """The ConsentEchoes port in memory, as DynamoConsentEchoes keeps it: one record per (shop, phone, state,
+    consent time to the second), expiring ECHO_TTL after it was noted."""
+
+    def __init__(self) -> None:
+        self.noted: dict[tuple[str, str, str, str], datetime] = {}  # -> expires at
+
+    @staticmethod
+    def _key(shop: str, phone: str, state: str, at: datetime) -> tuple[str, str, str, str]:
+        return shop, phone, state.upper(), at.astimezone(UTC).replace(microsecond=0).isoformat()
+
+    def note_write(
+        self, shop: str, phone: str, state: str, consent_updated_at: datetime, now: datetime
+    ) -> None:
+        from smsflows.adapters.consent_echoes import ECHO_TTL
+
+        self.noted[self._key(shop, phone, state, consent_updated_at)] = now + ECHO_TTL
+
+    def is_echo(self, shop: str, phone: str, state: str, consent_updated_at: datetime, now: datetime) -> bool:
+        expires = self.noted.get(self._key(shop, phone, state, consent_updated_at))
+        return expires is not None and expires > now

@@ -24,6 +24,7 @@ class MessageQueue(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
+            max_message_size_bytes=spec.max_message_bytes,  # whatever the queue takes, its DLQ takes
             removal_policy=removal_policy,
         )
         self.queue = sqs.Queue(
@@ -33,6 +34,7 @@ class MessageQueue(Construct):
             enforce_ssl=True,
             visibility_timeout=Duration.seconds(spec.visibility_timeout_s),
             retention_period=Duration.days(spec.retention_days),
+            max_message_size_bytes=spec.max_message_bytes,
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dlq, max_receive_count=spec.max_receive_count),
             # In prod a stack replacement keeps the queues and what is on them (texts not yet sent).
             removal_policy=removal_policy,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.config import StageConfig
-from infra.constructs.nag import acknowledge
+from infra.constructs.nag import acknowledge, acknowledge_wildcard_resource
 
 # Placeholder for fields the operator must overwrite (`aws secretsmanager put-secret-value`).
 UNSET = "SET_ME"
@@ -47,6 +49,15 @@ class SecretsConstruct(Construct):
             ),
             removal_policy=config.removal_policy,
         )
+        # Each shop's Admin API token is a secret of its own, `<prefix>/<shop>`, created by `smsflows shop connect`
+        # when the shop installs the app (not by this stack: shops come and go without a deploy).
+        self.admin_token_prefix = f"{Stack.of(self).stack_name}/shopify-admin"
+        self.admin_tokens_arn = Stack.of(self).format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{self.admin_token_prefix}/*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
         for secret in (self.shopify, self.twilio):
             acknowledge(
                 secret,
@@ -56,3 +67,15 @@ class SecretsConstruct(Construct):
                     "Twilio console, then written here by the operator; no rotation Lambda can issue them."
                 ),
             )
+
+    def grant_admin_tokens(self, grantee: iam.IGrantable) -> None:
+        """GetSecretValue on the shops' Admin API token secrets (the prefix) only."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[self.admin_tokens_arn])
+        )
+        acknowledge_wildcard_resource(
+            getattr(grantee, "role", None) or grantee,  # type: ignore[arg-type]
+            self.admin_tokens_arn,
+            "One secret per shop under the Admin API token prefix, created when a shop connects (`smsflows shop "
+            "connect`), so the names are not known at deploy time: read access to that prefix only.",
+        )

@@ -6,6 +6,14 @@ accepted sign-up costs a text: it is bounded by a WAF rate rule per source addre
 and the opt-in limits of the subscribe use case (one pending request per number per shop per day, a budget
 per source address, only the countries the shop sells to).
 
+The web pixel's events (`POST /storefront/events`) are anonymous and unsigned too: each costs at most a
+queue message and texts only a subscribed customer (domain/shopify/storefront_events.py); bounded by a WAF
+rate rule per source address, a throttle of its own and the use case's limits.
+
+The storefront's opt-in through Shopify's app proxy (`GET /proxy/config`, `POST /proxy/subscribe`) is signed by
+Shopify (a `signature` over the query, checked in the function); it arrives from Shopify's addresses, so the
+per-IP sign-up rule leaves it out and the function counts the shopper's forwarded address instead.
+
 Short links (`GET|HEAD /l/{code}`) are anonymous too, on the API's own URL or on a shop's branded link
 domain (config.LinkDomain): each link domain is a custom domain of this API with the stage at its root.
 """
@@ -31,12 +39,26 @@ from smsflows.topology import Route, routes
 
 SUBSCRIBE = Route("POST", "/subscribe")
 LINKS = (Route("GET", "/l/{code}"), Route("HEAD", "/l/{code}"))
+STOREFRONT_EVENTS = Route("POST", "/storefront/events")
 # Routes whose every request is signed by its caller and verified in the function before anything else.
-SIGNED = {
+SIGNED_BODIES = {
     Route("POST", "/webhooks/shopify"): "Shopify signs it (X-Shopify-Hmac-Sha256 over the raw body)",
     Route("POST", "/sms/inbound"): "Twilio signs it (X-Twilio-Signature over the URL and form)",
     Route("POST", "/sms/status"): "Twilio signs it (X-Twilio-Signature over the URL and form)",
 }
+SIGNED = {
+    **SIGNED_BODIES,
+    # The storefront's opt-in through Shopify's app proxy: Shopify forwards it from the shop's own domain and
+    # signs the query; the body is the shopper's (validated by the function, inspected by the WAF's rules).
+    **{
+        route: "Shopify's app proxy signs its query (signature: HMAC-SHA256 with the app secret, 90 s fresh)"
+        for route in (Route("GET", "/proxy/config"), Route("POST", "/proxy/subscribe"))
+    },
+}
+# Requests through the app proxy come from Shopify's addresses, many shoppers behind each: a per-IP rule
+# would block a busy shop's sign-ups, so the sign-up rule leaves the proxied route out (the function limits
+# per shopper address, the one Shopify forwards).
+PROXIED_SUBSCRIBE = Route("POST", "/proxy/subscribe")
 # Anonymous on purpose, and why each is safe.
 ANONYMOUS = {
     SUBSCRIBE: (
@@ -46,6 +68,16 @@ ANONYMOUS = {
     ),
     Route("OPTIONS", "/subscribe"): (
         "CORS preflight for the sign-up form: answered by the function with headers only, no state, no text."
+    ),
+    STOREFRONT_EVENTS: (
+        "The web pixel's product views and checkouts: public and unsigned by nature (Shopify does not sign "
+        "them). It never grants consent or texts by itself: it queues a shop event that texts only a "
+        "subscribed, identified customer, once per product per day; bounded by its own method throttle, the "
+        "stage's, and the use case's per-address, per-client and per-shop limits (domain/shopify/"
+        "storefront_events.py)."
+    ),
+    Route("OPTIONS", STOREFRONT_EVENTS.path): (
+        "CORS preflight for the web pixel's events: answered by the function with headers only, no state."
     ),
     **{
         route: (
@@ -127,6 +159,13 @@ class WebhookApi(Construct):
                         )
                         for route in LINKS
                     },
+                    f"{STOREFRONT_EVENTS.path}/{STOREFRONT_EVENTS.method}": apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=config.storefront_events_throttle_rate,
+                        throttling_burst_limit=config.storefront_events_throttle_burst,
+                        metrics_enabled=True,
+                        logging_level=apigw.MethodLoggingLevel.ERROR,
+                        data_trace_enabled=False,
+                    ),
                 },
             ),
         )
@@ -181,7 +220,8 @@ class WebhookApi(Construct):
             acknowledge(method, "AwsSolutions-COG4", reason)
 
     def _web_acl(self) -> wafv2.CfnWebACL:
-        """AWS managed IP reputation and common rule sets, and a per-IP rate rule on the sign-up route.
+        """AWS managed IP reputation and common rule sets, and per-IP rate rules on the sign-up route and on
+        the web pixel's events route.
 
         The common rule set does not inspect the signed routes: their bodies are authenticated byte for
         byte, and carry what customers and merchants wrote — a product description's HTML (<iframe>,
@@ -208,7 +248,7 @@ class WebhookApi(Construct):
                 )
             )
 
-        signed = [path_ends_with(route.path) for route in SIGNED]
+        signed = [path_ends_with(route.path) for route in SIGNED_BODIES]
         not_signed = wafv2.CfnWebACL.StatementProperty(
             not_statement=wafv2.CfnWebACL.NotStatementProperty(
                 statement=wafv2.CfnWebACL.StatementProperty(
@@ -242,10 +282,35 @@ class WebhookApi(Construct):
                         aggregate_key_type="IP",
                         limit=self.config.waf_subscribe_per_ip_5min,
                         evaluation_window_sec=300,
-                        scope_down_statement=path_ends_with(SUBSCRIBE.path),
+                        scope_down_statement=wafv2.CfnWebACL.StatementProperty(
+                            and_statement=wafv2.CfnWebACL.AndStatementProperty(
+                                statements=[
+                                    path_ends_with(SUBSCRIBE.path),
+                                    wafv2.CfnWebACL.StatementProperty(
+                                        not_statement=wafv2.CfnWebACL.NotStatementProperty(
+                                            statement=path_ends_with(PROXIED_SUBSCRIBE.path)
+                                        )
+                                    ),
+                                ]
+                            )
+                        ),
                     )
                 ),
                 visibility_config=visibility("SubscribePerIp"),
+            ),
+            wafv2.CfnWebACL.RuleProperty(
+                name="StorefrontEventsPerIp",
+                priority=3,
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        aggregate_key_type="IP",
+                        limit=self.config.waf_storefront_events_per_ip_5min,
+                        evaluation_window_sec=300,
+                        scope_down_statement=path_ends_with(STOREFRONT_EVENTS.path),
+                    )
+                ),
+                visibility_config=visibility("StorefrontEventsPerIp"),
             ),
             managed("AWSManagedRulesAmazonIpReputationList", 1),
             managed(
@@ -267,7 +332,9 @@ class WebhookApi(Construct):
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             rules=rules,
             visibility_config=visibility("WebAcl"),
-            description=f"smsflows API {self.config.stage} - IP reputation, common rules, sign-ups per IP",
+            description=(
+                f"smsflows API {self.config.stage} - IP reputation, common rules, sign-ups and pixel events per IP"
+            ),
         )
 
     def _custom_domain(self) -> apigw.DomainName | None:

@@ -17,6 +17,7 @@ from infra.constructs.message_queue import MessageQueue
 from infra.constructs.monitoring import Monitoring, ScheduleGroup
 from infra.constructs.secrets import SecretsConstruct
 from infra.constructs.service_function import Binding, ServiceFunction, construct_id
+from infra.constructs.shopify_eventbridge import ShopifyEventBridge
 from infra.constructs.webhook_api import WebhookApi
 from smsflows import topology
 from smsflows.topology import (
@@ -25,6 +26,8 @@ from smsflows.topology import (
     FLOWS,
     SEND_QUEUE,
     SHOP_EVENTS_QUEUE,
+    SHOPIFY_ADMIN_TOKENS,
+    SHOPIFY_EVENTBRIDGE_QUEUE,
     SHOPIFY_SECRET,
     TRANSACTIONAL_QUEUE,
     TWILIO_SECRET,
@@ -105,6 +108,11 @@ class SmsflowsStack(Stack):
             TWILIO_SECRET: Binding(
                 self.secrets.twilio.secret_arn, self.secrets.twilio.grant_read, self.secrets.twilio.grant_read
             ),
+            SHOPIFY_ADMIN_TOKENS: Binding(
+                self.secrets.admin_token_prefix,
+                self.secrets.grant_admin_tokens,
+                self.secrets.grant_admin_tokens,
+            ),
             FLOWS: Binding(self.flows.arns_json(), self.flows.grant_read, self.flows.grant_write),
             DEFERRALS: Binding(
                 self.campaign_scheduler.deferral_settings(),
@@ -127,6 +135,20 @@ class SmsflowsStack(Stack):
             for key in service.spec.consumes:
                 service.consume(key, self.queues[key].queue)
 
+        # Shopify webhooks by EventBridge, when the stage has a partner event source (config).
+        self.shopify_eventbridge = None
+        if config.shopify_event_source:
+            webhook_queue = self.queues[SHOPIFY_EVENTBRIDGE_QUEUE]
+            self.shopify_eventbridge = ShopifyEventBridge(
+                self,
+                "ShopifyEventBridge",
+                config=config,
+                event_source=config.shopify_event_source,
+                queue=webhook_queue.queue,
+                dlq=webhook_queue.dlq,
+                function=lambdas["shopify_eventbridge"],
+            )
+
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -145,6 +167,8 @@ class SmsflowsStack(Stack):
                 ),
             },
         )
+        if self.shopify_eventbridge is not None:
+            self.shopify_eventbridge.watch(self.monitoring)
         self._outputs()
 
     def _outputs(self) -> None:
@@ -163,6 +187,8 @@ class SmsflowsStack(Stack):
             "TableName": self.data.table.table_name,
             "ShopifySecretName": self.secrets.shopify.secret_name,
             "TwilioSecretName": self.secrets.twilio.secret_name,
+            # `smsflows shop connect` stores each shop's Admin API token as the secret <prefix>/<shop>
+            "ShopifyAdminTokenPrefix": self.secrets.admin_token_prefix,
             "SendQueueUrl": send.queue.queue_url,
             "ShopEventsQueueUrl": shop_events.queue.queue_url,
             "SendDlqUrl": send.dlq.queue_url,
@@ -175,9 +201,14 @@ class SmsflowsStack(Stack):
             "CampaignSchedulerRoleArn": self.campaign_scheduler.role.role_arn,
             "CampaignQueueUrl": self.queues[CAMPAIGN_QUEUE].queue.queue_url,
             "CampaignDlqUrl": self.queues[CAMPAIGN_QUEUE].dlq.queue_url,
+            # the profile's shopify_eventbridge_queue_url: `smsflows dlq` lists and replays its dead letters
+            "ShopifyEventBridgeQueueUrl": self.queues[SHOPIFY_EVENTBRIDGE_QUEUE].queue.queue_url,
             # SMSFLOWS_CAMPAIGN_SCHEDULER for the operator's CLI (`campaign schedule` creates schedules)
             "CampaignSchedulerSettings": self.campaign_scheduler.campaign_settings(),
         }
+        if self.shopify_eventbridge is not None:
+            # The partner event bus Shopify's EventBridge subscriptions deliver to (its name is the source's)
+            outputs["ShopifyEventBusName"] = self.shopify_eventbridge.bus.event_bus_name
         if self.backup is not None:
             outputs["BackupVaultName"] = self.backup.vault.backup_vault_name
         if self.webhook_api.link_domains:

@@ -9,6 +9,7 @@ import pytest
 
 from smsflows import ports
 from smsflows.adapters.campaigns import DynamoCampaigns
+from smsflows.adapters.consent_echoes import DynamoConsentEchoes
 from smsflows.adapters.consent_store import DynamoConsentStore
 from smsflows.adapters.conversations import DynamoConversations
 from smsflows.adapters.flow_starter import StepFunctionsFlowStarter
@@ -44,6 +45,7 @@ PAIRS = [
     (fakes.FakeSegmentMembers, ports.SegmentMembers, DynamoSegmentMembers),
     (fakes.FakeSegments, ports.Segments, DynamoSegments),
     (fakes.FakeSubscriberSummaries, ports.SubscriberSummaries, DynamoSubscriberSummaries),
+    (fakes.FakeConsentEchoes, ports.ConsentEchoes, DynamoConsentEchoes),
 ]
 
 

@@ -152,6 +152,7 @@ def queue_load(base_url: str) -> dict[str, dict[str, int]]:
     # Upstream first (shop events and campaign steps feed the send queues): a message handled between two
     # reads is then seen in the queue it left or in the one it fed, never in neither.
     order = (
+        topology.SHOPIFY_EVENTBRIDGE_QUEUE,  # feeds the shop-events queue
         topology.SHOP_EVENTS_QUEUE,
         topology.CAMPAIGN_QUEUE,
         topology.SEND_QUEUE,

@@ -81,6 +81,7 @@ def test_executions_and_dlq_are_inspectable(local_cloud):
         "send_queue": 0,
         "transactional_queue": 0,
         "campaign_queue": 0,
+        "shopify_eventbridge_queue": 0,
     }
 
 

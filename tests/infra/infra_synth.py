@@ -86,8 +86,8 @@ def of_type(resources: dict[str, dict[str, Any]], type_: str) -> dict[str, dict[
 
 # What each stage is synthesized with in the tests: prod as an operator deploys it (an alarm subscriber is
 # required), with every optional part turned on (custom domain with its DNS alias, the account's API
-# Gateway logging role, two shops' link domains given as on the command line: a JSON list) so that both
-# branches of each option are synthesized and checked by cdk-nag.
+# Gateway logging role, two shops' link domains given as on the command line: a JSON list, the Shopify
+# partner event source) so that both branches of each option are synthesized and checked by cdk-nag.
 LINK_DOMAINS = [
     {
         "domain": "sms.shop-one.example",
@@ -110,6 +110,7 @@ STAGE_CONTEXT: dict[str, dict[str, str]] = {
         "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
         "hosted_zone_name": "example.com",
         "link_domains": json.dumps(LINK_DOMAINS),
+        "shopify_event_source": "aws.partner/shopify.com/1830279/smsflows-prod",  # webhooks by EventBridge
     },
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from infra_synth import NagFinding, actions_of, logical_id, of_type, role_statements
+from infra_synth import NagFinding, actions_of, logical_id, of_type, role_statements, statement_actions
 
 from infra.config import STAGES
 from smsflows import topology
@@ -31,9 +31,11 @@ def test_every_queue_refuses_requests_without_tls(resources):
     queue_policies = of_type(resources, "AWS::SQS::QueuePolicy")
     assert len(queue_policies) == 2 * len(topology.QUEUES)
     for policy in queue_policies.values():
-        (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+        statement, *allows = policy["Properties"]["PolicyDocument"]["Statement"]
         assert statement["Effect"] == "Deny"
         assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        # besides: only an EventBridge rule may send to its target queue and DLQ (test_eventbridge_stack)
+        assert all(a["Principal"] == {"Service": "events.amazonaws.com"} for a in allows)
 
 
 def test_every_sqs_event_source_reports_batch_item_failures(synthesized, resources):
@@ -196,12 +198,13 @@ def test_api_stage_is_throttled_traced_and_access_logged(resources):
     assert props["TracingEnabled"] is True
     assert "DestinationArn" in props["AccessLogSetting"]
     settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in props["MethodSettings"]}
-    # the stage's, the sign-up form's and the short links' (GET and HEAD) own throttles
+    # the stage's, the sign-up form's, the short links' (GET and HEAD) and the pixel events' own throttles
     assert set(settings) == {
         ("/*", "*"),
         ("/~1subscribe", "POST"),
         ("/~1l~1{code}", "GET"),
         ("/~1l~1{code}", "HEAD"),
+        ("/~1storefront~1events", "POST"),
     }
     for method in settings.values():
         assert method["ThrottlingRateLimit"] > 0 and method["ThrottlingBurstLimit"] > 0
@@ -425,3 +428,20 @@ def test_the_campaign_release_consumes_its_queue_one_step_at_a_time(synthesized,
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": [logical_id(synthesized, queue), "Arn"]}
     env = resources[logical_id(synthesized, service.function)]["Properties"]["Environment"]["Variables"]
     assert {"CAMPAIGN_QUEUE_URL", "SEND_QUEUE_URL", "TABLE_NAME"} <= set(env)
+
+
+def test_only_the_functions_calling_shopify_read_the_admin_tokens_and_only_under_their_prefix(
+    synthesized, resources
+):
+    prefix = synthesized.stack.secrets.admin_token_prefix
+    readers = {}
+    for name, service in synthesized.stack.functions.items():
+        for statement in role_statements(resources, logical_id(synthesized, service.role)):
+            if "shopify-admin" in json.dumps(statement["Resource"]):
+                readers[name] = (statement_actions(statement), json.dumps(statement["Resource"]))
+    expected = {s.name for s in topology.FUNCTIONS if topology.SHOPIFY_ADMIN_TOKENS in s.uses}
+    assert "process_shop_event" in expected and set(readers) == expected
+    for actions, resource in readers.values():
+        assert actions == {"secretsmanager:GetSecretValue"}
+        assert resource.endswith(f':secret:{prefix}/*"]]}}')  # the prefix only, never every secret
+    assert "ShopifyAdminTokenPrefix" in synthesized.template.to_json()["Outputs"]

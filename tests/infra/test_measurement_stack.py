@@ -291,6 +291,7 @@ def test_the_dashboard_opens_with_the_business_row(synthesized, resources):
         {"link_throttle_rate": 20},  # dev's stage rate is 20
         {"link_throttle_burst": 41},  # and its burst 40
         {"subscribe_throttle_rate": 25},
+        {"storefront_events_throttle_rate": 20},
     ],
 )
 def test_a_route_throttle_above_the_stages_is_refused(override):

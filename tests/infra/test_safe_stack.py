@@ -11,7 +11,7 @@ from infra_synth import STAGE_CONTEXT, logical_id, of_type, role_statements, sta
 
 from infra import config as stage_config
 from infra.constructs import monitoring
-from infra.constructs.webhook_api import ACCESS_LOG_FIELDS, ANONYMOUS, SIGNED
+from infra.constructs.webhook_api import ACCESS_LOG_FIELDS, ANONYMOUS, SIGNED, SIGNED_BODIES
 from smsflows import topology
 
 
@@ -81,15 +81,27 @@ def test_a_web_acl_guards_the_stage_with_managed_rules_and_a_per_ip_sign_up_limi
     rules = {rule["Name"]: rule for rule in props["Rules"]}
     assert set(rules) == {
         "SubscribePerIp",
+        "StorefrontEventsPerIp",
         "AWSManagedRulesAmazonIpReputationList",
         "AWSManagedRulesCommonRuleSet",
     }
+    assert len({rule["Priority"] for rule in props["Rules"]}) == len(rules)
+    pixel = rules["StorefrontEventsPerIp"]
+    assert pixel["Action"] == {"Block": {}}
+    per_ip = pixel["Statement"]["RateBasedStatement"]
+    assert per_ip["AggregateKeyType"] == "IP" and per_ip["Limit"] == config.waf_storefront_events_per_ip_5min
+    scope = per_ip["ScopeDownStatement"]["ByteMatchStatement"]
+    assert (scope["PositionalConstraint"], scope["SearchString"]) == ("ENDS_WITH", "/storefront/events")
     rate = rules["SubscribePerIp"]
     assert rate["Action"] == {"Block": {}}
     statement = rate["Statement"]["RateBasedStatement"]
     assert statement["AggregateKeyType"] == "IP" and statement["Limit"] == config.waf_subscribe_per_ip_5min
-    match = statement["ScopeDownStatement"]["ByteMatchStatement"]
+    sign_up, proxied = statement["ScopeDownStatement"]["AndStatement"]["Statements"]
+    match = sign_up["ByteMatchStatement"]
     assert (match["PositionalConstraint"], match["SearchString"]) == ("ENDS_WITH", "/subscribe")
+    # the app proxy's sign-ups come from Shopify's addresses (many shoppers each): not limited per IP here
+    left_out = proxied["NotStatement"]["Statement"]["ByteMatchStatement"]
+    assert (left_out["PositionalConstraint"], left_out["SearchString"]) == ("ENDS_WITH", "/proxy/subscribe")
     for name in ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet"):
         group = rules[name]["Statement"]["ManagedRuleGroupStatement"]
         assert (group["VendorName"], group["Name"]) == ("AWS", name)
@@ -102,7 +114,7 @@ def test_the_common_rules_skip_the_signed_bodies_and_only_count_oversized_ones(r
     group = common["Statement"]["ManagedRuleGroupStatement"]
     assert group["RuleActionOverrides"] == [{"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}]
     skipped = group["ScopeDownStatement"]["NotStatement"]["Statement"]["OrStatement"]["Statements"]
-    assert sorted(s["ByteMatchStatement"]["SearchString"] for s in skipped) == sorted(r.path for r in SIGNED)
+    assert sorted(s["ByteMatchStatement"]["SearchString"] for s in skipped) == sorted(r.path for r in SIGNED_BODIES)
 
 
 def test_subscribe_has_a_throttle_of_its_own_below_the_stage(synthesized, resources):
@@ -126,6 +138,18 @@ def test_short_links_have_a_throttle_of_their_own_below_the_stage(synthesized, r
         assert own["ThrottlingBurstLimit"] == config.link_throttle_burst
         assert own["ThrottlingRateLimit"] < settings[("/*", "*")]["ThrottlingRateLimit"]
         assert own["DataTraceEnabled"] is False and own["MetricsEnabled"] is True
+
+
+def test_the_pixels_events_have_a_throttle_of_their_own_below_the_stage(synthesized, resources):
+    """Anonymous and unsigned: a flood of pixel events cannot take the capacity webhooks and inbound texts need."""
+    config = synthesized.stack.config
+    (stage,) = of_type(resources, "AWS::ApiGateway::Stage").values()
+    settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in stage["Properties"]["MethodSettings"]}
+    own = settings[("/~1storefront~1events", "POST")]
+    assert own["ThrottlingRateLimit"] == config.storefront_events_throttle_rate
+    assert own["ThrottlingBurstLimit"] == config.storefront_events_throttle_burst
+    assert own["ThrottlingRateLimit"] < settings[("/*", "*")]["ThrottlingRateLimit"]
+    assert own["DataTraceEnabled"] is False and own["MetricsEnabled"] is True
 
 
 def test_nag_authorization_acknowledgements_are_per_method_and_say_which_kind_of_caller(synthesized):

@@ -43,8 +43,12 @@ NOT_PERSONAL = {
     "segment": "a saved segment: conditions on ids, tags, places and dates, and the operator who made it",
     "counter": "a day's counts of one flow step or campaign variant: sums, no phone",
     "lift_group": "a holdout experiment's group totals: sums, no phone",
+    "storefront_count": "a pixel event count per hashed address, hashed client or shop: gone in minutes",
+    "consent_echo": "a consent write to Shopify, as a hash of shop, phone, state and time: no phone, 2 days",
 }
-KEPT_ON_PURPOSE = {"consent_event", "suppression"}  # RULES A8.2: evidence, and the hashed STOP
+KEPT_ON_PURPOSE = {"consent_event", "suppression"}
+# Kinds about a customer that name them by their Shopify id only (no phone, no e-mail).
+BY_CUSTOMER_ID = {"storefront_day"}  # RULES A8.2: evidence, and the hashed STOP
 
 
 def key_kinds() -> dict[str, str]:
@@ -178,6 +182,20 @@ def a_customer_with_one_of_everything(cloud, *, stop: bool = True) -> None:
     )
     place = {"seg_pk": f"SEG#{SHOP}#00", **keys.subscriber(SHOP, PHONE)}
     assert deps.campaign_runs.advance(SHOP, "cmp_ada", "once", 0, Progress(step=1, after=place))
+    from datetime import timedelta
+
+    from smsflows.adapters.shopify_segment_members import DynamoShopifySegmentMembers
+    from smsflows.adapters.storefront_events import DynamoStorefrontEvents
+
+    table = deps.settings.table_name
+    # the storefront's pixel: the customer's day of product views (by customer id)
+    DynamoStorefrontEvents(deps.client("dynamodb"), table).note_view(
+        SHOP, CUSTOMER_ID, "20261123", "p-77", deps.clock() + timedelta(days=2), 3
+    )
+    # a Shopify segment's member read into a campaign run
+    DynamoShopifySegmentMembers(deps.client("dynamodb"), table).write(
+        SHOP, "cmp_ada", "once", [PHONE], deps.clock() + timedelta(days=30)
+    )
     request = {"shop_domain": SHOP, "customer": {"id": int(CUSTOMER_ID), "email": EMAIL, "phone": PHONE},
                "orders_requested": [42], "data_request": {"id": 9999}}  # fmt: skip
     webhook(cloud, "customers/data_request", request, "wh-export")  # export
@@ -203,7 +221,7 @@ def test_the_key_layout_has_no_kind_this_test_does_not_know():
         "webhook", "webhook_part", "profile", "order", "message", "checkout", "flow_lock", "restock", "subscriber",
         "consent_event", "suppression", "unreachable", "conversation", "frequency", "export",
         "opt_in_request", "campaign_assignment", "campaign_run", "link", "touch", "attribution", "lift_conversion",
-        "lift_entry",
+        "lift_entry", "storefront_day", "shopify_segment_member",
     }  # fmt: skip
 
 
@@ -217,7 +235,8 @@ def test_customer_redact_leaves_no_phone_or_email_in_any_item(cloud):
         if kind in NOT_PERSONAL:
             continue
         table = cloud.items(prefix)
-        found = [i for i in table if mentions_customer(plain_text(i, table)) or kind == "suppression"]
+        found = [i for i in table if mentions_customer(plain_text(i, table)) or kind == "suppression"
+                 or (kind in BY_CUSTOMER_ID and CUSTOMER_ID in i["pk"])]  # fmt: skip
         assert len(found) >= 1, f"the setup made no {kind} item about the customer"
 
     webhook(cloud, "customers/redact", REDACT, "wh-redact")
@@ -230,6 +249,10 @@ def test_customer_redact_leaves_no_phone_or_email_in_any_item(cloud):
         if item.get("type") not in KEPT_ON_PURPOSE and mentions_customer(plain_text(item, everything))
     }
     assert left == {}
+    by_id = [
+        (i["pk"], i["sk"]) for i in everything if i.get("type") in BY_CUSTOMER_ID and CUSTOMER_ID in i["pk"]
+    ]
+    assert by_id == []
     kept = [i for i in everything if i.get("type") == "consent_event"]
     assert len(kept) >= 2  # JOIN and STOP: the evidence stays
     assert len([i for i in everything if i.get("type") == "suppression"]) == 1

@@ -60,8 +60,14 @@ def dead_letters(made) -> dict[str, int]:
     sqs.send_message(QueueUrl=events, MessageBody="not json at all")
     step = {"kind": "campaign_step", "shop": SHOP, "campaign": "cmp_winter", "run": "once", "step": 7}
     sqs.send_message(QueueUrl=made.dlq_urls["campaign_queue"], MessageBody=json.dumps(step))
+    # a webhook EventBridge delivered, whose hand-off to the shop-events queue failed 12 times
+    bridged = {"version": "0", "id": "5f0b6a2e", "detail-type": "shopifyWebhook",
+               "source": "aws.partner/shopify.com/1830279/smsflows-prod",
+               "detail": {"payload": {"id": 1}, "metadata": {"X-Shopify-Topic": "orders/create",
+                          "X-Shopify-Shop-Domain": SHOP, "X-Shopify-Webhook-Id": "wh-eb"}}}  # fmt: skip
+    sqs.send_message(QueueUrl=made.dlq_urls["shopify_eventbridge_queue"], MessageBody=json.dumps(bridged))
     return {"shop_events_queue": PER_QUEUE + 1, "send_queue": PER_QUEUE, "transactional_queue": PER_QUEUE,
-            "campaign_queue": 1}  # fmt: skip
+            "campaign_queue": 1, "shopify_eventbridge_queue": 1}  # fmt: skip
 
 
 def counts(made, urls) -> dict[str, tuple[int, int]]:
@@ -104,11 +110,14 @@ def test_dlq_list_pages_past_ten_with_reasons_for_all_three_queues_and_leaves_th
         SHOP,
         "cmp_winter run once step 7",
     )
+    [bridged] = by_queue["shopify_eventbridge_queue"]
+    assert (bridged["kind"], bridged["topic"], bridged["webhook_id"], bridged["shop"]) == (
+        "shop_event", "orders/create", "wh-eb", SHOP)  # fmt: skip
     # listing took nothing away: every message is visible again at once
     assert counts(stage, stage.dlq_urls) == {k: (n, 0) for k, n in expected.items()}
     table = run("dlq", "list").out
     assert (
-        "38 dead letter(s)" in table
+        "39 dead letter(s)" in table
         and "orders/create demo-shop.myshopify.com" in table
         and "webhook wh-0" in table
     )
@@ -126,15 +135,15 @@ def test_dlq_list_keeps_to_the_limit_and_the_queue(stage):
 def test_dlq_replay_asks_moves_everything_back_with_a_progress_bar_and_counts(stage):
     expected = dead_letters(stage)
     declined = run("dlq", "replay", input="n\n")
-    assert declined.code == 1 and "Replay 38 dead-lettered message(s)" in declined.err
+    assert declined.code == 1 and "Replay 39 dead-lettered message(s)" in declined.err
     assert counts(stage, stage.dlq_urls) == {k: (n, 0) for k, n in expected.items()}
     one = run("dlq", "replay", "--queue", "transactional_queue", "--yes", "--json")
     assert one.code == 0, one
     assert json.loads(one.out) == {"replayed": {"transactional_queue": PER_QUEUE}, "total": PER_QUEUE}
     ran = run("dlq", "replay", "--yes", "--json")
     assert ran.code == 0, ran
-    assert json.loads(ran.out) == {"replayed": {**expected, "transactional_queue": 0}, "total": 26}
-    assert "26/26 messages" in ran.err and "ETA" in ran.err
+    assert json.loads(ran.out) == {"replayed": {**expected, "transactional_queue": 0}, "total": 27}
+    assert "27/27 messages" in ran.err and "ETA" in ran.err
     assert counts(stage, stage.dlq_urls) == {k: (0, 0) for k in expected}
     assert counts(stage, stage.queue_urls) == {k: (n, 0) for k, n in expected.items()}
     from smsflows.runtime.deps import get_deps

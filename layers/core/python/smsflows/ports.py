@@ -350,11 +350,24 @@ class SegmentMembers(Protocol):
 class Segments(Protocol):
     """A shop's saved segment documents (`smsflows segment create`), by name."""
 
-    def put(self, shop: str, name: str, document: Mapping[str, Any], by: str, at: datetime) -> None:
-        """Store (or replace) the segment `name`; the document was validated by `parse_segment`."""
+    def put(
+        self,
+        shop: str,
+        name: str,
+        document: Mapping[str, Any],
+        by: str,
+        at: datetime,
+        shopify: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Store (or replace) the segment `name`; the document was validated by `parse_segment`. `shopify`
+        ({"id", "name", "query"}) makes it a Shopify segment (domain/campaigns/shopify_segments.py)."""
+
+    def note_count(self, shop: str, name: str, count: Mapping[str, Any]) -> None:
+        """Keep a Shopify segment's last count (its `shopify.last_count`); nothing for another segment."""
 
     def get(self, shop: str, name: str) -> dict[str, Any] | None:
-        """{"name", "document", "created_by", "created_at", "updated_at"}, or None."""
+        """{"name", "document", "created_by", "created_at", "updated_at"} and, for a Shopify segment only,
+        "shopify"; or None."""
 
     def list(self, shop: str) -> builtins.list[dict[str, Any]]:
         """The shop's segments, by name."""
@@ -412,3 +425,29 @@ class SubscriberSummaries(Protocol):
         """Record the customer's order count, total spent, tags and default address (with the candidate
         zones it implies) for `phone`; consent and the index membership are not touched. 'ok', or 'stale'
         (nothing written) when a customers/update with a later `updated_at` was recorded already."""
+
+
+class ShopifyAdmin(Protocol):
+    """Shopify's Admin GraphQL API (version 2026-10) with each shop's offline access token
+    (adapters/shopify_admin.py; the typed operations are in domain/shopify/admin_api.py)."""
+
+    def graphql(self, shop: str, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The response's `data`. Raises (runtime.errors) ShopifyThrottled after its own bounded backoff,
+        ShopifyUnavailable (5xx, network, timeout), ShopifyAccessDenied (never worth retrying),
+        ShopifyNotConnected (no token stored for the shop) or ShopifyError (a query Shopify refuses).
+        userErrors are data: the operation that reads them raises ShopifyUserErrors."""
+
+
+class ConsentEchoes(Protocol):
+    """What smsflows wrote to Shopify's SMS consent lately, so that the customers_marketing_consent/update
+    webhook echoing that write is recognised (domain/shopify/consent_sync.py). Each write is its own
+    short-lived record, found by (shop, phone, state, consent time) exactly: a later genuine change in
+    Shopify (another state or another time) is never taken for an echo."""
+
+    def note_write(
+        self, shop: str, phone: str, state: str, consent_updated_at: datetime, now: datetime
+    ) -> None:
+        """Remember the write of `state` (SUBSCRIBED, UNSUBSCRIBED, PENDING) with that consent time."""
+
+    def is_echo(self, shop: str, phone: str, state: str, consent_updated_at: datetime, now: datetime) -> bool:
+        """Whether such a write was noted and has not expired by `now`."""

@@ -16,10 +16,16 @@ SHOP_EVENTS_QUEUE = "shop_events_queue"
 SEND_QUEUE = "send_queue"  # marketing (flows, campaigns): paced, may be deferred for hours
 TRANSACTIONAL_QUEUE = "transactional_queue"  # orders, shipping, compliance: never behind a broadcast
 CAMPAIGN_QUEUE = "campaign_queue"  # campaign runs' cursor messages: one step of a run each
+# Shopify webhooks delivered by EventBridge: the partner bus's rule puts each event here (infra/constructs/
+# shopify_eventbridge.py), shopify_eventbridge accepts them onto the shop-events queue.
+SHOPIFY_EVENTBRIDGE_QUEUE = "shopify_eventbridge_queue"
 DEFERRALS = "deferrals"  # the EventBridge Scheduler group for deferrals beyond SQS's 15 minutes
 FLOWS = "flows"
 SHOPIFY_SECRET = "shopify_secret"  # noqa: S105 - a resource name, not a secret
 TWILIO_SECRET = "twilio_secret"  # noqa: S105
+# Each shop's Admin API access token: one secret per shop under this name prefix (`<prefix>/<shop>`), read by
+# the functions that call Shopify's Admin API (adapters/shopify_admin.py); `smsflows shop connect` writes it.
+SHOPIFY_ADMIN_TOKENS = "shopify_admin_tokens"
 
 ENV = {
     TABLE: "TABLE_NAME",
@@ -31,6 +37,7 @@ ENV = {
     FLOWS: "FLOW_STATE_MACHINES",
     SHOPIFY_SECRET: "SHOPIFY_SECRET_ID",
     TWILIO_SECRET: "TWILIO_SECRET_ID",
+    SHOPIFY_ADMIN_TOKENS: "SHOPIFY_ADMIN_TOKEN_PREFIX",
 }
 
 
@@ -42,6 +49,7 @@ class QueueSpec:
     # The oldest message waiting longer than this in 2 of 3 five-minute periods raises an alarm.
     age_alarm_s: int
     retention_days: int = 14
+    max_message_bytes: int | None = None  # None: SQS's default
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,16 @@ QUEUES: dict[str, QueueSpec] = {
     CAMPAIGN_QUEUE: QueueSpec(
         CAMPAIGN_QUEUE, visibility_timeout_s=180, max_receive_count=12, age_alarm_s=3600
     ),
+    # An EventBridge-delivered webhook is accepted in milliseconds; it retries like a shop event (33
+    # minutes) before the DLQ, where EventBridge also puts what it could not deliver. Shopify's inline
+    # payloads go up to 1,000,000 bytes (the event around them a little more): SQS's largest message, 1 MiB.
+    SHOPIFY_EVENTBRIDGE_QUEUE: QueueSpec(
+        SHOPIFY_EVENTBRIDGE_QUEUE,
+        visibility_timeout_s=180,
+        max_receive_count=12,
+        age_alarm_s=900,
+        max_message_bytes=1_048_576,
+    ),
 }
 # The redrive limit of each queue a function consumes, as JSON ({"send_queue": 5, ...}). SQS dead-letters a
 # message after that many receives with no code of ours running, so a consumer reads this to know that a
@@ -125,10 +143,22 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         table_actions=frozenset({"PutItem", "UpdateItem", "DeleteItem", "Query"}),
     ),
     FunctionSpec(
+        name="shopify_eventbridge",
+        description="Accepts Shopify webhooks from the EventBridge partner bus: dedupes, keeps and enqueues",
+        timeout_s=10,
+        # No route: the partner bus's rule feeds its queue. Then the webhook route's own steps and rights
+        # (ingest.accept_authentic), without the signing secret: there is no HMAC on EventBridge.
+        consumes=(SHOPIFY_EVENTBRIDGE_QUEUE,),
+        writes=frozenset({TABLE, SHOP_EVENTS_QUEUE}),
+        table_actions=frozenset({"PutItem", "UpdateItem", "DeleteItem", "Query"}),
+    ),
+    FunctionSpec(
         name="process_shop_event",
         description="Turns Shopify events into profiles, orders, messages and flow executions",
         timeout_s=30,
         consumes=(SHOP_EVENTS_QUEUE,),
+        # the shops' Admin API tokens: consent written back to Shopify (smsflows/consent_sync)
+        reads=frozenset({SHOPIFY_ADMIN_TOKENS}),
         writes=frozenset({TABLE, SEND_QUEUE, TRANSACTIONAL_QUEUE, SHOP_EVENTS_QUEUE, FLOWS}),
         table_actions=frozenset(
             {"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "Query"}
@@ -150,10 +180,22 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Website and checkout sign-ups with consent proof; sends the double opt-in request",
         timeout_s=10,
         routes=(Route("POST", "/subscribe"), Route("OPTIONS", "/subscribe")),
-        # The public route touches only what a sign-up needs: the table (ledger, limits) and the transactional
-        # queue (the double opt-in text). No shop-events queue: a request never subscribes anyone by itself
-        # (the YES does, in twilio_inbound).
-        writes=frozenset({TABLE, TRANSACTIONAL_QUEUE}),
+        # The public route touches only what a sign-up needs: the table (ledger, limits), the transactional
+        # queue (the double opt-in text) and the shop-events queue for one internal event only, the pending
+        # consent's write-back to Shopify (smsflows/consent_sync): a request never subscribes anyone by
+        # itself (the YES does, in twilio_inbound), so it never announces "subscribed".
+        writes=frozenset({TABLE, TRANSACTIONAL_QUEUE, SHOP_EVENTS_QUEUE}),
+        table_actions=frozenset({"GetItem", "PutItem", "UpdateItem", "TransactWriteItems"}),
+    ),
+    FunctionSpec(
+        name="storefront_proxy",
+        description="The storefront's opt-in through Shopify's app proxy: signed config and sign-ups",
+        timeout_s=10,
+        routes=(Route("GET", "/proxy/config"), Route("POST", "/proxy/subscribe")),
+        # The app's secret checks the proxy's signature; a sign-up is POST /subscribe's (the ledger, the
+        # limits, the double opt-in text), for the signed shop.
+        reads=frozenset({SHOPIFY_SECRET}),
+        writes=frozenset({TABLE, TRANSACTIONAL_QUEUE, SHOP_EVENTS_QUEUE}),  # + the PENDING consent write-back
         table_actions=frozenset({"GetItem", "PutItem", "UpdateItem", "TransactWriteItems"}),
     ),
     FunctionSpec(
@@ -189,16 +231,32 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         table_actions=frozenset({"GetItem", "UpdateItem"}),
     ),
     FunctionSpec(
+        name="storefront_events",
+        description="The web pixel's product views and checkouts: rate-limited, deduped, queued as shop events",
+        timeout_s=10,
+        routes=(Route("POST", "/storefront/events"), Route("OPTIONS", "/storefront/events")),
+        # Public and unsigned: it only counts (rate limits), notes a customer's day, and queues a shop event
+        # that process_shop_event checks against the profile and consent. No send queue: it texts nobody.
+        writes=frozenset({TABLE, SHOP_EVENTS_QUEUE}),
+        # the shop's settings (GetItem, cached per container); the counters and the customer's day: UpdateItem
+        table_actions=frozenset({"GetItem", "UpdateItem"}),
+    ),
+    FunctionSpec(
         name="release_campaign",
         description="Runs a campaign: releases each window of recipients to the send queue at the sender's pace",
         timeout_s=60,
         memory_mb=512,  # a page of members and a window of texts at a time (bounded: fanout.MAX_READ)
         consumes=(CAMPAIGN_QUEUE,),
         batch_size=1,  # one step per invocation: a step is the unit of work and of retry
+        # the shops' Admin API tokens: a campaign on a Shopify segment reads its members (issue 17)
+        reads=frozenset({SHOPIFY_ADMIN_TOKENS}),
         writes=frozenset({TABLE, SEND_QUEUE, CAMPAIGN_QUEUE}),
         # the campaign, its run and the shop's settings (GetItem); the campaign's state (PutItem); the run's
-        # progress (UpdateItem); the assignments (BatchWriteItem); the members: Query on by_segment only
-        table_actions=frozenset({"GetItem", "PutItem", "UpdateItem", "BatchWriteItem"}),
+        # progress (UpdateItem); the assignments and a Shopify segment's members (BatchWriteItem); the members:
+        # Query on by_segment, or a Shopify segment's of the run (Query) with their consent (BatchGetItem)
+        table_actions=frozenset(
+            {"GetItem", "PutItem", "UpdateItem", "BatchWriteItem", "Query", "BatchGetItem"}
+        ),
         table_indexes=frozenset({"by_segment"}),
     ),
     FunctionSpec(

@@ -73,7 +73,13 @@ UNPROCESSED_BACKOFF_S = 0.05  # the first wait before asking again for keys a ba
 
 
 def batch_get(
-    ddb: Any, table: str, keys: list[dict[str, Any]], *, projection: str | None = None, rounds: int = 3
+    ddb: Any,
+    table: str,
+    keys: list[dict[str, Any]],
+    *,
+    projection: str | None = None,
+    names: dict[str, str] | None = None,
+    rounds: int = 3,
 ) -> list[dict[str, Any]]:
     """Consistent BatchGetItem of `keys` (raw), deduplicated and 100 at a time; the raw items found. Keys
     DynamoDB leaves unprocessed (it throttled part of the batch, which is not an error the client retries)
@@ -85,6 +91,8 @@ def batch_get(
         ask: dict[str, Any] = {"Keys": unique[i : i + 100], "ConsistentRead": True}
         if projection:
             ask["ProjectionExpression"] = projection
+        if names:
+            ask["ExpressionAttributeNames"] = names
         pending: dict[str, Any] = {table: ask}
         try:
             for round_ in range(rounds):

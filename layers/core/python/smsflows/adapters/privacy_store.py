@@ -130,10 +130,12 @@ class DynamoPrivacyStore:
             old = item.get("progress", {}).get("S")
             progress = json.loads(old) if old else {}
             after = progress.get("after") or {}
-            named = str(after.get("pk", ""))
-            if not any(named.endswith(f"#{phone}") for phone in phones):
+            # the index's cursor names the phone in `pk`; a Shopify segment's run (its own members) in `sk`
+            field = next((f for f in ("pk", "sk") if any(str(after.get(f, "")).endswith(f"#{phone}")
+                                                        for phone in phones)), None)  # fmt: skip
+            if field is None:
                 continue
-            progress["after"] = {**after, "pk": named[:-1]}
+            progress["after"] = {**after, field: str(after[field])[:-1]}
             try:
                 self._ddb.update_item(
                     TableName=self._table,

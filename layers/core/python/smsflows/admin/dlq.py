@@ -22,6 +22,7 @@ QUEUE_KEYS = (
     topology.SEND_QUEUE,
     topology.TRANSACTIONAL_QUEUE,
     topology.CAMPAIGN_QUEUE,
+    topology.SHOPIFY_EVENTBRIDGE_QUEUE,  # webhooks from the partner event bus (EventBridge delivery)
 )
 LIST_HIDE_S = 60  # long enough to page through a queue; a listing that dies leaves them hidden this long
 REPLAY_HIDE_S = 30
@@ -51,6 +52,7 @@ def _configured_urls(found: Any) -> dict[str, str]:
         topology.SEND_QUEUE: s.send_queue_url,
         topology.TRANSACTIONAL_QUEUE: s.transactional_queue_url,
         topology.CAMPAIGN_QUEUE: s.campaign_queue_url,
+        topology.SHOPIFY_EVENTBRIDGE_QUEUE: s.shopify_eventbridge_queue_url,
     }
 
 
@@ -173,6 +175,14 @@ def _row(key: str, message: dict[str, Any], found: Any) -> dict[str, Any]:
             state=item.get("state"),
             reason=_error_attribute(message, body) or item.get("reason"),
         )
+        return row
+    if body.get("detail-type") == "shopifyWebhook" and isinstance(body.get("detail"), dict):
+        # an EventBridge delivery of a Shopify webhook: its topic and webhook id are in the metadata
+        meta = {str(k).lower(): v for k, v in (body["detail"].get("metadata") or {}).items()}
+        row.update(kind="shop_event", topic=meta.get("x-shopify-topic") or meta.get("shopify-topic"),
+                   webhook_id=meta.get("x-shopify-webhook-id") or meta.get("shopify-webhook-id"),
+                   shop=meta.get("x-shopify-shop-domain") or meta.get("shopify-shop-domain"),
+                   reason=_error_attribute(message, body))  # fmt: skip
         return row
     if body.get("kind") == "campaign_step":
         row.update(kind="campaign_step", reason=_error_attribute(message, body),

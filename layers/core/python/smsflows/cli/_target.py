@@ -34,10 +34,13 @@ PROFILE_KEYS = {
     "transactional_queue_url": "TRANSACTIONAL_QUEUE_URL",
     "campaign_queue_url": "CAMPAIGN_QUEUE_URL",  # `campaign schedule|resume` start a run
     "campaign_scheduler": "SMSFLOWS_CAMPAIGN_SCHEDULER",  # the stack output CampaignSchedulerSettings
+    # `smsflows dlq` for webhooks delivered by EventBridge: the stack output ShopifyEventBridgeQueueUrl
+    "shopify_eventbridge_queue_url": "SHOPIFY_EVENTBRIDGE_QUEUE_URL",
     "region": "AWS_REGION",
     "aws_profile": "AWS_PROFILE",
     "public_base_url": "PUBLIC_BASE_URL",
     "shop": "SMSFLOWS_SHOP",
+    "shopify_admin_token_prefix": "SHOPIFY_ADMIN_TOKEN_PREFIX",  # the stack output ShopifyAdminTokenPrefix
 }
 STAGE_KEYS = (
     "table_name",
@@ -46,9 +49,11 @@ STAGE_KEYS = (
     "transactional_queue_url",
     "campaign_queue_url",
     "campaign_scheduler",
+    "shopify_eventbridge_queue_url",
     "region",
     "aws_profile",
     "public_base_url",
+    "shopify_admin_token_prefix",
 )
 SHOP_FORM = 'pass --shop SHOP.myshopify.com, set SMSFLOWS_SHOP, or put shop = "..." in the profile'
 

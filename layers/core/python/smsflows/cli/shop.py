@@ -676,4 +676,46 @@ def delete(
     show(admin.shop_delete(named), as_json, _render_summary)
 
 
+CONNECT_NOTE = (
+    "Reads the shop's offline Admin API access token from stdin (never an argument: it would stay in the shell's "
+    'history and in `ps`), and stores it as the secret <prefix>/SHOP ({"access_token": ...}) that the functions '
+    "writing consent back to Shopify read; a token stored before is replaced. The token is never printed. "
+    "--json prints {shop, secret_name, created}."
+)
+
+
+@app.command(
+    "connect",
+    epilog=epilog(
+        [
+            "smsflows shop connect --shop your-shop.myshopify.com < token.txt",
+            "pass show shopify/your-shop | smsflows shop connect --shop your-shop.myshopify.com --json",
+            "smsflows shop connect --shop your-shop.myshopify.com      # asks for it, without echo",
+        ],
+        CONNECT_NOTE,
+    ),
+)
+def connect(
+    shop: ShopArg = None,
+    shop_option: ShopOpt = None,
+    as_json: JsonOpt = False,
+    local: LocalOpt = None,
+    profile: ProfileOpt = None,
+) -> None:
+    """Store a shop's Admin API access token (read from stdin) for consent write-back and segments."""
+    import getpass
+    import sys
+
+    from smsflows.admin.shopify_tokens import shop_connect
+
+    target = Target(local, profile)
+    target.connect()
+    named = _one_shop(shop, shop_option, target)
+    if sys.stdin.isatty():
+        token = getpass.getpass("Admin API access token (not shown): ", stream=sys.stderr)
+    else:
+        token = sys.stdin.readline()
+    show(shop_connect(named, token.strip()), as_json, _render_summary)
+
+
 __all__ = ["app"]

@@ -177,6 +177,13 @@ def segment(shop: str, name: str) -> dict[str, str]:
     return {"pk": f"SEGMENT#{shop}", "sk": f"NAME#{name}"}
 
 
+def shopify_segment_member(shop: str, campaign_id: str, run: str, phone: str) -> dict[str, str]:
+    """A phone a Shopify segment listed, materialised for one campaign run (domain/campaigns/shopify_segments.py):
+    one partition per run, paged by phone. Carries `shop` and the phone's subject, so both redactions erase it,
+    and `expires_at`."""
+    return {"pk": f"SHOPSEG#{shop}#{campaign_id}#{run}", "sk": f"PHONE#{phone}"}
+
+
 # Measurement (issue 16, domain/analytics/): short links, the customer's touch record, counters, lift.
 def link(code: str) -> dict[str, str]:
     """One recipient's short link: GET /l/{code} reads this one item."""
@@ -212,3 +219,22 @@ def lift_entry(shop: str, root: str, execution: str) -> dict[str, str]:
 def lift_conversion(shop: str, root: str, phone: str) -> dict[str, str]:
     """One recipient's conversion in an experiment: counted once, their revenue summed on it."""
     return {"pk": f"LIFT#{shop}#{root}", "sk": f"CONV#{phone}"}
+
+
+# Storefront events from the web pixel (domain/shopify/storefront_events.py); both expire (expires_at).
+def storefront_count(scope: str, subject: str, window: int) -> dict[str, str]:
+    """Events counted for one source address, pixel client (both hashed) or shop, in the fixed window
+    starting at epoch `window`."""
+    return {"pk": f"PIXELRATE#{scope}#{subject}", "sk": f"WINDOW#{window}"}
+
+
+def storefront_day(shop: str, customer_id: str, day: str) -> dict[str, str]:
+    """An identified customer's UTC day (YYYYMMDD) on the storefront: the products whose nudge was queued,
+    and whether a checkout was started."""
+    return {"pk": f"PIXELDAY#{shop}#{customer_id}", "sk": f"DAY#{day}"}
+
+
+def consent_echo(shop: str, digest: str) -> dict[str, str]:
+    """One consent write smsflows made to Shopify (adapters/consent_echoes.py): `digest` hashes the phone, the
+    state and the consent time, so the echoing webhook finds it by those alone. Expires (expires_at)."""
+    return {"pk": f"ECHO#{shop}#{digest}", "sk": "ECHO"}

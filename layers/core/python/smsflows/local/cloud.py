@@ -16,11 +16,13 @@ from typing import Any
 from smsflows import topology
 from smsflows.domain.durations import parse_duration
 from smsflows.local import moto_patches
+from smsflows.local.fake_shopify import FakeShopify
 from smsflows.local.fake_twilio import DEFAULT_FAULT_SEED, FAULT_KINDS, FakeTwilio
 from smsflows.local.front_door import FrontDoor, LocalRoute, json_route, post_route, query_route
 from smsflows.local.lambda_runtime import DEFAULT_CONCURRENCY, LocalLambdas
 from smsflows.local.pollers import QueuePoller, SchedulePoller, schedule_sources
-from smsflows.local.provision import LOCAL_TWILIO_SID, Provisioned, provision
+from smsflows.local.provision import LOCAL_SHOPIFY_ADMIN_TOKEN, LOCAL_TWILIO_SID, Provisioned, provision
+from smsflows.local.storefront import Storefront
 from smsflows.local.virtual_time import NotSettled, TimeKeeper
 from smsflows.runtime import deps as deps_module
 from smsflows.runtime.clock import Clock, SimClock, install_sim_clock, scaled_clock
@@ -50,6 +52,9 @@ class LocalConfig:
     # Virtual time (`smsflows local --virtual`, the demo, the e2e suite): work takes no time and the clock
     # skips to the next due instant whenever the system is idle; `time_scale` is then unused.
     virtual_time: bool = False
+    # The fake Shopify posts the customers_marketing_consent/update webhook that echoes each consent write to
+    # this cloud's /webhooks/shopify (signed with `shopify_secret`): the echo suppression, end to end.
+    shopify_echo: bool = True
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LocalConfig:
@@ -92,6 +97,7 @@ class LocalCloud:
         self.clock: Clock = scaled_clock(config.time_scale, self.epoch_real, self.epoch_virtual)
         self._moto: Any = None
         self.twilio: FakeTwilio | None = None
+        self.shopify: FakeShopify | None = None
         self.door: FrontDoor | None = None
         self.pollers: list[QueuePoller | SchedulePoller] = []
         self.lambdas = LocalLambdas(max_concurrency=config.concurrency)
@@ -139,6 +145,11 @@ class LocalCloud:
 
         self.twilio = FakeTwilio(LOCAL_TWILIO_SID, cfg.twilio_token, clock=lambda: self.clock()).start()
         self.twilio.activity = self.keeper
+        self.shopify = FakeShopify(clock=lambda: self.clock()).start()
+        self.shopify.activity = self.keeper
+        self.shopify.add_token(DEFAULT_SHOP, LOCAL_SHOPIFY_ADMIN_TOKEN)  # the token provision() stores
+        if cfg.shopify_echo:
+            self.shopify.echo_webhooks(f"{self.base_url}/webhooks/shopify", cfg.shopify_secret.encode())
         self._set_env(
             {
                 "AWS_ACCESS_KEY_ID": "local",
@@ -148,6 +159,7 @@ class LocalCloud:
                 "AWS_REGION": REGION,
                 "SMSFLOWS_AWS_ENDPOINT_URL": endpoint,
                 "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url,
+                "SMSFLOWS_SHOPIFY_API_BASE": self.shopify.base_url,
                 "PUBLIC_BASE_URL": f"http://{cfg.host}:{cfg.port}",
                 "POWERTOOLS_SERVICE_NAME": "smsflows",
                 "POWERTOOLS_METRICS_NAMESPACE": "smsflows",
@@ -248,7 +260,10 @@ class LocalCloud:
                 "/_local/faults": self._faults_route(),
                 "/_local/clock": self._clock_route(),
                 "/_local/ignored": json_route(self.ignored),
+                "/_local/eventbridge": post_route(self.put_eventbridge),
+                **self._shopify_routes(),
             },
+            local_prefixes={"/_local/storefront": self._storefront().route},
         )
         self.door.serve_in_thread()
         return self
@@ -268,6 +283,9 @@ class LocalCloud:
         if self.twilio is not None:
             self.twilio.stop()
             self.twilio = None
+        if self.shopify is not None:
+            self.shopify.stop()
+            self.shopify = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
@@ -334,6 +352,32 @@ class LocalCloud:
     def message(self, args: dict[str, str]) -> dict[str, Any] | None:
         """The message log entry (claim, state, reason, sid) for ?id=<message_id>."""
         return deps_module.get_deps().message_log.claim(args["id"])  # type: ignore[no-any-return]
+
+    def put_eventbridge(self, event: Any) -> dict[str, str]:
+        """What the partner event bus's rule does with a Shopify webhook delivered by EventBridge: the event
+        on the shopify_eventbridge queue. The body is the event's `detail` ({"payload", "metadata"}), put in
+        an envelope from the local partner event source, or a whole event (`detail-type` ...) as it is."""
+        import uuid
+
+        from smsflows.local.provision import ACCOUNT, LOCAL_SHOPIFY_EVENT_SOURCE
+
+        if not isinstance(event, dict) or not (
+            "detail-type" in event or (isinstance(event.get("metadata"), dict) and "payload" in event)
+        ):
+            raise ValueError('send {"payload": {...}, "metadata": {"X-Shopify-Topic": ...}} or a whole event')
+        if "detail-type" not in event:
+            event = {
+                "version": "0", "id": str(uuid.uuid4()), "detail-type": "shopifyWebhook",
+                "source": LOCAL_SHOPIFY_EVENT_SOURCE, "account": ACCOUNT,
+                "time": self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION, "resources": [],
+                "detail": event,
+            }  # fmt: skip
+        assert self.resources is not None
+        deps_module.get_deps().client("sqs").send_message(
+            QueueUrl=self.resources.queue_urls[topology.SHOPIFY_EVENTBRIDGE_QUEUE],
+            MessageBody=json.dumps(event, ensure_ascii=False, separators=(",", ":")),
+        )
+        return {"status": "put", "id": str(event.get("id"))}
 
     def run_daily(self, _: Any) -> dict[str, str]:
         """What the deployed EventBridge schedule does once a day (moto stores schedules, never fires them)."""
@@ -431,6 +475,84 @@ class LocalCloud:
 
         return _get_or_post(json_route(self.clock_state), change)
 
+    def _storefront(self) -> Storefront:
+        """The demo storefront (local/storefront.py): the real theme extension and pixel, playing the app proxy."""
+
+        def forward(
+            method: str, target: str, headers: dict[str, str], body: bytes
+        ) -> tuple[int, dict[str, str], bytes]:
+            assert self.door is not None
+            return self.door.handle(method, target, headers, body, "127.0.0.1")
+
+        return Storefront(
+            shop=DEFAULT_SHOP,
+            brand="Demo Shop",
+            secret=self.config.shopify_secret,
+            forward=forward,
+            base_url=self.base_url,
+            clock=lambda: self.clock(),
+            activity=self.keeper.busy if self.keeper else contextlib.nullcontext,
+        )
+
+    def _shopify_routes(self) -> dict[str, LocalRoute]:
+        """The fake Shopify Admin API: what it was asked to write, and its customers, segments, orders and
+        webhook subscriptions to seed (GET lists them for ?shop=, default the demo shop)."""
+        fake = self.shopify
+        assert fake is not None
+
+        def shop_of(args: Any) -> str:
+            shop = (args.get("shop") or DEFAULT_SHOP) if isinstance(args, dict) else DEFAULT_SHOP
+            if not isinstance(shop, str):
+                raise ValueError("shop must be a shop domain")
+            return shop
+
+        def body(value: Any) -> dict[str, Any]:
+            if not isinstance(value, dict):
+                raise ValueError("send a JSON object")
+            return value
+
+        def add_customer(value: Any) -> dict[str, str]:
+            given = body(value)
+            unknown = set(given) - {"shop", "phone", "first_name", "last_name", "email", "id"}
+            if unknown:
+                raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+            fields = {k: given.get(k) for k in ("phone", "first_name", "last_name", "email")}
+            return {"id": fake.add_customer(shop_of(given), **fields, customer_id=given.get("id"))}
+
+        def add_segment(value: Any) -> dict[str, str]:
+            given = body(value)
+            if not isinstance(given.get("name"), str) or not isinstance(given.get("members", []), list):
+                raise ValueError('send {"name": ..., "members": [phone or customer gid, ...]}')
+            return {"id": fake.add_segment(shop_of(given), given["name"], [str(m) for m in given.get("members", [])],
+                                           query=str(given.get("query") or ""), segment_id=given.get("id"))}  # fmt: skip
+
+        def add_order(value: Any) -> dict[str, str]:
+            given = body(value)
+            return {"id": fake.add_order(shop_of(given), given.get("order", given))}
+
+        def add_subscription(value: Any) -> dict[str, str]:
+            given = body(value)
+            return {
+                "id": fake.add_webhook_subscription(shop_of(given), str(given["topic"]), str(given["uri"]))
+            }
+
+        def throttle(value: Any) -> dict[str, Any]:
+            given = body(value)
+            fake.throttle_next(int(given.get("next", 1)), int(given.get("status", 200)))
+            return fake.summary()
+
+        return {
+            "/_local/shopify": json_route(fake.summary),
+            "/_local/shopify/consent_writes": json_route(fake.consent_writes),
+            "/_local/shopify/customers": _get_or_post(query_route(lambda a: fake.customers(shop_of(a))),
+                                                      post_route(add_customer)),
+            "/_local/shopify/segments": _get_or_post(query_route(lambda a: fake.segments(shop_of(a))),
+                                                     post_route(add_segment)),
+            "/_local/shopify/orders": post_route(add_order),
+            "/_local/shopify/webhook_subscriptions": post_route(add_subscription),
+            "/_local/shopify/throttle": post_route(throttle),
+        }  # fmt: skip
+
     def _faults_route(self) -> LocalRoute:
         return _get_or_post(json_route(self.faults), post_route(self.set_faults))
 
@@ -438,7 +560,7 @@ class LocalCloud:
         """What a CLI needs to talk to this cloud's AWS services (moto) like to a deployed stage."""
         keep = ("SMSFLOWS_AWS_ENDPOINT_URL", "AWS_REGION", "TABLE_NAME", "SEND_QUEUE_URL", "SHOP_EVENTS_QUEUE_URL",
                 "TRANSACTIONAL_QUEUE_URL", "CAMPAIGN_QUEUE_URL", "SMSFLOWS_CAMPAIGN_SCHEDULER", "FLOW_STATE_MACHINES",
-                "DEFAULT_SHOP", "SMSFLOWS_TIME_SCALE",
+                "DEFAULT_SHOP", "SMSFLOWS_TIME_SCALE", "SHOPIFY_ADMIN_TOKEN_PREFIX", "SMSFLOWS_SHOPIFY_API_BASE",
                 "SMSFLOWS_CLOCK_EPOCH_REAL", "SMSFLOWS_CLOCK_EPOCH_VIRTUAL")  # fmt: skip
         env = {k: os.environ[k] for k in keep if k in os.environ}
         if self.keeper is not None:  # another process reads this cloud's virtual clock over HTTP

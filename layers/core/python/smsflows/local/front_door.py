@@ -20,6 +20,9 @@ STAGE = "local"
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 
 LocalRoute = Callable[[str, dict[str, list[str]], bytes], tuple[int, dict[str, str], bytes]]
+# A local route for every path under a prefix (the demo storefront's pages, assets and app proxy):
+# (method, the path after the prefix, the raw query, the request's headers, the body).
+LocalPrefixRoute = Callable[[str, str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
 
 
 def proxy_event(
@@ -117,10 +120,12 @@ class FrontDoor:
         invoke: Callable[[str, dict[str, Any]], Any],
         local_routes: dict[str, LocalRoute],
         timeout_s: float = 60.0,
+        local_prefixes: dict[str, LocalPrefixRoute] | None = None,
     ) -> None:
         """`timeout_s`: how long a connection may sit idle, or stall in the middle of a request."""
         self._invoke = invoke
         self._local = local_routes
+        self._prefixes = local_prefixes or {}
         self._timeout_s = timeout_s
         self._server = LoopbackHTTPServer((host, port), self._handler_class())  # raises OSError if taken
         self._thread: threading.Thread | None = None
@@ -152,6 +157,12 @@ class FrontDoor:
                 return self._local[parts.path](as_method, query, body)
             except (ValueError, KeyError, TypeError) as exc:
                 return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)}).encode()
+        for prefix, under in self._prefixes.items():
+            if parts.path == prefix or parts.path.startswith(prefix + "/"):
+                try:
+                    return under(as_method, parts.path[len(prefix) :], parts.query, headers, body)
+                except (ValueError, KeyError, TypeError) as exc:
+                    return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)}).encode()
         route = _match(as_method, parts.path)
         if route is None:
             methods = _methods(parts.path)
@@ -159,11 +170,13 @@ class FrontDoor:
                 return method_not_allowed(methods)
             return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
         # API Gateway tells the function how it was called: scheme and port (signature checks need them).
+        # It appends the connection's address to an X-Forwarded-For it received, as API Gateway does.
+        before = next((v for k, v in headers.items() if k.lower() == "x-forwarded-for"), "")
         headers = {
-            **headers,
+            **{k: v for k, v in headers.items() if k.lower() != "x-forwarded-for"},
             "X-Forwarded-Proto": "http",
             "X-Forwarded-Port": str(self.port),
-            "X-Forwarded-For": source_ip,
+            "X-Forwarded-For": f"{before}, {source_ip}" if before else source_ip,
         }
         event = proxy_event(as_method, parts.path, query, headers, body, source_ip)
         try:

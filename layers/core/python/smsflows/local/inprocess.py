@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from smsflows.local import moto_patches
+from smsflows.local.fake_shopify import FakeShopify
 from smsflows.local.fake_twilio import FakeTwilio
 from smsflows.local.lambda_runtime import LocalLambdas
-from smsflows.local.provision import LOCAL_TWILIO_SID, Provisioned, provision
+from smsflows.local.provision import LOCAL_SHOPIFY_ADMIN_TOKEN, LOCAL_TWILIO_SID, Provisioned, provision
 from smsflows.runtime import deps as deps_module
 
 REGION = "us-east-1"
@@ -44,6 +45,7 @@ class InProcessCloud:
         self._saved: dict[str, str | None] = {}
         self.res: Provisioned
         self.twilio: FakeTwilio
+        self.shopify: FakeShopify
         self.lambdas = LocalLambdas()
 
     def __enter__(self) -> InProcessCloud:
@@ -76,6 +78,9 @@ class InProcessCloud:
         self.twilio = FakeTwilio(
             LOCAL_TWILIO_SID, self.twilio_token, clock=lambda: deps_module.get_deps().clock()
         ).start()
+        # The fake Shopify Admin API: consent write-backs, segments and id-only fetches reach it, never Shopify.
+        self.shopify = FakeShopify(clock=lambda: deps_module.get_deps().clock()).start()
+        self.shopify.add_token("demo-shop.myshopify.com", LOCAL_SHOPIFY_ADMIN_TOKEN)  # provision()'s shop
         # Retries come back after ~1 s instead of AWS's seconds-to-minutes backoff (tests: see test_retry).
         retry = {
             "SMSFLOWS_RETRY_BASE_S": os.environ.get("SMSFLOWS_RETRY_BASE_S", "0.25"),
@@ -84,7 +89,8 @@ class InProcessCloud:
         # The functions share this process and its one shop-config cache: uncached, what each function reads
         # is read by that function (the least-privilege record sees it), as in its own container in AWS.
         uncached = {"SMSFLOWS_SHOP_CONFIG_CACHE_S": "0", "SMSFLOWS_CAMPAIGN_STATE_CACHE_S": "0"}
-        self._setenv({**self.res.env, **retry, **uncached, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url})
+        self._setenv({**self.res.env, **retry, **uncached, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url,
+                      "SMSFLOWS_SHOPIFY_API_BASE": self.shopify.base_url})
         deps_module.reset()
         moto_patches.install(
             self.lambdas.invoke, time_scale=self.time_scale, clock=lambda: deps_module.get_deps().clock()
@@ -110,6 +116,7 @@ class InProcessCloud:
                         continue
         finally:
             self.twilio.stop()
+            self.shopify.stop()
             self._mock.stop()
             for key, value in self._saved.items():
                 if value is None:

@@ -18,6 +18,16 @@ LOCAL_MESSAGING_SERVICE = "MG" + "0" * 31 + "1"
 # The local demo shop's short-link key: fixed, so that a demo prints the same links every time (a real
 # shop's is random, made when it is onboarded).
 LOCAL_LINK_KEY = "local-demo-shop-link-key"
+# The demo shop's Admin API access token, as the fake Shopify expects it (not a secret: loopback only).
+LOCAL_SHOPIFY_ADMIN_TOKEN = "shpat_local-demo-shop-admin-token"  # noqa: S105
+# The partner event source the local cloud plays (POST /_local/eventbridge): the only source its
+# shopify_eventbridge accepts, as a stage's is its `shopify_event_source`.
+LOCAL_SHOPIFY_EVENT_SOURCE = "aws.partner/shopify.com/1830279/smsflows-local"
+
+
+def admin_token_prefix(prefix: str) -> str:
+    """The name prefix of the shops' Admin API token secrets (`<prefix>/shopify-admin/<shop>`)."""
+    return f"{prefix}/shopify-admin"
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,12 @@ def provision(
         ),
     )["ARN"]
 
+    # The demo shop's Admin API token, where `smsflows shop connect` puts a shop's (adapters/shopify_admin.py)
+    sm.create_secret(
+        Name=f"{admin_token_prefix(prefix)}/{shop}",
+        SecretString=json.dumps({"access_token": LOCAL_SHOPIFY_ADMIN_TOKEN}),
+    )
+
     iam = session_client("iam")
     role_doc = {
         "Version": "2012-10-17",
@@ -231,7 +247,9 @@ def provision(
         topology.ENV[topology.FLOWS]: json.dumps(state_machines),
         topology.ENV[topology.SHOPIFY_SECRET]: shopify_id,
         topology.ENV[topology.TWILIO_SECRET]: twilio_id,
+        topology.ENV[topology.SHOPIFY_ADMIN_TOKENS]: admin_token_prefix(prefix),
         "DEFAULT_SHOP": shop,
+        "SHOPIFY_EVENT_SOURCE": LOCAL_SHOPIFY_EVENT_SOURCE,
         **topology.max_receives_env(topology.QUEUES),  # one environment for every local function
     }
     return Provisioned(env=env, queue_urls=queue_urls, dlq_urls=dlq_urls, state_machines=state_machines)

@@ -139,6 +139,19 @@ class Deps:
         return DynamoOptInLimits(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
+    def storefront_events(self) -> Any:
+        """POST /storefront/events: its counters and day items, the (cached) shop settings, the queue."""
+        from smsflows.adapters.storefront_events import DynamoStorefrontEvents
+        from smsflows.domain.shopify.storefront_events import StorefrontDeps
+
+        return StorefrontDeps(
+            store=DynamoStorefrontEvents(self.client("dynamodb"), self.settings.table_name),
+            shops=self.shop_configs,
+            events=self.shop_events_queue,
+            clock=self.clock,
+        )
+
+    @cached_property
     def consent(self) -> Any:
         from smsflows.domain.consent.subscriptions import ConsentDeps
 
@@ -152,6 +165,7 @@ class Deps:
             events=self.shop_events_queue if self.settings.shop_events_queue_url else None,
             restocks=self.shop_data,
             opt_in_limits=self.opt_in_limits,
+            echoes=self.consent_echoes,
         )
 
     @cached_property
@@ -192,6 +206,7 @@ class Deps:
             measurement=self.measurement,
             campaigns=self.campaigns,
             runs=self.campaign_runs,
+            admin=self.shopify_admin,
         )
 
     @cached_property
@@ -276,9 +291,14 @@ class Deps:
     @cached_property
     def release_deps(self) -> Any:
         from smsflows.adapters.queues import SqsQueue
+        from smsflows.adapters.shopify_segment_members import (
+            DynamoShopifySegmentMembers,
+            ShopifySegmentSource,
+        )
         from smsflows.domain.campaigns.release import ReleaseDeps
 
         bulk = SqsQueue(self.client("sqs"), self.settings.send_queue_url)
+        admin = self.shopify_admin  # a campaign on a Shopify segment reads its members (issue 17)
         return ReleaseDeps(
             campaigns=self.campaigns,
             runs=self.campaign_runs,
@@ -289,6 +309,8 @@ class Deps:
             requeue=lambda body, delay: self.campaign_queue.send(body, delay_seconds=delay),
             clock=self.clock,
             delay_scale=self.settings.time_scale,
+            shopify=ShopifySegmentSource(admin) if admin is not None else None,
+            shopify_members=DynamoShopifySegmentMembers(self.client("dynamodb"), self.settings.table_name),
         )
 
     # Secrets and the provider ----------------------------------------------------------------
@@ -315,6 +337,27 @@ class Deps:
     def twilio_config(self) -> dict[str, Any]:
         """The Twilio secret as cached now (its TTL applies: not kept for the container's life)."""
         return dict(self.secrets.get(self.settings.twilio_secret_id))
+
+    @cached_property
+    def shopify_admin(self) -> Any:
+        """Shopify's Admin API with the shops' tokens (None where no function calls it: no token prefix)."""
+        from smsflows.adapters.shopify_admin import ShopifyAdminClient
+
+        s = self.settings
+        if not s.shopify_admin_token_prefix:
+            return None
+        return ShopifyAdminClient(
+            self.secrets,
+            s.shopify_admin_token_prefix,
+            api_base=s.shopify_api_base,
+            timeout_s=s.shopify_timeout_s,
+        )
+
+    @cached_property
+    def consent_echoes(self) -> Any:
+        from smsflows.adapters.consent_echoes import DynamoConsentEchoes
+
+        return DynamoConsentEchoes(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def sms_provider(self) -> Any:

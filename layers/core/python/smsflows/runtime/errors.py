@@ -72,3 +72,52 @@ class TooManyRequests(SmsflowsError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = max(1, retry_after_s)
+
+
+# The Shopify Admin API (adapters/shopify_admin.py raises these; domain/shopify/admin_api.py re-exports them).
+class ShopifyError(SmsflowsError):
+    """The Shopify Admin API refused a request for good (a query it does not accept, an unknown id):
+    retrying the same request cannot help."""
+
+    code = "shopify_error"
+
+
+class ShopifyThrottled(TransientError):
+    """Shopify's cost bucket stayed empty through the client's own bounded backoff: retry later (the queue's
+    redelivery). `retry_after_s`: when the bucket should hold the request's cost again (an estimate)."""
+
+    code = "shopify_throttled"
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class ShopifyUnavailable(TransientError):
+    """Shopify answered 5xx, or did not answer (network error, timeout): worth retrying."""
+
+    code = "shopify_unavailable"
+
+
+class ShopifyAccessDenied(ShopifyError):
+    """ACCESS_DENIED (a scope the app lacks, protected customer data not approved), or a token Shopify
+    refuses even after re-reading it: never retried, a person must grant the access or reconnect the shop."""
+
+    code = "shopify_access_denied"
+
+
+class ShopifyNotConnected(ShopifyError):
+    """No Admin API access token is stored for this shop (`smsflows shop connect` stores one)."""
+
+    code = "shopify_not_connected"
+
+
+class ShopifyUserErrors(ShopifyError):
+    """A mutation answered HTTP 200 with `userErrors` (e.g. the customer has no phone number): nothing was
+    changed. `errors`: the userErrors as Shopify gave them ({field, message, code})."""
+
+    code = "shopify_user_errors"
+
+    def __init__(self, message: str, errors: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.errors = errors

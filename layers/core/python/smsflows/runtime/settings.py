@@ -21,6 +21,8 @@ class Settings(BaseModel):
     send_queue_url: str = Field("", alias="SEND_QUEUE_URL")
     transactional_queue_url: str = Field("", alias="TRANSACTIONAL_QUEUE_URL")
     campaign_queue_url: str = Field("", alias="CAMPAIGN_QUEUE_URL")  # campaign runs' cursor messages
+    # Shopify webhooks from the partner event bus (`smsflows dlq` reads its DLQ; no function sends to it)
+    shopify_eventbridge_queue_url: str = Field("", alias="SHOPIFY_EVENTBRIDGE_QUEUE_URL")
     # {"group", "role_arn", "target", "dead_letter"}: where `campaign schedule` creates a campaign's schedule.
     campaign_scheduler: dict[str, Any] = Field(default_factory=dict, alias="SMSFLOWS_CAMPAIGN_SCHEDULER")
     # How long the sender keeps a campaign's state before reading it again: a cancel takes effect within it.
@@ -36,7 +38,18 @@ class Settings(BaseModel):
     # {"order_followup": "arn:aws:states:..."}: one state machine per flow.
     flow_state_machines: dict[str, str] = Field(default_factory=dict, alias="FLOW_STATE_MACHINES")
     shopify_secret_id: str = Field("", alias="SHOPIFY_SECRET_ID")
+    # The AWS partner event source Shopify puts this stage's webhooks on (EventBridge delivery), e.g.
+    # "aws.partner/shopify.com/1830279/smsflows-prod": the only `source` shopify_eventbridge accepts.
+    shopify_event_source: str | None = Field(None, alias="SHOPIFY_EVENT_SOURCE")
     twilio_secret_id: str = Field("", alias="TWILIO_SECRET_ID")
+    # Each shop's Admin API access token is the secret `<prefix>/<shop>` ({"access_token": ...}); empty: no
+    # function here calls Shopify's Admin API (topology SHOPIFY_ADMIN_TOKENS).
+    shopify_admin_token_prefix: str = Field("", alias="SHOPIFY_ADMIN_TOKEN_PREFIX")
+    # Local cloud only: where the fake Shopify Admin API listens (else https://{shop}).
+    shopify_api_base: str | None = Field(None, alias="SMSFLOWS_SHOPIFY_API_BASE")
+    # One Admin API request's connect and read timeout: a shop event must stay well under a tenth of its
+    # function's 30 s (it shares an invocation with up to nine others).
+    shopify_timeout_s: float = Field(4.0, alias="SMSFLOWS_SHOPIFY_TIMEOUT_S", gt=0)
     # How long a function keeps a secret before reading it again; a refused one (a Twilio 401, a signature
     # that does not verify) is re-read sooner (adapters/secrets.py).
     secret_ttl_s: float = Field(300.0, alias="SMSFLOWS_SECRET_TTL_S", ge=0)

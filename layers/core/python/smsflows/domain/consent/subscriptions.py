@@ -21,7 +21,7 @@ from smsflows.domain.consent.keywords import Classification, Intent, classify, n
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState
 from smsflows.domain.phones import inbound_sender, normalize_phone
 from smsflows.domain.shops import NOT_ONBOARDED, ShopConfig, country_of_shop, not_texting
-from smsflows.ports import ConsentStore, Conversations, OptInLimits, Queue, ShopConfigs
+from smsflows.ports import ConsentEchoes, ConsentStore, Conversations, OptInLimits, Queue, ShopConfigs
 from smsflows.runtime.clock import Clock
 from smsflows.runtime.errors import BadRequest, NotFound, TooManyRequests, TransientError
 
@@ -37,6 +37,8 @@ class ConsentDeps:
     events: Queue | None = None  # the shop-events queue: "smsflows/subscribed" starts the welcome series
     restocks: Any = None  # ShopDataRepository: back-in-stock sign-ups
     opt_in_limits: OptInLimits | None = None  # POST /subscribe's limits against SMS pumping (required there)
+    # Our own consent writes to Shopify, so that the webhook echoing one is not taken for a new consent event
+    echoes: ConsentEchoes | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,61 @@ def record_and_announce(deps: ConsentDeps, event: ConsentEvent) -> Recorded:
                                     if event.shopify_customer_id else None}),
             }
         )  # fmt: skip
+    sync = consent_sync_message(event, result)
+    if sync is not None and deps.events is not None:
+        deps.events.send(sync)
     return result
+
+
+# Consent written back to Shopify (issue 17): each change smsflows records goes to the shop-events queue as
+# this internal event; domain/shopify/consent_sync.py writes it with customerSmsMarketingConsentUpdate (the
+# queue's redelivery retries a throttled write). Never one whose source is Shopify itself: that would loop.
+CONSENT_SYNC_TOPIC = "smsflows/consent_sync"
+# Not written back: what Shopify told us (its consent webhook, its checkout's SMS box), and imports (a list
+# brought in from elsewhere, often Shopify's own export: thousands of writes that would echo it back).
+NOT_SYNCED_SOURCES = frozenset({"shopify_consent", "import"})
+
+
+def consent_sync_state(event: ConsentEvent, result: Recorded) -> tuple[str, str | None] | None:
+    """(Shopify marketing state, opt-in level) to write for a recorded event, or None. An opt-out always
+    (a STOP is never lost: writing UNSUBSCRIBED again is harmless); an opt-in or a request only when it
+    changed the status (a JOIN from a subscriber writes nothing). A YES confirming a request is a double
+    opt-in (CONFIRMED_OPT_IN); any other opt-in (a keyword, a checkout box) is SINGLE_OPT_IN."""
+    if result.duplicate or event.source in NOT_SYNCED_SOURCES:
+        return None
+    if event.kind == "opt_out":
+        return "UNSUBSCRIBED", None
+    if not result.changed_status:
+        return None
+    if event.kind == "opt_in_requested" and result.after.status == "pending":
+        return "PENDING", None
+    if event.kind in ("opt_in", "opt_in_confirmed") and result.after.subscribed:
+        return "SUBSCRIBED", "CONFIRMED_OPT_IN" if event.kind == "opt_in_confirmed" else "SINGLE_OPT_IN"
+    return None
+
+
+def consent_sync_message(event: ConsentEvent, result: Recorded) -> dict[str, Any] | None:
+    """The shop-events message that writes the event's consent to Shopify, or None (see consent_sync_state).
+    `consent_updated_at` is when consent was given or withdrawn, not when the write happens."""
+    found = consent_sync_state(event, result)
+    if found is None:
+        return None
+    state, level = found
+    body = {
+        "phone": event.phone,
+        "state": state,
+        "opt_in_level": level,
+        "consent_updated_at": event.at.isoformat(),
+        "event_id": event.event_id,
+        "customer_id": event.shopify_customer_id or result.after.customer_id,
+    }
+    return {
+        "shop": event.shop,
+        "topic": CONSENT_SYNC_TOPIC,
+        "webhook_id": f"consent-sync-{event.event_id}"[:200],
+        "received_at": event.at.isoformat(),
+        "body": json.dumps(body),
+    }
 
 
 class ShopNotTexting(NotFound):
@@ -559,6 +615,26 @@ def shopify_consent_update(shop: str, webhook_id: str, payload: dict[str, Any], 
     e164 = _revocable(payload.get("phone"), config) if revokes else _textable(payload.get("phone"), config)
     if e164 is None or state is None:
         return "ignored: no usable phone or consent state"
+    updated = _instant(sms.get("consent_updated_at"))
+    written = str(state).upper()
+    if (
+        updated is not None
+        and deps.echoes is not None
+        and written in SHOPIFY_WRITTEN_STATES
+        and deps.echoes.is_echo(shop, e164, written, updated, deps.clock())
+    ):
+        return "echo of our own write: ignored"
+    if state == "subscribed" and updated is not None:
+        # An opt-in Shopify recorded before the opt-out we hold (a late delivery, a retry, an echo whose mark
+        # expired) does not undo that opt-out: a STOP must never be lost. A later one is a new consent.
+        current = deps.store.state(shop, e164)
+        if (
+            current is not None
+            and current.status == "unsubscribed"
+            and current.since
+            and updated < current.since
+        ):
+            return "ignored: Shopify's opt-in is older than the opt-out recorded"
     common: dict[str, Any] = {
         "event_id": f"shopify:{webhook_id}",
         "shop": shop,
@@ -576,6 +652,20 @@ def shopify_consent_update(shop: str, webhook_id: str, payload: dict[str, Any], 
         record_and_announce(deps, ConsentEvent(**common, kind="opt_in", classifier=f"shopify:{state}"))
         return "opt_in"
     return f"ignored: state {state}"
+
+
+SHOPIFY_WRITTEN_STATES = frozenset({"SUBSCRIBED", "UNSUBSCRIBED", "PENDING"})  # what consent_sync writes
+
+
+def _instant(value: Any) -> datetime | None:
+    """An aware UTC datetime from a webhook's ISO 8601 time (`Z` or an offset); None if it is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _revocable(raw: Any, config: ShopConfig | None) -> str | None:

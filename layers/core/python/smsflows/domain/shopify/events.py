@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,8 +19,9 @@ from smsflows.domain.flows import definitions, steps
 from smsflows.domain.flows.steps import FlowDeps
 from smsflows.domain.phones import first_usable
 from smsflows.domain.profiles import ProfileRecord
-from smsflows.domain.shopify import privacy, webhooks
+from smsflows.domain.shopify import admin_api, privacy, webhooks
 from smsflows.domain.shopify.attribution import AttributionStore, attribute_order, revenue_of
+from smsflows.domain.shopify.consent_sync import ConsentSync, ConsentSyncDeps, sync_consent
 from smsflows.domain.shopify.privacy import PrivacyDeps
 from smsflows.domain.shopify.records import CheckoutRecord, OrderRecord
 from smsflows.domain.shopify.summary import CustomerSummary, amount, instant, shopify_ids, tags_of
@@ -32,10 +34,12 @@ from smsflows.ports import (
     Queue,
     ShopConfigs,
     ShopDataRepository,
+    ShopifyAdmin,
     SubscriberSummaries,
     WebhookInbox,
 )
 from smsflows.runtime.clock import Clock
+from smsflows.runtime.errors import ShopifyAccessDenied, ShopifyError, ShopifyNotConnected
 
 
 class ShopEventEnvelope(BaseModel):
@@ -75,6 +79,8 @@ class ShopEventDeps:
     measurement: AttributionStore | None = None
     campaigns: Campaigns | None = None
     runs: CampaignRuns | None = None
+    # Shopify's Admin API: the full resource of an id-only payload (`complete_id_only`), consent write-back
+    admin: ShopifyAdmin | None = None
 
     @property
     def shop_configs(self) -> ShopConfigs:
@@ -122,9 +128,16 @@ def process_shop_event(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> Even
         if stored.state == "redacted":  # its customer was redacted before it was processed: nothing to do
             return EventOutcome("ignored", "body erased by a customer redaction")
         raw = stored.body
+    fetched = ""
     try:
         payload = json_bodies.loads(raw)
+        payload, fetched = complete_id_only(envelope, payload, deps)
         outcome = handler(envelope, payload, deps)
+    except IncompletePayload as exc:
+        # Authentic, kept (no expiry, like an unparseable body: `smsflows webhooks replay` once the cause is
+        # fixed, e.g. the shop's token stored), and not retried: nothing changes by itself.
+        deps.inbox.mark(envelope.shop, envelope.webhook_id, "unparseable", str(exc)[:300])
+        return EventOutcome("unparseable", str(exc)[:300])
     except (ValueError, ValidationError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         # ValueError includes a body that is not UTF-8 or JSON; the others are a payload whose shape we did
         # not expect (a list where an object was, a missing key): deterministic, so a retry cannot help.
@@ -132,18 +145,72 @@ def process_shop_event(envelope: ShopEventEnvelope, deps: ShopEventDeps) -> Even
         reason = _short_reason(exc)
         deps.inbox.mark(envelope.shop, envelope.webhook_id, "unparseable", reason)
         return EventOutcome("unparseable", reason)
-    if outcome.outcome == "processed" and not envelope.topic.startswith("smsflows/"):
+    if fetched:
+        outcome = EventOutcome(outcome.outcome, f"{fetched}; {outcome.detail}", outcome.business)
+    if outcome.outcome == "processed" and not envelope.topic.startswith(("smsflows/", "storefront/")):
         # The webhook's record says what was done with it (`smsflows webhooks list`, the demo): "no usable
-        # phone (unusable)", "order confirmation queued", ... Internal events have no record to mark.
+        # phone (unusable)", "order confirmation queued", ... Internal and storefront events have no record.
         deps.inbox.mark(envelope.shop, envelope.webhook_id, "processed", outcome.detail[:200])
     return outcome
+
+
+class IncompletePayload(Exception):
+    """An id-only payload whose resource could not be fetched: why, for the webhook's record."""
+
+
+# Topics whose handlers need the full resource, and so cannot act on an id-only payload as it is.
+FULL_RESOURCE_TOPICS = frozenset(
+    {"orders/create", "fulfillments/create", "fulfillment_events/create", "checkouts/create",
+     "checkouts/update", "customers/create", "customers/update", "customers_marketing_consent/update",
+     "products/update"}
+)  # fmt: skip
+
+
+def complete_id_only(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> tuple[Any, str]:
+    """The payload to act on, and what was fetched ("" when nothing was). Shopify sends a classic webhook
+    too large for its limits (1,000,000 bytes over EventBridge) as `{"id": ...}`; for orders/create the
+    order is then read through the Admin API (the same for HTTPS and EventBridge deliveries: this runs on
+    the shop-events queue). IncompletePayload when it cannot be (no token for the shop, the order not
+    found, access denied, a topic with no fetch here); Shopify's throttling and outages are raised as the
+    transient errors they are, so the queue retries."""
+    resource_id = webhooks.id_only(payload)
+    if resource_id is None or envelope.topic not in FULL_RESOURCE_TOPICS:
+        return payload, ""
+    what = f"id-only payload of {envelope.topic} {resource_id} (over Shopify's size limit)"
+    found = _ID_ONLY_FETCHES.get(envelope.topic)
+    if found is None:
+        raise IncompletePayload(f"{what}: no Admin API fetch for this topic, nothing done")
+    if deps.admin is None:
+        raise IncompletePayload(f"{what}: the Admin API is not wired, not fetched")
+    noun, fetch = found
+    try:
+        full = fetch(deps.admin, envelope.shop, resource_id)
+    except ShopifyNotConnected:
+        raise IncompletePayload(
+            f"{what}: no Admin API token for {envelope.shop} (smsflows shop connect), not fetched"
+        ) from None
+    except ShopifyAccessDenied as exc:
+        raise IncompletePayload(f"{what}: Shopify denied access ({str(exc)[:120]}), not fetched") from None
+    except ShopifyError as exc:  # ShopifyThrottled and ShopifyUnavailable are no ShopifyError: retried
+        raise IncompletePayload(f"{what}: Shopify refused the fetch ({str(exc)[:120]})") from None
+    if full is None:
+        raise IncompletePayload(f"{what}: not found through the Admin API")
+    return full, f"id-only payload: {noun} fetched from the Admin API"
+
+
+# The fetches of an id-only payload's resource, by topic: what it is, and how it is read (webhook-shaped).
+# Checkouts have none: the Admin API reads no live checkout by its id.
+_ID_ONLY_FETCHES: dict[str, tuple[str, Callable[[ShopifyAdmin, str, int | str], dict[str, Any] | None]]] = {
+    "orders/create": ("order", admin_api.fetch_order),
+    "fulfillments/create": ("fulfillment", admin_api.fetch_fulfillment),
+}
 
 
 # Acted on for every shop, onboarded or not: Shopify's mandatory privacy webhooks, and the internal events
 # that stop flows or fan out the daily job (each of those checks the shop itself).
 ANY_SHOP_TOPICS = frozenset(
     {"customers/data_request", "customers/redact", "shop/redact", "app/uninstalled", "smsflows/opted_out",
-     "smsflows/daily", "smsflows/daily_shop"}
+     "smsflows/daily", "smsflows/daily_shop", subscriptions.CONSENT_SYNC_TOPIC}
 )  # fmt: skip
 
 
@@ -413,6 +480,18 @@ def _opted_out(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -
     return EventOutcome("processed", f"{stopped} marketing flows stopped")
 
 
+def _consent_sync(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    """Internal event from the consent engine: write the consent change to Shopify (consent_sync.py). For
+    every shop, onboarded or not: a revocation reaches Shopify whatever the shop's state."""
+    consent = _need_consent(deps)
+    done = sync_consent(
+        envelope.shop,
+        ConsentSync.model_validate(payload),
+        ConsentSyncDeps(admin=deps.admin, store=consent.store, echoes=consent.echoes, clock=deps.clock),
+    )
+    return EventOutcome("processed" if done.written else "ignored", done.detail)
+
+
 def _customer(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
     customer = webhooks.ShopifyCustomer.model_validate(payload)
     birthday = customer.birthday()
@@ -483,8 +562,9 @@ def _product(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> 
 
 
 class ProductView(BaseModel):
-    """storefront/product_viewed: put on the shop-events queue by a product-view source (e.g. a web pixel
-    relay the merchant runs); only logged-in customers can be matched to a profile."""
+    """storefront/product_viewed: put on the shop-events queue by POST /storefront/events (the web pixel;
+    domain/shopify/storefront_events.py says what it checked and why nothing in it is trusted); only
+    logged-in customers can be matched to a profile."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -492,6 +572,25 @@ class ProductView(BaseModel):
     product: str
     product_url: str | None = None
     product_id: str | None = None
+    day: str | None = Field(None, pattern=r"^\d{8}$")  # the UTC day it was viewed (YYYYMMDD); else today
+
+
+class CheckoutStarted(BaseModel):
+    """storefront/checkout_started (the web pixel): the customer went to checkout on `day`, after viewing
+    `product_ids` that day."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    customer_id: str
+    day: str = Field(pattern=r"^\d{8}$")
+    product_ids: list[str] = Field(default_factory=list, max_length=50)
+
+
+def browse_subject(phone: str, product: str, day: str) -> str:
+    """The browse flow's execution subject: the phone's hash, the day, the product (its id, or a hash of a
+    long one), within the 40 characters `execution_name` keeps, so the day is never cut off."""
+    key = product if re.fullmatch(r"[0-9]{1,13}", product) else stable_phone(product)[1:14]
+    return f"{stable_phone(phone)}-{day}-{key}"
 
 
 def _product_viewed(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
@@ -506,11 +605,32 @@ def _product_viewed(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDe
             return EventOutcome("processed", "no marketing consent")
     context = {"phone": profile.phone, "customer_key": customer_key, "first_name": profile.first_name,
                "product": view.product, "product_url": view.product_url}  # fmt: skip
-    subject = (
-        f"{stable_phone(profile.phone)}-{view.product_id or stable_phone(view.product)}-{deps.clock():%Y%m%d}"
+    subject = browse_subject(
+        profile.phone, view.product_id or view.product, view.day or f"{deps.clock():%Y%m%d}"
     )
     started = steps.start(definitions.BROWSE_ABANDONMENT, envelope.shop, subject, context, deps.flow_deps)
     return EventOutcome("processed", "browse flow " + ("started" if started else "not started"))
+
+
+def _checkout_started(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDeps) -> EventOutcome:
+    """The customer started a checkout: the browse nudges of the products they viewed that day are stopped;
+    the abandoned-checkout flow (Shopify's checkouts/create, signed) speaks for the cart from here."""
+    started = CheckoutStarted.model_validate(payload)
+    profile = deps.data.get_profile(envelope.shop, f"customer:{started.customer_id}")
+    if profile is None or not profile.phone:
+        return EventOutcome("processed", "no profile with a phone for this customer")
+    flow = definitions.BROWSE_ABANDONMENT
+    stopped = sum(
+        deps.flows.stop(
+            flow.name,
+            definitions.execution_name(
+                flow, envelope.shop, browse_subject(profile.phone, product, started.day)
+            ),
+            "checkout started",
+        )
+        for product in started.product_ids
+    )
+    return EventOutcome("processed", f"{stopped} browse flows stopped")
 
 
 def stable_phone(phone: str) -> str:
@@ -774,6 +894,8 @@ _TOPICS = {
     "customers/update": _customer,
     "products/update": _product,
     "storefront/product_viewed": _product_viewed,
+    "storefront/checkout_started": _checkout_started,
+    subscriptions.CONSENT_SYNC_TOPIC: _consent_sync,
 }
 # What a shop that texts nobody still takes from an event: consent, which is the shop's whatever its state (a
 # revocation must never be lost). The checkout itself is not kept and no flow starts.
@@ -782,3 +904,13 @@ _WHEN_NOT_TEXTING: dict[str, Callable[[ShopEventEnvelope, Any, ShopEventDeps], s
     "checkouts/create": _checkout_consent,
     "checkouts/update": _checkout_consent,
 }
+
+# Topics that come from somewhere else than Shopify's webhooks: the system's own (smsflows/…) and the
+# storefront's pixel (storefront/…).
+_INTERNAL_PREFIXES = ("smsflows/", "storefront/")
+
+
+def shopify_topics() -> frozenset[str]:
+    """The Shopify webhook topics this consumer handles: what shopify/shopify.app.toml must subscribe to
+    (`smsflows shopify check`, tests/unit/shopify/test_app_config.py)."""
+    return frozenset(t for t in _TOPICS if not t.startswith(_INTERNAL_PREFIXES))

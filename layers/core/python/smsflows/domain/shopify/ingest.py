@@ -40,10 +40,11 @@ def envelope(record: InboxRecord) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class Accepted:
-    outcome: str  # queued | duplicate | unparseable
+    outcome: str  # queued | duplicate | unparseable (EventBridge also: ignored | dropped)
     shop: str
     topic: str
     webhook_id: str
+    reason: str | None = None  # why it was ignored or dropped (EventBridge deliveries)
 
 
 def accept_shopify_webhook(
@@ -56,6 +57,7 @@ def accept_shopify_webhook(
     clock: Clock,
     time_scale: float = 1.0,
 ) -> Accepted:
+    """An HTTPS delivery: authentic when its HMAC verifies over the raw body; then `accept_authentic`."""
     h = webhooks.WebhookHeaders.from_headers(headers)
     if not h.hmac:
         raise Unauthorized("missing X-Shopify-Hmac-Sha256")
@@ -64,7 +66,24 @@ def accept_shopify_webhook(
     secret = secret_for(h.shop)
     if not secret or not webhooks.verify(secret, body, h.hmac):
         raise Unauthorized("HMAC does not match")
-    # Authentic from here on. Missing routing headers are a client bug: 400, nothing stored.
+    return accept_authentic(body, h, inbox=inbox, queue=queue, clock=clock, time_scale=time_scale)
+
+
+def accept_authentic(
+    body: bytes,
+    h: webhooks.WebhookHeaders,
+    *,
+    inbox: WebhookInbox,
+    queue: Queue,
+    clock: Clock,
+    time_scale: float = 1.0,
+) -> Accepted:
+    """An authentic webhook, whichever way it came (HTTPS with its HMAC verified, or EventBridge from the
+    partner event source): dedupe on the webhook id, keep the raw body, hand off to the shop-events queue.
+    Both delivery paths share this, so a webhook delivered both ways is one webhook."""
+    # Missing routing headers are a client bug: 400, nothing stored.
+    if not h.shop or not webhooks.SHOP_DOMAIN.match(h.shop):
+        raise BadRequest("missing or invalid X-Shopify-Shop-Domain")
     if not h.topic or not webhooks.TOPIC.match(h.topic):
         raise BadRequest("missing or invalid X-Shopify-Topic")
     if not h.webhook_id or not webhooks.WEBHOOK_ID.match(h.webhook_id):
@@ -106,8 +125,9 @@ def accept_shopify_webhook(
         queue.send(envelope(record))
         inbox.mark(h.shop, h.webhook_id, "received")
     except Exception:
-        # Not handed off (or not known to be): make the id retryable at once, and answer 5xx so Shopify
-        # retries. If even the forget fails, the record stays "accepting" and goes stale: the retry takes it.
+        # Not handed off (or not known to be): make the id retryable at once, and fail so that it is retried
+        # (a 5xx Shopify retries; over EventBridge, SQS redelivers the record). If even the forget fails,
+        # the record stays "accepting" and goes stale: the retry takes it.
         with contextlib.suppress(Exception):  # the original error is the one to report
             inbox.forget(h.shop, h.webhook_id)
         raise

@@ -27,6 +27,18 @@ def verify(secret: bytes, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
 
 
+def id_only(payload: object) -> int | str | None:
+    """The resource id of an id-only payload, else None. Shopify sends a classic webhook whose body would
+    be too large (over 1,000,000 bytes on EventBridge, its size limits over HTTPS) as `{"id": ...}` only:
+    the resource must then be fetched through the Admin API."""
+    if not isinstance(payload, dict) or set(payload) != {"id"}:
+        return None
+    value = payload["id"]
+    if isinstance(value, bool) or not isinstance(value, int | str) or value in ("", 0):
+        return None
+    return value
+
+
 class WebhookHeaders(BaseModel):
     model_config = ConfigDict(frozen=True)
 
