@@ -122,13 +122,13 @@ BROWSE_ABANDONMENT = FlowDefinition(
     version=1,
     description="A subscriber looked at a product and did not buy: one nudge",
     category="marketing",
-    trigger="storefront/product_viewed on the shop-events queue (needs a product-view event source)",
+    trigger="the web pixel's product_viewed (POST /storefront/events) of a logged-in subscriber",
     steps=(
         Step("nudge", 90 * 60, "{shop_name}: Still thinking about {product}, {first_name}? Take another look: {product_url}",
              "Still thinking"),
     ),
     exits=("ordered_since_start",),
-    reentry="once per customer per product per day",
+    reentry="once per customer per product per day (3 products at most); a checkout started stops it",
 )  # fmt: skip
 
 ORDER_CONFIRMATION = FlowDefinition(
