@@ -103,7 +103,8 @@ def test_a_tampered_parameter_is_refused(field: str, value: str) -> None:
     params = [*BASE, ("logged_in_customer_id", "7")]
     query = _query(params)
     tampered = "&".join(
-        f"{field}={quote(value, safe='')}" if piece.split("=", 1)[0] == field else piece for piece in query.split("&")
+        f"{field}={quote(value, safe='')}" if piece.split("=", 1)[0] == field else piece
+        for piece in query.split("&")
     )
     assert tampered != query
     with pytest.raises(ProxySignatureError, match="does not match"):
@@ -156,7 +157,9 @@ def test_a_repeated_shop_timestamp_hmac_or_signature_is_refused_even_when_signed
         verify_query(query, SECRET, NOW)
 
 
-@pytest.mark.parametrize("query", ["", "shop=demo-shop.myshopify.com", "shop=demo-shop.myshopify.com&signature="])
+@pytest.mark.parametrize(
+    "query", ["", "shop=demo-shop.myshopify.com", "shop=demo-shop.myshopify.com&signature="]
+)
 def test_no_or_an_empty_signature_is_refused(query: str) -> None:
     with pytest.raises(ProxySignatureError, match="no signature"):
         verify_query(query, SECRET, NOW)
@@ -183,7 +186,13 @@ def test_the_oauth_hmac_scheme_is_not_accepted() -> None:
 
 
 def test_parse_keeps_order_and_empty_values() -> None:
-    assert parse_query("a=1&b&c=&a=2&&d=x%3Dy") == [("a", "1"), ("b", ""), ("c", ""), ("a", "2"), ("d", "x=y")]
+    assert parse_query("a=1&b&c=&a=2&&d=x%3Dy") == [
+        ("a", "1"),
+        ("b", ""),
+        ("c", ""),
+        ("a", "2"),
+        ("d", "x=y"),
+    ]
 
 
 def test_an_overlong_query_is_refused() -> None:

@@ -509,6 +509,24 @@ class ShopConfig(BaseModel):
             "Msg & data rates may apply. Reply HELP for help, STOP to cancel."
         )
 
+    def signup_disclosure(self) -> str:
+        """The call to action shown next to the storefront's unticked box (A3.1): brand, recurring automated
+        marketing, frequency, not a condition of purchase, rates, HELP, STOP, Terms and Privacy. The theme
+        extension shows exactly this and posts it back, so the consent proof is the text the shopper read."""
+        terms = f" Terms: {self.terms_url}" if self.terms_url else " Terms: see our website"
+        privacy = f" Privacy: {self.privacy_url}" if self.privacy_url else " Privacy: see our website"
+        return (
+            f"Yes, text me offers from {self.brand}: recurring automated marketing texts "
+            f"({self.frequency_text}) to the number provided. Consent is not a condition of purchase. "
+            f"Msg & data rates may apply. Reply HELP for help, STOP to cancel.{terms}{privacy}"
+        )
+
+    @property
+    def two_tap_number(self) -> str | None:
+        """The shop's first phone-number sender (E.164): where an `sms:` link opens a text; None when it
+        sends through a Messaging Service only (no number to show)."""
+        return next((s for s in self.senders if s.startswith("+")), None)
+
     def opt_in_confirmation_text(self) -> str:
         """A3.2: brand, what they signed up for, frequency, rates, HELP and STOP."""
         return (
