@@ -80,3 +80,32 @@ def test_the_list_is_a_query_of_the_shops_partition_and_the_item_is_the_shops(dy
     # in the by_shop index (shop/redact erases it) and described for a person reading the table
     assert stored is not None and stored["shop"] == SHOP and stored["type"] == "segment"
     assert stored["describe"].startswith("repeat buyers (2+ orders) and total spent")
+
+
+SHOPIFY = {"id": "gid://shopify/Segment/210588551", "name": "VIP", "query": "amount_spent > 500"}
+SUBSCRIBED_ONLY = dump_segment(parse_segment({"subscribed": {}}))
+
+
+def test_a_shopify_segment_keeps_its_shopify_segment_and_its_last_count(store):
+    store.put(SHOP, "vip", SUBSCRIBED_ONLY, "ana", NOW, shopify=SHOPIFY)
+    got = store.get(SHOP, "vip")
+    assert got["shopify"] == SHOPIFY and got["document"] == SUBSCRIBED_ONLY
+    store.note_count(SHOP, "vip", {"textable": 12, "counted_at": NOW.isoformat()})
+    assert store.get(SHOP, "vip")["shopify"] == {
+        **SHOPIFY,
+        "last_count": {"textable": 12, "counted_at": NOW.isoformat()},
+    }
+    assert store.list(SHOP)[0]["shopify"]["last_count"]["textable"] == 12
+
+    store.put(SHOP, "vip", SUBSCRIBED_ONLY, "bo", NOW + timedelta(hours=1), shopify=SHOPIFY)
+    assert "last_count" not in store.get(SHOP, "vip")["shopify"]  # a replaced segment is counted afresh
+    store.put(SHOP, "vip", VIP, "bo", NOW + timedelta(hours=2))  # replaced by a document: no longer Shopify's
+    assert "shopify" not in store.get(SHOP, "vip")
+
+
+def test_a_count_is_kept_only_for_a_shopify_segment_that_exists(store):
+    store.put(SHOP, "lapsed", LAPSED, "ana", NOW)
+    store.note_count(SHOP, "lapsed", {"textable": 3})
+    store.note_count(SHOP, "gone", {"textable": 3})
+    assert set(store.get(SHOP, "lapsed")) == {"name", "document", "created_by", "created_at", "updated_at"}
+    assert store.get(SHOP, "gone") is None

@@ -369,12 +369,14 @@ PREVIEW_KEYS = (
 )  # fmt: skip
 
 
-def _segment_of(c: Any) -> Any:
-    from smsflows.domain.campaigns.release import segment_document
+def _segment_of(c: Any) -> tuple[Any, dict[str, Any] | None]:
+    """The campaign's parsed segment, and its Shopify segment if it is one."""
+    from smsflows.domain.campaigns.release import audience_of
     from smsflows.domain.campaigns.segments import parse_segment
 
     try:
-        return parse_segment(segment_document(c, deps().segments))
+        document, shopify = audience_of(c, deps().segments)
+        return parse_segment(document), shopify
     except BadRequest as exc:
         raise BadValue(" ".join(str(exc).split())) from None
 
@@ -385,12 +387,26 @@ def _preview(config: Any, c: Any, now: datetime) -> dict[str, Any]:
     from smsflows.domain.campaigns.assignment import expected_counts
     from smsflows.domain.compliance import quiet_hours
 
-    segment = _segment_of(c)
+    segment, shopify = _segment_of(c)
     members = deps().segment_members
-    counts = audience.tally(
-        segment, lambda shard, after, limit: members.page(c.shop, shard, after, limit), members.shards, now,
-        config.default_country,
-    )  # fmt: skip
+    notes: list[str] = []
+    if shopify is not None:  # its members from Shopify now, the textable ones by zones (issue 17)
+        from smsflows.admin.shopify_segments import shopify_count
+
+        counted = shopify_count(c.shop, shopify, config.default_country)
+        counts = counted.by_zones
+        skipped = counted.members - counted.textable
+        if skipped:
+            notes.append(
+                f"Shopify segment {shopify['id']}: {skipped} of its {counted.members} members are not texted "
+                f"({counted.not_subscribed} not subscribed in smsflows, {counted.no_phone} without a phone, "
+                f"{counted.invalid_phone} with an invalid one; a phone shared by two customers is texted once)"
+            )
+    else:
+        counts = audience.tally(
+            segment, lambda shard, after, limit: members.page(c.shop, shard, after, limit), members.shards,
+            now, config.default_country,
+        )  # fmt: skip
     total = sum(counts.values())
     start = now
     if c.send_at.kind == "at" and c.send_at.instant is not None:
@@ -401,7 +417,7 @@ def _preview(config: Any, c: Any, now: datetime) -> dict[str, Any]:
     estimate = eta.estimate_campaign(c, groups, config.throughput, start, override=override, link_base=base)
     expected = expected_counts(total, c.weights, c.holdout)
     previews = c.previews_for(base)
-    warnings = list(segments.warnings(segment))
+    warnings = list(segments.warnings(segment)) + notes
     if c.send_at.kind == "local":
         warnings += domain.local_time_warnings(c.send_at, override)
     if c.not_after is not None:
@@ -453,6 +469,8 @@ def run_records(c: Any) -> list[dict[str, Any]]:
             "released_until": progress.finished_at.isoformat() if progress.finished_at else None,
             "actual_finish": counters.get("last_sent_at") if progress.done else None,
             "variants": dict(progress.variants), "counts": counts,
+            # a Shopify segment's run: what its refresh read from Shopify (members, phones, skipped), else None
+            "shopify": dict(progress.shopify) if progress.shopify is not None else None,
         })  # fmt: skip
     return out
 

@@ -82,6 +82,9 @@ class Progress:
     held_out: int = 0
     enqueued: int = 0
     variants: dict[str, int] = field(default_factory=dict)  # texts queued per variant
+    # a run on a Shopify segment: its members' materialisation (shopify_segments.Refresh.to_dict), done
+    # before the first window is released
+    shopify: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
@@ -105,6 +108,7 @@ class Progress:
             "held_out": self.held_out,
             "enqueued": self.enqueued,
             "variants": dict(self.variants),
+            "shopify": dict(self.shopify) if self.shopify is not None else None,
         }
 
     @classmethod
@@ -132,6 +136,7 @@ class Progress:
             held_out=int(data.get("held_out", 0)),
             enqueued=int(data.get("enqueued", 0)),
             variants={str(k): int(v) for k, v in (data.get("variants") or {}).items()},
+            shopify=dict(data["shopify"]) if isinstance(data.get("shopify"), Mapping) else None,
         )
 
 

@@ -5,6 +5,13 @@ The cursor message is `{"kind": "campaign_step", "shop", "campaign", "run", "ste
 window of texts, records who was assigned what, moves the run's progress on (a conditional write on the step
 number) and queues the next cursor. Failure anywhere before the progress moved re-runs the step (the texts'
 message ids make the repeat harmless); failure after it re-queues the next cursor.
+
+A run on a Shopify segment (domain/campaigns/shopify_segments.py) first materialises its members: each
+step reads at most MAX_REFRESH of them from Shopify and writes their phones under the run, then queues the
+next step; once Shopify has listed them all, the steps release windows from those phones as from the index.
+Shopify's throttle or an outage fails the step (SQS retries it); a refusal that retrying cannot mend (access
+denied, no token, the segment gone) pauses the campaign with the reason, and `campaign resume` goes on from
+the same step once it is mended.
 """
 
 from __future__ import annotations
@@ -12,15 +19,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from smsflows.domain.campaigns import fanout
+from smsflows.domain.campaigns import fanout, shopify_segments
 from smsflows.domain.campaigns.campaign import Campaign
 from smsflows.domain.campaigns.segments import parse_segment
 from smsflows.runtime.clock import Clock
-from smsflows.runtime.errors import BadRequest, Conflict, TransientError
+from smsflows.runtime.errors import BadRequest, Conflict, ShopifyError, ShopifyNotConnected, TransientError
 
 KIND = "campaign_step"
 MAX_QUEUE_DELAY_S = 900  # SQS's longest delay: a cursor waiting longer hops in 15-minute delays
@@ -57,11 +64,15 @@ class ReleaseDeps:
     requeue: Callable[[Mapping[str, Any], int], None]  # the next cursor, with its delay (real s)
     clock: Clock
     delay_scale: float = 1.0  # virtual seconds per real second (the local cloud's time scale)
+    # Shopify segments: `fetch(shop, segment_id)` -> shopify_segments.Fetch (adapters/shopify_segment_
+    # members.py ShopifySegmentSource), and the runs' materialised members (DynamoShopifySegmentMembers)
+    shopify: Any = None
+    shopify_members: Any = None
 
 
 @dataclass(frozen=True)
 class StepOutcome:
-    outcome: str  # released | waiting | done | stale | stopped | missing
+    outcome: str  # released | waiting | done | stale | stopped | missing | refreshing | refreshed
     detail: str = ""
     released: int = 0
 
@@ -80,13 +91,19 @@ def parse_cursor(body: Mapping[str, Any]) -> tuple[str, str, str, int]:
     return shop, campaign_id, run, step
 
 
-def segment_document(campaign: Campaign, segments: Any) -> dict[str, Any]:
+def audience_of(campaign: Campaign, segments: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The campaign's segment document, and its Shopify segment ({"id", "name", "query"}) if it is one."""
     if campaign.segment_doc is not None:
-        return dict(campaign.segment_doc)
+        return dict(campaign.segment_doc), None
     stored = segments.get(campaign.shop, campaign.segment) if segments is not None else None
     if stored is None:
         raise BadRequest(f"segment: {campaign.segment!r} is not a segment of {campaign.shop}")
-    return dict(stored["document"])
+    shopify = stored.get("shopify")
+    return dict(stored["document"]), (dict(shopify) if shopify else None)
+
+
+def segment_document(campaign: Campaign, segments: Any) -> dict[str, Any]:
+    return audience_of(campaign, segments)[0]
 
 
 def handle(body: Mapping[str, Any], deps: ReleaseDeps) -> StepOutcome:
@@ -114,17 +131,18 @@ def handle(body: Mapping[str, Any], deps: ReleaseDeps) -> StepOutcome:
     if progress.done:
         return StepOutcome("done")
     now = deps.clock()
-    segment = parse_segment(segment_document(campaign, deps.segments))
-    result = fanout.step(
-        campaign,
-        run,
-        progress,
-        lambda shard, after, limit: deps.members.page(shop, shard, after, limit),
-        deps.members.shards,
-        config,
-        now,
-        segment=segment,
-    )
+    document, shopify = audience_of(campaign, deps.segments)
+    segment = parse_segment(document)
+    page: fanout.Page = lambda shard, after, limit: deps.members.page(shop, shard, after, limit)  # noqa: E731
+    shards = deps.members.shards
+    # a run that began on the index stays on it (its segment replaced meanwhile), and one on Shopify's on its
+    if progress.shopify is not None or (shopify is not None and progress.started_at is None):
+        refresh = progress.shopify
+        if refresh is None or not refresh.get("done"):
+            return _refresh(deps, campaign, version, run, progress, shopify, config, now)
+        members = deps.shopify_members
+        page, shards = (lambda _shard, after, limit: members.page(shop, campaign_id, run, after, limit)), 1
+    result = fanout.step(campaign, run, progress, page, shards, config, now, segment=segment)
     if result.progress.step == progress.step:  # an early cursor: wait on
         _next(deps, shop, campaign_id, run, progress)
         return StepOutcome("waiting", f"until {progress.wait_until}")
@@ -144,6 +162,48 @@ def handle(body: Mapping[str, Any], deps: ReleaseDeps) -> StepOutcome:
     return StepOutcome("released", released=len(result.releases))
 
 
+def _refresh(
+    deps: ReleaseDeps,
+    campaign: Campaign,
+    version: int,
+    run: str,
+    progress: fanout.Progress,
+    shopify: Mapping[str, Any] | None,
+    config: Any,
+    now: datetime,
+) -> StepOutcome:
+    """One step of a Shopify segment's materialisation (at most MAX_REFRESH members), then the next."""
+    shop = campaign.shop
+    if progress.shopify is not None:
+        refresh = shopify_segments.Refresh.from_dict(progress.shopify)
+    else:
+        assert shopify is not None
+        refresh = shopify_segments.Refresh(segment_id=str(shopify["id"]))
+    expires = now + timedelta(days=shopify_segments.KEEP_DAYS)
+    try:
+        if deps.shopify is None or deps.shopify_members is None:
+            raise ShopifyNotConnected("this deployment has no Shopify Admin API access configured")
+        result = shopify_segments.refresh_step(
+            refresh,
+            deps.shopify.fetch(shop, refresh.segment_id),
+            lambda phones: deps.shopify_members.write(shop, campaign.id, run, phones, expires),
+            config.default_country,
+            now,
+        )
+    except ShopifyError as exc:  # access denied, no token, the segment gone: retrying cannot mend it
+        reason = f"Shopify segment {refresh.segment_id}: {exc}"[:300]
+        _move(deps, campaign, version, "paused", now, reason=reason)
+        return StepOutcome("stopped", reason)
+    wait = now + timedelta(seconds=shopify_segments.THROTTLED_WAIT_S) if result.throttled else None
+    moved = replace(progress, step=progress.step + 1, shopify=result.refresh.to_dict(), wait_until=wait)
+    if not deps.runs.advance(shop, campaign.id, run, progress.step, moved):
+        return StepOutcome("stale", "another step moved the run first")
+    _next(deps, shop, campaign.id, run, moved)
+    r = result.refresh
+    return StepOutcome("refreshed" if r.done else "refreshing",
+                       f"{r.members} members read from Shopify, {r.phones} phones, {r.no_phone} without one")  # fmt: skip
+
+
 def _real(virtual_s: float, deps: ReleaseDeps) -> int:
     return max(0, min(MAX_QUEUE_DELAY_S, math.floor(virtual_s / deps.delay_scale)))
 
@@ -160,9 +220,9 @@ def _next(deps: ReleaseDeps, shop: str, campaign_id: str, run: str, progress: fa
 
 
 def _move(
-    deps: ReleaseDeps, campaign: Campaign, version: int, to: str, now: datetime
+    deps: ReleaseDeps, campaign: Campaign, version: int, to: str, now: datetime, reason: str | None = None
 ) -> tuple[Campaign, int]:
-    moved = campaign.transition(to, BY, now)  # type: ignore[arg-type]
+    moved = campaign.transition(to, BY, now, reason=reason)  # type: ignore[arg-type]
     try:
         return moved, deps.campaigns.put(moved, version)
     except Conflict:
