@@ -46,7 +46,7 @@ def test_shell_completion_script_and_completions():
     words = smsflows(
         env={"_SMSFLOWS_COMPLETE": "complete_bash", "COMP_WORDS": "smsflows sh", "COMP_CWORD": "1"}
     )
-    assert words.stdout.split() == ["shop", "shops"]
+    assert words.stdout.split() == ["shop", "shops", "shopify"]
     options = smsflows(env={"_SMSFLOWS_COMPLETE": "complete_bash", "COMP_WORDS": "smsflows dlq list --q",
                             "COMP_CWORD": "3"})  # fmt: skip
     assert options.stdout.split() == ["--queue"]

@@ -85,6 +85,7 @@ def _register() -> None:
         report,
         segment,
         shop,
+        shopify,
         shops,
         sign,
         simulate,
@@ -101,6 +102,7 @@ def _register() -> None:
     app.add_typer(simulate.app, name="simulate")
     app.add_typer(campaign.app, name="campaign")
     app.add_typer(segment.app, name="segment")
+    app.add_typer(shopify.app, name="shopify")
     imports.register(app)
     report.register(app)
     local.register(app)

@@ -79,6 +79,9 @@ def setup_logging(verbose: bool, debug: bool) -> None:
     logging.getLogger("smsflows.cli").propagate = False
     for noisy in ("werkzeug", "moto", "botocore", "urllib3", "boto3"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.ERROR)
+    # The application's own warnings (e.g. an adapter's "shopify did not answer") become the command's one
+    # error line; with --verbose they are shown as they happen.
+    logging.getLogger("smsflows").setLevel(level if verbose else logging.ERROR)
 
 
 # Output -----------------------------------------------------------------------------------------------
