@@ -31,11 +31,6 @@ ADA, BOB, CY, STEVE_PHONE = "+15125550123", "+15125550177", "+15125550199", "555
 PEOPLE = {ADA: "Ada", BOB: "Bob", CY: "Cy"}
 GHOST = "ghost.myshopify.com"
 FORGED = "forged"
-DISCLOSURE = (
-    "Yes, text me offers from Demo Shop: recurring automated marketing texts, up to 6 msgs/mo. Consent is not a "
-    "condition of purchase. Msg & data rates may apply. Reply HELP for help, STOP to cancel. Terms & Privacy: "
-    "https://demo-shop.example/legal"
-)
 REMINDER_DELAY = timedelta(seconds=definitions.FLOWS["abandoned_checkout"].steps[0].offset_s)
 SECOND_WELCOME = timedelta(seconds=definitions.FLOWS["welcome"].steps[1].offset_s)
 
@@ -164,17 +159,25 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
             keeper.settle()
             event(who, f"texts {body!r}", f"{said}; reply: {reply}" if reply else f"{said}; no reply")
 
-        # Monday: Bob signs up on the website (double opt-in) and confirms
-        form = {"shop": DEFAULT_SHOP, "phone": "(512) 555-0177", "source": "web_form",
-                "consent": {"checked": True, "default_checked": False, "disclosure_text": DISCLOSURE},
+        # Monday: Bob signs up in the storefront's popup (the theme app extension, through Shopify's signed app
+        # proxy: the demo storefront plays Shopify) and confirms; he is a customer of the shop in Shopify
+        assert cloud.shopify is not None
+        cloud.shopify.add_customer(DEFAULT_SHOP, phone=BOB, first_name="Bob", customer_id=7000000001002)
+        proxy = base + "/_local/storefront/apps/sms"
+        shown = client.request("GET", proxy + "/config")
+        if shown.status != 200:
+            raise DemoFailed(f"storefront config: HTTP {shown.status} {shown.body[:200]!r}")
+        form = {"phone": "(512) 555-0177", "submission_id": "demo-bob-popup",
+                "consent": {"checked": True, "default_checked": False,
+                            "disclosure_text": json.loads(shown.body)["disclosure"]},
                 "page_url": "https://demo-shop.example/"}  # fmt: skip
         result = client.request(
-            "POST", base + "/subscribe", json.dumps(form).encode(), {"Content-Type": "application/json"}
+            "POST", proxy + "/subscribe", json.dumps(form).encode(), {"Content-Type": "application/json"}
         )
         if result.status >= 300:
             raise DemoFailed(f"sign-up: HTTP {result.status} {result.body[:200]!r}")
         keeper.settle()
-        event("Bob", f"signs up on the website (HTTP {result.status})",
+        event("Bob", f"signs up in the storefront popup (app proxy, signature checked: HTTP {result.status})",
               "consent pending: the double opt-in request goes out")  # fmt: skip
         at(0, 9, 2)
         bob = lambda: cloud.consent({"shop": DEFAULT_SHOP, "phone": BOB})["state"] or {}  # noqa: E731
@@ -257,6 +260,18 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
         text("Bob", BOB, "HELP", "SMdemo-bob-help", "help")
         text("Bob", BOB, "STOP", "SMdemo-bob-stop", "unsubscribed; his welcome series ends")
         text("Bob", BOB, "stop", "SMdemo-bob-stop2", "already unsubscribed: no second confirmation")
+        # What reached Shopify's customer record (customerSmsMarketingConsentUpdate), and what its echoes did
+        written = [w for w in cloud.shopify.consent_writes() if w["phone"] == BOB]
+        ledger = cloud.consent({"shop": DEFAULT_SHOP, "phone": BOB})["events"]
+        echoed = [code for _, code in cloud.shopify.echoes_posted]
+        if (any(e.get("source") == "shopify_consent" for e in ledger) or len(written) < 3
+                or echoed != [200] * len(cloud.shopify.consent_writes())):  # fmt: skip
+            raise DemoFailed(
+                f"Bob's consent in Shopify: writes {written}, ledger sources {[e.get('source') for e in ledger]}"
+            )
+        event("Shopify", "Bob's consent written back to his customer record",
+              ", ".join(w["state"] + (f" ({w['opt_in_level']})" if w["state"] == "SUBSCRIBED" else "")
+                        for w in written) + f"; {len(written)} echo webhooks recognised, none re-applied")  # fmt: skip
 
         # Wednesday afternoon the marketer saves a segment and schedules a campaign for Thursday 10:00 in each
         # subscriber's own time
