@@ -79,7 +79,7 @@ def test_shopifys_user_errors_are_one_clear_error_and_change_nothing(admin, fake
     fake.answer_next(200, {"data": {"webPixelCreate": {"webPixel": None, "userErrors": [
         {"code": "UNABLE_TO_CREATE", "field": None, "message": "Access to web pixels is not granted"}]}}})  # fmt: skip
     with pytest.raises(
-        ShopifyUserErrors, match="not created on demo-shop.myshopify.com: Access to web pixels"
+        ShopifyUserErrors, match=r"not created on demo-shop\.myshopify\.com: Access to web pixels"
     ):
         activate_pixel(admin, SHOP, ENDPOINT)
     assert SHOP not in fake.pixels

@@ -114,7 +114,9 @@ def test_the_common_rules_skip_the_signed_bodies_and_only_count_oversized_ones(r
     group = common["Statement"]["ManagedRuleGroupStatement"]
     assert group["RuleActionOverrides"] == [{"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}]
     skipped = group["ScopeDownStatement"]["NotStatement"]["Statement"]["OrStatement"]["Statements"]
-    assert sorted(s["ByteMatchStatement"]["SearchString"] for s in skipped) == sorted(r.path for r in SIGNED_BODIES)
+    assert sorted(s["ByteMatchStatement"]["SearchString"] for s in skipped) == sorted(
+        r.path for r in SIGNED_BODIES
+    )
 
 
 def test_subscribe_has_a_throttle_of_its_own_below_the_stage(synthesized, resources):

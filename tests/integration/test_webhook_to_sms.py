@@ -106,7 +106,9 @@ def test_malformed_authentic_body_is_kept_for_replay_without_expiry(cloud):
 
 
 def test_authentic_order_missing_required_fields_is_marked_unparseable_not_retried(cloud):
-    post(cloud, {"id": 5, "note": "no name, no line items"}, webhook_id="wh-5")  # not id-only: that is fetched
+    post(
+        cloud, {"id": 5, "note": "no name, no line items"}, webhook_id="wh-5"
+    )  # not id-only: that is fetched
     [body] = cloud.queue_bodies("shop_events_queue")
     assert cloud.invoke("process_shop_event", sqs_event(body)) == {"batchItemFailures": []}
     [item] = cloud.items("WEBHOOK#")

@@ -164,12 +164,12 @@ def run_demo(out: TextIO, port: int = 0) -> list[dict[str, Any]]:
         assert cloud.shopify is not None
         cloud.shopify.add_customer(DEFAULT_SHOP, phone=BOB, first_name="Bob", customer_id=7000000001002)
         proxy = base + "/_local/storefront/apps/sms"
-        shown = client.request("GET", proxy + "/config")
-        if shown.status != 200:
-            raise DemoFailed(f"storefront config: HTTP {shown.status} {shown.body[:200]!r}")
+        storefront = client.request("GET", proxy + "/config")
+        if storefront.status != 200:
+            raise DemoFailed(f"storefront config: HTTP {storefront.status} {storefront.body[:200]!r}")
         form = {"phone": "(512) 555-0177", "submission_id": "demo-bob-popup",
                 "consent": {"checked": True, "default_checked": False,
-                            "disclosure_text": json.loads(shown.body)["disclosure"]},
+                            "disclosure_text": json.loads(storefront.body)["disclosure"]},
                 "page_url": "https://demo-shop.example/"}  # fmt: skip
         result = client.request(
             "POST", proxy + "/subscribe", json.dumps(form).encode(), {"Content-Type": "application/json"}

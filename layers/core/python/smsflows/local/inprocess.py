@@ -89,8 +89,15 @@ class InProcessCloud:
         # The functions share this process and its one shop-config cache: uncached, what each function reads
         # is read by that function (the least-privilege record sees it), as in its own container in AWS.
         uncached = {"SMSFLOWS_SHOP_CONFIG_CACHE_S": "0", "SMSFLOWS_CAMPAIGN_STATE_CACHE_S": "0"}
-        self._setenv({**self.res.env, **retry, **uncached, "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url,
-                      "SMSFLOWS_SHOPIFY_API_BASE": self.shopify.base_url})
+        self._setenv(
+            {
+                **self.res.env,
+                **retry,
+                **uncached,
+                "SMSFLOWS_TWILIO_API_BASE": self.twilio.base_url,
+                "SMSFLOWS_SHOPIFY_API_BASE": self.shopify.base_url,
+            }
+        )
         deps_module.reset()
         moto_patches.install(
             self.lambdas.invoke, time_scale=self.time_scale, clock=lambda: deps_module.get_deps().clock()
