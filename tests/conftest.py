@@ -1,5 +1,5 @@
-"""Test-wide settings: UTC (moto computes timestamp waits in local time), fake AWS credentials, and the
-Hypothesis profiles."""
+"""Test-wide settings: UTC (moto computes timestamp waits in local time), fake AWS credentials, no real
+Shopify, and the Hypothesis profiles."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ for key, value in {
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    # No test may reach the real Shopify: where no fake Shopify is started, the Admin API is a closed port on
+    # loopback (refused at once); the local clouds and the contract tests point it at their fake.
+    "SMSFLOWS_SHOPIFY_API_BASE": "http://127.0.0.1:9",
 }.items():
     os.environ[key] = value
 for key in ("AWS_PROFILE", "SMSFLOWS_AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL"):

@@ -87,10 +87,28 @@ def campaign() -> str:
     return str(created["id"])
 
 
+def _waiting_cursors(cloud: Any) -> int:
+    """Cursors on the campaign queue not yet visible: delayed (a window paced out) or in flight."""
+    attrs = cloud.client("sqs").get_queue_attributes(
+        QueueUrl=cloud.res.queue_urls["campaign_queue"],
+        AttributeNames=["ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return sum(int(v) for v in attrs.values())
+
+
 def drive(cloud: Any) -> list[dict[str, Any]]:
-    """Run every cursor on the campaign queue (through the local runtime), then send every text queued."""
+    """Run every cursor on the campaign queue (through the local runtime) until none is left, waiting for one
+    a step delayed (the next window at the sender's pace: seconds), then send every text queued."""
+    from tests.waiting import wait_until
+
     results = []
-    while bodies := cloud.queue_bodies("campaign_queue"):
+    while True:
+        bodies = cloud.queue_bodies("campaign_queue")
+        if not bodies:
+            if not _waiting_cursors(cloud):
+                break
+            bodies = wait_until(lambda: cloud.queue_bodies("campaign_queue"), what="the delayed campaign cursor",
+                                timeout=60)  # fmt: skip
         for body in bodies:
             results.append(cloud.invoke("release_campaign", sqs_event(body)))
     texts = cloud.queue_bodies("send_queue")
