@@ -42,11 +42,20 @@ class Ran:
 
 def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Ran:
     """`smsflows ARGS` in this process, as `main` runs it (its exit status, not click's)."""
+    import logging
+
     from smsflows.cli import main
 
-    with CliRunner().isolation(input=input, env=env) as (out, err, *_):
-        code = main(list(args))
-        return Ran(code, out.getvalue().decode(), err.getvalue().decode())
+    # The CLI sets its process's log levels (the application's warnings only with --verbose): put them back,
+    # so that what runs next in this process logs as a function would.
+    levels = {name: logging.getLogger(name).level for name in ("", "smsflows", "smsflows.cli")}
+    try:
+        with CliRunner().isolation(input=input, env=env) as (out, err, *_):
+            code = main(list(args))
+            return Ran(code, out.getvalue().decode(), err.getvalue().decode())
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture(autouse=True)
