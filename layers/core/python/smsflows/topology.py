@@ -171,8 +171,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=60,
         consumes=(TRANSACTIONAL_QUEUE, SEND_QUEUE),
         reads=frozenset({TWILIO_SECRET}),
-        # deferrals go back to the send queues with a delay, or to a one-time schedule beyond 15 minutes
-        writes=frozenset({TABLE, SEND_QUEUE, TRANSACTIONAL_QUEUE, DEFERRALS}),
+        # deferrals go back to the send queues with a delay, or to a one-time schedule beyond 15 minutes; a
+        # recipient Twilio reports opted out (21610) is announced on the shop-events queue like any STOP: their
+        # marketing flows stop and the opt-out is written back to Shopify
+        writes=frozenset({TABLE, SEND_QUEUE, TRANSACTIONAL_QUEUE, DEFERRALS, SHOP_EVENTS_QUEUE}),
         table_actions=frozenset({"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "TransactWriteItems"}),
     ),
     FunctionSpec(
