@@ -69,6 +69,7 @@ def query_all(ddb: Any, **kwargs: Any) -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
 
+BATCH_WRITE = 25  # BatchWriteItem's limit
 UNPROCESSED_BACKOFF_S = 0.05  # the first wait before asking again for keys a batch read left unprocessed
 
 
@@ -108,6 +109,26 @@ def batch_get(
         if pending:
             raise TransientError("DynamoDB left keys unprocessed")
     return found
+
+
+def batch_write(ddb: Any, table: str, requests: list[dict[str, Any]], what: str, *, rounds: int = 5) -> None:
+    """BatchWriteItem of `requests` (PutRequest/DeleteRequest), 25 at a time; the requests DynamoDB leaves
+    unprocessed are sent again after a jittered backoff; still unprocessed after `rounds`: TransientError
+    naming `what` (the caller's retry, e.g. SQS's, helps: the writes are idempotent puts)."""
+    for i in range(0, len(requests), BATCH_WRITE):
+        pending: dict[str, Any] = {table: requests[i : i + BATCH_WRITE]}
+        for round_ in range(rounds):
+            if round_:
+                time.sleep(random.uniform(0, UNPROCESSED_BACKOFF_S * 2 ** (round_ - 1)))
+            try:
+                out = ddb.batch_write_item(RequestItems=pending)
+            except ClientError as exc:
+                raise translate(exc) from exc
+            pending = out.get("UnprocessedItems") or {}
+            if not pending:
+                break
+        if pending:
+            raise TransientError(f"DynamoDB left {what} unprocessed")
 
 
 def error_code(exc: ClientError) -> str:

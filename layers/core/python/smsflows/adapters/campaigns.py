@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import random
-import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -20,11 +18,19 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from smsflows.adapters._dynamo import batch_get, error_code, from_item, query_all, to_item, translate
+from smsflows.adapters._dynamo import (
+    batch_get,
+    batch_write,
+    error_code,
+    from_item,
+    query_all,
+    to_item,
+    translate,
+)
 from smsflows.domain import keys
 from smsflows.domain.campaigns.campaign import Campaign
 from smsflows.domain.campaigns.fanout import AssignmentRow, Progress
-from smsflows.runtime.errors import Conflict, TransientError
+from smsflows.runtime.errors import Conflict
 
 
 class StaleCampaign(Conflict):
@@ -122,7 +128,6 @@ OUTCOMES = frozenset(
         "opted_out",  # the recipient answered the campaign's text with an opt-out
     }
 )
-_BATCH_WRITE = 25  # BatchWriteItem's limit
 
 
 def _counter(outcome: str) -> str:
@@ -242,20 +247,7 @@ class DynamoCampaignRuns:
             })}}
             for row in {r.phone: r for r in rows}.values()  # one row per phone in a request (DynamoDB's rule)
         ]  # fmt: skip
-        for i in range(0, len(requests), _BATCH_WRITE):
-            pending: dict[str, Any] = {self._table: requests[i : i + _BATCH_WRITE]}
-            for round_ in range(5):
-                if round_:
-                    time.sleep(random.uniform(0, 0.05 * 2 ** (round_ - 1)))
-                try:
-                    out = self._ddb.batch_write_item(RequestItems=pending)
-                except ClientError as exc:
-                    raise translate(exc) from exc
-                pending = out.get("UnprocessedItems") or {}
-                if not pending:
-                    break
-            if pending:
-                raise TransientError("DynamoDB left assignment writes unprocessed")
+        batch_write(self._ddb, self._table, requests, "assignment writes")
 
     def assignments(
         self, shop: str, campaign_id: str, cursor: Mapping[str, str] | None = None, limit: int = 1000

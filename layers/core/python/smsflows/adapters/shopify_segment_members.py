@@ -13,23 +13,19 @@ member that is not subscribed, so nobody is texted on Shopify's word alone.
 from __future__ import annotations
 
 import builtins
-import random
-import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from smsflows.adapters._dynamo import batch_get, from_item, to_item, translate
+from smsflows.adapters._dynamo import batch_get, batch_write, from_item, to_item, translate
 from smsflows.adapters.segment_members import member_from_item, projection
 from smsflows.domain import keys
 from smsflows.domain.campaigns.segments import SegmentMember
 from smsflows.domain.campaigns.shopify_segments import Fetch, MembersPage, ShopifyMember
-from smsflows.runtime.errors import TransientError
 
 MAX_PAGE = 1000  # phones per Query
-_BATCH_WRITE = 25  # BatchWriteItem's limit
 # What the fan-out reads of a member: consent, and the candidate zones it is released by.
 MEMBER_FIELDS = ("status", "candidate_zones")
 
@@ -66,20 +62,7 @@ class DynamoShopifySegmentMembers:
             })}}
             for phone in dict.fromkeys(phones)
         ]  # fmt: skip
-        for i in range(0, len(requests), _BATCH_WRITE):
-            pending: dict[str, Any] = {self._table: requests[i : i + _BATCH_WRITE]}
-            for round_ in range(5):
-                if round_:
-                    time.sleep(random.uniform(0, 0.05 * 2 ** (round_ - 1)))
-                try:
-                    out = self._ddb.batch_write_item(RequestItems=pending)
-                except ClientError as exc:
-                    raise translate(exc) from exc
-                pending = out.get("UnprocessedItems") or {}
-                if not pending:
-                    break
-            if pending:
-                raise TransientError("DynamoDB left Shopify segment member writes unprocessed")
+        batch_write(self._ddb, self._table, requests, "Shopify segment member writes")
 
     def page(
         self, shop: str, campaign_id: str, run: str, cursor: Mapping[str, str] | None, limit: int
