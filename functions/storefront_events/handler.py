@@ -41,7 +41,6 @@ def handle_error(exc: Exception) -> Response:
     response = error_response(exc)
     if isinstance(exc, TooManyRequests):
         metrics.add_metric(name="StorefrontEvent_rate_limited", unit=MetricUnit.Count, value=1)
-        response.headers["Retry-After"] = str(exc.retry_after_s)
     return response
 
 

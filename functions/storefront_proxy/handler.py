@@ -98,7 +98,7 @@ def subscribe_route() -> Response:
 def handle_error(exc: Exception) -> Response:
     response = error_response(exc)
     if isinstance(exc, TooManyRequests):
-        response.headers["Retry-After"] = str(exc.retry_after_s)
+        metrics.add_metric(name="ProxySubscribe_rate_limited", unit=MetricUnit.Count, value=1)
     return response
 
 

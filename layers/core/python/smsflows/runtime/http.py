@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
 from pydantic import ValidationError
 
-from smsflows.runtime.errors import BadRequest, SmsflowsError
+from smsflows.runtime.errors import BadRequest, SmsflowsError, TooManyRequests
 from smsflows.runtime.observability import logger
 
 
@@ -38,7 +38,10 @@ def error_response(exc: Exception) -> Response:
             logger.warning("request failed", error=exc.code)
             return json_response(exc.status_code, {"error": exc.code})
         logger.info("request rejected", error=exc.code, detail=str(exc))
-        return json_response(exc.status_code, {"error": exc.code, "message": str(exc)})
+        response = json_response(exc.status_code, {"error": exc.code, "message": str(exc)})
+        if isinstance(exc, TooManyRequests):  # a 429 says when trying again can succeed (RFC 6585)
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     if isinstance(exc, NotFoundError):
         # each function serves one path, with POST: reaching it otherwise (HEAD, GET, ...) is a wrong method
         response = json_response(405, {"error": "method_not_allowed", "message": "use POST"})
