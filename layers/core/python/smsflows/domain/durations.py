@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import UTC, datetime
+from typing import Any
 
 UNITS: tuple[tuple[str, int], ...] = (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -65,3 +67,15 @@ def format_duration(seconds: int) -> str:
         if count:
             out.append(f"{count}{unit}")
     return "".join(out)
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """An aware UTC datetime from ISO 8601 text as Shopify writes it (`Z` or an offset; none: UTC); None if
+    absent or not one. Webhook payloads, Admin API answers and stored settings all read times with this."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)

@@ -19,6 +19,7 @@ from smsflows.domain import messages
 from smsflows.domain.consent import ledger
 from smsflows.domain.consent.keywords import Classification, Intent, classify, normalise
 from smsflows.domain.consent.ledger import ConsentEvent, SubscriberState
+from smsflows.domain.durations import parse_instant
 from smsflows.domain.phones import inbound_sender, normalize_phone
 from smsflows.domain.shops import NOT_ONBOARDED, ShopConfig, country_of_shop, not_texting
 from smsflows.ports import ConsentEchoes, ConsentStore, Conversations, OptInLimits, Queue, ShopConfigs
@@ -615,7 +616,7 @@ def shopify_consent_update(shop: str, webhook_id: str, payload: dict[str, Any], 
     e164 = _revocable(payload.get("phone"), config) if revokes else _textable(payload.get("phone"), config)
     if e164 is None or state is None:
         return "ignored: no usable phone or consent state"
-    updated = _instant(sms.get("consent_updated_at"))
+    updated = parse_instant(sms.get("consent_updated_at"))
     written = str(state).upper()
     if (
         updated is not None
@@ -655,17 +656,6 @@ def shopify_consent_update(shop: str, webhook_id: str, payload: dict[str, Any], 
 
 
 SHOPIFY_WRITTEN_STATES = frozenset({"SUBSCRIBED", "UNSUBSCRIBED", "PENDING"})  # what consent_sync writes
-
-
-def _instant(value: Any) -> datetime | None:
-    """An aware UTC datetime from a webhook's ISO 8601 time (`Z` or an offset); None if it is not one."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _revocable(raw: Any, config: ShopConfig | None) -> str | None:

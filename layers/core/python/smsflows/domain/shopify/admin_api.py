@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from smsflows.domain.durations import parse_instant
 from smsflows.ports import ShopifyAdmin
 from smsflows.runtime.errors import (
     ShopifyAccessDenied,
@@ -153,17 +154,6 @@ def shopify_time(at: datetime) -> str:
     return at.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An aware UTC datetime from Shopify's ISO 8601 text (`Z` or an offset); None if absent or not one."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def _user_errors(payload: Any, operation: str) -> None:
     errors = payload.get("userErrors") if isinstance(payload, dict) else None
     if errors:
@@ -227,7 +217,7 @@ def update_sms_consent(
     found = _consent_of(customer)
     if found is None:  # the answer has no phone: what was written is what Shopify holds
         return SmsConsent(str(customer.get("id") or customer_gid), None, state, opt_in_level,
-                          None, parse_time(consent["consentUpdatedAt"]))  # fmt: skip
+                          None, parse_instant(consent["consentUpdatedAt"]))  # fmt: skip
     return found
 
 
@@ -244,7 +234,7 @@ def _consent_of(customer: Any) -> SmsConsent | None:
         state=str(consent.get("state") or "NEVER_SUBSCRIBED"),
         opt_in_level=consent.get("optInLevel"),
         collected_from=consent.get("collectedFrom"),
-        updated_at=parse_time(consent.get("updatedAt")),
+        updated_at=parse_instant(consent.get("updatedAt")),
     )
 
 
@@ -365,8 +355,8 @@ def list_segments(admin: ShopifyAdmin, shop: str, page_size: int = 50) -> list[S
                     segment_id=str(node.get("id")),
                     name=str(node.get("name") or ""),
                     query=node.get("query"),
-                    created_at=parse_time(node.get("creationDate")),
-                    edited_at=parse_time(node.get("lastEditDate")),
+                    created_at=parse_instant(node.get("creationDate")),
+                    edited_at=parse_instant(node.get("lastEditDate")),
                 )
             )
         info = connection.get("pageInfo") or {}

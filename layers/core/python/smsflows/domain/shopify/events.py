@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from smsflows.domain import json_bodies, keys
 from smsflows.domain.consent import subscriptions
 from smsflows.domain.consent.subscriptions import ConsentDeps
+from smsflows.domain.durations import parse_instant
 from smsflows.domain.flows import definitions, steps
 from smsflows.domain.flows.steps import FlowDeps
 from smsflows.domain.phones import first_usable
@@ -24,7 +25,7 @@ from smsflows.domain.shopify.attribution import AttributionStore, attribute_orde
 from smsflows.domain.shopify.consent_sync import ConsentSync, ConsentSyncDeps, sync_consent
 from smsflows.domain.shopify.privacy import PrivacyDeps
 from smsflows.domain.shopify.records import CheckoutRecord, OrderRecord
-from smsflows.domain.shopify.summary import CustomerSummary, amount, instant, shopify_ids, tags_of
+from smsflows.domain.shopify.summary import CustomerSummary, amount, shopify_ids, tags_of
 from smsflows.domain.shops import NOT_ONBOARDED, ShopConfig, not_texting
 from smsflows.ports import (
     CampaignRuns,
@@ -291,7 +292,7 @@ def _order_created(envelope: ShopEventEnvelope, payload: Any, deps: ShopEventDep
         created_at=now,
         product_ids=shopify_ids(order.product_ids()),
         variant_ids=shopify_ids(order.variant_ids()),
-        placed_at=instant(order.created_at),
+        placed_at=parse_instant(order.created_at),
     )
     # Where the recipient may be, for quiet hours (RULES.md A2.2): default and shipping address.
     places: list[tuple[str | None, str | None, str]] = []
@@ -511,7 +512,7 @@ def customer_summary(customer: webhooks.ShopifyCustomer, received_at: datetime) 
     address = customer.default_address
     return CustomerSummary(
         customer_id=str(customer.id),
-        updated_at=instant(customer.updated_at) or received_at,
+        updated_at=parse_instant(customer.updated_at) or received_at,
         orders_count=orders,
         total_spent=amount(customer.total_spent),
         tags=tags_of(customer.tags),

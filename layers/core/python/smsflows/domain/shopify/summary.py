@@ -92,17 +92,6 @@ def tags_of(text: str | None) -> frozenset[str]:
     return frozenset(list(dict.fromkeys(found))[:MAX_TAGS])
 
 
-def instant(text: str | None) -> datetime | None:
-    """An ISO 8601 instant from Shopify ("2026-11-23T10:00:00-05:00"), aware; None if absent or bad."""
-    if not text:
-        return None
-    try:
-        found = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True)
 class BoughtUpdate:
     """What to add to one bought-ids set: `add` (the first ids that fit under the cap) and whether some were
