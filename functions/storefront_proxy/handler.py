@@ -79,12 +79,7 @@ def subscribe_route() -> Response:
     body = raw_body(event.raw_event)
     if len(body) > MAX_BODY:
         raise BadRequest("request too large")
-    try:
-        parsed = json_bodies.loads(body, strict_keys=True)
-    except json_bodies.BadJson as exc:
-        raise BadRequest(f"body is not usable JSON: {exc}") from None
-    if not isinstance(parsed, dict):
-        raise BadRequest("send the sign-up as a JSON object")
+    parsed = json_bodies.request_object(body, "the sign-up")
     identity = event.request_context.identity
     ip = shopper_address(event.headers or {}, identity.source_ip)
     result = proxy_subscribe(proxied, parsed, ip, identity.user_agent, get_deps().consent)

@@ -93,6 +93,19 @@ def test_a_body_naming_another_shop_is_refused(cloud):
     assert ledger_events(cloud) == [] and cloud.send_bodies() == []
 
 
+@pytest.mark.parametrize(("raw", "says"), [("[1]", "not a JSON object"), ('{"phone": 1, "phone": 2}', "duplicate key"),
+                                           ("{not json", "not usable JSON")])  # fmt: skip
+def test_a_body_that_is_not_one_sign_up_is_a_400_that_records_nothing(cloud, raw, says):
+    event = api_event(raw.encode(), {"Content-Type": "application/json"}, path="/proxy/subscribe")
+    multi: dict[str, list[str]] = {}
+    for key, value in signed():
+        multi.setdefault(key, []).append(value)
+    event["multiValueQueryStringParameters"] = multi
+    answer = cloud.invoke("storefront_proxy", event)
+    assert answer["statusCode"] == 400 and says in json.loads(answer["body"])["message"]
+    assert ledger_events(cloud) == [] and cloud.send_bodies() == []
+
+
 def _tampered_shop(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, "evil-shop.myshopify.com" if k == "shop" else v) for k, v in pairs]
 

@@ -88,3 +88,17 @@ def loads(raw: bytes | str, *, strict_keys: bool = False) -> Any:
     except (ValueError, RecursionError) as exc:
         raise BadJson(f"not JSON: {str(exc)[:120]}") from None
     return _clean(parsed)
+
+
+def request_object(raw: bytes, what: str) -> dict[str, Any]:
+    """A request body that must be one JSON object (`what`, e.g. "the sign-up"), strict keys: BadRequest (a
+    400 saying what is wrong) for anything else."""
+    from smsflows.runtime.errors import BadRequest
+
+    try:
+        parsed = loads(raw, strict_keys=True)  # a duplicate key is two answers to one question
+    except BadJson as exc:
+        raise BadRequest(f"body is not usable JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise BadRequest(f"body is not a JSON object: send {what} as one")
+    return parsed

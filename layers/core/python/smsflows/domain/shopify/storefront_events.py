@@ -186,12 +186,7 @@ def parse(body: bytes, content_type: str) -> StorefrontEvent:
     media = content_type.split(";", 1)[0].strip().lower()  # media types are case-insensitive (RFC 9110)
     if media not in CONTENT_TYPES:
         raise BadRequest("send the event as text/plain or application/json")
-    try:
-        raw = json_bodies.loads(body, strict_keys=True)
-    except json_bodies.BadJson as exc:
-        raise BadRequest(f"body is not usable JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise BadRequest("body is not a JSON object")
+    raw = json_bodies.request_object(body, "the event")
     try:
         return StorefrontEvent.model_validate(raw)
     except ValidationError as exc:
