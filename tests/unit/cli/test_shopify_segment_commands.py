@@ -43,10 +43,10 @@ def as_json(*argv: str) -> Any:
 
 
 def refused(code: int, *argv: str) -> str:
-    """The one error line (the Admin API adapter's own WARNING log lines, shown by default, aside)."""
+    """The one error line: the Admin API adapter's own warnings are shown with --verbose only."""
     ran = run(*argv)
     assert ran.code == code, ran
-    lines = [line for line in ran.err_lines if not line.startswith("WARNING smsflows: shopify")]
+    lines = ran.err_lines
     assert ran.out.strip() == "" and len(lines) == 1, ran
     assert "Traceback" not in ran.err
     return lines[0]
@@ -149,6 +149,8 @@ def test_shopify_unreachable_without_a_token_or_denying_access_is_one_line_and_c
     shopify.add_token(SHOP, "shpat_revoked")  # the stored token no longer works
     line = refused(1, "segment", "shopify-list", "--shop", SHOP)
     assert "cannot list the shop's Shopify segments: Shopify denied access" in line and "401" in line
+    verbose = run("--verbose", "segment", "shopify-list", "--shop", SHOP)  # the warning, as it happened
+    assert verbose.code == 1 and any("shopify refused the access token" in ln for ln in verbose.err_lines)
 
     client("secretsmanager").delete_secret(
         SecretId=f"{stage.env['SHOPIFY_ADMIN_TOKEN_PREFIX']}/{SHOP}", ForceDeleteWithoutRecovery=True
