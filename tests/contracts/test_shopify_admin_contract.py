@@ -147,6 +147,31 @@ def test_a_shop_with_no_token_stored_is_not_connected(admin, fake):
     assert fake.calls == [] and fake.unauthorized == 0
 
 
+def test_a_shop_found_without_a_token_is_not_read_again_for_a_minute_then_is(fake, secrets_client):
+    """A consent change of a shop that never connected costs no Secrets Manager read each time; a token
+    stored meanwhile is found once the minute is over."""
+    reads: list[str] = []
+    secrets_client.meta.events.register(
+        "before-call.secrets-manager.GetSecretValue", lambda **_: reads.append("x")
+    )
+    now = [1000.0]
+    store = SecretsStore(lambda: secrets_client, min_refresh_s=0, monotonic=lambda: now[0])
+    admin = ShopifyAdminClient(store, PREFIX, api_base=fake.base_url, timeout_s=2, monotonic=lambda: now[0])
+    for _ in range(3):
+        with pytest.raises(admin_api.ShopifyNotConnected, match="shop connect"):
+            admin_api.list_segments(admin, OTHER)
+    assert len(reads) == 1
+    fake.add_token(OTHER, TOKEN)
+    secrets_client.create_secret(
+        Name=token_secret_id(PREFIX, OTHER), SecretString=json.dumps({"access_token": TOKEN})
+    )
+    now[0] += 59
+    with pytest.raises(admin_api.ShopifyNotConnected):
+        admin_api.list_segments(admin, OTHER)
+    now[0] += 2
+    assert admin_api.list_segments(admin, OTHER) == [] and len(reads) == 2
+
+
 def test_a_refused_token_is_re_read_once_and_the_new_one_used(admin, fake, secrets_client):
     admin_api.list_segments(admin, SHOP)  # the token is read and cached
     rotated = "shpat_rotated-token-abcdef0123456789"

@@ -45,6 +45,9 @@ SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 # wait is the queue's (the function shares its 30 s with the other events of its batch).
 MAX_THROTTLE_RETRIES = 2
 MAX_THROTTLE_WAIT_S = 3.0
+# How long a shop found with no token stored is taken as not connected before its secret is read again
+# (a `smsflows shop connect` reaches a warm function within this, as a rotated secret within its TTL).
+NOT_CONNECTED_S = 60.0
 MIN_THROTTLE_WAIT_S = 0.1
 DEFAULT_THROTTLE_WAIT_S = 1.0  # a throttled answer without throttleStatus (a 429 from the edge)
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
@@ -121,6 +124,8 @@ class ShopifyAdminClient:
         sleep: Callable[[float], None] = time.sleep,
         max_throttle_retries: int = MAX_THROTTLE_RETRIES,
         max_throttle_wait_s: float = MAX_THROTTLE_WAIT_S,
+        not_connected_s: float = NOT_CONNECTED_S,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if not token_prefix:
             raise ValueError("the Admin API token prefix is not set (SHOPIFY_ADMIN_TOKEN_PREFIX)")
@@ -132,6 +137,11 @@ class ShopifyAdminClient:
         self._max_retries = max_throttle_retries
         self._max_wait_s = max_throttle_wait_s
         self._opener = urllib.request.build_opener(_NoRedirect)
+        # Shops found with no token stored, and when (monotonic): a consent change of a shop that never
+        # connected costs no Secrets Manager read for `not_connected_s` after the first that found nothing.
+        self._not_connected: dict[str, float] = {}
+        self._not_connected_s = not_connected_s
+        self._monotonic = monotonic
 
     def graphql(self, shop: str, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         if not SHOP_DOMAIN.match(shop or ""):
@@ -173,11 +183,17 @@ class ShopifyAdminClient:
             return self._data(shop, operation, status, body, codes)
 
     def _token(self, shop: str, secret_id: str) -> str:
+        missing_since = self._not_connected.get(secret_id)
+        if missing_since is not None and self._monotonic() - missing_since < self._not_connected_s:
+            raise ShopifyNotConnected(
+                f"no Admin API access token is stored for {shop}: `smsflows shop connect --shop {shop}`"
+            )
         try:
             value = self._secrets.get(secret_id)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ResourceNotFoundException":
+                self._not_connected[secret_id] = self._monotonic()
                 raise ShopifyNotConnected(
                     f"no Admin API access token is stored for {shop}: `smsflows shop connect --shop {shop}`"
                 ) from None
