@@ -129,22 +129,14 @@ class FakeShopify:
     # Control ---------------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.base_url
 
     def start(self) -> FakeShopify:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-shopify",
-            daemon=True,
-        )
-        self._thread.start()
+        self._thread = self._server.serve_in_thread("fake-shopify")
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def add_token(self, shop: str, token: str) -> None:
         with self._lock:

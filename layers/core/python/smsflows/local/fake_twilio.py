@@ -218,20 +218,14 @@ class FakeTwilio:
     # Control ---------------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.base_url
 
     def start(self) -> FakeTwilio:
-        # polled every 50 ms for a shutdown request (the default half second is what stop() would wait)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-twilio", daemon=True
-        )
-        self._thread.start()
+        self._thread = self._server.serve_in_thread("fake-twilio")
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def outbox(self) -> list[dict[str, Any]]:
         with self._lock:

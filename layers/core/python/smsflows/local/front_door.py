@@ -135,14 +135,10 @@ class FrontDoor:
         return int(self._server.server_address[1])
 
     def serve_in_thread(self) -> None:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="front-door", daemon=True
-        )
-        self._thread.start()
+        self._thread = self._server.serve_in_thread("front-door")
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
