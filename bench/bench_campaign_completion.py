@@ -84,6 +84,10 @@ def main() -> None:
 
         made = campaigns.campaign_create(DEFAULT_SHOP, name="Bench", text="Demo Shop: FANOUT 20% off today.",
                                          segment_file=_everyone(), by="bench")  # fmt: skip
+        first = campaigns.campaign_preview(DEFAULT_SHOP, made["id"]).get("eta", {}).get("first_text")
+        if first and datetime.fromisoformat(first) > deps_module.get_deps().clock() + timedelta(minutes=1):
+            sys.exit(f"every text would wait for quiet hours (first lawful text {first}); the subscribers are in "
+                     "Chicago: run this in their daytime")  # fmt: skip
         began = time.perf_counter()
         campaigns.campaign_transition(DEFAULT_SHOP, made["id"], "schedule", by="bench")
         stamps = wait_for(cloud, "FANOUT", n, timeout=n / RATE * 3 + 60)
