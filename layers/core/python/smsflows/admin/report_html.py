@@ -221,7 +221,7 @@ def _lift_chart(entries: Sequence[dict[str, Any]]) -> str:
     width, row_h, top = WIDE, 62, 44
     height = top + row_h * len(entries) + 34
     bx0, bw = 230, 300  # the rate bars
-    fx0, fw = 640, WIDE - 640 - 150  # the forest plot of the differences
+    fx0, fw = 640, WIDE - 640 - 180  # the differences; their notes need ~155 px in DejaVu Sans
     rates = [float(e.get(k) or 0) for e in entries for k in ("conversion_sent", "conversion_holdout")]
     rate_top = max(rates, default=0.0) or 1.0
     spans = [0.0] + [float(v) for e in entries for v in (e.get("lift_ci95") or [e.get("lift") or 0])]
