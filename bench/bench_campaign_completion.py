@@ -54,8 +54,10 @@ def wait_for(cloud: LocalCloud, marker: str, n: int, timeout: float) -> list[dat
     deadline = time.monotonic() + timeout
     while True:
         box = [m for m in cloud.twilio.outbox() if marker in m["body"]]
-        if len(box) >= n or time.monotonic() > deadline:
+        if len(box) >= n or (box and time.monotonic() > deadline):
             return [datetime.fromisoformat(m["at"]) for m in box]
+        if time.monotonic() > deadline:
+            sys.exit(f"no {marker} text arrived in {timeout:.0f} s")
         time.sleep(0.5)
 
 
@@ -84,7 +86,7 @@ def main() -> None:
 
         made = campaigns.campaign_create(DEFAULT_SHOP, name="Bench", text="Demo Shop: FANOUT 20% off today.",
                                          segment_file=_everyone(), by="bench")  # fmt: skip
-        first = campaigns.campaign_preview(DEFAULT_SHOP, made["id"]).get("eta", {}).get("first_text")
+        first = campaigns.campaign_preview(DEFAULT_SHOP, made["id"])["eta"]["first_text"]
         if first and datetime.fromisoformat(first) > deps_module.get_deps().clock() + timedelta(minutes=1):
             sys.exit(f"every text would wait for quiet hours (first lawful text {first}); the subscribers are in "
                      "Chicago: run this in their daytime")  # fmt: skip
