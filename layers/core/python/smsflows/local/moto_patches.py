@@ -63,6 +63,7 @@ def install(
         _serialise_writes_locked()
         _patch_stop_execution()
         _patch_virtual_time()
+        _cache_moto_modules()
         _installed = True
 
 
@@ -74,6 +75,18 @@ def uninstall_keeper() -> None:
 
 def _keeper() -> TimeKeeper | None:
     return _state["keeper"]  # type: ignore[no-any-return]
+
+
+def _cache_moto_modules() -> None:
+    """moto's server lists its own package folder (a listdir and ~180 isdir calls) on every request, under
+    its dispatcher's lock, to tell a service name from a host: the folders do not change while it runs."""
+    import functools
+
+    from moto import backends
+
+    if not hasattr(backends.list_of_moto_modules, "cache_info"):
+        listed = backends.list_of_moto_modules
+        backends.list_of_moto_modules = functools.cache(lambda: tuple(listed()))  # type: ignore[assignment]
 
 
 def _patch_virtual_time() -> None:
