@@ -101,6 +101,20 @@ def test_a_yes_delivered_twice_at_once_is_recorded_and_answered_once():
     assert d.store.state(SHOP, PHONE).status == "subscribed"
 
 
+def test_twilios_later_retry_of_a_confirming_yes_is_neither_answered_nor_handed_to_support():
+    config = onboarded_shop(SHOP, support_webhook_url=SUPPORT)
+    d = deps(config)
+    subscribe(request(submission_id="s1"), "198.51.100.7", "ua", d)
+    assert handle_inbound(sms("YES", "SM-yes"), d) == InboundOutcome("confirmed", config.opt_in_confirmation_text())
+    # the first delivery finished (subscribed now); Twilio delivers the same message again
+    assert handle_inbound(sms("YES", "SM-yes"), d) == InboundOutcome("confirmed", None)
+    assert d.conversations.items == {}
+    assert [e.kind for e in d.store.events(SHOP, PHONE)] == ["opt_in_requested", "opt_in_confirmed"]
+    # another YES (a new message) from the subscribed number is a conversation, as before
+    assert handle_inbound(sms("YES", "SM-yes-2"), d).forward is not None
+    assert list(d.conversations.items) == ["SM-yes-2"]
+
+
 # A conversation, and the shop's support webhook -----------------------------------------------------------
 
 

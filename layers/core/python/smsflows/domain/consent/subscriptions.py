@@ -569,6 +569,10 @@ def _handle_inbound(inbound: InboundSms, shop: str, config: ShopConfig, deps: Co
             )
             reply = None if rec.duplicate else config.opt_in_confirmation_text()
             return InboundOutcome("confirmed", reply)
+        if state is not None and any(e.event_id == base["event_id"] for e in deps.store.events(shop, e164)):
+            # Twilio's retry of the YES that confirmed (its first delivery was answered; the number is
+            # subscribed now): the same outcome, no second text, and nothing handed to support.
+            return InboundOutcome("confirmed", None)
         # A YES with nothing pending is a conversation, never an opt-in.
 
     kind = "rating" if found.intent is Intent.RATING else "message"
