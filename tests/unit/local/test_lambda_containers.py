@@ -111,6 +111,23 @@ def test_one_sqs_event_source_is_served_one_batch_at_a_time_two_sources_at_once(
     assert len(gate.seen) == 3 and gate.most == 2
 
 
+def test_an_event_source_serves_as_many_batches_at_once_as_its_concurrency(gate):
+    """A real-time local cloud runs two batches per queue, as an event source mapping's maximum concurrency
+    does: a paced sender's next batch books its slots while the previous one is still sending."""
+    lambdas = LocalLambdas(max_concurrency=10, per_source=2)
+
+    def batch(i: int) -> dict:
+        return {"id": i, "block": True, "Records": [{"eventSourceARN": "arn:aws:sqs:us-east-1:1:a"}]}
+
+    threads = start(lambdas, [batch(0), batch(1), batch(2)])
+    wait_until(lambda: gate.running, lambda n: n == 2, what="two batches of the queue running")
+    assert len(gate.seen) == 2  # the third waits for one of them
+    gate.release.set()
+    for t in threads:
+        t.join(30)
+    assert len(gate.seen) == 3 and gate.most == 2
+
+
 def test_a_container_that_fails_to_load_gives_its_slot_back(gate, monkeypatch):
     lambdas = LocalLambdas(max_concurrency=1)
     calls = []
@@ -128,9 +145,11 @@ def test_a_container_that_fails_to_load_gives_its_slot_back(gate, monkeypatch):
     assert calls == [0, 0]
 
 
-def test_the_limit_is_at_least_one():
+def test_the_limits_are_at_least_one():
     with pytest.raises(ValueError):
         LocalLambdas(max_concurrency=0)
+    with pytest.raises(ValueError):
+        LocalLambdas(per_source=0)
 
 
 def test_real_handler_copies_do_not_share_module_state():

@@ -100,7 +100,10 @@ class LocalCloud:
         self.shopify: FakeShopify | None = None
         self.door: FrontDoor | None = None
         self.pollers: list[QueuePoller | SchedulePoller] = []
-        self.lambdas = LocalLambdas(max_concurrency=config.concurrency)
+        # Real time: concurrent batches per queue, as a dev stage's event source mappings run them; virtual
+        # time handles one at a time (reproducible runs).
+        per_source = 1 if config.virtual_time else POLLER_CONCURRENCY
+        self.lambdas = LocalLambdas(max_concurrency=config.concurrency, per_source=per_source)
         self.keeper: TimeKeeper | None = None
         if config.virtual_time:
             self.keeper = TimeKeeper(SimClock(self.epoch_virtual))

@@ -129,16 +129,17 @@ class LocalLambdas:
     """Loads functions/<name>/handler.py and invokes it as Lambda would: up to `max_concurrency`
     invocations of a function at once, each in its own container (a copy of the handler module), so a
     burst of API requests or of Step Functions tasks is served concurrently. An SQS event source is
-    polled by one poller per queue in the local cloud: its invocations stay one at a time per event
-    source (one concurrent batch per event source mapping), so that a consumer of two queues
-    (send_message) serves both at once and a backlog on one does not hold the other."""
+    polled by one poller per queue in the local cloud: its invocations run at most `per_source` at a
+    time per event source (an event source mapping's maximum concurrency), so that a consumer of two
+    queues (send_message) serves both at once and a backlog on one does not hold the other."""
 
-    def __init__(self, max_concurrency: int = DEFAULT_CONCURRENCY) -> None:
-        if max_concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
+    def __init__(self, max_concurrency: int = DEFAULT_CONCURRENCY, per_source: int = 1) -> None:
+        if max_concurrency < 1 or per_source < 1:
+            raise ValueError("max_concurrency and per_source must be at least 1")
         self.max_concurrency = max_concurrency
+        self.per_source = per_source
         self._pools: dict[str, _Containers] = {}
-        self._sources: dict[tuple[str, str], threading.Lock] = {}
+        self._sources: dict[tuple[str, str], threading.Semaphore] = {}
         self._lock = threading.Lock()
         # Virtual time: each invocation counts as running work (the time keeper's busy scope).
         self.activity: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
@@ -149,14 +150,14 @@ class LocalLambdas:
                 self._pools[name] = _Containers(name, self.max_concurrency)
             return self._pools[name]
 
-    def _source_lock(self, name: str, event: dict[str, Any]) -> threading.Lock | None:
+    def _source_lock(self, name: str, event: dict[str, Any]) -> threading.Semaphore | None:
         records = event.get("Records") if isinstance(event, dict) else None
         first = records[0] if isinstance(records, list) and records else None
         source = str(first.get("eventSourceARN", "")) if isinstance(first, dict) else ""
         if not source:
             return None  # API Gateway, Step Functions, a direct invoke: concurrent up to the limit
         with self._lock:
-            return self._sources.setdefault((name, source), threading.Lock())
+            return self._sources.setdefault((name, source), threading.BoundedSemaphore(self.per_source))
 
     def module(self, name: str) -> ModuleType:
         """The function's first container's module (loaded if need be): what sequential invocations use."""
