@@ -16,7 +16,7 @@ from smsflows import topology
 from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.sending.encoding import segment_info
 from smsflows.domain.sending.retry import backoff_s
-from smsflows.domain.sending.send import Prepared, SendOutcome, finish, prepare
+from smsflows.domain.sending.send import Prepared, SendOutcome, finish, pace, prepare
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import ProviderError, SmsflowsError, TransientError
 from smsflows.runtime.observability import correlation_id, logger, mask_phone, metrics
@@ -193,10 +193,6 @@ def _prepare_batch(event: dict[str, Any]) -> Batch:
             )
         except TransientError:
             logger.warning("batch read failed; reading per message")
-    # Segments each shop is about to send in this batch: its first block of slots is sized to them.
-    demand: dict[str, int] = {}
-    for _, message in messages:
-        demand[message.shop] = demand.get(message.shop, 0) + segment_info(message.body).segments
     seen: set[tuple[str, str]] = set()
     for record_id, message in messages:
         key = (message.shop, message.to)
@@ -205,19 +201,35 @@ def _prepare_batch(event: dict[str, Any]) -> Batch:
             # after the first is done (the first may have taken a frequency-cap slot).
             continue
         seen.add(key)
-        want = demand[message.shop]
-        demand[message.shop] -= segment_info(message.body).segments
         try:
             batch[record_id] = prepare(
-                message,
-                deps.send_deps,
-                snapshots.get(key),
-                want=want,
-                claimed=claimed.get(message.message_id),
+                message, deps.send_deps, snapshots.get(key), claimed=claimed.get(message.message_id), book=False
             )
         except Exception as exc:  # reported for this record alone, by its record handler
             batch[record_id] = exc
+    # Then the slots, once every message is checked (the first slot is not spent on the checks of the rest)
+    # and the provider's client is ready (a cold container's first send would be late for its slot):
+    # each shop's first block is sized to the segments it is about to send in this batch.
+    if any(isinstance(ready, Prepared) for ready in batch.values()):
+        deps.send_deps.provider.warm()
+    demand: dict[str, int] = {}
+    for ready in batch.values():
+        if isinstance(ready, Prepared):
+            demand[ready.message.shop] = demand.get(ready.message.shop, 0) + _segments(ready)
+    for record_id, ready in batch.items():
+        if not isinstance(ready, Prepared):
+            continue
+        want = demand[ready.message.shop]
+        demand[ready.message.shop] -= _segments(ready)
+        try:
+            batch[record_id] = pace(ready, deps.send_deps, want=want)
+        except Exception as exc:  # reported for this record alone, by its record handler
+            batch[record_id] = exc
     return batch
+
+
+def _segments(ready: Prepared) -> int:
+    return segment_info(ready.sent.body).segments
 
 
 def _finish_batch(batch: Batch, spacing: dict[str, float]) -> None:

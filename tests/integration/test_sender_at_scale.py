@@ -414,3 +414,45 @@ def test_a_redelivered_batch_is_recognised_in_its_one_read_and_costs_no_slot(clo
     assert len(cloud.twilio.outbox()) == 10  # nothing twice
     assert [c for c in calls if c != "GetItem"] == ["BatchGetItem"]  # consent, caps and claims: one read
     assert cloud.items("PACE#") == [bucket]  # no slot booked for texts already sent
+
+
+def test_a_batch_checks_every_text_before_it_books_the_first_slot(cloud, monkeypatch):
+    """Booking each text's slot as it is checked spent the batch's first slots on the checks of the texts
+    after them: the first text was late for its slot by the time the sends began, booked again at the end or
+    sent to the backlog line (a gap at every batch). The checks come first, then the slots, in order; and a
+    cold container builds its twilio client before booking, not in its first slot (which bunched the first
+    texts together)."""
+    from smsflows.adapters.twilio_provider import TwilioProvider
+    from smsflows.domain.sending import pacing, send
+
+    set_throughput(SHOP, Throughput(sender_type="toll_free", segments_per_second=50))
+    warm_up(cloud)
+    phones = [f"+1512555{5000 + i:04d}" for i in range(8)]
+    subscribe(SHOP, phones)
+    steps: list[str] = []
+    checked, acquired, warmed = send._quiet_hours_block, pacing.Pacer.acquire, TwilioProvider.warm
+
+    def check(message, *args, **kwargs):
+        steps.append(f"check {message.to}")
+        return checked(message, *args, **kwargs)
+
+    def acquire(self, bucket, brand, throughput, segments, category, now, has_ticket=False, want=None):
+        steps.append(f"slot {want}")
+        return acquired(self, bucket, brand, throughput, segments, category, now, has_ticket, want)
+
+    def warm(self):
+        steps.append("warm")
+        return warmed(self)
+
+    monkeypatch.setattr(send, "_quiet_hours_block", check)
+    monkeypatch.setattr(pacing.Pacer, "acquire", acquire)
+    monkeypatch.setattr(TwilioProvider, "warm", warm)
+    event = sqs_event(*(json.dumps(message(f"m-{i}", p, "marketing")) for i, p in enumerate(phones)))
+    result = cloud.invoke("send_message", event)
+    assert result == {"batchItemFailures": []}
+    assert sorted(m["to"] for m in cloud.twilio.outbox()[1:]) == sorted(phones)
+    # every check, the provider's client made ready, then one slot per text in record order, each sized to
+    # what the batch still has to send; after them only the quiet-hours look of a text that waited for its slot
+    slots = [f"slot {8 - i}" for i in range(8)]
+    assert steps[:17] == [f"check {p}" for p in phones] + ["warm"] + slots
+    assert all(step.startswith("check ") for step in steps[17:])

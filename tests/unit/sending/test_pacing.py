@@ -217,3 +217,21 @@ def test_a_lone_text_on_a_busy_sender_books_and_counts_one_slot_not_a_block():
     batch = Pacer(buckets, wall=wall)
     batch.acquire("MG1", "brand", t, 2, "marketing", NOW, want=7)  # a batch of 7 segments, 2 of them here
     assert buckets.daily[("brand", "2026-11-23")] == 8
+
+
+class RestartedBuckets(MemoryBuckets):
+    def looks_idle(self, bucket):
+        return True  # the adapter's view after this container's last reserve found the bucket idle
+
+
+def test_the_last_text_of_a_batch_follows_its_own_block_instead_of_folding_ahead_of_it():
+    """A lone text may book its slot in its claim only on an idle sender: this container's own block still
+    running means it is not idle (the fold would be refused at the claim, and the text booked again)."""
+    buckets, wall = RestartedBuckets(), Wall()
+    t = Throughput(sender_type="toll_free", segments_per_second=5)  # paced to 4.8/s: blocks of 4 slots
+    pacer = Pacer(buckets, wall=wall)
+    decisions = [pacer.acquire("TF1", "brand", t, 1, "marketing", NOW, want=5 - i) for i in range(5)]
+    assert [d.fold for d in decisions] == [None] * 5
+    assert [d.send_at for d in decisions] == pytest.approx([wall.t + i / t.rate for i in range(5)])
+    wall.t += 5  # the block ran out long ago: a lone text on the idle sender folds again
+    assert pacer.acquire("TF1", "brand", t, 1, "marketing", NOW, want=1).fold is not None

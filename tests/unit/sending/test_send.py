@@ -156,3 +156,28 @@ def test_without_shop_configs_wired_nothing_is_sent():
     d = deps()
     d.shops = None
     assert send_one(message(), d).detail == "shop_not_onboarded" and d.provider.sent == []
+
+
+def test_a_message_checked_without_a_slot_books_one_before_it_is_sent():
+    """prepare(book=False) is a batch's first half (every check, no slot); `pace` books the slot, and `finish`
+    books one itself for a message that reaches it unbooked: nothing goes out unpaced."""
+    from dataclasses import replace
+
+    from smsflows.domain.sending.pacing import Pacer
+    from smsflows.domain.sending.send import Prepared, finish, pace, prepare
+    from tests.unit.sending.test_pacing import MemoryBuckets, Wall
+
+    buckets, wall = MemoryBuckets(), Wall()
+    d = replace(deps(), pacer=Pacer(buckets, wall=wall), wall=wall, sleep=lambda s: None)
+    checked = prepare(message(), d, book=False)
+    assert isinstance(checked, Prepared) and not checked.paced and checked.send_at is None
+    assert buckets.tat == {} and buckets.writes == 0  # checked, nothing booked
+    booked = pace(checked, d, want=3)
+    assert isinstance(booked, Prepared) and booked.paced and booked.send_at == wall.t
+    (lease,) = d.pacer.leases.values()
+    assert (lease.count, lease.used) == (3, 1)  # a block for the three segments the batch will send
+    again = prepare(message(message_id="m-2", to="+15125550124"), d, book=False)
+    assert finish(again, d).outcome == "sent"
+    assert [m["to"] for m in d.provider.sent] == ["+15125550124"]
+    assert d.log.items["m-2"]["state"] == "sent"
+    assert lease.used == 2  # finish booked its slot: the next of the block booked above

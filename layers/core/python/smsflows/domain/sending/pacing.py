@@ -32,7 +32,9 @@ PACIFIC = ZoneInfo("America/Los_Angeles")  # T-Mobile's daily counters reset at 
 
 MAX_BLOCK = 10  # segments reserved per bucket write
 BLOCK_SECONDS = 1.0  # ... or this many seconds' worth, whichever is smaller
-MARKETING_HORIZON_S = 2.0  # marketing reserves at most this far ahead (then it takes a ticket)
+# Marketing reserves at most this far ahead (then it takes a ticket). Longer would hold another shop's texts
+# behind one shop's broadcast in an invocation that sleeps through its slots.
+MARKETING_HORIZON_S = 2.0
 TRANSACTIONAL_HORIZON_S = 10.0  # transactional reserves up to this far ahead, else it is re-queued
 # A slot may be used at most this late (half a slot, at least 20 ms), or it is given up: later, it would
 # bunch texts up with the next holder's. Within one container `Pacer.space` keeps sends a slot apart anyway.
@@ -184,7 +186,8 @@ class Pacer:
             at = lease.take(segments, wall)
             if at is not None:
                 return Decision(send_at=at)
-        if want is not None and want <= segments and self.buckets.looks_idle(bucket):
+        booked_ahead = lease is not None and lease.slot(lease.count) > wall  # this container's block runs on
+        if want is not None and want <= segments and not booked_ahead and self.buckets.looks_idle(bucket):
             # A lone text on a sender that was idle: book its slot in the claim's own transaction.
             cap = throughput.daily_cap
             daily = (brand, pacific_day(now), segments, cap) if cap is not None else None

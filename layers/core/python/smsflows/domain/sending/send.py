@@ -162,6 +162,7 @@ class Prepared:
     # The text as sent (each URL the recipient's short link); "" when that is the queued text. A deferral
     # puts back the queued `message`, never this: its links would then be stored by no one.
     body: str = ""
+    paced: bool = True  # False: checked, its slot not booked yet (`pace`, or `finish` books it)
 
     @property
     def sent(self) -> OutboundMessage:
@@ -184,10 +185,12 @@ def prepare(
     snapshot: RecipientSnapshot | None = None,
     want: int | None = None,
     claimed: str | None = None,
+    book: bool = True,
 ) -> SendOutcome | Prepared:
-    """Every check that needs no claim, and the paced slot. A batch prepares all its messages before
-    sending any, so it books its sender's slots (or backlog places) at once and never sleeps through one
-    shop's slots while another shop's texts wait behind them in the same batch."""
+    """Every check that needs no claim, and (`book`) the paced slot. A batch checks all its messages, then
+    books its sender's slots (or backlog places) for them at once (`pace`), so it never sleeps through one
+    shop's slots while another shop's texts wait behind them in the same batch, and its first slot is not
+    spent on the checks of the messages after it."""
     now = deps.clock()
     if claimed in ("sent", "failed"):
         # read with the batch: a redelivery of a message already done costs no slot and no more calls
@@ -265,7 +268,12 @@ def prepare(
     sender = sender_for(config, deps.sender)
     ready = Prepared(message, config, sender, conditions, extra, locations, None, links=tuple(made),
                      body=body if made else "")  # fmt: skip
-    return _pace(ready, now, deps, want)
+    return _pace(ready, now, deps, want) if book else replace(ready, paced=False)
+
+
+def pace(ready: Prepared, deps: SendDeps, want: int | None = None) -> SendOutcome | Prepared:
+    """Book the slot of a message `prepare` checked without booking one (or defer it)."""
+    return _pace(replace(ready, paced=True), deps.clock(), deps, want)
 
 
 def shortened(
@@ -319,6 +327,11 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
     message, sender, conditions, extra = ready.message, ready.sender, ready.conditions, ready.extra
     outgoing = ready.sent  # what the provider gets; `message` (as queued) is what a deferral puts back
     now = deps.clock()
+    if not ready.paced:
+        booked = pace(ready, deps, segment_info(outgoing.body).segments)
+        if isinstance(booked, SendOutcome):
+            return booked
+        ready = booked
     if ready.send_at is not None and deps.pacer is not None:
         if not deps.pacer.on_time(ready.send_at, deps.wall(), ready.config.throughput):
             # The batch fell behind its slots (a slow call before this one): sending now would bunch
