@@ -666,6 +666,10 @@ class FakeProvider:
         self.accepted: list[tuple[datetime, str, str, ProviderReceipt]] = []  # (created, to, body, receipt)
         self.errors = list(errors or [])
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.warmed = 0
+
+    def warm(self) -> None:
+        self.warmed += 1
 
     def send(self, *, to: str, body: str, sender: Sender, status_callback: str | None) -> ProviderReceipt:
         from smsflows.local.fake_twilio import E164, twilio_segments

@@ -278,6 +278,30 @@ def test_credentials_that_cannot_be_read_are_a_retryable_error_before_any_reques
     assert rig.twilio.requests == 0 and rig.twilio.unauthorized == 0
 
 
+def test_warming_reads_the_credentials_and_builds_the_client_once_and_sends_nothing(rig):
+    rig.provider.warm()
+    rig.provider.warm()
+    assert rig.sm.reads == 1 and rig.twilio.requests == 0  # ready, and nothing went to Twilio
+    rig.send()
+    assert rig.sm.reads == 1 and len(rig.twilio.outbox()) == 1  # the send found the client built
+
+
+def test_warming_with_unreadable_credentials_is_left_for_the_send_to_report(rig, logs):
+    class Down:
+        def get_secret_value(self, **kwargs: Any) -> Any:
+            raise ConnectionError("secrets manager unreachable")
+
+    store = SecretsStore(lambda: Down(), monotonic=rig.clock)
+    provider = TwilioProvider(
+        credentials=SecretCredentials(store, rig.secret_id), api_base=rig.twilio.base_url, timeout_s=5
+    )
+    provider.warm()  # never raises: the batch goes on and each send reports the failure as its own
+    assert "could not get the twilio client ready" in logs()
+    with pytest.raises(ProviderError) as refused:
+        provider.send(to=PHONE, body="hi", sender=SERVICE, status_callback=None)
+    assert refused.value.retryable and rig.twilio.requests == 0
+
+
 # --- through the handlers, in the in-process cloud ----------------------------------------------------------
 
 

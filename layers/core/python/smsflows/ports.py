@@ -254,6 +254,10 @@ class SmsProvider(Protocol):
         """A message with this recipient and body the provider accepted since `since`, if any (to settle
         an attempt that ended without an answer)."""
 
+    def warm(self) -> None:
+        """Be ready to send at once (credentials read, client built; best effort, never raises): a batch
+        does it before it books its slots, so a cold container's first texts are not late for theirs."""
+
 
 class ConsentStore(Protocol):
     """The ledger, the state projection and the suppression list, written together."""

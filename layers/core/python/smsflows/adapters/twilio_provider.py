@@ -1,4 +1,4 @@
-"""Twilio behind the SmsProvider port. `twilio.rest` is imported only when a message is first sent."""
+"""Twilio behind the SmsProvider port. `twilio.rest` is imported when the client is first needed (`warm`, or a send)."""
 
 from __future__ import annotations
 
@@ -118,6 +118,14 @@ class TwilioProvider:
                 self._client = Client(pair[0], pair[1], http_client=self._http)
                 self._client_pair = pair
             return self._client.messages
+
+    def warm(self) -> None:
+        """Read the credentials and build the client (importing twilio's REST modules takes about a second
+        in a cold container): a failure is left for the send to report."""
+        try:
+            self._messages(self._pair(lambda: self._credentials.current()))
+        except Exception as exc:
+            logger.warning("could not get the twilio client ready", error=type(exc).__name__)
 
     def _authenticated(self, call: Callable[[Any], T]) -> T:
         """`call(messages)` with the current credentials; after a 401, once more with renewed ones.
