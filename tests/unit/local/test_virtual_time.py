@@ -139,3 +139,64 @@ def test_released_time_runs_free_to_the_last_due_instant():
         assert keeper.settle()["next_due"] is None
     finally:
         keeper.stop()
+
+
+def test_a_paced_wait_parks_the_work_holds_at_the_horizon_and_wakes_at_its_own_instant():
+    """A sender waiting for its slots (on the thread of its invocation's busy scope) is not running: the
+    keeper moves the clock to each slot when nothing else runs, and never past the driver's horizon. (The
+    clock used to move at once on such a wait: a sender with a backlog was never idle and ran time minutes
+    past an `advance`.)"""
+    keeper = TimeKeeper(SimClock(T0)).start()
+    try:
+        keeper.hold(T0 + 3)
+        woke: list[float] = []
+
+        def send_three() -> None:
+            with keeper.busy():
+                for slot in (T0 + 1, T0 + 2, T0 + 5):
+                    keeper.clock.sleep_until(slot)
+                    woke.append(keeper.clock.time())
+
+        sender = threading.Thread(target=send_three)
+        sender.start()
+        state = keeper.settle(timeout_s=30)
+        assert woke == [T0 + 1, T0 + 2] and keeper.clock.time() == T0 + 3  # held: the third slot lies beyond
+        assert state["sleeping"] == 1 and state["idle"] and sender.is_alive()
+        keeper.advance(T0 + 10, timeout_s=30)
+        sender.join(5)
+        assert woke == [T0 + 1, T0 + 2, T0 + 5] and keeper.clock.time() == T0 + 10
+    finally:
+        keeper.stop()
+
+
+def test_a_parked_wait_counts_as_running_once_its_instant_has_come_and_free_threads_move_the_clock():
+    keeper = TimeKeeper(SimClock(T0))
+    keeper.clock.parker = keeper.park  # as start() does, without the keeper's thread
+    reached, gate = threading.Event(), threading.Event()
+    waited = keeper.clock.wait_until
+
+    def wake_slowly(instant, cancelled, poll_s=0.05):  # the thread has not gone on yet when the clock arrives
+        result = waited(instant, cancelled, poll_s)
+        reached.set()
+        gate.wait(5)
+        return result
+
+    keeper.clock.wait_until = wake_slowly  # type: ignore[method-assign]
+    parked = threading.Thread(target=lambda: _busy_sleep(keeper, T0 + 5))
+    parked.start()
+    wait_until(lambda: keeper.state()["sleeping"] == 1, what="the sender to park")
+    assert keeper.idle() and keeper.next_due() == T0 + 5
+    keeper.clock.advance_to(T0 + 5)
+    assert reached.wait(5)
+    assert not keeper.idle() and not keeper._skip_once()  # its instant has come: it is about to run
+    gate.set()
+    parked.join(5)
+    assert not parked.is_alive() and keeper.idle()
+    # outside any busy scope (a thread the keeper does not know of): the clock moves for it at once
+    keeper.clock.sleep_until(T0 + 9)
+    assert keeper.clock.time() == T0 + 9
+
+
+def _busy_sleep(keeper: TimeKeeper, instant: float) -> None:
+    with keeper.busy():
+        keeper.clock.sleep_until(instant)

@@ -58,3 +58,22 @@ def test_the_deps_clock_is_the_local_clouds_virtual_one_in_process_or_over_http(
         assert remote.clock() == at  # a CLI stamps what it writes with the cloud's virtual time
     finally:
         server.shutdown()
+
+
+def test_waits_side_by_side_on_the_virtual_clock_end_at_the_latest_instant():
+    """Two sends' waits read at the same instant: as spans they add up (the second starts where the first
+    moved the clock), as instants they end at the later one, as real sleeps side by side do."""
+    from datetime import UTC, datetime
+
+    from smsflows.runtime import clock as clock_module
+
+    t0 = datetime(2026, 11, 24, 16, 0, tzinfo=UTC).timestamp()
+    spans = clock_module.SimClock(t0)
+    waits = [slot - spans.time() for slot in (t0 + 1, t0 + 2)]  # both read before either sleeps
+    for wait in waits:
+        spans.sleep(wait)
+    assert spans.time() == t0 + 3
+    instants = clock_module.SimClock(t0)
+    for slot in (t0 + 2, t0 + 1):
+        instants.sleep_until(slot)
+    assert instants.time() == t0 + 2  # never backwards either

@@ -181,3 +181,32 @@ def test_a_message_checked_without_a_slot_books_one_before_it_is_sent():
     assert [m["to"] for m in d.provider.sent] == ["+15125550124"]
     assert d.log.items["m-2"]["state"] == "sent"
     assert lease.used == 2  # finish booked its slot: the next of the block booked above
+
+
+def test_a_batch_waits_for_its_slots_as_instants_so_the_virtual_clock_ends_at_the_last_one():
+    """The local cloud's clock moves at once on a wait: a batch's sends wait side by side in threads, and
+    waits given as spans (each read against a clock the others had already moved) added up, so a minute of
+    a 3-a-second campaign sent hundreds. The sender waits for each slot's instant, and the clock ends at the
+    batch's last slot."""
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    from smsflows.domain.sending.pacing import Pacer
+    from smsflows.domain.sending.send import Prepared, finish, pace, prepare
+    from smsflows.runtime.clock import SimClock
+    from tests.unit.sending.test_pacing import MemoryBuckets
+
+    sim = SimClock(NOW.timestamp())
+    spans: list[float] = []
+    d = replace(deps(), clock=sim.now, pacer=Pacer(MemoryBuckets(), wall=sim.time), wall=sim.time,
+                sleep=spans.append, sleep_until=sim.sleep_until)  # fmt: skip
+    ready = [prepare(message(message_id=f"m-{i}", to=f"+1512555{i:04d}"), d, book=False) for i in range(6)]
+    booked = [pace(p, d, want=6 - i) for i, p in enumerate(ready)]
+    assert all(isinstance(b, Prepared) for b in booked)
+    slots = sorted(b.send_at for b in booked)
+    assert slots[-1] > slots[0]  # the slots lie ahead: there is something to wait for
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(lambda p: finish(p, d), booked))
+    assert [o.outcome for o in outcomes] == ["sent"] * 6
+    assert spans == []  # no wait was a span
+    assert sim.time() == pytest.approx(slots[-1])  # the last slot, not the sum of the waits

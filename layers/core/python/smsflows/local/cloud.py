@@ -240,7 +240,12 @@ class LocalCloud:
                     for q in spec.consumes
                 }
             )
-            for ready, due in (moto_patches.queue_sources(consumed), schedule_sources(groups)):
+            queue_pollers = [p for p in self.pollers if isinstance(p, QueuePoller)]
+
+            def occupied() -> set[str]:
+                return {p.queue_name for p in queue_pollers if p.full()}
+
+            for ready, due in (moto_patches.queue_sources(consumed, occupied), schedule_sources(groups)):
                 self.keeper.pending_sources.append(ready)
                 self.keeper.due_sources.append(due)
             self.keeper.on_skip += [poller.wake for poller in self.pollers]

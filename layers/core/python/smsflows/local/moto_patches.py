@@ -140,9 +140,13 @@ def _patch_virtual_time() -> None:
     ExecutionWorker._execution_logic = execution_logic  # type: ignore[method-assign]
 
 
-def queue_sources(queue_names: list[str]) -> tuple[Callable[[float], bool], Callable[[float], float | None]]:
+def queue_sources(
+    queue_names: list[str], occupied: Callable[[], set[str]] = set
+) -> tuple[Callable[[float], bool], Callable[[float], float | None]]:
     """For the keeper: whether a consumed queue holds a message ready to receive, and the next instant one
-    becomes ready (a delay or a visibility timeout ending). Read from moto's backend, in this process."""
+    becomes ready (a delay or a visibility timeout ending). Read from moto's backend, in this process.
+    A queue in `occupied()` (its poller handles all the batches it may, e.g. one waiting for a pacing
+    slot) holds nothing ready: its messages wait for that batch, which the keeper counts by itself."""
     from moto.sqs.models import sqs_backends
 
     def queues() -> list[Any]:
@@ -153,8 +157,11 @@ def queue_sources(queue_names: list[str]) -> tuple[Callable[[float], bool], Call
         return found
 
     def ready(now: float) -> bool:
+        busy = occupied()
         with _sqs_lock:
-            return any(m.visible and not m.delayed for q in queues() for m in list(q._messages))
+            return any(
+                m.visible and not m.delayed for q in queues() if q.name not in busy for m in list(q._messages)
+            )
 
     def next_due(now: float) -> float | None:
         ms = now * 1000.0

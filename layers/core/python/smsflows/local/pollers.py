@@ -75,6 +75,8 @@ class QueuePoller:
         self.max_in_flight = 1
         self._slots = threading.BoundedSemaphore(1)
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._handling = 0  # batches being handled now
+        self._count_lock = threading.Lock()
 
     def start(self) -> QueuePoller:
         if self.max_in_flight > 1:
@@ -137,7 +139,26 @@ class QueuePoller:
         finally:
             self._slots.release()
 
+    @property
+    def queue_name(self) -> str:
+        return self._url.rsplit("/", 1)[-1]
+
+    def full(self) -> bool:
+        """Whether it handles as many batches as it may: what is visible on its queue waits for one to end
+        (for the time keeper: a message it cannot receive yet is not work ready to run)."""
+        with self._count_lock:
+            return self._handling >= self.max_in_flight
+
     def _handle(self, messages: list[dict[str, Any]]) -> None:
+        with self._count_lock:
+            self._handling += 1
+        try:
+            self._handle_batch(messages)
+        finally:
+            with self._count_lock:
+                self._handling -= 1
+
+    def _handle_batch(self, messages: list[dict[str, Any]]) -> None:
         failed: set[str] = set()
         try:
             result = self._invoke(self._fn.name, sqs_event(messages, self._arn, self._region)) or {}

@@ -49,6 +49,7 @@ class TimeKeeper:
         self._executions = 0  # Step Functions executions whose thread is alive
         self._waits: dict[int, float] = {}  # executions in a Wait state: id -> due (epoch seconds)
         self._wait_ids = itertools.count()
+        self._sleeps: dict[int, float] = {}  # busy work waiting for an instant (`park`): id -> instant
         self.due_sources: list[Callable[[float], float | None]] = []  # next due instant after `now`
         self.pending_sources: list[Callable[[float], bool]] = []  # work that is ready now (a visible message)
         self.on_skip: list[Callable[[], None]] = []  # told after each skip (pollers look at once)
@@ -109,13 +110,40 @@ class TimeKeeper:
                 del self._waits[key]
                 self._last_seq = next(self._seq)
 
+    def park(self, instant: float) -> None:
+        """Work on this thread waits for `instant` (a paced sender's slot): it does not count as running
+        meanwhile, and the instant is one the clock moves to when the system is idle, never past the
+        horizon. (Moving the clock at once instead let a sender with a backlog run time far past a
+        driver's `advance`: it was never idle.) A thread outside any busy scope is not work the keeper
+        knows of: the clock moves for it at once."""
+        if instant <= self.clock.time():
+            return
+        if getattr(self._depth, "n", 0) == 0:
+            self.clock.advance_to(instant)
+            return
+        with self._changed:
+            key = next(self._wait_ids)
+            self._sleeps[key] = instant
+            self._busy -= 1
+            self._last_seq = next(self._seq)
+            self._changed.notify_all()
+        try:
+            self.clock.wait_until(instant, cancelled=self._stop.is_set)
+        finally:
+            with self._changed:
+                del self._sleeps[key]
+                self._busy += 1
+                self._last_seq = next(self._seq)
+
     # Idle and due -----------------------------------------------------------------------------------
     def _quiet(self) -> tuple[bool, int]:
         now = self.clock.time()
         with self._lock:
-            # A Wait that has fallen due counts as running: its thread is about to wake and go on.
+            # A Wait that has fallen due counts as running: its thread is about to wake and go on. So does
+            # a parked sleeper whose instant has come.
             sleeping = sum(1 for due in self._waits.values() if due > now)
-            return self._busy == 0 and self._executions <= sleeping, self._last_seq
+            woken = any(instant <= now for instant in self._sleeps.values())
+            return self._busy == 0 and not woken and self._executions <= sleeping, self._last_seq
 
     def idle(self) -> bool:
         """Nothing runs and nothing is ready to run at the current instant."""
@@ -132,7 +160,7 @@ class TimeKeeper:
         """The earliest instant after now at which something falls due, if any."""
         now = self.clock.time()
         with self._lock:
-            candidates = [due for due in self._waits.values() if due > now]
+            candidates = [due for due in (*self._waits.values(), *self._sleeps.values()) if due > now]
         for source in self.due_sources:
             due = source(now)
             if due is not None and due > now:
@@ -144,6 +172,7 @@ class TimeKeeper:
         horizon = self._horizon
         with self._lock:
             running, waiting, executions = self._busy, len(self._waits), self._executions
+            sleeping = len(self._sleeps)
         return {
             "now": self.clock.now().isoformat(),
             "mode": "virtual",
@@ -153,6 +182,7 @@ class TimeKeeper:
             "running": running,
             "executions": executions,
             "waiting": waiting,
+            "sleeping": sleeping,
             "skips": self.skips,
         }
 
@@ -160,9 +190,11 @@ class TimeKeeper:
     def start(self) -> TimeKeeper:
         self._thread = threading.Thread(target=self._run, name="time-keeper", daemon=True)
         self._thread.start()
+        self.clock.parker = self.park  # the clock's waits (`SimClock.sleep_until`) are this keeper's
         return self
 
     def stop(self) -> None:
+        self.clock.parker = None
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)

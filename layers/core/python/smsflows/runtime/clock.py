@@ -46,6 +46,9 @@ class SimClock:
     def __init__(self, start: float) -> None:
         self._now = float(start)
         self._cond = threading.Condition()
+        # The local cloud's time keeper waits a sleeper in its books (`TimeKeeper.park`): the clock then
+        # moves to the instant when nothing else runs, and never past the driver's horizon.
+        self.parker: Callable[[float], None] | None = None
 
     def time(self) -> float:
         """Epoch seconds."""
@@ -66,10 +69,21 @@ class SimClock:
             return self._now
 
     def sleep(self, seconds: float) -> None:
-        """A wait inside running work (a pacing slot): the clock moves by it at once."""
+        """A wait inside running work: the clock moves by it at once. Waits that run side by side (a
+        batch's sends in threads) each add their length this way: they wait for an instant (`sleep_until`)."""
         if seconds > 0:
             with self._cond:
                 self.advance_to(self._now + seconds)
+
+    def sleep_until(self, instant: float) -> None:
+        """A wait for an instant inside running work (a pacing slot). With a time keeper, the wait is one
+        of the instants it moves the clock to when the system is idle (so a paced sender stops at the
+        driver's horizon like everything else); without one, the clock moves there at once. Either way
+        waits side by side end at the latest of their instants, not at the sum of their lengths."""
+        if self.parker is not None:
+            self.parker(instant)
+        else:
+            self.advance_to(instant)
 
     def wait_until(self, instant: float, cancelled: Callable[[], bool], poll_s: float = 0.05) -> bool:
         """Block until the clock reaches `instant` (True) or `cancelled()` holds (False)."""

@@ -39,6 +39,12 @@ class Deps:
     def sleep(self) -> Callable[[float], None]:
         return installed_sim_clock().sleep if self.settings.clock == "local" else time.sleep
 
+    @cached_property
+    def sleep_until(self) -> Callable[[float], None] | None:
+        """Wait for a `wall` instant: the virtual clock's own (waits side by side end at the latest of
+        them); None in real time, where a sleep of the span left is the same thing."""
+        return installed_sim_clock().sleep_until if self.settings.clock == "local" else None
+
     def client(self, service: str) -> Any:
         return _client(service, self.settings.aws_region, self.settings.aws_endpoint_url)
 
@@ -225,6 +231,7 @@ class Deps:
             delay_scale=self.settings.time_scale,
             wall=self.wall,
             sleep=self.sleep,
+            sleep_until=self.sleep_until,
             status_callback_url=self.settings.public_base_url or None,
             pacer=self.pacer,
             deferrals=self.deferrals,

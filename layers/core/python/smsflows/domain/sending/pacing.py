@@ -140,7 +140,7 @@ class Pacer:
         self,
         bucket: str,
         throughput: Throughput,
-        sleep: Callable[[float], None],
+        sleep_until: Callable[[float], object],
         last_send: dict[str, float] | None = None,
     ) -> None:
         """Right before the provider call: keep one invocation's sends on one sender (`last_send`, per
@@ -150,9 +150,8 @@ class Pacer:
         with self._lock:
             at = max(self.wall(), last.get(bucket, 0.0) + 1.0 / throughput.rate)
             last[bucket] = at
-        wait = at - self.wall()
-        if wait > 0:
-            sleep(wait)
+        if at > self.wall():
+            sleep_until(at)
 
     @staticmethod
     def on_time(send_at: float, now: float, throughput: Throughput) -> bool:

@@ -68,6 +68,9 @@ class SendDeps:
     deferrals: Deferrals | None = None  # one-time schedules for deferrals beyond SQS's 15 minutes
     sleep: Callable[[float], None] = time.sleep
     wall: Callable[[], float] = time.time
+    # Wait until a `wall` instant; None: sleep the span left. The local cloud's virtual clock moves at once,
+    # so a batch's concurrent waits must end at the latest slot, not add their lengths up.
+    sleep_until: Callable[[float], None] | None = None
     # (shop, campaign id) -> the campaign's state, or None if it no longer exists (issue 15 part 7): a text
     # of a cancelled (or deleted) campaign is dropped, one of a paused campaign waits. Cached for seconds.
     campaign_state: Callable[[str, str], str | None] | None = None
@@ -322,6 +325,17 @@ def _pace(ready: Prepared, now: datetime, deps: SendDeps, want: int | None = Non
     return replace(ready, send_at=decision.send_at, fold=decision.fold)
 
 
+def wait_until(at: float, deps: SendDeps) -> bool:
+    """Wait for the `wall` instant `at`; whether there was anything to wait for."""
+    if at <= deps.wall():
+        return False
+    if deps.sleep_until is not None:
+        deps.sleep_until(at)
+    else:
+        deps.sleep(at - deps.wall())
+    return True
+
+
 def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = None) -> SendOutcome:
     """Wait for the slot, claim the message id (re-checking consent atomically), call the provider."""
     message, sender, conditions, extra = ready.message, ready.sender, ready.conditions, ready.extra
@@ -340,9 +354,7 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
             if isinstance(again, SendOutcome):
                 return again
             ready = again
-        wait = (ready.send_at or 0.0) - deps.wall()
-        if wait > 0:
-            deps.sleep(wait)
+        if wait_until(ready.send_at or 0.0, deps):
             now = deps.clock()
             if ready.locations:  # the wait may have crossed into quiet hours (seconds, but still)
                 blocked = _quiet_hours_block(message, now, ready.locations, ready.config, deps)
@@ -383,7 +395,7 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
             else None
         )
         if ready.send_at is not None and deps.pacer is not None:
-            deps.pacer.space(sender.key, ready.config.throughput, deps.sleep, spacing)
+            deps.pacer.space(sender.key, ready.config.throughput, lambda at: wait_until(at, deps), spacing)
         receipt = deps.provider.send(
             to=outgoing.to, body=outgoing.body, sender=sender, status_callback=callback
         )
