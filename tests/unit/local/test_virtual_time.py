@@ -148,7 +148,7 @@ def test_a_paced_wait_parks_the_work_holds_at_the_horizon_and_wakes_at_its_own_i
     past an `advance`.)"""
     keeper = TimeKeeper(SimClock(T0)).start()
     try:
-        keeper.hold(T0 + 3)
+        keeper.hold(T0)
         woke: list[float] = []
 
         def send_three() -> None:
@@ -159,7 +159,9 @@ def test_a_paced_wait_parks_the_work_holds_at_the_horizon_and_wakes_at_its_own_i
 
         sender = threading.Thread(target=send_three)
         sender.start()
-        state = keeper.settle(timeout_s=30)
+        wait_until(lambda: keeper.state()["sleeping"] == 1, what="the sender to park at its first slot")
+        assert woke == [] and keeper.clock.time() == T0
+        state = keeper.advance(T0 + 3, timeout_s=30)
         assert woke == [T0 + 1, T0 + 2] and keeper.clock.time() == T0 + 3  # held: the third slot lies beyond
         assert state["sleeping"] == 1 and state["idle"] and sender.is_alive()
         keeper.advance(T0 + 10, timeout_s=30)
