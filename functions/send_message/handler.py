@@ -203,7 +203,11 @@ def _prepare_batch(event: dict[str, Any]) -> Batch:
         seen.add(key)
         try:
             batch[record_id] = prepare(
-                message, deps.send_deps, snapshots.get(key), claimed=claimed.get(message.message_id), book=False
+                message,
+                deps.send_deps,
+                snapshots.get(key),
+                claimed=claimed.get(message.message_id),
+                book=False,
             )
         except Exception as exc:  # reported for this record alone, by its record handler
             batch[record_id] = exc

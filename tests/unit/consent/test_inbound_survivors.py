@@ -105,7 +105,9 @@ def test_twilios_later_retry_of_a_confirming_yes_is_neither_answered_nor_handed_
     config = onboarded_shop(SHOP, support_webhook_url=SUPPORT)
     d = deps(config)
     subscribe(request(submission_id="s1"), "198.51.100.7", "ua", d)
-    assert handle_inbound(sms("YES", "SM-yes"), d) == InboundOutcome("confirmed", config.opt_in_confirmation_text())
+    assert handle_inbound(sms("YES", "SM-yes"), d) == InboundOutcome(
+        "confirmed", config.opt_in_confirmation_text()
+    )
     # the first delivery finished (subscribed now); Twilio delivers the same message again
     assert handle_inbound(sms("YES", "SM-yes"), d) == InboundOutcome("confirmed", None)
     assert d.conversations.items == {}
