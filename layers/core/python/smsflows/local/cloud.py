@@ -229,7 +229,7 @@ class LocalCloud:
             deferrals["group"],
             json.loads(self.resources.env[topology.CAMPAIGN_SCHEDULER_ENV])["group"],
         ]
-        schedules = SchedulePoller(scheduler, sqs, groups, self.clock, interval_s=0.5)
+        schedules = SchedulePoller(scheduler, sqs, groups, self.clock, interval_s=0.5)  # one-time and cron
         schedules.activity = activity
         self.pollers.append(schedules.start())
         if self.keeper is not None:
@@ -245,7 +245,12 @@ class LocalCloud:
             def occupied() -> set[str]:
                 return {p.queue_name for p in queue_pollers if p.full()}
 
-            for ready, due in (moto_patches.queue_sources(consumed, occupied), schedule_sources(groups)):
+            sources = (
+                moto_patches.queue_sources(consumed, occupied),
+                schedule_sources(groups),
+                (schedules.crons.ready, schedules.crons.next_due),
+            )
+            for ready, due in sources:
                 self.keeper.pending_sources.append(ready)
                 self.keeper.due_sources.append(due)
             self.keeper.on_skip += [poller.wake for poller in self.pollers]

@@ -210,8 +210,84 @@ def fire_due_schedules(scheduler: Any, sqs: Any, groups: list[str], now: datetim
     return fired
 
 
+SCHEDULED_TIME = (
+    "<aws.scheduler.scheduled-time>"  # EventBridge Scheduler's context attribute in a target's Input
+)
+MAX_CATCH_UP = 100  # occurrences fired at once for one schedule (a clock that jumped weeks ahead)
+
+
+class CronSchedules:
+    """Do what EventBridge Scheduler does with a `cron(...)` schedule and moto does not: at each occurrence
+    in the schedule's time zone, send its target's Input (with `<aws.scheduler.scheduled-time>` replaced by
+    the occurrence, as 2026-12-07T15:00:00Z) to its SQS queue. A recurring campaign's runs start so.
+
+    A schedule counts from when this first sees it (the time keeper looks before every move of the virtual
+    clock, so none is missed there; in real time the poller looks twice a second). Start and end dates and
+    flexible windows are not applied: the project's schedules use none."""
+
+    def __init__(self, groups: list[str]) -> None:
+        self._groups = groups
+        self._since: dict[str, datetime] = {}  # schedule ARN -> its last occurrence fired (or first seen)
+        self._lock = threading.Lock()
+
+    def _schedules(self) -> list[Any]:
+        from moto.scheduler.models import scheduler_backends
+
+        found = []
+        for regions in list(scheduler_backends.values()):
+            for backend in list(regions.values()):
+                for name, group in list(backend.schedule_groups.items()):
+                    if name in self._groups:
+                        found += [
+                            s for s in list(group.schedules.values())
+                            if (s.schedule_expression or "").startswith("cron(") and s.state == "ENABLED"
+                        ]  # fmt: skip
+        return found
+
+    def _next(self, schedule: Any, now: datetime) -> datetime | None:
+        from smsflows.domain.campaigns.cron import next_occurrence
+
+        with self._lock:
+            since = self._since.setdefault(schedule.arn, now)
+        try:
+            return next_occurrence(schedule.schedule_expression, schedule.schedule_expression_timezone, since)
+        except Exception:
+            LOG.warning("schedule %s: cannot read %r", schedule.name, schedule.schedule_expression)
+            return None
+
+    def fire(self, sqs: Any, now: datetime) -> int:
+        """Send every occurrence due by `now` that has not been sent; returns how many."""
+        fired = 0
+        for schedule in self._schedules():
+            for _ in range(MAX_CATCH_UP):
+                at = self._next(schedule, now)
+                if at is None or at > now:
+                    break
+                target = schedule.target
+                body = (target.get("Input") or "{}").replace(
+                    SCHEDULED_TIME, at.strftime("%Y-%m-%dT%H:%M:%SZ")
+                )
+                url = sqs.get_queue_url(QueueName=target["Arn"].rsplit(":", 1)[-1])["QueueUrl"]
+                sqs.send_message(QueueUrl=url, MessageBody=body)
+                with self._lock:
+                    self._since[schedule.arn] = at
+                fired += 1
+        return fired
+
+    # For the time keeper (epoch seconds)
+    def ready(self, now: float) -> bool:
+        at = datetime.fromtimestamp(now, UTC)
+        return any((due := self._next(s, at)) is not None and due <= at for s in self._schedules())
+
+    def next_due(self, now: float) -> float | None:
+        at = datetime.fromtimestamp(now, UTC)
+        later = [due.timestamp() for s in self._schedules() if (due := self._next(s, at)) is not None]
+        return min(later) if later else None
+
+
 class SchedulePoller:
-    """Fires due one-time schedules every `interval_s` (real seconds) in a thread."""
+    """Fires due one-time schedules, and the occurrences of cron ones, every `interval_s` (real seconds) in a
+    thread."""
 
     def __init__(
         self,
@@ -220,8 +296,11 @@ class SchedulePoller:
         groups: list[str],
         clock: Callable[[], datetime],
         interval_s: float = 0.5,
+        crons: CronSchedules | None = None,
     ) -> None:
         self._args = (scheduler, sqs, groups)
+        self._sqs = sqs
+        self.crons = crons if crons is not None else CronSchedules(groups)
         self._clock = clock
         self._interval = interval_s
         self.activity: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
@@ -251,7 +330,9 @@ class SchedulePoller:
                 return
             try:
                 with self.activity():
-                    self.fired += fire_due_schedules(*self._args, self._clock())
+                    now = self._clock()
+                    self.fired += fire_due_schedules(*self._args, now)
+                    self.fired += self.crons.fire(self._sqs, now)
             except Exception:
                 LOG.exception("firing schedules failed")
 
