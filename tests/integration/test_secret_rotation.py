@@ -262,15 +262,21 @@ def test_find_after_a_rotation_re_reads_the_secret_and_finds_the_message(rig):
     assert (rig.twilio.unauthorized, rig.sm.reads) == (1, 2)
 
 
-def test_credentials_that_cannot_be_read_are_a_retryable_error_before_any_request(rig):
+def _provider_without_secrets(rig: Any) -> TwilioProvider:
+    """A provider whose Secrets Manager cannot be reached."""
+
     class Down:
         def get_secret_value(self, **kwargs: Any) -> Any:
             raise ConnectionError("secrets manager unreachable")
 
     store = SecretsStore(lambda: Down(), monotonic=rig.clock)
-    provider = TwilioProvider(
+    return TwilioProvider(
         credentials=SecretCredentials(store, rig.secret_id), api_base=rig.twilio.base_url, timeout_s=5
     )
+
+
+def test_credentials_that_cannot_be_read_are_a_retryable_error_before_any_request(rig):
+    provider = _provider_without_secrets(rig)
     with pytest.raises(ProviderError) as refused:
         provider.send(to=PHONE, body="hi", sender=SERVICE, status_callback=None)
     assert (refused.value.retryable, refused.value.in_doubt) == (True, False)
@@ -287,14 +293,7 @@ def test_warming_reads_the_credentials_and_builds_the_client_once_and_sends_noth
 
 
 def test_warming_with_unreadable_credentials_is_left_for_the_send_to_report(rig, logs):
-    class Down:
-        def get_secret_value(self, **kwargs: Any) -> Any:
-            raise ConnectionError("secrets manager unreachable")
-
-    store = SecretsStore(lambda: Down(), monotonic=rig.clock)
-    provider = TwilioProvider(
-        credentials=SecretCredentials(store, rig.secret_id), api_base=rig.twilio.base_url, timeout_s=5
-    )
+    provider = _provider_without_secrets(rig)
     provider.warm()  # never raises: the batch goes on and each send reports the failure as its own
     assert "could not get the twilio client ready" in logs()
     with pytest.raises(ProviderError) as refused:
