@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import re
 import threading
@@ -210,6 +211,28 @@ def fire_due_schedules(scheduler: Any, sqs: Any, groups: list[str], now: datetim
     return fired
 
 
+@functools.lru_cache(maxsize=256)
+def _next_occurrence(expression: str, zone: str, since: datetime) -> datetime | None:
+    """The time keeper asks for each schedule's next occurrence at every look for idle: the same answer until
+    the schedule fires (its `since` moves) or changes (its expression does)."""
+    from smsflows.domain.campaigns.cron import next_occurrence
+
+    return next_occurrence(expression, zone, since)
+
+
+def moto_schedules(groups: list[str]) -> list[Any]:
+    """The schedules of `groups`, read from moto's backend in this process (what the keeper reads)."""
+    from moto.scheduler.models import scheduler_backends
+
+    found: list[Any] = []
+    for regions in list(scheduler_backends.values()):
+        for backend in list(regions.values()):
+            for name, group in list(backend.schedule_groups.items()):
+                if name in groups:
+                    found += list(group.schedules.values())
+    return found
+
+
 SCHEDULED_TIME = (
     "<aws.scheduler.scheduled-time>"  # EventBridge Scheduler's context attribute in a target's Input
 )
@@ -231,26 +254,16 @@ class CronSchedules:
         self._lock = threading.Lock()
 
     def _schedules(self) -> list[Any]:
-        from moto.scheduler.models import scheduler_backends
-
-        found = []
-        for regions in list(scheduler_backends.values()):
-            for backend in list(regions.values()):
-                for name, group in list(backend.schedule_groups.items()):
-                    if name in self._groups:
-                        found += [
-                            s for s in list(group.schedules.values())
-                            if (s.schedule_expression or "").startswith("cron(") and s.state == "ENABLED"
-                        ]  # fmt: skip
-        return found
+        return [
+            s for s in moto_schedules(self._groups)
+            if (s.schedule_expression or "").startswith("cron(") and s.state == "ENABLED"
+        ]  # fmt: skip
 
     def _next(self, schedule: Any, now: datetime) -> datetime | None:
-        from smsflows.domain.campaigns.cron import next_occurrence
-
         with self._lock:
             since = self._since.setdefault(schedule.arn, now)
         try:
-            return next_occurrence(schedule.schedule_expression, schedule.schedule_expression_timezone, since)
+            return _next_occurrence(schedule.schedule_expression, schedule.schedule_expression_timezone, since)
         except Exception:
             LOG.warning("schedule %s: cannot read %r", schedule.name, schedule.schedule_expression)
             return None
@@ -296,11 +309,9 @@ class SchedulePoller:
         groups: list[str],
         clock: Callable[[], datetime],
         interval_s: float = 0.5,
-        crons: CronSchedules | None = None,
     ) -> None:
         self._args = (scheduler, sqs, groups)
-        self._sqs = sqs
-        self.crons = crons if crons is not None else CronSchedules(groups)
+        self.crons = CronSchedules(groups)
         self._clock = clock
         self._interval = interval_s
         self.activity: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
@@ -332,7 +343,7 @@ class SchedulePoller:
                 with self.activity():
                     now = self._clock()
                     self.fired += fire_due_schedules(*self._args, now)
-                    self.fired += self.crons.fire(self._sqs, now)
+                    self.fired += self.crons.fire(sqs=self._args[1], now=now)
             except Exception:
                 LOG.exception("firing schedules failed")
 
@@ -340,20 +351,13 @@ class SchedulePoller:
 def schedule_sources(groups: list[str]) -> tuple[Callable[[float], bool], Callable[[float], float | None]]:
     """For the time keeper: whether a one-time schedule of `groups` is due and not yet fired, and the next
     instant one falls due. Read from moto's backend, in this process."""
-    from moto.scheduler.models import scheduler_backends
 
     def instants() -> list[float]:
         found = []
-        for regions in list(scheduler_backends.values()):
-            for backend in list(regions.values()):
-                for name, group in list(backend.schedule_groups.items()):
-                    if name not in groups:
-                        continue
-                    for schedule in list(group.schedules.values()):
-                        match = _AT.match(schedule.schedule_expression or "")
-                        if match:
-                            due = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
-                            found.append(due.timestamp())
+        for schedule in moto_schedules(groups):
+            match = _AT.match(schedule.schedule_expression or "")
+            if match:
+                found.append(datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC).timestamp())
         return found
 
     def ready(now: float) -> bool:

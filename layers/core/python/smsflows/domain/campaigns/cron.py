@@ -29,10 +29,11 @@ def next_occurrence(expression: str, zone: str, after: datetime) -> datetime | N
     minutes_f, hours_f, dom, month_f, dow, year_f = normal[5:-1].split()
     tz = ZoneInfo(zone)
     times = sorted(time(h, m) for h in _values(hours_f, 0, 23, {}) for m in _values(minutes_f, 0, 59, {}))
-    months, years = _values(month_f, 1, 12, _MONTHS), year_f
+    months = _values(month_f, 1, 12, _MONTHS)
+    years = None if year_f == "*" else _values(year_f, 1970, 2199, {})
     day = after.astimezone(tz).date()
     for _ in range(SEARCH_DAYS):
-        if _in_years(years, day.year) and day.month in months and _day_matches(dom, dow, day):
+        if (years is None or day.year in years) and day.month in months and _day_matches(dom, dow, day):
             for at in times:
                 local = datetime.combine(day, at, tz)
                 instant = local.astimezone(UTC)
@@ -69,10 +70,6 @@ def _values(field: str, low: int, high: int, names: Mapping[str, int]) -> set[in
 
 def _number(token: str, names: Mapping[str, int]) -> int:
     return int(token) if token.isdigit() else names[token]
-
-
-def _in_years(field: str, year: int) -> bool:
-    return field == "*" or year in _values(field, 1970, 2199, {})
 
 
 def _day_matches(dom: str, dow: str, day: date) -> bool:
