@@ -150,6 +150,7 @@ PRICE = {
     "sqs_request": 0.40 / 1e6,  # standard queue; per 64 KB chunk
     "scheduler_invocation": 1.00 / 1e6,
     "apigw_rest": 3.50 / 1e6,
+    "apigw_http": 1.00 / 1e6,  # * HTTP API, first 300 million a month (the callback API)
     "logs_gb": 0.50,  # ingestion, Standard class (the stack's log groups); GB = 2^30 bytes
     "twilio_segment": 0.0083,
     "carrier_low": 0.0030,  # RULES.md E: the lowest pass-through fee (late-2025 AT&T/T-Mobile)
@@ -667,14 +668,20 @@ def platform_log_bytes(name: str) -> int:
     return sum(len(json.dumps(r, separators=(",", ":"))) + 1 for r in (start, report))
 
 
-def access_log_bytes() -> int:
-    """One API Gateway access log line in the stack's format (webhook_api.ACCESS_LOG_FIELDS), filled in with
-    typical values (constructed, not measured)."""
+def access_log_bytes(callback_api: bool = False) -> int:
+    """One API Gateway access log line in the stack's format (webhook_api.ACCESS_LOG_FIELDS; on the callback
+    API callback_api.ACCESS_LOG_FIELDS), filled in with typical values (constructed, not measured)."""
     line = {"requestId": str(uuid.uuid4()), "ip": "54.172.60.1", "userAgent": "TwilioProxy/1.1",
             "requestTime": "23/Nov/2026:17:00:00 +0000", "httpMethod": "POST", "resourcePath": "/sms/status",
             "status": "200", "protocol": "HTTP/1.1", "responseLength": "0", "responseLatency": "45",
             "errorType": "-", "errorMessage": "-", "integrationStatus": "200", "integrationLatency": "41",
             "integrationError": "-", "wafStatus": "200", "xrayTraceId": "Root=1-67a1b2c3-0123456789abcdef01234567"}  # fmt: skip
+    if callback_api:
+        line = {"requestId": "JTHd9j2EoAMEVhA=", "ip": "54.172.60.1", "userAgent": "TwilioProxy/1.1",
+                "requestTime": "23/Nov/2026:17:00:00 +0000", "httpMethod": "POST", "routeKey": "POST /sms/status",
+                "status": "200", "protocol": "HTTP/1.1", "responseLength": "0", "responseLatency": "45",
+                "errorMessage": "-", "integrationStatus": "200", "integrationLatency": "41",
+                "integrationError": "-"}  # fmt: skip
     return len(json.dumps(line)) + 1
 
 
@@ -689,8 +696,15 @@ class Component:
         return sum(self.rows.values())
 
 
+def on_callback_api(path: str) -> bool:
+    """Whether the stack serves `path` on the callback API (an HTTP API, no WAF) or the REST API."""
+    from smsflows import topology
+
+    return any(route.path == path for route in topology.CALLBACK_ROUTES)
+
+
 def price_component(
-    name: str, meter: Meter, inv: Invocations, functions: list[str], api_requests: int
+    name: str, meter: Meter, inv: Invocations, functions: list[str], api_requests: int, path: str = ""
 ) -> Component:
     comp = Component(name)
     calls = {k: s for k, s in meter.calls.items() if k[0] == name}
@@ -724,7 +738,10 @@ def price_component(
     if other["EventBridge Scheduler"]:
         comp.rows["EventBridge Scheduler"] = other["EventBridge Scheduler"] * PRICE["scheduler_invocation"]
         comp.notes["EventBridge Scheduler"] = f"{other['EventBridge Scheduler']} deferral schedules"
-    if api_requests:
+    if api_requests and on_callback_api(path):
+        comp.rows["API Gateway HTTP API *"] = api_requests * PRICE["apigw_http"]
+        comp.notes["API Gateway HTTP API *"] = f"{api_requests} requests"
+    elif api_requests:
         comp.rows["API Gateway REST"] = api_requests * PRICE["apigw_rest"]
         comp.notes["API Gateway REST"] = f"{api_requests} requests"
         comp.rows["WAF requests *"] = api_requests * PRICE["waf_request"]
@@ -734,7 +751,7 @@ def price_component(
     comp.notes["X-Ray traces * (assumed 5 %)"] = f"{traces:.1f} traces"
     logged = sum(METER.bytes.get(f, 0) for f in functions)
     platform = sum(inv.count[f] * platform_log_bytes(f) for f in functions)
-    access = api_requests * access_log_bytes()
+    access = api_requests * access_log_bytes(callback_api=on_callback_api(path))
     comp.rows["CloudWatch Logs (handlers, measured)"] = logged / 2**30 * PRICE["logs_gb"]
     comp.notes["CloudWatch Logs (handlers, measured)"] = (
         f"{logged / 1024:.1f} KiB, {logged / max(1, invocations):.0f} B/invocation"
@@ -1064,8 +1081,8 @@ def main() -> None:
     comps = [
         price_component("fan-out", meter, inv, ["release_campaign"], 0),
         price_component("send path", meter, inv, ["send_message"], 0),
-        price_component("status callbacks", meter, inv, ["twilio_status"], posted),
-        price_component("ingress", meter, inv, ["shopify_webhook", "process_shop_event"], orders),
+        price_component("status callbacks", meter, inv, ["twilio_status"], posted, "/sms/status"),
+        price_component("ingress", meter, inv, ["shopify_webhook", "process_shop_event"], orders, "/webhooks/shopify"),
     ]
     projected = project_fanout(meter, inv, run, texts, shape)
     per_1k = {"fan-out": 1000 / texts, "send path": 1000 / texts, "status callbacks": 1000 / texts,

@@ -68,6 +68,11 @@ class StageConfig(BaseModel):
     api_stage_name: str = "v1"
     api_throttle_rate: float = Field(50.0, gt=0)
     api_throttle_burst: int = Field(100, gt=0)
+    # Twilio's status callbacks (topology.CALLBACK_ROUTES) arrive on an API of their own, with this throttle:
+    # two per text, so twice the stage's sending rate at its peak, with room for Twilio's bursts. A throttled
+    # callback is a lost delivery outcome (Twilio does not retry it), so it has an alarm (Monitoring).
+    callback_throttle_rate: float = Field(100.0, gt=0)
+    callback_throttle_burst: int = Field(200, gt=0)
     # POST /subscribe has a throttle of its own: a flood of sign-ups cannot take the stage's capacity from
     # Shopify's webhooks and Twilio's callbacks.
     subscribe_throttle_rate: float = Field(5.0, gt=0)
@@ -216,6 +221,9 @@ STAGES: dict[str, StageConfig] = {
         subscribe_throttle_burst=40,
         storefront_events_throttle_rate=100,  # every shop's product views; half the stage's
         storefront_events_throttle_burst=200,
+        # two callbacks per text: room for 300 texts a second across all the stage's senders
+        callback_throttle_rate=600,
+        callback_throttle_burst=1200,
         # The sender polls two queues (transactional, bulk) with at most 10 invocations each: 20 in all, all
         # reserved, so nothing else in the account can starve it and it cannot exhaust the account.
         queue_max_concurrency={"send_message": 10, "process_shop_event": 10},

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
@@ -50,6 +51,8 @@ SFN_THROTTLED_PER_PERIOD = 0
 DDB_THROTTLES_PER_PERIOD = 0
 SCHEDULER_TARGET_ERRORS_PER_PERIOD = 0
 DELIVERY_FAILURE_RATE_PCT = 10
+CALLBACK_4XX_RATE_PCT = 5  # Twilio's callbacks get a 4XX only when throttled or when the signature fails
+CALLBACK_MIN_REQUESTS = 100  # fewer callbacks in 5 minutes: a scanner's few 403s are not a rate
 DELIVERY_FAILURE_MIN_STATUSES = 20  # fewer delivery reports in 15 minutes than this: no rate to speak of
 
 # The business metrics the functions emit (Powertools EMF), as a marketer would call them.
@@ -86,6 +89,7 @@ class Monitoring(Construct):
         functions: Mapping[str, lambda_.IFunction],
         state_machines: Mapping[str, sfn.IStateMachine],
         api: apigw.RestApi,
+        callback_api: apigwv2.HttpApi | None = None,
         table: dynamodb.ITableV2,
         schedule_groups: Mapping[str, ScheduleGroup],
     ) -> None:
@@ -170,6 +174,8 @@ class Monitoring(Construct):
             f"More than {config.subscribe_alarm_per_5min} sign-ups per 5 minutes in 2 of 3 periods: a popular "
             "launch, or somebody pumping paid opt-in texts (see the README: SMS pumping).",
         )
+        if callback_api is not None:
+            widgets += self._callback_api(callback_api)
         widgets += [
             cloudwatch.GraphWidget(
                 title="API requests and errors",
@@ -538,6 +544,39 @@ class Monitoring(Construct):
             period=_FIVE_MINUTES,
             statistic="Sum",
         )
+
+    def _callback_api(self, api: apigwv2.HttpApi) -> list[cloudwatch.IWidget]:
+        """The status callbacks' API: its 5XX rate, and its 4XX rate, which for Twilio means a throttled
+        callback (429) or a signature that fails (403, a token rotated in one place only): each a delivery
+        outcome lost, since Twilio does not retry a status callback."""
+        requests = api.metric_count(period=_FIVE_MINUTES, statistic="Sum")
+        server = api.metric_server_error(period=_FIVE_MINUTES, statistic="Sum")
+        client = api.metric_client_error(period=_FIVE_MINUTES, statistic="Sum")
+        self.persistent(
+            "CallbackApi5xxRateAlarm",
+            _math("IF(n > 0, e / n, 0)", "callback 5XX rate", n=requests, e=server),
+            API_5XX_RATE,
+            f"More than {API_5XX_RATE:.0%} of Twilio's status callbacks failed with a 5XX in 2 of 3 five-minute "
+            "periods: Twilio does not retry them, so those texts' delivery outcomes are lost.",
+        )
+        self.persistent(
+            "CallbackApi4xxRateAlarm",
+            _math(
+                f"IF(n >= {CALLBACK_MIN_REQUESTS}, 100 * e / n, 0)", "callback 4XX (%)", n=requests, e=client
+            ),
+            CALLBACK_4XX_RATE_PCT,
+            f"More than {CALLBACK_4XX_RATE_PCT} % of Twilio's status callbacks were refused (4XX) in 2 of 3 "
+            "five-minute periods: throttled (raise callback_throttle_rate) or failing the signature check "
+            "(the Twilio secret's auth_token: see the README, rotating secrets). Their delivery outcomes are lost.",
+        )
+        return [
+            cloudwatch.GraphWidget(
+                title="Status callbacks (their own API)",
+                left=[requests],
+                right=[client, server],
+                width=24,
+            )
+        ]
 
     @staticmethod
     def _scheduler_metric(name: str, dimensions: dict[str, str]) -> cloudwatch.Metric:

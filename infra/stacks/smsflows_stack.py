@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.config import StageConfig
+from infra.constructs.callback_api import CallbackApi
 from infra.constructs.campaign_scheduler import CampaignScheduler
 from infra.constructs.data_tables import DataTables
 from infra.constructs.evidence_backup import EvidenceBackup
@@ -75,6 +76,10 @@ class SmsflowsStack(Stack):
 
         self.webhook_api = WebhookApi(self, "WebhookApi", config=config)
         self.webhook_api.add_routes(lambdas)
+        self.callback_api = CallbackApi(self, "CallbackApi", config=config, functions=lambdas)
+        on_callback_api = {
+            spec.name for route, spec in topology.routes() if route in topology.CALLBACK_ROUTES
+        }
 
         send_queue = self.queues[SEND_QUEUE].queue
         self.flows = FlowStateMachines(
@@ -129,6 +134,9 @@ class SmsflowsStack(Stack):
             for resource, binding in bindings.items():
                 service.bind(resource, binding)
             service.function.add_environment("PUBLIC_BASE_URL", self.webhook_api.base_url)
+            if service.spec.name not in on_callback_api:  # (the callback API's own functions: a cycle)
+                # the senders ask Twilio for status callbacks there
+                service.function.add_environment("STATUS_CALLBACK_BASE_URL", self.callback_api.base_url)
             if config.default_shop:
                 service.function.add_environment("DEFAULT_SHOP", config.default_shop)
             service.grant_table(table.table_arn, table.table_name)
@@ -157,6 +165,7 @@ class SmsflowsStack(Stack):
             functions=lambdas,
             state_machines=self.flows.state_machines,
             api=self.webhook_api.api,
+            callback_api=self.callback_api.api,
             table=self.data.table,
             schedule_groups={
                 "campaign_schedules": ScheduleGroup(
@@ -184,6 +193,8 @@ class SmsflowsStack(Stack):
             "PublicBaseUrl": base,
             "ShopifyWebhookUrl": f"{base}/webhooks/shopify",
             "TwilioInboundUrl": f"{base}/sms/inbound",
+            # Twilio's status callbacks: the senders set this per text; nothing to register anywhere
+            "StatusCallbackBaseUrl": self.callback_api.base_url,
             "TableName": self.data.table.table_name,
             "ShopifySecretName": self.secrets.shopify.secret_name,
             "TwilioSecretName": self.secrets.twilio.secret_name,

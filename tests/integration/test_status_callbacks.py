@@ -1,6 +1,7 @@
 """POST /sms/status: signature-validated, idempotent, order-insensitive delivery states."""
 
 import json
+from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
@@ -83,3 +84,37 @@ def test_an_unreachable_handset_suppresses_the_number(cloud, monkeypatch):
           "category": "transactional", "created_at": "2026-11-23T17:00:00+00:00"}  # fmt: skip
     cloud.invoke("send_message", sqs_event(json.dumps(tx)))
     assert len(cloud.twilio.outbox()) == 1  # nothing more goes to that number
+
+
+CALLBACK_API = "https://cb7x9k2m1q.execute-api.us-east-1.amazonaws.com"  # the HTTP API's $default stage
+
+
+def http_api_callback(cloud, sms, status, host="cb7x9k2m1q.execute-api.us-east-1.amazonaws.com"):
+    """The callback as the callback API (an HTTP API, payload version 1.0) hands it to the function."""
+    params = {"MessageSid": sms["sid"], "MessageStatus": status, "NumSegments": "1"}
+    url = sms["status_callback"]
+    mid = url.split("mid=", 1)[1].replace("%3A", ":").replace("%2E", ".")
+    event = json.loads((Path(__file__).parents[1] / "events/apigw_http_v1_proxy.json").read_text())
+    event["headers"] = {**event["headers"], "Host": host,
+                        "X-Twilio-Signature": RequestValidator(TWILIO_TOKEN).compute_signature(url, params)}  # fmt: skip
+    event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
+    event["queryStringParameters"] = {"mid": mid}
+    event["multiValueQueryStringParameters"] = {"mid": [mid]}
+    event["body"] = urlencode(params)
+    return cloud.invoke("twilio_status", event)
+
+
+def test_on_the_callback_api_the_sender_asks_for_it_there_and_its_signed_callbacks_apply(cloud, monkeypatch):
+    # as the stack sets them: the senders know the callback API; twilio_status knows only the REST API's URL
+    monkeypatch.setenv("STATUS_CALLBACK_BASE_URL", CALLBACK_API)
+    sms = sent_message(cloud, monkeypatch)
+    assert sms["status_callback"].startswith(f"{CALLBACK_API}/sms/status?mid=order-confirmation")
+    monkeypatch.delenv("STATUS_CALLBACK_BASE_URL")
+    from smsflows.runtime import deps as deps_module
+
+    deps_module.reset()
+    # signed for another host (the REST API's): refused, nothing applied
+    forged = http_api_callback(cloud, sms, "delivered", host="abc123.execute-api.us-east-1.amazonaws.com")
+    assert forged["statusCode"] == 403 and "delivery_status" not in message_item(cloud)
+    assert http_api_callback(cloud, sms, "delivered")["statusCode"] == 200
+    assert message_item(cloud)["delivery_status"] == "delivered"

@@ -174,3 +174,20 @@ def test_simulate_status_on_a_stage_needs_the_message_id(server, monkeypatch):
               "--json")  # fmt: skip
     assert ran.code == 0 and json.loads(ran.out)["state"] is None
     assert server.posts[-1][2] is True
+
+
+def test_simulate_status_on_a_stage_posts_to_its_callback_api_not_its_public_url(server, monkeypatch):
+    """A stage's status callbacks have an API of their own (the stack output StatusCallbackBaseUrl)."""
+    server.token = "stage-auth-token"
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "stage-auth-token")
+    for name in ("SMSFLOWS_LOCAL_URL", "STATUS_CALLBACK_BASE_URL", "SMSFLOWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://unreachable.invalid/v1")  # the REST API's: not for these
+    only_public = run("simulate", "status", "--sid", SID, "--status", "failed", "--message-id", MID)
+    assert only_public.code != 0 and "StatusCallbackBaseUrl" in only_public.err and not server.posts
+    monkeypatch.setenv("STATUS_CALLBACK_BASE_URL", server.base)
+    ran = run("simulate", "status", "--sid", SID, "--status", "delivered", "--message-id", MID, "--json")
+    assert ran.code == 0, ran.err
+    assert json.loads(ran.out)["url"].startswith(f"{server.base}/sms/status?mid=")
+    [(_path, form, valid)] = server.posts
+    assert valid and form["MessageStatus"] == "delivered"

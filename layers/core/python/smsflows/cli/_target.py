@@ -39,6 +39,8 @@ PROFILE_KEYS = {
     "region": "AWS_REGION",
     "aws_profile": "AWS_PROFILE",
     "public_base_url": "PUBLIC_BASE_URL",
+    # `simulate status` on a stage: Twilio's status callbacks have an API of their own (StatusCallbackBaseUrl)
+    "status_callback_base_url": "STATUS_CALLBACK_BASE_URL",
     "shop": "SMSFLOWS_SHOP",
     "shopify_admin_token_prefix": "SHOPIFY_ADMIN_TOKEN_PREFIX",  # the stack output ShopifyAdminTokenPrefix
 }
@@ -199,18 +201,29 @@ class Target:
             raise BadValue(f"--shop: no shop named: {SHOP_FORM}")
         return found
 
-    def public_url(self, url_flag: str | None) -> tuple[str, bool]:
-        """(base URL of the API, whether it is a local cloud) for the Twilio test events."""
+    def public_url(self, url_flag: str | None, callbacks: bool = False) -> tuple[str, bool]:
+        """(base URL of the API, whether it is a local cloud) for the Twilio test events. With `callbacks`
+        (status callbacks), a stage's URL is its callback API's (the stack output StatusCallbackBaseUrl)."""
         values = self.profile.values
+        stage_key, stage_env = (
+            ("status_callback_base_url", "STATUS_CALLBACK_BASE_URL") if callbacks
+            else ("public_base_url", "PUBLIC_BASE_URL")
+        )  # fmt: skip
         for value, local, where in (
             (url_flag, False, "--url"), (self.local, True, "--local"),
             (os.environ.get("SMSFLOWS_LOCAL_URL"), True, "SMSFLOWS_LOCAL_URL"),
-            (os.environ.get("PUBLIC_BASE_URL"), False, "PUBLIC_BASE_URL"),
+            (os.environ.get(stage_env), False, stage_env),
             (values.get("local_url"), True, f"profile {self.profile.name} local_url"),
-            (values.get("public_base_url"), False, f"profile {self.profile.name} public_base_url"),
+            (values.get(stage_key), False, f"profile {self.profile.name} {stage_key}"),
         ):  # fmt: skip
             if value:
                 return admin.check_url(value, where), local
+        if callbacks:
+            raise NoTarget(
+                "no URL to post to: pass --local URL (a running `smsflows local`) or --url (a stage's stack output "
+                "StatusCallbackBaseUrl, e.g. https://abc123.execute-api.us-east-1.amazonaws.com), or set "
+                "status_callback_base_url in a profile"
+            )
         raise NoTarget(
             "no URL to post to: pass --local URL (a running `smsflows local`) or --url (a stage's public base URL,"
             " e.g. https://abc123.execute-api.us-east-1.amazonaws.com/v1), or set them in a profile"

@@ -25,8 +25,9 @@ _SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 LOCAL_SENDER = "MG" + "0" * 31 + "1"  # the local cloud's Messaging Service (smsflows.local.provision)
 
 NOTE = """Posts to the local cloud (--local, SMSFLOWS_LOCAL_URL, the profile's local_url) or to a stage's public
-base URL (--url, PUBLIC_BASE_URL, the profile's public_base_url), signed with X-Twilio-Signature over that
-URL: with $TWILIO_AUTH_TOKEN, or locally the local cloud's default token local-twilio-token."""
+base URL (--url, PUBLIC_BASE_URL, the profile's public_base_url; a status callback: its callback API's,
+--url, STATUS_CALLBACK_BASE_URL, the profile's status_callback_base_url), signed with X-Twilio-Signature
+over that URL: with $TWILIO_AUTH_TOKEN, or locally the local cloud's default token local-twilio-token."""
 
 UrlOpt = Annotated[
     str | None,
@@ -40,9 +41,9 @@ UrlOpt = Annotated[
 ]
 
 
-def _where(target: Target, url: str | None) -> tuple[str, bool, str]:
+def _where(target: Target, url: str | None, callbacks: bool = False) -> tuple[str, bool, str]:
     """(base URL, local?, auth token)."""
-    base, local = target.public_url(url)
+    base, local = target.public_url(url, callbacks)
     token = os.environ.get("TWILIO_AUTH_TOKEN") or (admin.LOCAL_TWILIO_TOKEN if local else "")
     if not token:
         raise NoTarget(
@@ -123,7 +124,7 @@ def inbound(
         [
             "smsflows simulate status --sid SM0123456789abcdef0123456789abcdef --status delivered",
             "smsflows simulate status --sid SM… --status undelivered --error-code 30003 --json",
-            "smsflows simulate status --sid SM… --message-id flow:welcome:… --status failed --url https://…/v1",
+            'smsflows simulate status --sid SM… --message-id flow:… --status failed --url "$(output StatusCallbackBaseUrl)"',
         ],
         NOTE + "\nLocally the message id comes from the outbox (the text's StatusCallback); on a stage pass\n"
         "--message-id. --json prints {url, http_status, sid, message_id, status, error_code, state, delivery_status}\n"
@@ -163,7 +164,7 @@ def status(
     """Post a delivery status callback as Twilio would."""
     if not _SID.fullmatch(sid):
         raise BadValue(f"--sid: {sid!r} is not a message SID: give SM and 32 hex digits")
-    base, is_local, token = _where(Target(local, profile), url)
+    base, is_local, token = _where(Target(local, profile), url, callbacks=True)
     if message_id is None:
         if not is_local:
             raise BadValue("--message-id: needed on a stage (the mid of the text's StatusCallback URL)")

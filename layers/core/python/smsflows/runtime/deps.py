@@ -232,7 +232,9 @@ class Deps:
             wall=self.wall,
             sleep=self.sleep,
             sleep_until=self.sleep_until,
-            status_callback_url=self.settings.public_base_url or None,
+            status_callback_url=self.settings.status_callback_base_url
+            or self.settings.public_base_url
+            or None,
             pacer=self.pacer,
             deferrals=self.deferrals,
             campaign_state=self.campaign_state,

@@ -56,6 +56,8 @@ class Settings(BaseModel):
     # Local cloud only: where the fake Twilio REST API listens (the real client is redirected there).
     twilio_api_base: str | None = Field(None, alias="SMSFLOWS_TWILIO_API_BASE")
     public_base_url: str = Field("", alias="PUBLIC_BASE_URL")
+    # Where Twilio's status callbacks go (the callback API, topology.CALLBACK_ROUTES); unset, PUBLIC_BASE_URL.
+    status_callback_base_url: str = Field("", alias="STATUS_CALLBACK_BASE_URL")
     provider_timeout_s: float = Field(10.0, alias="SMSFLOWS_PROVIDER_TIMEOUT_S", gt=0)
     # The shop that owns inbound texts to a sender no shop has claimed (single-store deployments).
     default_shop: str | None = Field(None, alias="DEFAULT_SHOP")
