@@ -17,6 +17,7 @@ from smsflows.domain.messages import OutboundMessage
 from smsflows.domain.sending.encoding import segment_info
 from smsflows.domain.sending.retry import backoff_s
 from smsflows.domain.sending.send import Prepared, SendOutcome, finish, pace, prepare
+from smsflows.domain.sending.tally import Tally
 from smsflows.runtime.deps import get_deps
 from smsflows.runtime.errors import ProviderError, SmsflowsError, TransientError
 from smsflows.runtime.observability import correlation_id, logger, mask_phone, metrics
@@ -29,13 +30,16 @@ Batch = dict[str, SendOutcome | Prepared | Exception]
 
 
 def record_handler(
-    record: SQSRecord, batch: Batch | None = None, spacing: dict[str, float] | None = None
+    record: SQSRecord,
+    batch: Batch | None = None,
+    spacing: dict[str, float] | None = None,
+    tally: Tally | None = None,
 ) -> None:
     deps = get_deps()
     message = OutboundMessage.model_validate_json(record.body)
     token = correlation_id.set(message.correlation_id or message.message_id)
     try:
-        _send_one(record, message, deps, batch, spacing)
+        _send_one(record, message, deps, batch, spacing, tally)
     finally:
         correlation_id.reset(token)
 
@@ -46,6 +50,7 @@ def _send_one(
     deps: Any,
     batch: Batch | None,
     spacing: dict[str, float] | None,
+    tally: Tally | None,
 ) -> None:
     try:
         ready = (batch or {}).pop(record.message_id, None) or prepare(
@@ -53,7 +58,7 @@ def _send_one(
         )
         if isinstance(ready, Exception):
             raise ready
-        outcome = ready if isinstance(ready, SendOutcome) else finish(ready, deps.send_deps, spacing)
+        outcome = ready if isinstance(ready, SendOutcome) else finish(ready, deps.send_deps, spacing, tally)
     except TransientError as exc:
         if _last_receive(record):
             _dead_letter(record, message, exc)
@@ -76,20 +81,24 @@ def _send_one(
     )
     metrics.add_metric(name=f"Message_{outcome.outcome}", unit=MetricUnit.Count, value=1)
     if message.campaign and message.run and outcome.outcome != "duplicate":
-        _count_for_campaign(message, outcome.outcome)
+        _count_for_campaign(message, outcome.outcome, tally)
     if outcome.detail.startswith(("config_error", "content_error")):
         metrics.add_metric(name="ProviderNeedsOperator", unit=MetricUnit.Count, value=1)
     if outcome.segments:
         metrics.add_metric(name="SegmentsSent", unit=MetricUnit.Count, value=outcome.segments)
 
 
-def _count_for_campaign(message: OutboundMessage, outcome: str) -> None:
-    """The outcome on the campaign run's counters (`campaign show`). Best effort: the text's own record in
-    the message log is the truth; a lost count must not make SQS deliver a sent text again."""
+def _count_for_campaign(message: OutboundMessage, outcome: str, tally: Tally | None = None) -> None:
+    """The outcome on the campaign run's counters (`campaign show`): added to the batch's tally, or written
+    at once without one. Best effort: the text's own record in the message log is the truth; a lost count
+    must not make SQS deliver a sent text again."""
     assert message.campaign is not None and message.run is not None
     try:
         deps = get_deps()
         at = deps.clock() if outcome == "sent" else None
+        if tally is not None:
+            tally.run(message.shop, message.campaign, message.run, outcome, at=at)
+            return
         deps.campaign_runs.count(message.shop, message.campaign, message.run, outcome, at=at)
     except Exception:
         logger.warning("could not count the campaign outcome", message_id=message.message_id, outcome=outcome)
@@ -236,7 +245,7 @@ def _segments(ready: Prepared) -> int:
     return segment_info(ready.sent.body).segments
 
 
-def _finish_batch(batch: Batch, spacing: dict[str, float]) -> None:
+def _finish_batch(batch: Batch, spacing: dict[str, float], tally: Tally | None = None) -> None:
     """Send the batch's ready messages concurrently, each at its own slot: a block of slots is spent in
     time however long one provider call takes (sequential sends would fall behind a fast sender's slots)."""
     deps = get_deps()
@@ -244,7 +253,7 @@ def _finish_batch(batch: Batch, spacing: dict[str, float]) -> None:
 
     def run(prepared: Prepared) -> SendOutcome | Exception:
         try:
-            return finish(prepared, deps.send_deps, spacing)
+            return finish(prepared, deps.send_deps, spacing, tally)
         except Exception as exc:  # reported for this record alone, by its record handler
             return exc
 
@@ -264,13 +273,26 @@ def _finish_batch(batch: Batch, spacing: dict[str, float]) -> None:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     batch = _prepare_batch(event)
     spacing: dict[str, float] = {}  # this invocation's last send per sender: sends stay a slot apart
-    _finish_batch(batch, spacing)
-    # Report every failed record (even all of them) as a batch item failure instead of raising. A processor
-    # per invocation: it holds the invocation's results.
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(
-        event=event,
-        record_handler=lambda record: record_handler(record, batch, spacing),
-        processor=processor,
-        context=context,
-    )
+    tally = Tally()  # the batch's counts, written once at its end (domain/sending/tally.py)
+    try:
+        _finish_batch(batch, spacing, tally)
+        # Report every failed record (even all of them) as a batch item failure instead of raising. A
+        # processor per invocation: it holds the invocation's results.
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        return process_partial_response(
+            event=event,
+            record_handler=lambda record: record_handler(record, batch, spacing, tally),
+            processor=processor,
+            context=context,
+        )
+    finally:
+        _flush(tally)
+
+
+def _flush(tally: Tally) -> None:
+    deps = get_deps()
+
+    def failed(what: str, exc: Exception) -> None:
+        logger.warning("could not write the batch's counts", counts=what, error=type(exc).__name__)
+
+    tally.flush(deps.send_deps.measurement, deps.campaign_runs, failed)

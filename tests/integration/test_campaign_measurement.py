@@ -212,3 +212,31 @@ def test_an_order_using_the_campaigns_code_is_attributed_to_its_text_without_a_c
     [found] = [i for i in cloud.items("ORDER#") if i["sk"] == "ATTRIBUTION"]
     assert (found["rule"], found["scope"]) == ("discount_code", f"campaign#{cid}#A")
     assert campaigns.campaign_show(SHOP, cid)["discount_code"] == "WINTER20"
+
+
+def test_a_batch_writes_its_run_and_its_counters_once_each_with_every_text_counted(
+    cloud, monkeypatch, tmp_path
+):
+    """domain/sending/tally.py: a batch of ten campaign texts is one UpdateItem on its run (the campaign's
+    hottest item) and one on its day's counters, not ten each, and nothing goes uncounted."""
+    from botocore.client import BaseClient
+
+    from smsflows.admin import campaigns, report
+
+    updates: list[str] = []
+    original = BaseClient._make_api_call
+
+    def recorded(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "UpdateItem":
+            updates.append(params["Key"]["pk"]["S"] + "|" + params["Key"]["sk"]["S"])
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recorded)
+    cid, outbox = _sending_campaign(cloud, monkeypatch, tmp_path)  # 12 texts: batches of 10 and 2
+    assert len(outbox) == 12
+    run_writes = [u for u in updates if u.startswith("CAMPAIGN#") and f"|RUN#{cid}#" in u]
+    counter_writes = [u for u in updates if u.startswith("MET#")]
+    assert len(run_writes) == 2 and len(counter_writes) == 2
+    assert campaigns.campaign_show(SHOP, cid)["counts"]["sent"] == 12
+    [row] = report.build(SHOP, since="2026-11-23", until="2026-11-23")["campaigns"]
+    assert row["sent"] == 12

@@ -23,6 +23,7 @@ from smsflows.domain.messages import OutboundMessage, stable_id
 from smsflows.domain.sending import provider_errors
 from smsflows.domain.sending.encoding import segment_info
 from smsflows.domain.sending.pacing import Fold, Pacer, next_pacific_midnight
+from smsflows.domain.sending.tally import Tally
 from smsflows.domain.shops import NOT_ONBOARDED, ShopConfig, not_texting
 from smsflows.ports import (
     Deferrals,
@@ -336,8 +337,11 @@ def wait_until(at: float, deps: SendDeps) -> bool:
     return True
 
 
-def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = None) -> SendOutcome:
-    """Wait for the slot, claim the message id (re-checking consent atomically), call the provider."""
+def finish(
+    ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = None, tally: Tally | None = None
+) -> SendOutcome:
+    """Wait for the slot, claim the message id (re-checking consent atomically), call the provider. With a
+    `tally` (the batch's), the text's counts are added to it, to be written once for the batch."""
     message, sender, conditions, extra = ready.message, ready.sender, ready.conditions, ready.extra
     outgoing = ready.sent  # what the provider gets; `message` (as queued) is what a deferral puts back
     now = deps.clock()
@@ -370,12 +374,12 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
         # The sender was busy after all (another container booked it): book a slot the usual way.
         deps.pacer.buckets.note_busy(ready.fold.bucket)
         again = _pace(replace(ready, fold=None), now, deps, segment_info(outgoing.body).segments)
-        return again if isinstance(again, SendOutcome) else finish(again, deps, spacing)
+        return again if isinstance(again, SendOutcome) else finish(again, deps, spacing, tally)
     if found == "daily_cap" and ready.fold is not None:
         if message.category == "marketing":
             return _defer(message, next_pacific_midnight(now), "daily_cap", now, deps)
         # transactional texts still go (the counter counts every carrier; T-Mobile's only its own)
-        return finish(replace(ready, fold=replace(ready.fold, daily=None)), deps, spacing)
+        return finish(replace(ready, fold=replace(ready.fold, daily=None)), deps, spacing, tally)
     if found == "consent_changed":
         deps.log.fail(message.message_id, None, "consent changed just before sending", now)
         return SendOutcome("suppressed", detail="consent changed")
@@ -408,7 +412,8 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
             deps.log.release(message.message_id, f"provider {exc.provider_code or exc.http_status}: retry")
             raise TransientError(str(exc)) from exc
         deps.log.fail(message.message_id, exc.provider_code, str(exc)[:300], deps.clock())
-        _measure(deps, message, ready.config, {"failed": 1, f"{counters.ERR}{exc.provider_code or 0}": 1})
+        _measure(deps, message, ready.config, {"failed": 1, f"{counters.ERR}{exc.provider_code or 0}": 1},
+                 tally=tally)  # fmt: skip
         action = provider_errors.action_for(exc.provider_code)
         if action == "mark_opted_out" and deps.on_provider_opt_out is not None:
             deps.on_provider_opt_out(message.shop, message.to, message.message_id)
@@ -427,7 +432,7 @@ def finish(ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = N
     cost = {"cost_est": f"{segments * price:.6f}"}
     deps.log.complete(message.message_id, receipt, deps.clock(), {**extra, **cost})
     _measure(deps, message, ready.config, {"sent": 1, "segments": segments, "cost_est": segments * price},
-             touch=True)  # fmt: skip
+             touch=True, tally=tally)  # fmt: skip
     return SendOutcome("sent", sid=receipt.sid, segments=segments)
 
 
@@ -437,16 +442,18 @@ def _measure(
     config: ShopConfig,
     values: dict[str, float],
     touch: bool = False,
+    tally: Tally | None = None,
 ) -> None:
     """Count the outcome (and note a marketing text, or one carrying a code, on the touch record): best
     effort, after the fact is recorded in the message log, so a counter's failure never resends a text.
-    Compliance replies count too (under system#compliance): they are texts the shop pays for."""
+    Compliance replies count too (under system#compliance): they are texts the shop pays for. With a
+    `tally`, the counts are added to the batch's (written at its end); the touch record is the person's own."""
     if deps.measurement is None:
         return
     now = deps.clock()
     scope = counters.message_scope(message)
     try:
-        deps.measurement.count(message.shop, now, scope, values)
+        (tally or deps.measurement).count(message.shop, now, scope, values)
         if touch and (message.category == "marketing" or message.discount_code):
             deps.measurement.note_sent(message.shop, message.to, Touchpoint(now, scope, message.message_id),
                                        message.discount_code)  # fmt: skip
