@@ -38,7 +38,8 @@ Measured:
 
 Not measured (constructed or assumed, and said so where printed): Lambda's platform log records
 (platform.start/report, built in the documented JSON shape) and API Gateway's access log line (the stack's
-format, filled in); X-Ray traces (active tracing samples 5 % beyond 1 request/s by its default rule);
+format, filled in); X-Ray traces (active tracing samples 5 % beyond 1 request/s by its default rule; a
+function with PassThrough tracing, twilio_status, records none: its API passes no trace);
 the per-1,000,000 fan-out, which uses the steps, pages and batches the real `fanout.step` makes over a
 synthetic index (bench_campaign_fanout.SyntheticIndex, at the shop's provisioned 115/s) with this run's
 per-call costs; the idle long polls of the event source mappings (5 pollers x 20 s each, AWS's description).
@@ -746,7 +747,9 @@ def price_component(
         comp.notes["API Gateway REST"] = f"{api_requests} requests"
         comp.rows["WAF requests *"] = api_requests * PRICE["waf_request"]
         comp.notes["WAF requests *"] = f"{api_requests} requests"
-    traces = XRAY_SAMPLED * invocations
+    from smsflows import topology
+
+    traces = XRAY_SAMPLED * sum(inv.count[f] for f in functions if topology.function(f).traced)
     comp.rows["X-Ray traces * (assumed 5 %)"] = traces * PRICE["xray_trace"]
     comp.notes["X-Ray traces * (assumed 5 %)"] = f"{traces:.1f} traces"
     logged = sum(METER.bytes.get(f, 0) for f in functions)
@@ -1082,7 +1085,9 @@ def main() -> None:
         price_component("fan-out", meter, inv, ["release_campaign"], 0),
         price_component("send path", meter, inv, ["send_message"], 0),
         price_component("status callbacks", meter, inv, ["twilio_status"], posted, "/sms/status"),
-        price_component("ingress", meter, inv, ["shopify_webhook", "process_shop_event"], orders, "/webhooks/shopify"),
+        price_component(
+            "ingress", meter, inv, ["shopify_webhook", "process_shop_event"], orders, "/webhooks/shopify"
+        ),
     ]
     projected = project_fanout(meter, inv, run, texts, shape)
     per_1k = {"fan-out": 1000 / texts, "send path": 1000 / texts, "status callbacks": 1000 / texts,

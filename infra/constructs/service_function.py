@@ -85,7 +85,7 @@ class ServiceFunction(Construct):
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            tracing=lambda_.Tracing.ACTIVE,
+            tracing=lambda_.Tracing.ACTIVE if spec.traced else lambda_.Tracing.PASS_THROUGH,
             reserved_concurrent_executions=config.reserved_concurrency.get(spec.name),
             environment={
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,

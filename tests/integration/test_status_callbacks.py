@@ -118,3 +118,28 @@ def test_on_the_callback_api_the_sender_asks_for_it_there_and_its_signed_callbac
     assert forged["statusCode"] == 403 and "delivery_status" not in message_item(cloud)
     assert http_api_callback(cloud, sms, "delivered")["statusCode"] == 200
     assert message_item(cloud)["delivery_status"] == "delivered"
+
+
+def test_a_routine_callback_logs_nothing_at_info_and_a_failure_or_a_late_one_does(cloud, monkeypatch):
+    """Two callbacks per text: a routine one is on its message, counted and in the access log already."""
+    import io
+
+    from smsflows.runtime import observability
+
+    sms = sent_message(cloud, monkeypatch)
+    buf = io.StringIO()
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", buf)
+    observability.logger.setLevel("INFO")
+    try:
+        callback(cloud, sms, "sent")
+        routine = [json.loads(line) for line in buf.getvalue().splitlines() if '"status callback"' in line]
+        callback(cloud, sms, "undelivered", error=30007)
+        callback(cloud, sms, "sent")  # late: changes nothing
+    finally:
+        observability.logger.setLevel("WARNING")
+    assert routine == [] and message_item(cloud)["delivery_status"] == "undelivered"
+    logged = [json.loads(line) for line in buf.getvalue().splitlines() if '"status callback"' in line]
+    assert [(r["status"], r["applied"], r["level"]) for r in logged] == [
+        ("undelivered", True, "INFO"),
+        ("sent", False, "INFO"),
+    ]

@@ -74,6 +74,9 @@ class FunctionSpec:
     # them), and the indexes it queries: its role is granted exactly these (infra/constructs/service_function).
     table_actions: frozenset[str] = field(default_factory=frozenset)
     table_indexes: frozenset[str] = field(default_factory=frozenset)
+    # Active X-Ray tracing (its sampling rule: 1 request a second, then 5 %); False: PassThrough, traced only
+    # when the caller's trace is sampled.
+    traced: bool = True
 
     @property
     def uses(self) -> frozenset[str]:
@@ -221,6 +224,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # the status and the counters (UpdateItem); an unreachable number's mark, a campaign the guard pauses
         # (PutItem); the shop's settings and the campaign, when its run's counts cross the guard (GetItem)
         table_actions=frozenset({"UpdateItem", "PutItem", "GetItem"}),
+        # Two invocations per text, each a signature check and an UpdateItem or three: its traces would say
+        # little that its log, the message log and the callback API's access log do not, at $5 per million.
+        # The callback API (an HTTP API) passes no trace header, so PassThrough records none.
+        traced=False,
     ),
     FunctionSpec(
         name="follow_link",
