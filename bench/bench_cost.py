@@ -3,7 +3,7 @@ RULES.md E (us-east-1), against the provider's price for the same messages. Targ
 
 Counted: the calls of shopify_webhook + process_shop_event + send_message for 200 order confirmations
 (transactional) and 200 campaign texts (marketing) under moto, plus the two Twilio status callbacks per
-message (API Gateway + Lambda + one DynamoDB update each). Capacity units per call are estimated from
+message (the callback API, an HTTP API, + Lambda + one DynamoDB update each). Capacity units per call are estimated from
 the items each call touches (1 KB items): stated below, not measured.
 """
 
@@ -24,7 +24,8 @@ PRICE = {
     "ddb_wru": 0.625 / 1e6,
     "ddb_rru": 0.125 / 1e6,
     "sqs_request": 0.40 / 1e6,
-    "apigw_rest": 3.50 / 1e6,
+    "apigw_rest": 3.50 / 1e6,  # the webhooks' API
+    "apigw_http": 1.00 / 1e6,  # the callback API (infra/constructs/callback_api.py); AWS list price
     "sfn_transition": 0.025 / 1000,
     "logs_gb": 0.50,
     "twilio_segment": 0.0083,
@@ -40,8 +41,10 @@ UNITS = {
 }
 
 
-def dollars(counted: dict[str, float], invocations: float, lambda_ms: float, messages: int) -> float:
-    cost = 0.0
+def dollars(
+    counted: dict[str, float], invocations: float, lambda_ms: float, messages: int, webhooks: int
+) -> float:
+    cost = webhooks * PRICE["apigw_rest"]  # each webhook a request on the REST API
     for call, n in counted.items():
         if call.startswith("dynamodb."):
             unit, per = UNITS.get(call, ("wru", 1))
@@ -54,8 +57,8 @@ def dollars(counted: dict[str, float], invocations: float, lambda_ms: float, mes
         invocations * PRICE["lambda_request"]
         + invocations * (lambda_ms / 1000) * 0.256 * PRICE["lambda_gb_s_arm"]
     )
-    # two status callbacks per message: API Gateway REST + Lambda + one conditional update
-    cost += messages * 2 * (PRICE["apigw_rest"] + PRICE["lambda_request"] + 0.03 * 0.256 * PRICE["lambda_gb_s_arm"]
+    # two status callbacks per message: the callback API (HTTP API) + Lambda + one conditional update
+    cost += messages * 2 * (PRICE["apigw_http"] + PRICE["lambda_request"] + 0.03 * 0.256 * PRICE["lambda_gb_s_arm"]
                             + PRICE["ddb_wru"])  # fmt: skip
     cost += (invocations + 2 * messages) * 2 / 1e6 * PRICE["logs_gb"]  # ~2 KB of logs per invocation
     return cost
@@ -89,7 +92,7 @@ def main() -> None:
     invocations = (
         n + n + len(sends) / 10
     )  # webhook, consumer (batch 1 here; 10 in production), sender batches of 10
-    aws = dollars(dict(counted), invocations, lambda_ms=60, messages=messages)
+    aws = dollars(dict(counted), invocations, lambda_ms=60, messages=messages, webhooks=n)
     provider = segments * (PRICE["twilio_segment"] + PRICE["carrier_fee"])  # both are billed per segment
     print(f"{messages} order confirmations, {segments} segments, end to end (webhook -> SMS -> 2 callbacks)")
     print("AWS calls counted (incl. queue polling):", dict(sorted(counted.items())))
