@@ -12,7 +12,15 @@ from typing import Any
 
 import pytest
 
-from smsflows.admin.campaigns import COUNT_KEYS, CREATE_KEYS, LIST_KEYS, PREVIEW_KEYS, RECORD_KEYS, SHOW_KEYS
+from smsflows.admin.campaigns import (
+    COUNT_KEYS,
+    CREATE_KEYS,
+    LIST_KEYS,
+    MOVE_KEYS,
+    PREVIEW_KEYS,
+    RECORD_KEYS,
+    SHOW_KEYS,
+)
 from smsflows.runtime import deps as deps_module
 from tests.unit.cli.conftest import SHOP, run
 
@@ -116,7 +124,8 @@ def test_create_show_list_schedule_pause_resume_cancel_with_the_history(audience
         ran = run(*argv, env={"USER": "ci"})
         assert ran.code == 0, ran
         moved = json.loads(ran.out)
-        assert set(moved) == set(RECORD_KEYS) and moved["state"] == to and moved["version"] == number + 1
+        assert set(moved) == set(MOVE_KEYS) and moved["state"] == to and moved["version"] == number + 1
+        assert moved["warnings"] == []
         last = moved["history"][-1]
         assert (last["from"], last["to"], last["by"]) == (from_, to, by)
         assert (
@@ -318,3 +327,40 @@ def test_a_discount_code_is_checked_and_one_missing_from_a_variant_is_said(clock
     assert as_json("campaign", "show", made["id"], "--shop", SHOP)["discount_code"] == "SAVE20"
     line = refused(2, "campaign", "create", *BASE, "--code", "20% OFF")
     assert "discount_code: '20% OFF' is not a discount code" in line
+
+
+def _clock_at(at: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deployment's clock moved on to `at` (as a paused campaign waits)."""
+    monkeypatch.setenv("SMSFLOWS_CLOCK_EPOCH_VIRTUAL", str(at.timestamp()))
+    monkeypatch.setenv("SMSFLOWS_CLOCK_EPOCH_REAL", str(time.time()))
+    deps_module.reset()
+
+
+def test_a_resume_after_the_send_time_starts_the_run_now_and_says_so_and_none_after_the_expiry(
+    audience, monkeypatch
+):
+    expiry = NOW + timedelta(days=3)
+    cid = as_json("campaign", "create", *BASE, "--at", AT, "--not-after", expiry.isoformat())["id"]
+    as_json("campaign", "schedule", cid, "--shop", SHOP)
+    as_json("campaign", "pause", cid, "--shop", SHOP)
+    # while it is paused its schedule fires (the release step finds it paused and stops) and is gone
+    (made,) = schedules(audience)
+    from tests.unit.cli.conftest import client
+
+    client("scheduler").delete_schedule(Name=made["Name"], GroupName=made["GroupName"])
+    _clock_at(NOW + timedelta(days=2, hours=1), monkeypatch)
+    resumed = as_json("campaign", "resume", cid, "--shop", SHOP)
+    assert resumed["state"] == "scheduled"
+    [warning] = resumed["warnings"]
+    assert warning.startswith("send time: ") and "passed while the campaign was paused" in warning
+    assert "starts now (2026-11-25T16:00" in warning and expiry.isoformat() in warning
+    assert cursors(audience)[-1] == {"kind": "campaign_step", "shop": SHOP, "campaign": cid, "run": "once",
+                                     "step": 0}  # fmt: skip
+    table = ok("campaign", "pause", cid, "--shop", SHOP)
+    assert "warning" not in table  # a pause has nothing to warn of
+    # past the expiry: nothing more could go, so it is not resumed (and stays paused)
+    _clock_at(expiry + timedelta(minutes=1), monkeypatch)
+    line = refused(1, "campaign", "resume", cid, "--shop", SHOP)
+    assert "not_after" in line and "has passed" in line and "nothing changed" in line
+    shown = as_json("campaign", "show", cid, "--shop", SHOP)
+    assert shown["state"] == "paused" and shown["history"][-1]["to"] == "paused"

@@ -30,6 +30,7 @@ RECORD_KEYS = (
     "paused_because", "discount_code",
 )  # fmt: skip
 SHOW_KEYS = (*RECORD_KEYS, "runs", "counts")
+MOVE_KEYS = (*RECORD_KEYS, "warnings")  # schedule, pause, resume, cancel: the record and what to know
 LIST_KEYS = ("id", "name", "state", "send_at", "variants", "created_at", "created_by")
 ISO_FORM = "an ISO 8601 instant with its offset (e.g. 2026-11-27T15:00:00Z or 2026-11-27T10:00:00-05:00)"
 
@@ -237,6 +238,11 @@ def campaign_transition(
             moved = made.transition("paused", who, now)
         elif action == "resume":
             moved = made.transition(made.resumes_to(), who, now)
+            if made.not_after is not None and now >= made.not_after:
+                raise Failed(
+                    f"campaign {campaign_id}: its expiry (not_after {made.not_after.isoformat()}) has passed, so a "
+                    "resumed run would send nothing more; cancel it, or create a new campaign; nothing changed"
+                )
         else:
             moved = made.transition("cancelled", who, now)
     except domain.IllegalTransition as exc:
@@ -244,13 +250,14 @@ def campaign_transition(
     except ValueError as exc:
         raise _bad(exc) from None
     stored = _put(moved, version)
+    warnings: list[str] = []
     if action == "schedule":
         _start(moved, preview["first_release"], now)
     elif action == "resume":
-        _resume(moved, now)
+        warnings = _resume(moved, now)
     elif action == "cancel":
         _unschedule(moved)
-    return record(moved, stored)
+    return {**record(moved, stored), "warnings": warnings}
 
 
 # Running it ----------------------------------------------------------------------------------------------
@@ -328,20 +335,30 @@ def _schedule_exists(c: Any) -> bool:
     return True
 
 
-def _resume(c: Any, now: datetime) -> None:
+def _resume(c: Any, now: datetime) -> list[str]:
     """Back to sending: the run's cursor again, at the step it stopped at. Back to scheduled: nothing if
-    its schedule is still waiting; else (it fired while paused) the run starts now."""
+    its schedule is still waiting; else (it fired while paused) the run starts now, and the warning says so.
+    Either way every text is still checked by the sender: consent, quiet hours, caps, and the expiry."""
     from smsflows.domain.campaigns import release
     from smsflows.domain.campaigns.fanout import ONCE
 
     if c.state == "scheduled" and _schedule_exists(c):
-        return
+        return []
     runs = runs_store().runs(c.shop, c.id)
     open_runs = [(run, p) for run, p, _ in runs if not p.done]
     run, step = (open_runs[-1][0], open_runs[-1][1].step) if open_runs else (ONCE, 0)
     if c.recurrence is not None and not open_runs:
-        return  # between occurrences: the cron schedule starts the next run
+        return []  # between occurrences: the cron schedule starts the next run
     _cursor_queue().send(release.cursor(c.shop, c.id, run, step))
+    warnings = []
+    if c.state == "scheduled" and c.send_at.kind != "now" and not open_runs:
+        expiry = f", and stops at its expiry {c.not_after.isoformat()}" if c.not_after else ""
+        warnings.append(
+            f"send time: {c.send_at.describe()} passed while the campaign was paused: its run starts now "
+            f"({now.isoformat(timespec='seconds')}); each text still waits for its recipient's allowed hours"
+            f"{expiry}"
+        )
+    return warnings
 
 
 def _unschedule(c: Any) -> None:

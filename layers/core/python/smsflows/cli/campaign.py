@@ -208,10 +208,21 @@ def _move(action: use_cases.Action, campaign_id: str, shop: str | None, by: str 
         use_cases.campaign_show(named, campaign_id)  # an unknown id is said before the question
         confirm(f"cancel campaign {campaign_id} of {named}? A cancelled campaign is final", yes)
     moved = use_cases.campaign_transition(named, campaign_id, action, by=by)
-    show(moved, as_json, _render_record)
+
+    def render(console: Console, found: dict[str, Any]) -> None:
+        _render_record(console, found)
+        if found["warnings"]:
+            console.print(table(("warning",), [(w,) for w in found["warnings"]], "warnings"))
+
+    show(moved, as_json, render)
 
 
-MOVE_NOTE = "Recorded in the history with who (--by, else $USER) and when. " + RECORD_NOTE
+MOVE_NOTE = (
+    "Recorded in the history with who (--by, else $USER) and when. --json prints {"
+    + ", ".join(use_cases.MOVE_KEYS)
+    + "}: the record as `campaign show` prints it, and warnings (a resume after the send time passed starts the "
+    "run now). A campaign past its --not-after is not resumed."
+)
 
 
 @app.command(
