@@ -848,14 +848,26 @@ class FakeCampaignRuns:
         counters: dict[str, Any] = {o: item["counters"].get(o, 0) for o in sorted(OUTCOMES)}
         counters["last_sent_at"] = item["counters"].get("last_sent_at")
         counters["queued"] = item["counters"].get("queued")
+        counters["audience"] = item.get("audience")
         return item["progress"] or Progress(), counters
 
-    def advance(self, shop: str, campaign_id: str, run: str, expected_step: int, progress: Any) -> bool:
+    def advance(
+        self,
+        shop: str,
+        campaign_id: str,
+        run: str,
+        expected_step: int,
+        progress: Any,
+        audience: str | None = None,
+    ) -> bool:
         item = self.items.get((shop, campaign_id, run))
         stored = item["progress"].step if item and item["progress"] is not None else None
         if (stored is None and expected_step != 0) or (stored is not None and stored != expected_step):
             return False
-        self._item(shop, campaign_id, run)["progress"] = progress
+        item = self._item(shop, campaign_id, run)
+        item["progress"] = progress
+        if audience is not None:
+            item.setdefault("audience", audience)
         return True
 
     def queued(self, shop: str, campaign_id: str, run: str, step: int) -> None:

@@ -45,6 +45,16 @@ def test_progress_moves_only_from_the_step_it_was_read_at(runs):
     assert (got.step, got.enqueued, got.shard, got.after) == (2, 20, 3, {"pk": "x", "sk": "y"})
 
 
+def test_the_runs_audience_is_pinned_by_its_first_advance_and_never_replaced(runs):
+    assert runs.advance(SHOP, CID, "once", 0, progress(1))  # a step without one (an older run) pins nothing
+    assert runs.get(SHOP, CID, "once")[1]["audience"] is None
+    assert runs.advance(SHOP, CID, "once", 1, progress(2), audience='{"document":{"subscribed":true}}')
+    assert not runs.advance(SHOP, CID, "once", 1, progress(2), audience='{"document":{}}')  # stale: nothing
+    assert runs.advance(SHOP, CID, "once", 2, progress(3), audience='{"document":{"not":{}}}')
+    progress_now, counters = runs.get(SHOP, CID, "once")
+    assert progress_now.step == 3 and counters["audience"] == '{"document":{"subscribed":true}}'
+
+
 def test_counters_add_up_and_note_the_last_send(runs):
     runs.count(SHOP, CID, "once", "sent", at=NOW)
     runs.count(SHOP, CID, "once", "sent", 2, at=NOW + timedelta(seconds=5))

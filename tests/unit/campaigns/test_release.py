@@ -5,6 +5,7 @@ and a malformed cursor is refused."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -111,11 +112,11 @@ def test_a_step_that_dies_after_queueing_runs_again_under_the_same_message_ids()
     real_advance = runs.advance
     failures = {"left": 1}
 
-    def dying(*args: Any) -> bool:
+    def dying(*args: Any, **kwargs: Any) -> bool:
         if failures["left"] and args[3] == 1:
             failures["left"] -= 1
             raise RuntimeError("the function timed out before the progress was written")
-        return real_advance(*args)
+        return real_advance(*args, **kwargs)
 
     runs.advance = dying  # type: ignore[method-assign]
     outcomes = w.drive()
@@ -181,3 +182,33 @@ def test_run_ids_of_occurrences():
     assert R.run_id(None) == R.run_id("once") == ONCE
     assert R.run_id("2026-12-07T15:00:00Z") == "20261207T150000Z"
     assert R.run_id("2026-12-07T10:00:00-05:00") == "20261207T150000Z"
+
+
+def test_a_run_keeps_the_segment_it_started_with_and_reads_it_once(monkeypatch):
+    """A stored segment replaced mid-run changes neither who the rest of the run reaches nor its holdout's
+    population; the next run (of a recurring campaign) would read the new one."""
+    from tests.fakes import FakeSegments
+
+    w = world(600)
+    segments = FakeSegments()
+    segments.put(SHOP, "vip", {"subscribed": True}, "ana", NOW)
+    made, version = w.campaigns.get(SHOP, w.id)
+    w.campaigns.put(made.model_copy(update={"segment": "vip", "segment_doc": None}), version)
+    reads: list[str] = []
+    real_get = segments.get
+
+    def get(shop: str, name: str) -> Any:
+        reads.append(name)
+        return real_get(shop, name)
+
+    monkeypatch.setattr(segments, "get", get)
+    w.deps.segments = segments
+    first = w.drive(limit=1)
+    assert first[0].outcome == "released" and 0 < len(w.texts) < 600
+    segments.put(SHOP, "vip", {"not": {"subscribed": True}}, "bo", NOW)  # now it holds nobody
+    outcomes = w.drive()
+    assert outcomes[-1].outcome == "done"
+    assert len({t["to"] for t, _ in w.texts}) == 600  # everyone, as the segment was when the run began
+    assert reads == ["vip"]  # read at the first step only
+    _, counters = w.runs.get(SHOP, w.id, ONCE)
+    assert json.loads(counters["audience"]) == {"document": {"subscribed": True}, "shopify": None}

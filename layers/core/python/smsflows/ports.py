@@ -383,7 +383,15 @@ class CampaignRuns(Protocol):
     def get(self, shop: str, campaign_id: str, run: str) -> tuple[Progress, dict[str, Any]] | None:
         """The run's progress and its outcome counters (sent, delivered, suppressed, ...), or None."""
 
-    def advance(self, shop: str, campaign_id: str, run: str, expected_step: int, progress: Progress) -> bool:
+    def advance(
+        self,
+        shop: str,
+        campaign_id: str,
+        run: str,
+        expected_step: int,
+        progress: Progress,
+        audience: str | None = None,
+    ) -> bool:
         """Store `progress` if the stored step is still `expected_step` (0: none stored); False, changing
         nothing, if another step moved the run first."""
 

@@ -157,7 +157,17 @@ class DynamoCampaignRuns:
         plain = from_item(out.get("Item"))
         return _run(plain)[1:] if plain else None  # type: ignore[return-value]
 
-    def advance(self, shop: str, campaign_id: str, run: str, expected_step: int, progress: Progress) -> bool:
+    def advance(
+        self,
+        shop: str,
+        campaign_id: str,
+        run: str,
+        expected_step: int,
+        progress: Progress,
+        audience: str | None = None,
+    ) -> bool:
+        """The run's progress, if it is still at `expected_step`; `audience` (the run's segment, as JSON) is
+        written the first time only: the run keeps the segment it started with."""
         names = {
             "#s": "step",
             "#p": "progress",
@@ -176,11 +186,16 @@ class DynamoCampaignRuns:
             ":r": {"S": run},
         }
         condition = "#s = :e" if expected_step else "attribute_not_exists(#s) OR #s = :e"
+        expression = "SET #s = :s, #p = :p, #shop = :shop, #t = :t, #c = :c, #r = :r"
+        if audience is not None:
+            names["#a"] = "audience"
+            values[":a"] = {"S": audience}
+            expression += ", #a = if_not_exists(#a, :a)"
         try:
             self._ddb.update_item(
                 TableName=self._table,
                 Key=to_item(keys.campaign_run(shop, campaign_id, run)),
-                UpdateExpression="SET #s = :s, #p = :p, #shop = :shop, #t = :t, #c = :c, #r = :r",
+                UpdateExpression=expression,
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
@@ -314,4 +329,5 @@ def _run(plain: dict[str, Any]) -> tuple[str, Progress, dict[str, Any]]:
     counters: dict[str, Any] = {o: int(plain.get(f"n_{o}", 0)) for o in sorted(OUTCOMES)}
     counters["last_sent_at"] = plain.get("last_sent_at")
     counters["queued"] = int(plain["queued"]) if plain.get("queued") is not None else None
+    counters["audience"] = plain.get("audience")  # the run's segment, pinned at its first step (JSON)
     return str(plain.get("sk", "")).rsplit("#", 1)[-1], progress, counters

@@ -6,6 +6,10 @@ window of texts, records who was assigned what, moves the run's progress on (a c
 number) and queues the next cursor. Failure anywhere before the progress moved re-runs the step (the texts'
 message ids make the repeat harmless); failure after it re-queues the next cursor.
 
+A run on a stored segment pins the segment's document on the run item with its first progress (`audience`,
+written once): a segment replaced during the run changes neither who the rest of it reaches nor its
+holdout's population, and no later step reads the segment again. The next run reads it anew.
+
 A run on a Shopify segment (domain/campaigns/shopify_segments.py) first materialises its members: each
 step reads at most MAX_REFRESH of them from Shopify and writes their phones under the run, then queues the
 next step; once Shopify has listed them all, the steps release windows from those phones as from the index.
@@ -16,6 +20,7 @@ the same step once it is mended.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -131,7 +136,17 @@ def handle(body: Mapping[str, Any], deps: ReleaseDeps) -> StepOutcome:
     if progress.done:
         return StepOutcome("done")
     now = deps.clock()
-    document, shopify = audience_of(campaign, deps.segments)
+    # The run's audience: pinned on the run at its first step, so a stored segment replaced meanwhile does not
+    # change who the rest of the run reaches (nor its holdout's population), and no step reads it again.
+    pinned = stored[1].get("audience") if stored is not None else None
+    if pinned:
+        found = json.loads(str(pinned))
+        document, shopify = dict(found["document"]), (dict(found["shopify"]) if found.get("shopify") else None)
+        pin = None
+    else:
+        document, shopify = audience_of(campaign, deps.segments)
+        # a campaign's own document cannot change: only a stored segment's is pinned
+        pin = None if campaign.segment_doc is not None else _pin(document, shopify)
     segment = parse_segment(document)
     page: fanout.Page = lambda shard, after, limit: deps.members.page(shop, shard, after, limit)  # noqa: E731
     shards = deps.members.shards
@@ -139,7 +154,7 @@ def handle(body: Mapping[str, Any], deps: ReleaseDeps) -> StepOutcome:
     if progress.shopify is not None or (shopify is not None and progress.started_at is None):
         refresh = progress.shopify
         if refresh is None or not refresh.get("done"):
-            return _refresh(deps, campaign, version, run, progress, shopify, config, now)
+            return _refresh(deps, campaign, version, run, progress, shopify, config, now, pin)
         members = deps.shopify_members
         page, shards = (lambda _shard, after, limit: members.page(shop, campaign_id, run, after, limit)), 1
     result = fanout.step(campaign, run, progress, page, shards, config, now, segment=segment)
@@ -153,7 +168,7 @@ def handle(body: Mapping[str, Any], deps: ReleaseDeps) -> StepOutcome:
         deps.send([(r.message.model_dump(mode="json"), _real(r.delay_s, deps)) for r in result.releases])
     if result.assignments:
         deps.runs.assign(shop, campaign_id, run, result.assignments)
-    if not deps.runs.advance(shop, campaign_id, run, progress.step, result.progress):
+    if not deps.runs.advance(shop, campaign_id, run, progress.step, result.progress, audience=pin):
         return StepOutcome("stale", "another step moved the run first")
     if result.progress.done:
         _complete(deps, shop, campaign_id, now)
@@ -171,6 +186,7 @@ def _refresh(
     shopify: Mapping[str, Any] | None,
     config: Any,
     now: datetime,
+    pin: str | None = None,
 ) -> StepOutcome:
     """One step of a Shopify segment's materialisation (at most MAX_REFRESH members), then the next."""
     shop = campaign.shop
@@ -196,12 +212,16 @@ def _refresh(
         return StepOutcome("stopped", reason)
     wait = now + timedelta(seconds=shopify_segments.THROTTLED_WAIT_S) if result.throttled else None
     moved = replace(progress, step=progress.step + 1, shopify=result.refresh.to_dict(), wait_until=wait)
-    if not deps.runs.advance(shop, campaign.id, run, progress.step, moved):
+    if not deps.runs.advance(shop, campaign.id, run, progress.step, moved, audience=pin):
         return StepOutcome("stale", "another step moved the run first")
     _next(deps, shop, campaign.id, run, moved)
     r = result.refresh
     return StepOutcome("refreshed" if r.done else "refreshing",
                        f"{r.members} members read from Shopify, {r.phones} phones, {r.no_phone} without one")  # fmt: skip
+
+
+def _pin(document: Mapping[str, Any], shopify: Mapping[str, Any] | None) -> str:
+    return json.dumps({"document": document, "shopify": shopify}, separators=(",", ":"), sort_keys=True)
 
 
 def _real(virtual_s: float, deps: ReleaseDeps) -> int:
