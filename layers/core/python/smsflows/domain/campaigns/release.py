@@ -141,7 +141,10 @@ def handle(body: Mapping[str, Any], deps: ReleaseDeps) -> StepOutcome:
     pinned = stored[1].get("audience") if stored is not None else None
     if pinned:
         found = json.loads(str(pinned))
-        document, shopify = dict(found["document"]), (dict(found["shopify"]) if found.get("shopify") else None)
+        document, shopify = (
+            dict(found["document"]),
+            (dict(found["shopify"]) if found.get("shopify") else None),
+        )
         pin = None
     else:
         document, shopify = audience_of(campaign, deps.segments)
