@@ -96,13 +96,20 @@ def _patch_virtual_time() -> None:
 
     real_seconds, real_millis = sqs_models.unix_time, sqs_models.unix_time_millis
 
+    # A receive asks every message on the queue whether it is visible and whether it is delayed, each asking
+    # the time: moto builds it from a naive utcnow() minus the epoch (two datetimes), a queue of campaign texts
+    # waiting for their slots asks it thousands of times a second. "Now" is time.time(), the same instant.
     def unix_time(dt: Any = None) -> float:
+        if dt is not None:
+            return float(real_seconds(dt))
         keeper = _keeper()
-        return keeper.clock.time() if keeper is not None and dt is None else float(real_seconds(dt))
+        return keeper.clock.time() if keeper is not None else time.time()
 
     def unix_time_millis(dt: Any = None) -> float:
+        if dt is not None:
+            return float(real_millis(dt))
         keeper = _keeper()
-        return keeper.clock.time() * 1000.0 if keeper is not None and dt is None else float(real_millis(dt))
+        return (keeper.clock.time() if keeper is not None else time.time()) * 1000.0
 
     sqs_models.unix_time = unix_time  # type: ignore[assignment]
     sqs_models.unix_time_millis = unix_time_millis  # type: ignore[assignment]
