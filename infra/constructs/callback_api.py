@@ -10,6 +10,10 @@ the path without a stage on `$default`) before it reads anything, and answers 40
 an HTTP API cannot have) would add only its IP reputation list here: the common rule set skips signed
 routes. The stage has a throttle of its own (config.callback_throttle_*) and JSON access logs; the payload is
 API Gateway's version 1.0, the REST proxy's shape, so the function is the same one either way.
+
+The REST API keeps its `/sms/status` too (webhook_api.WebhookApi.add_routes): Twilio reports to the URL a
+text was sent with, up to 72 hours later, so on a stage upgraded to this API the texts sent before still
+report there. The senders ask for this one (STATUS_CALLBACK_BASE_URL).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from constructs import Construct
 
 from infra.config import StageConfig
 from infra.constructs.nag import acknowledge
-from smsflows.topology import CALLBACK_ROUTES, Route, routes
+from smsflows.topology import Route, routes
 
 SUBSCRIBE = Route("POST", "/subscribe")
 LINKS = (Route("GET", "/l/{code}"), Route("HEAD", "/l/{code}"))
@@ -200,13 +200,15 @@ class WebhookApi(Construct):
         return f"https://{self.api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{self.stage_name}"
 
     def add_routes(self, functions: Mapping[str, lambda_.IFunction]) -> None:
-        """One resource/method per topology route, integrated with the named function; the callback routes
-        are the CallbackApi's (infra/constructs/callback_api.py)."""
+        """One resource/method per topology route, integrated with the named function.
+
+        The callback routes (Twilio's status callbacks) are the CallbackApi's (infra/constructs/callback_api.py)
+        and stay here too: Twilio calls the URL a text was sent with, up to 72 hours later for a late delivery
+        receipt, so texts sent before a stage had the callback API still report here. Nothing new asks for it.
+        """
         for route, spec in routes():
             if route not in SIGNED and route not in ANONYMOUS:
                 raise ValueError(f"{route}: say how it is authenticated (webhook_api.SIGNED or ANONYMOUS)")
-            if route in CALLBACK_ROUTES:
-                continue
             resource = self.api.root.resource_for_path(route.path)
             method = resource.add_method(
                 route.method, apigw.LambdaIntegration(functions[spec.name], proxy=True)

@@ -290,7 +290,9 @@ def function(name: str) -> FunctionSpec:
 # status callbacks, two per text, by far the stack's busiest route. An HTTP API request costs under a third of a
 # REST API's and passes no WAF (the route is signed; the WAF's only rule for signed routes is the IP reputation
 # list), and its own throttle keeps a campaign's callbacks from taking the REST stage's capacity, which
-# Shopify's webhooks and inbound STOPs share. The local cloud serves every route on its one front door.
+# Shopify's webhooks and inbound STOPs share. The REST API keeps the route for texts sent before a stage had
+# the callback API (Twilio reports to the URL a text was sent with, up to 72 hours later); nothing new asks
+# for it there. The local cloud serves every route on its one front door.
 CALLBACK_ROUTES = frozenset({Route("POST", "/sms/status")})
 
 
