@@ -9,7 +9,8 @@ books its own slot), the shop-config and campaign-state caches at their defaults
 off); a campaign to all of them made and scheduled with the admin use cases; then this script drives the
 handlers as the event source mappings would: `release_campaign` with each campaign-queue message, `send_message` with
 up to ten send-queue messages at a time, until every text is sent; then Twilio's two signed status callbacks
-per text ("sent", "delivered") through `twilio_status`; and one `orders/create` webhook per 10 texts (the real
+per text ("sent", "delivered") through `twilio_status`, shaped as the callback API (an HTTP API, payload 1.0)
+hands them over and signed over the callback URL each text asked for; and one `orders/create` webhook per 10 texts (the real
 tests/events/shopify/orders_create.json, compact) through `shopify_webhook` and `process_shop_event`.
 
 Measured:
@@ -67,7 +68,10 @@ os.environ.update(POWERTOOLS_LOG_LEVEL="INFO", POWERTOOLS_METRICS_DISABLED="fals
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
 BASE = "https://abc123.execute-api.us-east-1.amazonaws.com/v1"
-os.environ["PUBLIC_BASE_URL"] = BASE  # the senders ask for status callbacks at this URL (Twilio signs it)
+os.environ["PUBLIC_BASE_URL"] = BASE
+# the senders ask for status callbacks on the callback API (an HTTP API's $default stage), as the stack sets it
+CALLBACK_HOST = "cb7x9k2m1q.execute-api.us-east-1.amazonaws.com"
+os.environ["STATUS_CALLBACK_BASE_URL"] = f"https://{CALLBACK_HOST}"
 
 REAL_STDOUT, REAL_STDERR = sys.stdout, sys.stderr
 
@@ -590,9 +594,11 @@ def status_callbacks(cloud: Any, meter: Meter, inv: Invocations, outbox: list[di
             url = sms["status_callback"]
             params = {"MessageSid": sms["sid"], "MessageStatus": status, "AccountSid": LOCAL_TWILIO_SID,
                       "To": sms["to"], "NumSegments": str(sms["segments"])}  # fmt: skip  # as the fake posts them
-            headers = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "TwilioProxy/1.1",
-                       "X-Twilio-Signature": validator.compute_signature(url, params)}  # fmt: skip
             split = urlsplit(url)
+            assert split.netloc == CALLBACK_HOST, url  # the text asked for the callback API
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "TwilioProxy/1.1",
+                       "Host": CALLBACK_HOST, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443",
+                       "X-Twilio-Signature": validator.compute_signature(url, params)}  # fmt: skip
             event = proxy_event(
                 "POST",
                 "/sms/status",
@@ -600,6 +606,11 @@ def status_callbacks(cloud: Any, meter: Meter, inv: Invocations, outbox: list[di
                 headers,
                 urlencode(params).encode(),
                 "54.172.60.1",
+            )
+            # as the HTTP API (payload 1.0) hands it over: no stage in the path ($default)
+            event["version"] = "1.0"
+            event["requestContext"].update(
+                path="/sms/status", stage="$default", apiId=CALLBACK_HOST.split(".")[0]
             )
             answer = timed_invoke(cloud, meter, inv, "status callbacks", "twilio_status", event)
             assert answer["statusCode"] == 200, answer
