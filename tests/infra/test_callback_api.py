@@ -35,6 +35,16 @@ def test_each_callback_route_is_an_http_api_route_with_the_rest_proxy_payload_to
         assert integration["PayloadFormatVersion"] == "1.0"
         function_id = logical_id(synthesized, synthesized.stack.functions[spec.name].function)
         assert integration["IntegrationUri"] == {"Fn::GetAtt": [function_id, "Arn"]}
+        # API Gateway may invoke the function, from this API's route only (else every callback is a 500)
+        allowed = [
+            p["Properties"]
+            for p in of_type(resources, "AWS::Lambda::Permission").values()
+            if {"Ref": api_id} in p["Properties"].get("SourceArn", {}).get("Fn::Join", ["", []])[1]
+        ]
+        assert [(a["FunctionName"], a["Principal"], a["Action"]) for a in allowed] == [
+            ({"Fn::GetAtt": [function_id, "Arn"]}, "apigateway.amazonaws.com", "lambda:InvokeFunction")
+        ]
+        assert allowed[0]["SourceArn"]["Fn::Join"][1][-1] == f"/*/*{route.path}"
 
 
 def test_the_rest_api_keeps_the_callback_routes_for_texts_sent_before_the_callback_api(
