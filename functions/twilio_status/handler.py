@@ -78,7 +78,7 @@ def status() -> Response:
     # A routine callback (applied, not a failure) is already on its message (the message log), counted
     # (Delivery_<status>) and in the callback API's access log: at two per text its line is DEBUG. A failure,
     # and a callback that changed nothing (late, repeated, another message's), are INFO.
-    routine = applied_ok and update.status not in ("undelivered", "failed")
+    routine = applied_ok and not update.failed
     (logger.debug if routine else logger.info)(
         "status callback",
         message_id=message_id,

@@ -29,7 +29,7 @@ from constructs import Construct
 
 from infra.config import StageConfig
 from infra.constructs.nag import acknowledge
-from smsflows.topology import CALLBACK_ROUTES, routes
+from smsflows.topology import CALLBACK_ROUTES, Route, routes
 
 # An HTTP API's access log variables ($context.*): the REST API's fields that exist here.
 ACCESS_LOG_FIELDS = {
@@ -87,7 +87,7 @@ class CallbackApi(Construct):
         stage.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(
             destination_arn=self.access_logs.log_group_arn, format=json.dumps(ACCESS_LOG_FIELDS)
         )
-        self.routes: dict[object, apigwv2.HttpRoute] = {}
+        self.routes: dict[Route, apigwv2.HttpRoute] = {}
         for route, spec in routes():
             if route not in CALLBACK_ROUTES:
                 continue

@@ -89,7 +89,7 @@ class Monitoring(Construct):
         functions: Mapping[str, lambda_.IFunction],
         state_machines: Mapping[str, sfn.IStateMachine],
         api: apigw.RestApi,
-        callback_api: apigwv2.HttpApi | None = None,
+        callback_api: apigwv2.HttpApi,
         table: dynamodb.ITableV2,
         schedule_groups: Mapping[str, ScheduleGroup],
     ) -> None:
@@ -174,8 +174,7 @@ class Monitoring(Construct):
             f"More than {config.subscribe_alarm_per_5min} sign-ups per 5 minutes in 2 of 3 periods: a popular "
             "launch, or somebody pumping paid opt-in texts (see the README: SMS pumping).",
         )
-        if callback_api is not None:
-            widgets += self._callback_api(callback_api)
+        widgets += self._callback_api(callback_api)
         widgets += [
             cloudwatch.GraphWidget(
                 title="API requests and errors",

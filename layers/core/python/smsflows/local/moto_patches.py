@@ -94,7 +94,7 @@ def _patch_virtual_time() -> None:
     from moto.sqs import models as sqs_models
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    real_seconds, real_millis = sqs_models.unix_time, sqs_models.unix_time_millis
+    real_seconds = sqs_models.unix_time
 
     # A receive asks every message on the queue whether it is visible and whether it is delayed, each asking
     # the time: moto builds it from a naive utcnow() minus the epoch (two datetimes), a queue of campaign texts
@@ -106,10 +106,7 @@ def _patch_virtual_time() -> None:
         return keeper.clock.time() if keeper is not None else time.time()
 
     def unix_time_millis(dt: Any = None) -> float:
-        if dt is not None:
-            return float(real_millis(dt))
-        keeper = _keeper()
-        return (keeper.clock.time() if keeper is not None else time.time()) * 1000.0
+        return unix_time(dt) * 1000.0
 
     sqs_models.unix_time = unix_time  # type: ignore[assignment]
     sqs_models.unix_time_millis = unix_time_millis  # type: ignore[assignment]

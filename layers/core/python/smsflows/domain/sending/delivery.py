@@ -14,6 +14,7 @@ RANK = {
     "delivered": 6, "undelivered": 6, "failed": 6, "read": 7, "canceled": 6,
 }  # fmt: skip
 TERMINAL = frozenset({"delivered", "undelivered", "failed", "read", "canceled"})
+FAILED = frozenset({"undelivered", "failed"})  # the text did not reach the handset
 # Carrier says the number cannot receive texts (fixtures/twilio/error_codes.json: suppress_number).
 UNREACHABLE_CODES = frozenset({30003, 30005, 30006, 21211, 21614})
 
@@ -32,5 +33,9 @@ class StatusUpdate:
         return RANK.get(self.status, 0)
 
     @property
+    def failed(self) -> bool:
+        return self.status in FAILED
+
+    @property
     def unreachable(self) -> bool:
-        return self.status in ("undelivered", "failed") and self.error_code in UNREACHABLE_CODES
+        return self.failed and self.error_code in UNREACHABLE_CODES
