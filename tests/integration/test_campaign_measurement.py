@@ -240,3 +240,24 @@ def test_a_batch_writes_its_run_and_its_counters_once_each_with_every_text_count
     assert campaigns.campaign_show(SHOP, cid)["counts"]["sent"] == 12
     [row] = report.build(SHOP, since="2026-11-23", until="2026-11-23")["campaigns"]
     assert row["sent"] == 12
+
+
+def test_a_batch_whose_counts_cannot_be_written_still_succeeds_and_sends_each_text_once(
+    cloud, monkeypatch, tmp_path
+):
+    """The tally's flush is best effort: a throttled counter write is logged, never a batch item failure (SQS
+    would deliver the sent texts again), and the message log still holds every text."""
+    from smsflows.adapters.campaigns import DynamoCampaignRuns
+    from smsflows.adapters.measurement import DynamoMeasurement
+    from smsflows.runtime.errors import TransientError
+
+    def throttled(*args: Any, **kwargs: Any) -> Any:
+        raise TransientError("ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(DynamoCampaignRuns, "count", throttled)
+    monkeypatch.setattr(DynamoMeasurement, "count", throttled)
+    cid, outbox = _sending_campaign(cloud, monkeypatch, tmp_path)  # asserts no batch item failures
+    assert len(outbox) == 12 == len({sms["to"] for sms in outbox})
+    assert len([i for i in cloud.items("MSG#") if i.get("state") == "sent"]) == 12
+    [run] = [i for i in cloud.items("CAMPAIGN#") if i["sk"].startswith(f"RUN#{cid}#")] or [{}]
+    assert "n_sent" not in run  # the counts were lost, as the log says; nothing else was
