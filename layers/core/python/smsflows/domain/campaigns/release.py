@@ -107,10 +107,6 @@ def audience_of(campaign: Campaign, segments: Any) -> tuple[dict[str, Any], dict
     return dict(stored["document"]), (dict(shopify) if shopify else None)
 
 
-def segment_document(campaign: Campaign, segments: Any) -> dict[str, Any]:
-    return audience_of(campaign, segments)[0]
-
-
 def handle(body: Mapping[str, Any], deps: ReleaseDeps) -> StepOutcome:
     shop, campaign_id, run, number = parse_cursor(body)
     found = deps.campaigns.get(shop, campaign_id)
