@@ -32,14 +32,13 @@ Batch = dict[str, SendOutcome | Prepared | Exception]
 def record_handler(
     record: SQSRecord,
     batch: Batch | None = None,
-    spacing: dict[str, float] | None = None,
     tally: Tally | None = None,
 ) -> None:
     deps = get_deps()
     message = OutboundMessage.model_validate_json(record.body)
     token = correlation_id.set(message.correlation_id or message.message_id)
     try:
-        _send_one(record, message, deps, batch, spacing, tally)
+        _send_one(record, message, deps, batch, tally)
     finally:
         correlation_id.reset(token)
 
@@ -49,7 +48,6 @@ def _send_one(
     message: OutboundMessage,
     deps: Any,
     batch: Batch | None,
-    spacing: dict[str, float] | None,
     tally: Tally | None,
 ) -> None:
     try:
@@ -58,7 +56,7 @@ def _send_one(
         )
         if isinstance(ready, Exception):
             raise ready
-        outcome = ready if isinstance(ready, SendOutcome) else finish(ready, deps.send_deps, spacing, tally)
+        outcome = ready if isinstance(ready, SendOutcome) else finish(ready, deps.send_deps, tally)
     except TransientError as exc:
         if _last_receive(record):
             _dead_letter(record, message, exc)
@@ -245,7 +243,7 @@ def _segments(ready: Prepared) -> int:
     return segment_info(ready.sent.body).segments
 
 
-def _finish_batch(batch: Batch, spacing: dict[str, float], tally: Tally | None = None) -> None:
+def _finish_batch(batch: Batch, tally: Tally | None = None) -> None:
     """Send the batch's ready messages concurrently, each at its own slot: a block of slots is spent in
     time however long one provider call takes (sequential sends would fall behind a fast sender's slots)."""
     deps = get_deps()
@@ -253,7 +251,7 @@ def _finish_batch(batch: Batch, spacing: dict[str, float], tally: Tally | None =
 
     def run(prepared: Prepared) -> SendOutcome | Exception:
         try:
-            return finish(prepared, deps.send_deps, spacing, tally)
+            return finish(prepared, deps.send_deps, tally)
         except Exception as exc:  # reported for this record alone, by its record handler
             return exc
 
@@ -272,16 +270,15 @@ def _finish_batch(batch: Batch, spacing: dict[str, float], tally: Tally | None =
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     batch = _prepare_batch(event)
-    spacing: dict[str, float] = {}  # this invocation's last send per sender: sends stay a slot apart
     tally = Tally()  # the batch's counts, written once at its end (domain/sending/tally.py)
     try:
-        _finish_batch(batch, spacing, tally)
+        _finish_batch(batch, tally)
         # Report every failed record (even all of them) as a batch item failure instead of raising. A
         # processor per invocation: it holds the invocation's results.
         processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         return process_partial_response(
             event=event,
-            record_handler=lambda record: record_handler(record, batch, spacing, tally),
+            record_handler=lambda record: record_handler(record, batch, tally),
             processor=processor,
             context=context,
         )

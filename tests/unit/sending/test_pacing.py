@@ -52,12 +52,13 @@ def test_t_mobile_day_is_the_pacific_day_and_resets_at_pacific_midnight():
 
 
 def test_a_lease_hands_out_evenly_spaced_slots_and_gives_up_late_ones():
-    lease = Lease(start=100.0, rate=10.0, count=10)
+    lease = Lease(start=100.0, rate=10.0, count=10, late=0.03)
     assert lease.take(1, 100.0) == 100.0
     assert lease.take(2, 100.0) == pytest.approx(100.1)  # a 2-segment text uses two slots
     assert lease.take(1, 100.0) == pytest.approx(100.3)
-    # the holder fell behind: slots more than half a slot in the past are dropped, never sent in a burst
+    # the holder fell behind: slots more than the late limit in the past are dropped, never sent in a burst
     assert lease.take(1, 100.62) == pytest.approx(100.6)
+    assert lease.take(1, 100.74) == pytest.approx(100.8)  # 100.7 was 40 ms ago
     assert lease.take(1, 100.9) == pytest.approx(100.9)
     assert lease.take(1, 101.2) is None  # used up
 
@@ -235,3 +236,32 @@ def test_the_last_text_of_a_batch_follows_its_own_block_instead_of_folding_ahead
     assert [d.send_at for d in decisions] == pytest.approx([wall.t + i / t.rate for i in range(5)])
     wall.t += 5  # the block ran out long ago: a lone text on the idle sender folds again
     assert pacer.acquire("TF1", "brand", t, 1, "marketing", NOW, want=1).fold is not None
+
+
+def _two_containers_sending(lateness: float, others: float, seed: int) -> int:
+    """Two containers take turns on one 5/s sender (paced 4.8/s), a block of four texts a turn. The last text of each
+    turn goes out `lateness` after its slot (a container whose claims ran slow), the others up to `others`
+    after theirs (uniformly). The most texts in any 1-second window."""
+    import random
+
+    rng = random.Random(seed)
+    buckets, wall = MemoryBuckets(), Wall()
+    t = Throughput(sender_type="toll_free", segments_per_second=5)
+    pacers = [Pacer(buckets, wall=wall), Pacer(buckets, wall=wall)]
+    sent = []
+    for i in range(400):
+        d = pacers[(i // 4) % 2].acquire("MG1", "b", t, 1, "transactional", NOW, want=4)
+        assert d.send_at is not None
+        sent.append(d.send_at + (lateness if i % 4 == 3 else rng.uniform(0, others)))
+        wall.t = max(wall.t, d.send_at - 0.5)  # time moves on as the texts go
+    sent.sort()
+    return max(sum(1 for s in sent if start <= s < start + 1) for start in sent)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_texts_within_the_late_limit_never_exceed_the_rate_in_any_second_whoever_sends(seed):
+    limit = pacing.late_limit(Throughput(sender_type="toll_free", segments_per_second=5))
+    assert _two_containers_sending(limit, limit, seed) <= 5
+    # the bound is the point: a turn's last text 100 ms late (half a slot) and the other container's on
+    # time put six texts into one second
+    assert _two_containers_sending(0.1, 0.0, seed) == 6

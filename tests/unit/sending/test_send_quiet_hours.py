@@ -132,6 +132,12 @@ def test_a_paced_wait_that_crosses_into_quiet_hours_defers_instead_of_sending():
         def on_time(self, send_at, wall, throughput):
             return True
 
+        def lead(self):
+            return 0.0
+
+        def note_claim(self, seconds):
+            pass
+
     d = deps()
     d.clock = lambda: clock[0]
     d.wall = lambda: 1000.0
@@ -154,10 +160,17 @@ def test_a_paced_text_waits_for_its_slot_even_a_fraction_of_a_second():
         def on_time(self, send_at, wall, throughput):
             return True
 
+        def lead(self):
+            return 0.0
+
+        def note_claim(self, seconds):
+            pass
+
     slept: list[float] = []
+    wall = [1000.0]
     d = deps()
-    d.wall = lambda: 1000.0
-    d.sleep = slept.append
+    d.wall = lambda: wall[0]
+    d.sleep = lambda s: (slept.append(s), wall.__setitem__(0, wall[0] + s))
     ready = prepare(marketing(), d, snapshot())
     assert isinstance(ready, Prepared)
     d.pacer = OnTime()  # type: ignore[assignment]

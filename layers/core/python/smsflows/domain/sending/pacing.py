@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,14 +37,28 @@ BLOCK_SECONDS = 1.0  # ... or this many seconds' worth, whichever is smaller
 # behind one shop's broadcast in an invocation that sleeps through its slots.
 MARKETING_HORIZON_S = 2.0
 TRANSACTIONAL_HORIZON_S = 10.0  # transactional reserves up to this far ahead, else it is re-queued
-# A slot may be used at most this late (half a slot, at least 20 ms), or it is given up: later, it would
-# bunch texts up with the next holder's. Within one container `Pacer.space` keeps sends a slot apart anyway.
-LATE_TOLERANCE = 0.5
-MIN_LATE_S = 0.02
+# How late a slot may still be used, as a share of the slack the headroom leaves (`late_limit`); the rest
+# of the slack is left for the jitter between the provider call and the carrier's clock.
+LATE_SHARE = 0.75
+MIN_LATE_S = 0.005
+# A text's claim (the transaction that re-checks consent) starts this long before its slot, so that the
+# text leaves at the slot rather than a claim later: the 90th percentile of the container's recent claims,
+# at most MAX_LEAD_S (consent is then re-checked at most that long before the text goes).
+LEAD_SAMPLES = 32
+MAX_LEAD_S = 0.15
 
 
-def late_limit(rate: float) -> float:
-    return max(LATE_TOLERANCE / rate, MIN_LATE_S)
+def late_limit(throughput: Throughput) -> float:
+    """How late a slot may still be used without risking more than the registered rate in one second.
+
+    Slots are 1/r apart (r the paced rate, `headroom` of the registered R). If every text goes out within
+    [slot, slot + d] of a slot of its own, any floor(R) + 1 texts span at least floor(R)/r - d seconds; so
+    with d ≤ floor(R)/r - 1 no second ever holds more than R texts, whichever container sends them and in
+    whatever order (below 1/s: any two texts are 1/R apart when d ≤ 1/r - 1/R). At a 0.96 headroom that
+    slack is 42 ms whatever the rate; a share of it is the limit."""
+    registered, rate = throughput.registered()[0], throughput.rate
+    slack = math.floor(registered) / rate - 1.0 if registered >= 1 else 1.0 / rate - 1.0 / registered
+    return max(LATE_SHARE * slack, MIN_LATE_S)
 
 
 def pacific_day(now: datetime) -> str:
@@ -97,6 +112,7 @@ class Lease:
     start: float
     rate: float
     count: int
+    late: float = MIN_LATE_S  # late_limit of the sender's throughput
     used: int = 0
 
     def slot(self, i: int) -> float:
@@ -105,7 +121,7 @@ class Lease:
     def take(self, segments: int, now: float) -> float | None:
         """Use `segments` consecutive slots; the send time, or None if the lease cannot serve them.
         Slots already too far in the past are given up: using them late would bunch sends together."""
-        while self.used < self.count and self.slot(self.used) < now - late_limit(self.rate):
+        while self.used < self.count and self.slot(self.used) < now - self.late:
             self.used += 1
         if self.count - self.used < segments:
             return None
@@ -131,32 +147,27 @@ class Pacer:
     buckets: TokenBuckets
     wall: Callable[[], float] = time.time  # real seconds: carriers meter real throughput
     leases: dict[str, Lease] = field(default_factory=dict)
-    last_send: dict[str, float] = field(default_factory=dict)
+    claims: deque[float] = field(default_factory=lambda: deque(maxlen=LEAD_SAMPLES))
     # One Lambda container runs one batch at a time (its sends in threads); the local cloud runs
     # consumers in threads too.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _claims_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def space(
-        self,
-        bucket: str,
-        throughput: Throughput,
-        sleep_until: Callable[[float], object],
-        last_send: dict[str, float] | None = None,
-    ) -> None:
-        """Right before the provider call: keep one invocation's sends on one sender (`last_send`, per
-        invocation; else per container) at least a slot apart, whatever the jitter of the calls between
-        the slot and here (the claim)."""
-        last = self.last_send if last_send is None else last_send
-        with self._lock:
-            at = max(self.wall(), last.get(bucket, 0.0) + 1.0 / throughput.rate)
-            last[bucket] = at
-        if at > self.wall():
-            sleep_until(at)
+    def note_claim(self, seconds: float) -> None:
+        """How long a claim took (from just before it to just after)."""
+        with self._claims_lock:
+            self.claims.append(max(0.0, seconds))
+
+    def lead(self) -> float:
+        """How long before its slot a text's claim starts (`MAX_LEAD_S`)."""
+        with self._claims_lock:
+            recent = sorted(self.claims)
+        return min(recent[int(0.9 * (len(recent) - 1))], MAX_LEAD_S) if recent else 0.0
 
     @staticmethod
     def on_time(send_at: float, now: float, throughput: Throughput) -> bool:
-        """A slot may be used until a little after it (`late_limit`): later, sends would bunch up."""
-        return now - send_at <= late_limit(throughput.rate)
+        """A slot may be used until a little after it (`late_limit`): later, sends could bunch up."""
+        return now - send_at <= late_limit(throughput)
 
     def acquire(
         self,
@@ -179,7 +190,8 @@ class Pacer:
     def _decide(self, bucket: str, brand: str, throughput: Throughput, segments: int, category: str,
                 now: datetime, has_ticket: bool, want: int | None) -> Decision:  # fmt: skip
         rate = throughput.rate
-        wall = self.wall()
+        # The earliest the text can leave: its claim comes first (`lead`); slots are booked from there.
+        wall = self.wall() + self.lead()
         lease = self.leases.get(bucket)
         if lease is not None and lease.rate == rate:
             at = lease.take(segments, wall)
@@ -202,7 +214,9 @@ class Pacer:
                 if category == "marketing":
                     return Decision(defer_until=next_pacific_midnight(now), reason="daily_cap")
                 # Transactional texts still go: the counter counts every carrier, T-Mobile's only its own.
-            self.leases[bucket] = lease = Lease(start=start, rate=rate, count=block)
+            self.leases[bucket] = lease = Lease(
+                start=start, rate=rate, count=block, late=late_limit(throughput)
+            )
             at = lease.take(segments, max(wall, start))
             if at is not None:
                 return Decision(send_at=at)

@@ -337,9 +337,7 @@ def wait_until(at: float, deps: SendDeps) -> bool:
     return True
 
 
-def finish(
-    ready: Prepared, deps: SendDeps, spacing: dict[str, float] | None = None, tally: Tally | None = None
-) -> SendOutcome:
+def finish(ready: Prepared, deps: SendDeps, tally: Tally | None = None) -> SendOutcome:
     """Wait for the slot, claim the message id (re-checking consent atomically), call the provider. With a
     `tally` (the batch's), the text's counts are added to it, to be written once for the batch."""
     message, sender, conditions, extra = ready.message, ready.sender, ready.conditions, ready.extra
@@ -350,15 +348,17 @@ def finish(
         if isinstance(booked, SendOutcome):
             return booked
         ready = booked
+    lead = deps.pacer.lead() if deps.pacer is not None else 0.0
     if ready.send_at is not None and deps.pacer is not None:
-        if not deps.pacer.on_time(ready.send_at, deps.wall(), ready.config.throughput):
-            # The batch fell behind its slots (a slow call before this one): sending now would bunch
-            # texts together, so this one books a new slot.
+        if not deps.pacer.on_time(ready.send_at, deps.wall() + lead, ready.config.throughput):
+            # The batch fell behind its slots (a slow call before this one): sent after its claim, this
+            # text could bunch up with the next slots' holders, so it books a new slot.
             again = _pace(ready, now, deps, segment_info(outgoing.body).segments)
             if isinstance(again, SendOutcome):
                 return again
             ready = again
-        if wait_until(ready.send_at or 0.0, deps):
+        # The claim starts `lead` before the slot (the time a claim takes), so the text leaves at it.
+        if wait_until((ready.send_at or 0.0) - lead, deps):
             now = deps.clock()
             if ready.locations:  # the wait may have crossed into quiet hours (seconds, but still)
                 blocked = _quiet_hours_block(message, now, ready.locations, ready.config, deps)
@@ -369,17 +369,20 @@ def finish(
         conditions = replace(conditions, pace=ready.fold)
     if ready.links and deps.measurement is not None:
         deps.measurement.put_links(ready.links)  # before the claim: a text never goes out with a dead link
+    began = deps.wall()
     found = deps.log.begin(outgoing, now, conditions)
+    if deps.pacer is not None:
+        deps.pacer.note_claim(deps.wall() - began)
     if found == "pacing_busy" and deps.pacer is not None and ready.fold is not None:
         # The sender was busy after all (another container booked it): book a slot the usual way.
         deps.pacer.buckets.note_busy(ready.fold.bucket)
         again = _pace(replace(ready, fold=None), now, deps, segment_info(outgoing.body).segments)
-        return again if isinstance(again, SendOutcome) else finish(again, deps, spacing, tally)
+        return again if isinstance(again, SendOutcome) else finish(again, deps, tally)
     if found == "daily_cap" and ready.fold is not None:
         if message.category == "marketing":
             return _defer(message, next_pacific_midnight(now), "daily_cap", now, deps)
         # transactional texts still go (the counter counts every carrier; T-Mobile's only its own)
-        return finish(replace(ready, fold=replace(ready.fold, daily=None)), deps, spacing, tally)
+        return finish(replace(ready, fold=replace(ready.fold, daily=None)), deps, tally)
     if found == "consent_changed":
         deps.log.fail(message.message_id, None, "consent changed just before sending", now)
         return SendOutcome("suppressed", detail="consent changed")
@@ -399,7 +402,10 @@ def finish(
             else None
         )
         if ready.send_at is not None and deps.pacer is not None:
-            deps.pacer.space(sender.key, ready.config.throughput, lambda at: wait_until(at, deps), spacing)
+            held = _keep_to_slot(ready, deps)
+            if isinstance(held, SendOutcome):
+                return held
+            extra = {**extra, **held}
         receipt = deps.provider.send(
             to=outgoing.to, body=outgoing.body, sender=sender, status_callback=callback
         )
@@ -434,6 +440,69 @@ def finish(
     _measure(deps, message, ready.config, {"sent": 1, "segments": segments, "cost_est": segments * price},
              touch=True, tally=tally)  # fmt: skip
     return SendOutcome("sent", sid=receipt.sid, segments=segments)
+
+
+def _keep_to_slot(ready: Prepared, deps: SendDeps) -> SendOutcome | dict[str, str]:
+    """Right before the provider call, with the claim held: wait for the slot, and send only within the
+    late limit of one (`pacing.late_limit`: later, this text and the next slots' holders could put more than
+    the registered rate into one second). A claim slower than its lead books a new slot while it holds the
+    claim; after that wait consent and quiet hours are checked again. With no slot near, the claim is
+    released and the text goes back to the queue. When every AWS call is slow (an incident: the new slots
+    pass while they are booked), the text goes late rather than never, and its record says how late.
+    Send now, with these fields for its record; or the outcome instead."""
+    assert ready.send_at is not None and deps.pacer is not None
+    message, throughput = ready.message, ready.config.throughput
+    send_at = ready.send_at
+    for _ in range(REBOOKS):
+        wait_until(send_at, deps)
+        if deps.pacer.on_time(send_at, deps.wall(), throughput):
+            held = None if send_at == ready.send_at else _still_lawful(ready, deps)
+            return held or {}
+        decision = deps.pacer.acquire(bucket=ready.sender.key, brand=throughput.brand_id or ready.config.shop,
+                                      throughput=throughput, segments=segment_info(ready.sent.body).segments,
+                                      category=message.category, now=deps.clock(), has_ticket=True)  # fmt: skip
+        if decision.send_at is None:  # booked ahead (or the brand's daily cap): back to the queue
+            deps.log.release(message.message_id, "late for its slot")
+            now = deps.clock()
+            if decision.defer_until is not None:
+                return _defer(message, decision.defer_until, decision.reason, now, deps)
+            wait = timedelta(seconds=(decision.defer_s or 1.0) * deps.delay_scale)
+            return _defer(message, now + wait, "throughput", now, deps)
+        send_at = decision.send_at
+    wait_until(send_at, deps)
+    held = _still_lawful(ready, deps)
+    return held or {"sent_late_ms": str(round((deps.wall() - send_at) * 1000))}
+
+
+REBOOKS = 3  # new slots a claimed text may book before it goes late
+
+
+def _still_lawful(ready: Prepared, deps: SendDeps) -> SendOutcome | None:
+    """After a claimed text waited for a new slot (seconds): None if it may still go; else its outcome."""
+    message, now = ready.message, deps.clock()
+    if not _consent_holds(ready, deps):
+        deps.log.fail(message.message_id, None, "consent changed just before sending", now)
+        return SendOutcome("suppressed", detail="consent changed")
+    if ready.locations and not quiet_hours.is_allowed(
+        now, ready.locations, quiet_hours.override_week(ready.config)
+    ):
+        deps.log.release(message.message_id, "quiet hours began while it waited for its slot")
+        return _quiet_hours_block(message, now, ready.locations, ready.config, deps)
+    return None
+
+
+def _consent_holds(ready: Prepared, deps: SendDeps) -> bool:
+    """After a wait with the claim held: the recipient's consent is still what the claim checked."""
+    c = ready.conditions
+    if not (c.require_subscribed or c.forbid_unsubscribed):
+        return True
+    snap = deps.log.snapshot(ready.message.shop, ready.message.to)  # a consistent read
+    state = snap.state
+    if snap.suppressed:
+        return False
+    if c.require_subscribed:
+        return state is not None and state.status == "subscribed" and state.version == (c.state_version or 0)
+    return state is None or state.status != "unsubscribed"
 
 
 def _measure(
