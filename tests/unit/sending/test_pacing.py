@@ -265,3 +265,70 @@ def test_texts_within_the_late_limit_never_exceed_the_rate_in_any_second_whoever
     # the bound is the point: a turn's last text 100 ms late (half a slot) and the other container's on
     # time put six texts into one second
     assert _two_containers_sending(0.1, 0.0, seed) == 6
+
+
+@pytest.mark.parametrize(("rate", "texts"), [(1.5, 1), (3.75, 3)])
+def test_at_a_fractional_rate_the_bound_is_whole_texts_in_their_share_of_a_second(rate, texts):
+    t = Throughput(sender_type="toll_free", segments_per_second=rate)  # e.g. 10DLC low volume: 3.75/s
+    assert pacing.late_limit(t) == pytest.approx(0.75 * (texts / t.rate - texts / rate))
+    assert 0.02 < pacing.late_limit(t) < 0.03  # not the 5 ms floor: a usable limit at every registered rate
+
+
+def test_the_lead_is_the_90th_percentile_of_the_last_32_claims_capped():
+    pacer = Pacer(MemoryBuckets(), wall=Wall())
+    assert pacer.lead() == 0.0  # no claim yet
+    for ms in range(1, 11):
+        pacer.note_claim(ms / 1000)
+    assert pacer.lead() == 0.009  # of 1..10 ms
+    for _ in range(32):
+        pacer.note_claim(0.002)
+    assert pacer.lead() == 0.002  # only the last 32 count
+    for _ in range(32):
+        pacer.note_claim(5.0)
+    assert pacer.lead() == pacing.MAX_LEAD_S
+
+
+def test_a_slot_exactly_at_the_late_limit_is_on_time_and_a_lease_uses_the_senders_limit():
+    t = Throughput(sender_type="toll_free", segments_per_second=5)
+    limit = pacing.late_limit(t)
+    assert Pacer.on_time(100.0, 100.0 + limit, t) and not Pacer.on_time(100.0, 100.0 + limit + 1e-6, t)
+    pacer = Pacer(MemoryBuckets(), wall=Wall())
+    pacer.acquire("MG1", "b", t, 1, "transactional", NOW, want=4)
+    (lease,) = pacer.leases.values()
+    assert lease.late == limit
+
+
+def test_a_block_is_never_more_than_ten_segments_whatever_the_batch_wants():
+    pacer = Pacer(MemoryBuckets(), wall=Wall())
+    pacer.acquire(
+        "MG1", "b", Throughput(segments_per_second=50, headroom=1.0), 1, "transactional", NOW, want=20
+    )
+    (lease,) = pacer.leases.values()
+    assert lease.count == pacing.MAX_BLOCK
+
+
+def test_a_block_past_the_daily_cap_is_given_back_and_forgotten():
+    buckets, wall = MemoryBuckets(), Wall()
+    t = Throughput(sender_type="10dlc", trust_tier="low_volume", segments_per_second=10, headroom=1.0)
+    buckets.daily[("brand", "2026-11-23")] = 1_999  # one segment left of 2,000
+    buckets.tat["MG1"] = wall.t + 0.5  # booked half a second ahead
+    pacer = Pacer(buckets, wall=wall)
+    d = pacer.acquire("MG1", "brand", t, 1, "marketing", NOW, want=4)  # a block of 4 passes the cap
+    assert d.reason == "daily_cap"
+    assert buckets.tat["MG1"] == wall.t + 0.5  # the block's slots went back
+    assert "MG1" not in pacer.leases
+
+
+def test_a_ticket_is_a_place_in_that_senders_line():
+    buckets, wall = MemoryBuckets(), Wall()
+    buckets.tat["MG1"] = wall.t + 60
+    d = Pacer(buckets, wall=wall).acquire("MG1", "b", Throughput(), 1, "marketing", NOW)
+    assert d.ticket and set(buckets.backlog) == {"MG1"}
+
+
+@pytest.mark.parametrize(("category", "retry_s"), [("marketing", 1.0), ("transactional", 2.5)])
+def test_a_text_that_finds_the_sender_booked_beyond_its_horizon_comes_back_soon(category, retry_s):
+    buckets, wall = MemoryBuckets(), Wall()
+    buckets.tat["MG1"] = wall.t + 60
+    d = Pacer(buckets, wall=wall).acquire("MG1", "b", Throughput(), 1, category, NOW, has_ticket=True)
+    assert (d.defer_s, d.reason, d.ticket) == (retry_s, "throughput", False)

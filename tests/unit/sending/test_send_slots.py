@@ -4,7 +4,7 @@ its expected length before the slot; a claim slower than that books a new slot r
 reads consent again after that wait."""
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -30,7 +30,11 @@ class TimedLog(FakeMessageLog):
 
     def __init__(self, wall: Wall, claim_s: list[float]) -> None:
         super().__init__()
-        self.wall, self.claim_s, self.began = wall, claim_s, []
+        self.wall, self.claim_s, self.began, self.reads = wall, claim_s, [], 0
+
+    def snapshot(self, shop: str, phone: str) -> Any:
+        self.reads += 1
+        return super().snapshot(shop, phone)
 
     def begin(self, message: Any, now: Any, conditions: Any = None) -> str | None:
         self.began.append(self.wall.t)
@@ -48,7 +52,8 @@ class TimedProvider(FakeProvider):
         return super().send(**kw)
 
 
-def setup(claim_s: list[float], known_claim_s: float = 0.02, on_wait: Any = None) -> SendDeps:
+def setup(claim_s: list[float], known_claim_s: float = 0.02, on_wait: Any = None,
+          throughput: Throughput = THROUGHPUT) -> SendDeps:  # fmt: skip
     wall = Wall()
 
     def sleep_until(at: float) -> None:
@@ -59,7 +64,7 @@ def setup(claim_s: list[float], known_claim_s: float = 0.02, on_wait: Any = None
     pacer = Pacer(MemoryBuckets(), wall=wall)
     for _ in range(10):
         pacer.note_claim(known_claim_s)  # the container's recent claims
-    shop = onboarded_shop(SHOP).model_copy(update={"throughput": THROUGHPUT})
+    shop = onboarded_shop(SHOP).model_copy(update={"throughput": throughput})
     return SendDeps(log=TimedLog(wall, claim_s), provider=TimedProvider(wall), sender=Sender(messaging_service_sid="MG1"),
                     clock=fixed_clock(NOW), shops=FakeShopConfigs(shop), pacer=pacer, wall=wall,
                     sleep=lambda s: sleep_until(wall.t + s), sleep_until=sleep_until)  # fmt: skip
@@ -89,11 +94,13 @@ def test_the_late_limit_is_a_share_of_the_slack_the_headroom_leaves():
 def test_the_claim_starts_its_usual_length_before_the_slot_so_the_text_leaves_at_it():
     d = setup(claim_s=[0.02, 0.02])
     first, second = booked(d, 2)
+    d.log.reads = 0  # (prepare's own reads)
     assert second.send_at == first.send_at + SLOT
     for ready in (first, second):
         assert finish(ready, d).outcome == "sent"
     assert d.log.began == [first.send_at - 0.02, second.send_at - 0.02]
     assert d.provider.at == [first.send_at, second.send_at]  # at the slots, not a claim after them
+    assert d.log.reads == 0  # on time: the claim's own consent check is the last
 
 
 def test_a_claim_slower_than_its_lead_books_a_new_slot_instead_of_sending_late():
@@ -138,6 +145,7 @@ def test_a_claimed_text_with_no_slot_near_goes_back_to_the_queue_unsent():
     d.pacer.leases.clear()
     outcome = finish(ready, d)
     assert (outcome.outcome, outcome.detail) == ("deferred", "throughput")
+    assert outcome.until == NOW + timedelta(seconds=2.5)  # a transactional text: soon again (horizon / 4)
     assert d.provider.sent == [] and len(d.requeue.sent) == 1
     assert d.log.items["m-0"]["state"] == "deferred"
 
@@ -179,6 +187,108 @@ def test_when_every_booking_is_slow_a_claimed_text_goes_late_rather_than_never_a
         return start
 
     buckets.reserve = slow_reserve
+    d.log.reads = 0
+    acquire, slots = d.pacer.acquire, []
+    d.pacer.acquire = lambda *a, **kw: slots.append(acquire(*a, **kw)) or slots[-1]  # type: ignore[method-assign]
     assert finish(ready, d).outcome == "sent"
     assert len(d.provider.sent) == 1
-    assert int(d.log.items["m-0"]["sent_late_ms"]) >= 900
+    assert len(slots) == 3 and d.log.reads == 1  # three new slots, then consent read again before it went
+    assert d.log.items["m-0"]["sent_late_ms"] == str(round((d.provider.at[0] - slots[-1].send_at) * 1000))
+
+
+def marketing(d: SendDeps, version: int = 3, mid: str = "welcome:1") -> Prepared:
+    phone = "+15125550123"  # 512: Austin (09:00 there at NOW)
+    d.log.consent.states[(SHOP, phone)] = SubscriberState(
+        shop=SHOP, phone=phone, status="subscribed", version=version
+    )
+    m = OutboundMessage(message_id=mid, shop=SHOP, to=phone, body="Demo Shop: 10% off. Reply STOP to opt out",
+                        category="marketing", flow="welcome", created_at=NOW)  # fmt: skip
+    ready = prepare(m, d)
+    assert isinstance(ready, Prepared) and ready.send_at is not None
+    return ready
+
+
+def resubscribe_during(d: SendDeps, waits: list[float], state: Any = None, suppress: bool = False) -> Any:
+    def on_wait(at: float) -> None:
+        waits.append(at)
+        if len(waits) == 2:
+            if state is not None:
+                d.log.consent.states[(SHOP, "+15125550123")] = state
+            if suppress:
+                from smsflows.domain.consent.ledger import suppression_key
+
+                d.log.consent.suppressed.add(suppression_key(SHOP, "+15125550123"))
+
+    return on_wait
+
+
+@pytest.mark.parametrize("change", ["new_version", "suppressed", "unsubscribed"])
+def test_a_marketing_texts_consent_must_be_the_very_one_its_claim_checked(change):
+    """Re-subscribed meanwhile (a new version), suppressed, or unsubscribed: not the consent the claim saw."""
+    waits: list[float] = []
+    holder: dict[str, SendDeps] = {}
+    states = {"new_version": SubscriberState(shop=SHOP, phone="+15125550123", status="subscribed", version=5),
+              "unsubscribed": SubscriberState(shop=SHOP, phone="+15125550123", status="unsubscribed", version=4)}  # fmt: skip
+
+    def on_wait(at: float) -> None:
+        resubscribe_during(holder["d"], waits, states.get(change), change == "suppressed")(at)
+
+    d = setup(claim_s=[0.12], on_wait=on_wait)
+    holder["d"] = d
+    ready = marketing(d)
+    outcome = finish(replace(ready, send_at=ready.send_at + 0.5), d)
+    assert (outcome.outcome, outcome.detail) == ("suppressed", "consent changed")
+    assert d.provider.sent == []
+
+
+def test_a_marketing_text_whose_consent_holds_after_the_new_slot_goes_out():
+    d = setup(claim_s=[0.12])
+    ready = marketing(d)
+    d.log.reads = 0
+    assert finish(ready, d).outcome == "sent" and d.log.reads == 1
+
+
+def test_a_compliance_reply_needs_no_consent_read_after_its_new_slot():
+    d = setup(claim_s=[0.12])
+    m = OutboundMessage(message_id="help:1", shop=SHOP, to="+15125550123", body="Demo Shop: help at shop.example",
+                        category="compliance", created_at=NOW)  # fmt: skip
+    ready = prepare(m, d)
+    assert isinstance(ready, Prepared) and ready.send_at is not None
+    d.log.reads = 0
+    assert finish(ready, d).outcome == "sent" and d.log.reads == 0
+
+
+def test_a_marketing_text_late_after_its_claim_never_jumps_the_backlog_line_or_the_marketing_horizon():
+    """Its new slot is booked as a ticket holder's, within the 2 s marketing may book: with the sender booked
+    5 s ahead it goes back to the queue (no second place in the line), it does not wait 5 s holding a claim."""
+    from tests.fakes import FakeQueue
+
+    d = setup(claim_s=[0.12])
+    d.requeue = FakeQueue()
+    ready = marketing(d)
+    d.pacer.buckets.tat[ready.sender.key] = d.wall.t + 5
+    d.pacer.leases.clear()
+    outcome = finish(ready, d)
+    assert (outcome.outcome, outcome.detail, outcome.until) == (
+        "deferred",
+        "throughput",
+        NOW + timedelta(seconds=1),
+    )
+    assert d.pacer.buckets.backlog == {} and d.provider.sent == []
+
+
+def test_a_new_slot_past_the_brands_daily_cap_waits_for_pacific_midnight():
+    from tests.fakes import FakeQueue
+
+    capped = Throughput(
+        sender_type="10dlc", trust_tier="low_volume", segments_per_second=5, brand_id="brand-x"
+    )
+    d = setup(claim_s=[0.12], throughput=capped)
+    d.requeue = FakeQueue()
+    ready = marketing(d)
+    d.pacer.buckets.daily[("brand-x", "2026-11-23")] = 2_000  # the brand's day is used up meanwhile
+    d.pacer.leases.clear()  # (and this container's block with it)
+    outcome = finish(ready, d)
+    assert (outcome.outcome, outcome.detail) == ("deferred", "daily_cap")
+    assert outcome.until == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # midnight in Los Angeles
+    assert d.log.items["welcome:1"]["state"] == "deferred" and d.provider.sent == []

@@ -99,3 +99,39 @@ def test_sends_in_threads_lose_no_count():
     tally.flush(writes, Runs(writes), lambda what, exc: None)
     assert writes.counts == [("s1", "2026-12-03", "campaign:c1", {"sent": 4000})]
     assert writes.runs == [("s1", "c1", "once", "sent", 4000, T0)]
+
+
+def test_what_failed_and_why_reach_the_error_handler_for_counters_and_runs():
+    tally = Tally()
+    tally.count("s1", T0, "campaign:c1", {"sent": 1})
+    tally.run("s1", "c1", "once", "sent", at=T0)
+    tally.run("s1", "c1", "once", "suppressed")
+    errors: list[tuple[str, Exception]] = []
+    for fail in ("campaign:c1", "suppressed"):
+        tally.count("s1", T0, "campaign:c1", {"sent": 1})
+        tally.run("s1", "c1", "once", "suppressed")
+        tally.flush(Writes(fail=fail), Runs(Writes(fail=fail)), lambda what, exc: errors.append((what, exc)))
+    assert [what for what, _ in errors] == ["counters campaign:c1", "campaign c1 suppressed"]
+    assert all(isinstance(exc, RuntimeError) and str(exc) == "throttled" for _, exc in errors)
+
+
+def test_without_counters_the_runs_are_still_written_and_without_runs_the_counters_are_counted():
+    tally = Tally()
+    tally.count("s1", T0, "campaign:c1", {"sent": 1})
+    tally.run("s1", "c1", "once", "sent", at=T0)
+    writes = Writes()
+    assert tally.flush(None, Runs(writes), lambda what, exc: None) == 1  # no measurement wired: the run only
+    assert writes.runs == [("s1", "c1", "once", "sent", 1, T0)]
+    tally.count("s1", T0, "campaign:c1", {"sent": 1})
+    tally.run("s1", "c1", "once", "sent", at=T0)
+    assert tally.flush(writes, None, lambda what, exc: None) == 1  # no run store: the counters only
+
+
+def test_an_outcome_without_a_time_keeps_the_last_send_time_of_its_run():
+    tally = Tally()
+    tally.run("s1", "c1", "once", "sent", at=T0)
+    tally.run("s1", "c1", "once", "sent")  # (an outcome counted without a time)
+    tally.run("s1", "c1", "once", "sent", at=T0 - timedelta(seconds=1))  # an earlier send, finished later
+    writes = Writes()
+    tally.flush(writes, Runs(writes), lambda what, exc: None)
+    assert writes.runs == [("s1", "c1", "once", "sent", 3, T0)]

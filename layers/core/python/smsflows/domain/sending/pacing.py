@@ -49,16 +49,18 @@ MAX_LEAD_S = 0.15
 
 
 def late_limit(throughput: Throughput) -> float:
-    """How late a slot may still be used without risking more than the registered rate in one second.
+    """How late a slot may still be used without risking more than the registered rate.
 
-    Slots are 1/r apart (r the paced rate, `headroom` of the registered R). If every text goes out within
-    [slot, slot + d] of a slot of its own, any floor(R) + 1 texts span at least floor(R)/r - d seconds; so
-    with d ≤ floor(R)/r - 1 no second ever holds more than R texts, whichever container sends them and in
-    whatever order (below 1/s: any two texts are 1/R apart when d ≤ 1/r - 1/R). At a 0.96 headroom that
-    slack is 42 ms whatever the rate; a share of it is the limit."""
+    Slots are 1/r apart (r the paced rate, `headroom` of the registered R). Let k = floor(R), at least 1. If
+    every text goes out within [slot, slot + d] of a slot of its own, any k + 1 texts span at least
+    k/r - d seconds; so with d ≤ k/r - k/R no k/R seconds ever hold more than k texts, whichever container
+    sends them and in whatever order. For a whole rate that is: no second holds more than R texts. (At a
+    rate like 3.75/s, four texts often fall within one second at any pacing near it; the bound is then the
+    carrier's own: no 0.8 s holds more than three.) At a 0.96 headroom the slack is 42 ms for a whole rate,
+    whatever the rate; a share of it is the limit."""
     registered, rate = throughput.registered()[0], throughput.rate
-    slack = math.floor(registered) / rate - 1.0 if registered >= 1 else 1.0 / rate - 1.0 / registered
-    return max(LATE_SHARE * slack, MIN_LATE_S)
+    k = max(1, math.floor(registered))
+    return max(LATE_SHARE * (k / rate - k / registered), MIN_LATE_S)
 
 
 def pacific_day(now: datetime) -> str:
