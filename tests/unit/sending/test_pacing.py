@@ -291,7 +291,7 @@ def test_the_lead_is_the_90th_percentile_of_the_last_32_claims_capped():
 def test_a_slot_exactly_at_the_late_limit_is_on_time_and_a_lease_uses_the_senders_limit():
     t = Throughput(sender_type="toll_free", segments_per_second=5)
     limit = pacing.late_limit(t)
-    assert Pacer.on_time(100.0, 100.0 + limit, t) and not Pacer.on_time(100.0, 100.0 + limit + 1e-6, t)
+    assert Pacer.on_time(0.0, limit, t) and not Pacer.on_time(0.0, limit + 1e-9, t)
     pacer = Pacer(MemoryBuckets(), wall=Wall())
     pacer.acquire("MG1", "b", t, 1, "transactional", NOW, want=4)
     (lease,) = pacer.leases.values()

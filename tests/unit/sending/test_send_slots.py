@@ -135,17 +135,20 @@ def test_consent_withdrawn_while_a_claimed_text_waits_for_its_new_slot_stops_it(
     )
 
 
-def test_a_claimed_text_with_no_slot_near_goes_back_to_the_queue_unsent():
+@pytest.mark.parametrize("scale", [1.0, 60.0])
+def test_a_claimed_text_with_no_slot_near_goes_back_to_the_queue_unsent(scale):
+    """(`scale`: the local cloud's virtual seconds per real second: the retry is 2.5 real seconds away.)"""
     from tests.fakes import FakeQueue
 
     d = setup(claim_s=[0.12])
+    d.delay_scale = scale
     d.requeue = FakeQueue()
     (ready,) = booked(d, 1)
     d.pacer.buckets.tat[ready.sender.key] = d.wall.t + 60  # meanwhile the sender was booked a minute ahead
     d.pacer.leases.clear()
     outcome = finish(ready, d)
     assert (outcome.outcome, outcome.detail) == ("deferred", "throughput")
-    assert outcome.until == NOW + timedelta(seconds=2.5)  # a transactional text: soon again (horizon / 4)
+    assert outcome.until == NOW + timedelta(seconds=2.5 * scale)  # transactional: soon again (horizon / 4)
     assert d.provider.sent == [] and len(d.requeue.sent) == 1
     assert d.log.items["m-0"]["state"] == "deferred"
 
@@ -292,3 +295,25 @@ def test_a_new_slot_past_the_brands_daily_cap_waits_for_pacific_midnight():
     assert (outcome.outcome, outcome.detail) == ("deferred", "daily_cap")
     assert outcome.until == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # midnight in Los Angeles
     assert d.log.items["welcome:1"]["state"] == "deferred" and d.provider.sent == []
+
+
+def test_the_shops_own_narrower_window_is_checked_again_after_the_new_slot():
+    from datetime import time
+
+    from smsflows.domain.shops import DayWindow
+    from tests.fakes import FakeQueue
+
+    end_of_window = datetime(2026, 11, 23, 18, 59, 59, 950_000, tzinfo=UTC)  # 12:59:59.95 in Austin
+    d = setup(claim_s=[0.12])
+    noon = DayWindow(start=time(12), end=time(13))  # the shop texts only 12:00-13:00
+    shop = onboarded_shop(SHOP, quiet_hours_override=(noon,) * 7).model_copy(
+        update={"throughput": THROUGHPUT}
+    )
+    d.shops = FakeShopConfigs(shop)
+    d.clock = lambda: end_of_window + timedelta(seconds=d.wall.t - 1000.0)
+    d.requeue = FakeQueue()
+    ready = marketing(d)
+    outcome = finish(ready, d)
+    assert (outcome.outcome, outcome.detail) == ("deferred", "quiet_hours")
+    assert outcome.until == datetime(2026, 11, 24, 18, 0, tzinfo=UTC)  # 12:00 in Austin the next day
+    assert d.provider.sent == []
