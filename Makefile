@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .DEFAULT_GOAL := help
-.PHONY: help install layer fmt lint test demo local synth bench mutate deploy diff clean
+.PHONY: help install layer fmt lint test demo local synth bench mutate mutate-unit _mutate deploy diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -75,13 +75,24 @@ deploy: $(STAMP) $(LAYER)/.built node_modules/.bin/cdk ## deploy a stage: make d
 bench: $(STAMP) $(LAYER)/.built ## run the benchmarks (figures, never pass/fail)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+# What tests read next to their own folder (mutmut runs them from <dir>/mutants/tests).
+MUTATE_LINKS = examples shopify infra docs functions bench requirements README.md Makefile
+
 mutate: $(STAMP) ## mutation testing of the modules behind the README's claims (slow, not in CI): score per module
+	@$(MAKE) --no-print-directory _mutate DIR=.mutate SELECTION=
+
+mutate-unit: $(STAMP) ## the same mutants against the unit tests alone (about half an hour): a lower bound of `make mutate`
+	@$(MAKE) --no-print-directory _mutate DIR=.mutate-unit SELECTION='["tests/unit"]'
+
+_mutate:
 	@set -o pipefail; $(BIN)/python -m pip install -q --require-hashes -r requirements/mutate.lock $(QUIET_PIP)
 	@# the tests are copied, not linked: editing the tree during a run must not change the tests it runs
-	@mkdir -p .mutate && ln -sfn ../layers/core/python .mutate/src && rm -rf .mutate/tests \
-		&& cp -r tests .mutate/tests && ln -sfn ../pyproject.toml .mutate/pyproject.toml
-	cd .mutate && ../$(BIN)/mutmut run --max-children $${JOBS:-2} || true
-	cd .mutate && ../$(BIN)/python ../tests/mutation/score.py
+	@mkdir -p $(DIR)/mutants && ln -sfn ../layers/core/python $(DIR)/src && rm -rf $(DIR)/tests \
+		&& cp -r tests $(DIR)/tests && for f in $(MUTATE_LINKS); do ln -sfn ../../$$f $(DIR)/mutants/$$f; done
+	@if [ -n '$(SELECTION)' ]; then sed 's|^pytest_add_cli_args_test_selection = .*|pytest_add_cli_args_test_selection = $(SELECTION)|' \
+		pyproject.toml > $(DIR)/pyproject.toml; else ln -sfn ../pyproject.toml $(DIR)/pyproject.toml; fi
+	cd $(DIR) && ../$(BIN)/mutmut run --max-children $${JOBS:-2} || true
+	cd $(DIR) && ../$(BIN)/python ../tests/mutation/score.py
 
 clean: ## remove build output (keeps .venv)
-	rm -rf cdk.out $(LAYER) .pytest_cache .mypy_cache .ruff_cache .mutate
+	rm -rf cdk.out $(LAYER) .pytest_cache .mypy_cache .ruff_cache .mutate .mutate-unit
