@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .DEFAULT_GOAL := help
-.PHONY: help install layer fmt lint test demo local synth bench mutate mutate-unit _mutate deploy diff clean
+.PHONY: help install layer fmt lint test demo local synth bench mutate mutate-unit deploy diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -84,7 +84,7 @@ mutate: $(STAMP) ## mutation testing of the modules behind the README's claims (
 mutate-unit: $(STAMP) ## the same mutants against the unit tests alone (about half an hour): a lower bound of `make mutate`
 	@$(MAKE) --no-print-directory _mutate DIR=.mutate-unit SELECTION='["tests/unit"]'
 
-_mutate:
+_mutate:  # (the recipe behind mutate and mutate-unit)
 	@set -o pipefail; $(BIN)/python -m pip install -q --require-hashes -r requirements/mutate.lock $(QUIET_PIP)
 	@# the tests are copied, not linked: editing the tree during a run must not change the tests it runs
 	@mkdir -p $(DIR)/mutants && ln -sfn ../layers/core/python $(DIR)/src && rm -rf $(DIR)/tests \
