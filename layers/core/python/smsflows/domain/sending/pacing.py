@@ -114,7 +114,7 @@ class Lease:
     start: float
     rate: float
     count: int
-    late: float = MIN_LATE_S  # late_limit of the sender's throughput
+    late: float  # how far in the past a slot may still be used: late_limit of the sender's throughput
     used: int = 0
 
     def slot(self, i: int) -> float:
@@ -154,17 +154,19 @@ class Pacer:
     # consumers in threads too.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _claims_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lead: float = 0.0
 
     def note_claim(self, seconds: float) -> None:
-        """How long a claim took (from just before it to just after)."""
+        """How long a claim took (from just before it to just after); the lead follows."""
         with self._claims_lock:
             self.claims.append(max(0.0, seconds))
+            recent = sorted(self.claims)
+            self._lead = min(recent[int(0.9 * (len(recent) - 1))], MAX_LEAD_S)
 
     def lead(self) -> float:
-        """How long before its slot a text's claim starts (`MAX_LEAD_S`)."""
-        with self._claims_lock:
-            recent = sorted(self.claims)
-        return min(recent[int(0.9 * (len(recent) - 1))], MAX_LEAD_S) if recent else 0.0
+        """How long before its slot a text's claim starts: the 90th percentile of the container's last
+        `LEAD_SAMPLES` claims, at most `MAX_LEAD_S` (none yet: 0)."""
+        return self._lead
 
     @staticmethod
     def on_time(send_at: float, now: float, throughput: Throughput) -> bool:

@@ -22,7 +22,7 @@ from smsflows.domain.compliance.locations import Address, Location, candidate_lo
 from smsflows.domain.messages import OutboundMessage, stable_id
 from smsflows.domain.sending import provider_errors
 from smsflows.domain.sending.encoding import segment_info
-from smsflows.domain.sending.pacing import Fold, Pacer, next_pacific_midnight
+from smsflows.domain.sending.pacing import Decision, Fold, Pacer, next_pacific_midnight
 from smsflows.domain.sending.tally import Tally
 from smsflows.domain.shops import NOT_ONBOARDED, ShopConfig, not_texting
 from smsflows.ports import (
@@ -307,23 +307,30 @@ def _pace(ready: Prepared, now: datetime, deps: SendDeps, want: int | None = Non
     """Book the message's slot with its sender's bucket, or defer it (throughput, daily cap)."""
     if deps.pacer is None:
         return ready
-    message, config = ready.message, ready.config
-    decision = deps.pacer.acquire(
-        bucket=ready.sender.key,
-        brand=config.throughput.brand_id or config.shop,
-        throughput=config.throughput,
-        segments=segment_info(ready.body or message.body).segments,
-        category=message.category,
-        now=now,
-        has_ticket=message.ticketed,
-        want=want,
-    )
+    decision = _book(ready, now, deps, ready.message.ticketed, want)
+    if decision.send_at is None:
+        return _deferred(ready.message, decision, now, deps)
+    return replace(ready, send_at=decision.send_at, fold=decision.fold)
+
+
+def _book(
+    ready: Prepared, now: datetime, deps: SendDeps, has_ticket: bool, want: int | None = None
+) -> Decision:
+    """Ask the pacer when the message's segments may go out on its sender."""
+    assert deps.pacer is not None
+    config, segments = ready.config, segment_info(ready.body or ready.message.body).segments
+    return deps.pacer.acquire(bucket=ready.sender.key, brand=config.throughput.brand_id or config.shop,
+                              throughput=config.throughput, segments=segments, category=ready.message.category,
+                              now=now, has_ticket=has_ticket, want=want)  # fmt: skip
+
+
+def _deferred(message: OutboundMessage, decision: Decision, now: datetime, deps: SendDeps) -> SendOutcome:
+    """A pacing decision without a slot, carried out: the daily cap's wait, or a real-seconds delay."""
     if decision.defer_until is not None:
         return _defer(message, decision.defer_until, decision.reason, now, deps)
-    if decision.defer_s is not None:
-        until = now + timedelta(seconds=decision.defer_s * deps.delay_scale)
-        return _defer(message, until, decision.reason, now, deps, ticket=decision.ticket)
-    return replace(ready, send_at=decision.send_at, fold=decision.fold)
+    assert decision.defer_s is not None
+    until = now + timedelta(seconds=decision.defer_s * deps.delay_scale)
+    return _defer(message, until, decision.reason, now, deps, ticket=decision.ticket)
 
 
 def wait_until(at: float, deps: SendDeps) -> bool:
@@ -451,27 +458,22 @@ def _keep_to_slot(ready: Prepared, deps: SendDeps) -> SendOutcome | dict[str, st
     pass while they are booked), the text goes late rather than never, and its record says how late.
     Send now, with these fields for its record; or the outcome instead."""
     assert ready.send_at is not None and deps.pacer is not None
-    message, throughput = ready.message, ready.config.throughput
-    send_at = ready.send_at
-    for _ in range(REBOOKS):
+    send_at, late = ready.send_at, False
+    for attempt in range(REBOOKS + 1):
         wait_until(send_at, deps)
-        if deps.pacer.on_time(send_at, deps.wall(), throughput):
-            held = None if send_at == ready.send_at else _still_lawful(ready, deps)
-            return held or {}
-        decision = deps.pacer.acquire(bucket=ready.sender.key, brand=throughput.brand_id or ready.config.shop,
-                                      throughput=throughput, segments=segment_info(ready.sent.body).segments,
-                                      category=message.category, now=deps.clock(), has_ticket=True)  # fmt: skip
+        late = not deps.pacer.on_time(send_at, deps.wall(), ready.config.throughput)
+        if not late or attempt == REBOOKS:
+            break
+        decision = _book(ready, deps.clock(), deps, has_ticket=True)
         if decision.send_at is None:  # booked ahead (or the brand's daily cap): back to the queue
-            deps.log.release(message.message_id, "late for its slot")
-            now = deps.clock()
-            if decision.defer_until is not None:
-                return _defer(message, decision.defer_until, decision.reason, now, deps)
-            wait = timedelta(seconds=(decision.defer_s or 1.0) * deps.delay_scale)
-            return _defer(message, now + wait, "throughput", now, deps)
+            deps.log.release(ready.message.message_id, "late for its slot")
+            return _deferred(ready.message, decision, deps.clock(), deps)
         send_at = decision.send_at
-    wait_until(send_at, deps)
-    held = _still_lawful(ready, deps)
-    return held or {"sent_late_ms": str(round((deps.wall() - send_at) * 1000))}
+    if attempt:  # it booked a new slot and waited for it, its claim held
+        stopped = _still_lawful(ready, deps)
+        if stopped is not None:
+            return stopped
+    return {"sent_late_ms": str(round((deps.wall() - send_at) * 1000))} if late else {}
 
 
 REBOOKS = 3  # new slots a claimed text may book before it goes late
