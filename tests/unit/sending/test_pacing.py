@@ -267,11 +267,12 @@ def test_texts_within_the_late_limit_never_exceed_the_rate_in_any_second_whoever
     assert _two_containers_sending(0.1, 0.0, seed) == 6
 
 
-@pytest.mark.parametrize(("rate", "texts"), [(1.5, 1), (3.75, 3)])
-def test_at_a_fractional_rate_the_bound_is_whole_texts_in_their_share_of_a_second(rate, texts):
-    t = Throughput(sender_type="toll_free", segments_per_second=rate)  # e.g. 10DLC low volume: 3.75/s
-    assert pacing.late_limit(t) == pytest.approx(0.75 * (texts / t.rate - texts / rate))
-    assert 0.02 < pacing.late_limit(t) < 0.03  # not the 5 ms floor: a usable limit at every registered rate
+@pytest.mark.parametrize(("rate", "limit"), [(1.5, 0.0208333), (3.75, 0.025)])
+def test_at_a_fractional_rate_the_bound_is_whole_texts_in_their_share_of_a_second(rate, limit):
+    """3.75/s (10DLC low volume): three texts in 0.8 s, 3/4 of 3/3.6 - 3/3.75; 1.5/s: one in 0.67 s. Not the
+    5 ms floor that counting whole texts in a whole second would give."""
+    t = Throughput(sender_type="toll_free", segments_per_second=rate)
+    assert pacing.late_limit(t) == pytest.approx(limit, rel=1e-4)
 
 
 def test_the_lead_is_the_90th_percentile_of_the_last_32_claims_capped():

@@ -84,10 +84,10 @@ def booked(d: SendDeps, n: int) -> list[Prepared]:
 
 
 def test_the_late_limit_is_a_share_of_the_slack_the_headroom_leaves():
-    assert late_limit(THROUGHPUT) == 0.75 * (5 / 4.8 - 1)  # 31 ms
-    assert late_limit(Throughput(sender_type="toll_free", segments_per_second=200)) == 0.75 * (200 / 192 - 1)
+    assert late_limit(THROUGHPUT) == pytest.approx(0.03125)  # 3/4 of 5/4.8 - 1: 31 ms
+    assert late_limit(Throughput(sender_type="toll_free", segments_per_second=200)) == pytest.approx(0.03125)
     slow = Throughput(sender_type="toll_free", segments_per_second=0.5)  # one text every 2 s
-    assert late_limit(slow) == 0.75 * (1 / 0.48 - 1 / 0.5)
+    assert late_limit(slow) == pytest.approx(0.0625)  # 3/4 of 1/0.48 - 1/0.5
     assert late_limit(Throughput(segments_per_second=5, headroom=1.0)) == 0.005  # no slack: the floor
 
 
@@ -211,33 +211,29 @@ def marketing(d: SendDeps, version: int = 3, mid: str = "welcome:1") -> Prepared
     return ready
 
 
-def resubscribe_during(d: SendDeps, waits: list[float], state: Any = None, suppress: bool = False) -> Any:
-    def on_wait(at: float) -> None:
-        waits.append(at)
-        if len(waits) == 2:
-            if state is not None:
-                d.log.consent.states[(SHOP, "+15125550123")] = state
-            if suppress:
-                from smsflows.domain.consent.ledger import suppression_key
-
-                d.log.consent.suppressed.add(suppression_key(SHOP, "+15125550123"))
-
-    return on_wait
+PHONE = "+15125550123"
 
 
 @pytest.mark.parametrize("change", ["new_version", "suppressed", "unsubscribed"])
 def test_a_marketing_texts_consent_must_be_the_very_one_its_claim_checked(change):
     """Re-subscribed meanwhile (a new version), suppressed, or unsubscribed: not the consent the claim saw."""
+    from smsflows.domain.consent.ledger import suppression_key
+
     waits: list[float] = []
-    holder: dict[str, SendDeps] = {}
-    states = {"new_version": SubscriberState(shop=SHOP, phone="+15125550123", status="subscribed", version=5),
-              "unsubscribed": SubscriberState(shop=SHOP, phone="+15125550123", status="unsubscribed", version=4)}  # fmt: skip
 
-    def on_wait(at: float) -> None:
-        resubscribe_during(holder["d"], waits, states.get(change), change == "suppressed")(at)
+    def change_during_the_new_slots_wait(at: float) -> None:
+        waits.append(at)
+        if len(waits) != 2:
+            return
+        if change == "suppressed":
+            d.log.consent.suppressed.add(suppression_key(SHOP, PHONE))
+        else:
+            status, version = ("subscribed", 5) if change == "new_version" else ("unsubscribed", 4)
+            d.log.consent.states[(SHOP, PHONE)] = SubscriberState(
+                shop=SHOP, phone=PHONE, status=status, version=version
+            )
 
-    d = setup(claim_s=[0.12], on_wait=on_wait)
-    holder["d"] = d
+    d = setup(claim_s=[0.12], on_wait=change_during_the_new_slots_wait)
     ready = marketing(d)
     outcome = finish(replace(ready, send_at=ready.send_at + 0.5), d)
     assert (outcome.outcome, outcome.detail) == ("suppressed", "consent changed")
