@@ -111,6 +111,6 @@ def test_a_claim_that_settled_meanwhile_is_a_duplicate_that_says_how_it_ended():
 
     d = deps_at(CLAIMED + timedelta(seconds=STALE_CLAIM_S))
     d.log.items[message().message_id]["state"] = "delivered"  # another attempt finished between reads
-    outcome = _settle_in_doubt(message(), d, CLAIMED + timedelta(seconds=STALE_CLAIM_S), d.sender)
+    outcome = _settle_in_doubt(message(), d, CLAIMED + timedelta(seconds=STALE_CLAIM_S))
     assert (outcome.outcome, outcome.detail) == ("duplicate", "already delivered")
     assert d.provider.sent == []

@@ -396,7 +396,7 @@ def finish(ready: Prepared, deps: SendDeps, tally: Tally | None = None) -> SendO
     if found == "frequency_conflict":
         raise TransientError("another send reserved the frequency slot first; retry")
     if found == "sending":
-        settled = _settle_in_doubt(outgoing, deps, now, sender)
+        settled = _settle_in_doubt(outgoing, deps, now)
         if settled is not None:
             return settled
     elif found is not None:
@@ -425,7 +425,7 @@ def finish(ready: Prepared, deps: SendDeps, tally: Tally | None = None) -> SendO
             deps.log.release(message.message_id, f"provider {exc.provider_code or exc.http_status}: retry")
             raise TransientError(str(exc)) from exc
         deps.log.fail(message.message_id, exc.provider_code, str(exc)[:300], deps.clock())
-        _measure(deps, message, ready.config, {"failed": 1, f"{counters.ERR}{exc.provider_code or 0}": 1},
+        _measure(deps, message, {"failed": 1, f"{counters.ERR}{exc.provider_code or 0}": 1},
                  tally=tally)  # fmt: skip
         action = provider_errors.action_for(exc.provider_code)
         if action == "mark_opted_out" and deps.on_provider_opt_out is not None:
@@ -444,7 +444,7 @@ def finish(ready: Prepared, deps: SendDeps, tally: Tally | None = None) -> SendO
     price = ready.config.measurement.price_per_segment
     cost = {"cost_est": f"{segments * price:.6f}"}
     deps.log.complete(message.message_id, receipt, deps.clock(), {**extra, **cost})
-    _measure(deps, message, ready.config, {"sent": 1, "segments": segments, "cost_est": segments * price},
+    _measure(deps, message, {"sent": 1, "segments": segments, "cost_est": segments * price},
              touch=True, tally=tally)  # fmt: skip
     return SendOutcome("sent", sid=receipt.sid, segments=segments)
 
@@ -510,7 +510,6 @@ def _consent_holds(ready: Prepared, deps: SendDeps) -> bool:
 def _measure(
     deps: SendDeps,
     message: OutboundMessage,
-    config: ShopConfig,
     values: dict[str, float],
     touch: bool = False,
     tally: Tally | None = None,
@@ -533,9 +532,7 @@ def _measure(
             deps.on_measure_error(exc)
 
 
-def _settle_in_doubt(
-    message: OutboundMessage, deps: SendDeps, now: datetime, sender: Sender
-) -> SendOutcome | None:
+def _settle_in_doubt(message: OutboundMessage, deps: SendDeps, now: datetime) -> SendOutcome | None:
     """A claim is 'sending' with no answer recorded. Either another attempt is sending it right now (SQS
     delivered it twice: retry later), or an attempt ended without knowing whether the provider accepted
     it (a read timeout, or the function died mid-call). Then ask the provider: if it has the message, record
