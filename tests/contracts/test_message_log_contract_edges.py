@@ -59,3 +59,22 @@ def test_a_record_without_a_state_is_not_claimed_and_says_its_state_is_unknown(m
     assert log.begin(msg(), NOW) == "unknown"
     got = log.claim("m-1")
     assert "state" not in got and "claimed_at" not in got
+
+
+def test_an_applied_status_names_the_texts_scope_and_its_cost_estimate(message_log):
+    """What the status callback counts the delivery under (the flow step or campaign variant) and the
+    estimated cost it corrects with Twilio's price; before the receipt there is no estimate yet."""
+    from smsflows.domain.sending.delivery import StatusUpdate
+    from smsflows.ports import ProviderReceipt, StatusApplied
+    from tests.contracts.conftest import PHONE, SHOP
+
+    log = message_log.log
+    log.begin(msg("m-1", category="marketing", flow="welcome", step=1), NOW)
+    log.complete(
+        "m-1", ProviderReceipt(sid="SM1", status="queued", segments=2), NOW, {"cost_est": "0.016600"}
+    )
+    applied = log.apply_status(StatusUpdate(message_id="m-1", sid="SM1", status="delivered"), NOW)
+    assert applied == StatusApplied(SHOP, PHONE, "flow#welcome#1", 0.0166)
+    log.begin(msg("m-2"), NOW)
+    early = log.apply_status(StatusUpdate(message_id="m-2", sid="SM2", status="sent"), NOW)
+    assert early == StatusApplied(SHOP, PHONE, "system#transactional", None)

@@ -1,0 +1,124 @@
+"""DynamoMessageLog.begin under moto, what the contract cannot see: the claim record and the frequency
+history as stored (their type for an operator and the privacy export, the phone's subject for a redaction,
+the scope for the counters, the correlation id for the logs, the history's 31-day expiry), and the answers
+to a cancelled transaction: an earlier attempt of this very claim that was applied with its answer lost is
+this claim (not a duplicate), and a cancellation for any other reason is retried, saying which."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from smsflows.adapters._dynamo import to_item
+from smsflows.adapters.message_log import DynamoMessageLog
+from smsflows.domain import keys
+from smsflows.domain.compliance.frequency import SendRecord
+from smsflows.domain.messages import OutboundMessage
+from smsflows.ports import SendConditions
+from smsflows.runtime.errors import TransientError
+from tests.contracts.conftest import PHONE, SHOP, TABLE, peek
+
+NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+
+
+def text(**kw: Any) -> OutboundMessage:
+    base: dict[str, Any] = dict(message_id="flow:welcome:ex-1:0", shop=SHOP, to=PHONE, category="marketing",
+                                body="Demo Shop: 10% off today. Reply STOP to opt out", flow="welcome", step=0,
+                                created_at=NOW, correlation_id="corr-42")  # fmt: skip
+    base.update(kw)
+    return OutboundMessage(**base)
+
+
+def test_the_claim_record_and_the_frequency_history_as_stored(dynamodb):
+    history = [SendRecord(NOW - timedelta(days=3), "winback"), SendRecord(NOW, "welcome")]
+    log = DynamoMessageLog(dynamodb, TABLE)
+    assert log.begin(text(), NOW, SendConditions(frequency=(0, history))) is None
+    claim = peek(dynamodb, keys.message("flow:welcome:ex-1:0"))
+    assert claim is not None
+    assert re.fullmatch(r"[0-9a-f]{32}", claim.pop("claim_token"))
+    assert {k: claim[k] for k in ("type", "state", "shop", "to", "gsi1pk", "category", "flow", "scope",
+                                  "correlation_id", "claimed_at")} == {
+        "type": "message", "state": "sending", "shop": SHOP, "to": PHONE,
+        "gsi1pk": keys.phone_subject(SHOP, PHONE), "category": "marketing", "flow": "welcome",
+        "scope": "flow#welcome#0", "correlation_id": "corr-42", "claimed_at": NOW.isoformat(),
+    }  # fmt: skip
+    freq = peek(dynamodb, keys.frequency(SHOP, PHONE))
+    assert freq is not None
+    assert {k: freq[k] for k in ("type", "shop", "gsi1pk", "version", "expires_at")} == {
+        "type": "frequency", "shop": SHOP, "gsi1pk": keys.phone_subject(SHOP, PHONE), "version": 1,
+        "expires_at": int((NOW + timedelta(days=31)).timestamp()),
+    }  # fmt: skip
+
+
+class Cancelling:
+    """The DynamoDB client whose transact_write_items runs (when `apply`) and then answers with a
+    TransactionCanceledException of these reasons (`old`: the claim's ALL_OLD item is the stored one)."""
+
+    def __init__(
+        self, ddb: Any, reasons: list[dict[str, Any]] | None, apply: bool = False, old: bool = False
+    ):
+        self._ddb, self.reasons, self.apply, self.old = ddb, reasons, apply, old
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ddb, name)
+
+    def transact_write_items(self, **params: Any) -> Any:
+        if self.apply:
+            self._ddb.transact_write_items(**params)
+        response: dict[str, Any] = {"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"}}
+        if self.reasons is not None:
+            reasons = [dict(r) for r in self.reasons]
+            if self.old:
+                stored = self._ddb.get_item(TableName=TABLE, Key=to_item(keys.message("flow:welcome:ex-1:0")))
+                reasons[0]["Item"] = stored["Item"]
+            response["CancellationReasons"] = reasons
+        raise ClientError(response, "TransactWriteItems")
+
+
+def test_a_claim_applied_by_an_attempt_whose_answer_was_lost_is_this_claim(dynamodb):
+    reasons = [{"Code": "ConditionalCheckFailed"}, {"Code": "None"}]
+    log = DynamoMessageLog(Cancelling(dynamodb, reasons, apply=True, old=True), TABLE)
+    assert log.begin(text(), NOW, SendConditions(frequency=(0, [SendRecord(NOW, "welcome")]))) is None
+    assert peek(dynamodb, keys.message("flow:welcome:ex-1:0"))["state"] == "sending"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("reasons", "why"),
+    [([{"Code": "None"}, {"Code": "TransactionConflict"}], "claim transaction cancelled: None,TransactionConflict"),
+     (None, "claim transaction cancelled: ")],
+)  # fmt: skip
+def test_a_claim_cancelled_for_no_condition_of_its_own_is_retried_and_says_why(dynamodb, reasons, why):
+    log = DynamoMessageLog(Cancelling(dynamodb, reasons), TABLE)
+    with pytest.raises(TransientError) as raised:
+        log.begin(text(), NOW, SendConditions(frequency=(0, [SendRecord(NOW, "welcome")])))
+    assert str(raised.value) == why
+
+
+class Throttled:
+    def __init__(self, ddb: Any) -> None:
+        self._ddb = ddb
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ddb, name)
+
+    def put_item(self, **params: Any) -> Any:
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "PutItem"
+        )
+
+
+def test_a_throttled_claim_is_retried(dynamodb):
+    with pytest.raises(TransientError):
+        DynamoMessageLog(Throttled(dynamodb), TABLE).begin(text(category="transactional", flow=None), NOW)
+
+
+def test_an_unreachable_number_is_stored_where_the_redaction_and_the_export_find_it(dynamodb):
+    DynamoMessageLog(dynamodb, TABLE).mark_unreachable(SHOP, PHONE, "twilio 30006", NOW)
+    assert peek(dynamodb, keys.unreachable(SHOP, PHONE)) == {
+        **keys.unreachable(SHOP, PHONE), "type": "unreachable", "shop": SHOP, "phone": PHONE,
+        "gsi1pk": keys.phone_subject(SHOP, PHONE), "reason": "twilio 30006", "since": NOW.isoformat(),
+    }  # fmt: skip
