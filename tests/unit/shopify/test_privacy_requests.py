@@ -87,6 +87,7 @@ def test_a_customer_redaction_stops_every_flow_named_or_keyed_after_the_customer
     request = {"customer": {"id": 7001, "email": "ada@example.com"}, "orders_to_redact": [42]}
     said = privacy.redact_customer(SHOP, request, d)
     assert said == "erased 7 records, stopped 3 flows; consent evidence and hashed suppression kept"
+    assert ("phones_of", (SHOP, "7001")) in d.store.calls  # this shop's customer, not another shop's
     [(_, (shop, names, phones, customer_keys, cause))] = d.flows.calls
     assert shop == SHOP and cause == "customer redacted"
     assert names == {
