@@ -122,3 +122,82 @@ def test_an_unreachable_number_is_stored_where_the_redaction_and_the_export_find
         **keys.unreachable(SHOP, PHONE), "type": "unreachable", "shop": SHOP, "phone": PHONE,
         "gsi1pk": keys.phone_subject(SHOP, PHONE), "reason": "twilio 30006", "since": NOW.isoformat(),
     }  # fmt: skip
+
+
+def test_a_claim_refused_by_a_dead_letter_left_sending_replays_it_for_settling_first(dynamodb):
+    """Through the transaction (a claim with conditions), as through the plain put: the dead letter whose
+    last claim was in doubt comes back as 'sending', to be settled with the provider before any resend."""
+    log = DynamoMessageLog(dynamodb, TABLE)
+    assert log.begin(text(), NOW) is None
+    assert log.dead_letter("flow:welcome:ex-1:0", "function timed out", NOW) is True
+    later = NOW + timedelta(hours=1)
+    assert (
+        log.begin(text(), later, SendConditions(frequency=(0, [SendRecord(later, "welcome")]))) == "sending"
+    )
+    got = peek(dynamodb, keys.message("flow:welcome:ex-1:0"))
+    assert got is not None and (got["state"], got["replayed_at"]) == ("sending", later.isoformat())
+
+
+def test_a_status_for_a_redacted_message_changes_nothing_that_names_anyone(dynamodb):
+    from smsflows.adapters.privacy_store import DynamoPrivacyStore
+    from smsflows.domain.sending.delivery import StatusUpdate
+    from smsflows.ports import ProviderReceipt
+
+    log = DynamoMessageLog(dynamodb, TABLE)
+    log.begin(text(), NOW)
+    log.complete("flow:welcome:ex-1:0", ProviderReceipt(sid="SM1", status="queued", segments=1), NOW)
+    DynamoPrivacyStore(dynamodb, TABLE).erase_subject(SHOP, None, [PHONE], [])  # the record keeps no number
+    update = StatusUpdate(message_id="flow:welcome:ex-1:0", sid="SM1", status="delivered")
+    assert log.apply_status(update, NOW) is None  # recorded on the message, counted against no one
+
+
+def test_a_status_for_a_record_from_before_scopes_names_no_scope(dynamodb):
+    from smsflows.domain.sending.delivery import StatusUpdate
+    from smsflows.ports import StatusApplied
+
+    put = {
+        **keys.message("m-old"),
+        "type": "message",
+        "state": "sent",
+        "sid": "SM9",
+        "shop": SHOP,
+        "to": PHONE,
+    }
+    dynamodb.put_item(TableName=TABLE, Item=to_item(put))
+    applied = DynamoMessageLog(dynamodb, TABLE).apply_status(
+        StatusUpdate(message_id="m-old", sid="SM9", status="delivered"), NOW
+    )
+    assert applied == StatusApplied(SHOP, PHONE, None, None)
+
+
+class Reads:
+    """The DynamoDB client, keeping each get_item's parameters; `fail` refuses them instead."""
+
+    def __init__(self, ddb: Any, fail: str | None = None) -> None:
+        self._ddb, self.fail = ddb, fail
+        self.gets: list[dict[str, Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ddb, name)
+
+    def get_item(self, **params: Any) -> Any:
+        self.gets.append(params)
+        if self.fail:
+            raise ClientError({"Error": {"Code": self.fail, "Message": "slow"}}, "GetItem")
+        return self._ddb.get_item(**params)
+
+    def update_item(self, **params: Any) -> Any:
+        if self.fail:
+            raise ClientError({"Error": {"Code": self.fail, "Message": "slow"}}, "UpdateItem")
+        return self._ddb.update_item(**params)
+
+
+def test_the_claim_is_read_consistently_and_a_throttled_read_or_write_is_retried(dynamodb):
+    reads = Reads(dynamodb)
+    DynamoMessageLog(reads, TABLE).claim("m-1")  # settling an attempt in doubt must see the latest claim
+    assert [g.get("ConsistentRead") for g in reads.gets] == [True]
+    throttled = DynamoMessageLog(Reads(dynamodb, fail="ProvisionedThroughputExceededException"), TABLE)
+    with pytest.raises(TransientError):
+        throttled.claim("m-1")
+    with pytest.raises(TransientError):
+        throttled.release("m-1", "provider 503: retry")

@@ -130,3 +130,21 @@ def test_a_throttled_cursor_write_is_raised_for_the_redaction_to_be_retried(dyna
 
     with pytest.raises(TransientError):
         DynamoPrivacyStore(Racing(dynamodb, throttled), TABLE).erase_subject(SHOP, None, [PHONE], [])
+
+
+def test_the_runs_are_read_consistently_so_a_step_just_written_is_not_missed(dynamodb):
+    class Queries:
+        def __init__(self, ddb: Any) -> None:
+            self._ddb, self.queries = ddb, []  # type: ignore[var-annotated]
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._ddb, name)
+
+        def query(self, **params: Any) -> Any:
+            self.queries.append(params)
+            return self._ddb.query(**params)
+
+    recording = Queries(dynamodb)
+    DynamoPrivacyStore(recording, TABLE).erase_subject(SHOP, None, [PHONE], [])
+    [runs] = [q for q in recording.queries if "IndexName" not in q]  # the shop's campaign runs
+    assert runs["ConsistentRead"] is True and runs["ProjectionExpression"] == "pk, sk, progress"
