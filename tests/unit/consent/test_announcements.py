@@ -7,7 +7,7 @@ keyword itself). Written from consent/subscriptions' surviving mutants."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -108,7 +108,7 @@ def test_a_keyword_twilio_answered_itself_gets_no_second_reply_but_is_recorded_a
     record(d.store, event("opt_in", 1, source="web_form"))
     outcome = handle_inbound(sms("STOP"), d)
     assert (outcome.intent, outcome.reply, outcome.shop, outcome.phone) == ("opt_out", None, SHOP, PHONE)
-    assert outcome.detail.endswith(" (answered by Twilio)")
+    assert outcome.detail.endswith(" (answered by Twilio)") and outcome.review is False
     assert d.store.state(SHOP, PHONE).status == "unsubscribed"
     other = handle_inbound(sms("When does my order ship?", sid="SM2"), d)  # not a keyword: answered as usual
     assert other.shop == SHOP and not other.detail.endswith("(answered by Twilio)")
@@ -136,3 +136,77 @@ def test_a_state_that_keeps_changing_under_the_writer_is_retried_later_and_says_
     with pytest.raises(TransientError) as raised:
         record(Contended(), event("opt_out", 1))  # type: ignore[arg-type]
     assert str(raised.value) == "consent state kept changing under us; retry"
+
+
+# Shopify's consent, both ways --------------------------------------------------------------------------
+
+
+def test_the_write_back_to_shopify_names_the_customer_from_the_event_or_else_the_state():
+    from smsflows.domain.consent.subscriptions import consent_sync_message
+
+    d = deps()
+    first = record(d.store, event("opt_in", 1, shopify_customer_id="7001"))
+    body = json.loads(consent_sync_message(event("opt_in", 1, shopify_customer_id="7001"), first)["body"])  # type: ignore[index]
+    assert (body["state"], body["opt_in_level"], body["customer_id"]) == (
+        "SUBSCRIBED",
+        "SINGLE_OPT_IN",
+        "7001",
+    )
+    stop = event("opt_out", 2)  # a STOP names no customer: the state knows them
+    body = json.loads(consent_sync_message(stop, record(d.store, stop))["body"])  # type: ignore[index]
+    assert (body["state"], body["customer_id"]) == ("UNSUBSCRIBED", "7001")
+
+
+def test_the_write_backs_id_fits_the_inbox_key_for_the_longest_event_id():
+    from smsflows.domain.consent.subscriptions import consent_sync_message
+
+    d = deps()
+    long = ConsentEvent(event_id="e" * 200, shop=SHOP, phone=PHONE, kind="opt_out", source="keyword", at=NOW)
+    message = consent_sync_message(long, record(d.store, long))
+    assert message is not None and message["webhook_id"] == ("consent-sync-" + "e" * 200)[:200]
+
+
+def shopify(state: str, updated: datetime) -> dict[str, Any]:
+    return {"id": 7001, "phone": PHONE, "sms_marketing_consent": {"state": state,
+                                                                 "consent_updated_at": updated.isoformat()}}  # fmt: skip
+
+
+def test_a_shopify_opt_in_older_than_our_opt_out_is_ignored_and_one_as_old_or_newer_is_applied():
+    from smsflows.domain.consent.subscriptions import shopify_consent_update
+
+    d = deps()
+    record(d.store, event("opt_in", 1, source="web_form"))
+    record(d.store, event("opt_out", 2))  # since NOW
+    older = shopify_consent_update(SHOP, "w1", shopify("subscribed", NOW - timedelta(seconds=1)), d)
+    assert older == "ignored: Shopify's opt-in is older than the opt-out recorded"
+    assert d.store.state(SHOP, PHONE).status == "unsubscribed"
+    assert shopify_consent_update(SHOP, "w2", shopify("subscribed", NOW), d) != older
+    assert d.store.state(SHOP, PHONE).status == "subscribed"
+
+
+def test_a_shopify_opt_out_is_recorded_however_old_it_says_it_is():
+    from smsflows.domain.consent.subscriptions import shopify_consent_update
+
+    d = deps()
+    record(d.store, event("opt_in", 1, source="web_form"))
+    record(d.store, event("opt_out", 2))
+    assert (
+        shopify_consent_update(SHOP, "w1", shopify("unsubscribed", NOW - timedelta(days=3)), d) == "opt_out"
+    )
+    assert d.store.events(SHOP, PHONE)[-1].event_id == "shopify:w1"
+
+
+# Inbound texts -----------------------------------------------------------------------------------------
+
+
+def test_a_text_from_a_short_code_is_counted_against_the_shop_and_no_phone():
+    outcome = handle_inbound(sms("Where is my order?", sender="12345"), deps())
+    assert outcome.shop == SHOP and outcome.phone is None
+
+
+def test_a_conversation_is_stored_with_whose_it_is_and_how_it_was_read():
+    d = deps()
+    handle_inbound(sms("Where is my order? It has been a week", sid="SM-q"), d)
+    stored = d.conversations.items["SM-q"]
+    assert (stored["shop"], stored["phone"], stored["review"]) == (SHOP, PHONE, False)
+    assert stored["at"] == NOW.isoformat() and stored["body"] == "Where is my order? It has been a week"
