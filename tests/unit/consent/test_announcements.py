@@ -210,3 +210,13 @@ def test_a_conversation_is_stored_with_whose_it_is_and_how_it_was_read():
     stored = d.conversations.items["SM-q"]
     assert (stored["shop"], stored["phone"], stored["review"]) == (SHOP, PHONE, False)
     assert stored["at"] == NOW.isoformat() and stored["body"] == "Where is my order? It has been a week"
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "rating", "review"), [("9", "rating", 9, False), ("🙄", "message", None, True)]
+)
+def test_a_rating_and_a_text_for_a_person_are_stored_as_read(body, kind, rating, review):
+    d = deps()
+    handle_inbound(sms(body, sid="SM-r"), d)
+    stored = d.conversations.items["SM-r"]
+    assert (stored["kind"], stored["rating"], stored["review"]) == (kind, rating, review)
