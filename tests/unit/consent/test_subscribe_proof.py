@@ -39,6 +39,9 @@ def test_a_second_sign_up_while_the_first_is_pending_still_adds_its_restock_wish
                      restock_url="https://demo-shop.example/p/sextant")  # fmt: skip
     subscribe(first, "198.51.100.7", "ua", d)
     subscribe(second, "198.51.100.7", "ua", d)
+    assert d.restocks.restocks[(SHOP, "111")] == {
+        PHONE: {"phone": PHONE, "product": "Compass", "url": "https://demo-shop.example/p/compass"}
+    }
     assert d.restocks.restocks[(SHOP, "222")] == {
         PHONE: {"phone": PHONE, "product": "Sextant", "url": "https://demo-shop.example/p/sextant"}
     }
