@@ -220,3 +220,13 @@ def test_a_rating_and_a_text_for_a_person_are_stored_as_read(body, kind, rating,
     handle_inbound(sms(body, sid="SM-r"), d)
     stored = d.conversations.items["SM-r"]
     assert (stored["kind"], stored["rating"], stored["review"]) == (kind, rating, review)
+
+
+def test_a_text_to_a_sender_no_shop_owns_is_refused_and_says_so():
+    from smsflows.runtime.errors import NotFound
+
+    stray = InboundSms.model_validate({"MessageSid": "SM-x", "From": PHONE, "To": "+15125550999", "Body": "STOP",
+                                       "MessagingServiceSid": "MG" + "9" * 32})  # fmt: skip
+    with pytest.raises(NotFound) as raised:
+        handle_inbound(stray, deps())
+    assert str(raised.value) == "no shop owns this sender"  # the 404's message, in Twilio's request log
