@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .DEFAULT_GOAL := help
-.PHONY: help install layer fmt lint test demo local synth bench mutate mutate-unit deploy diff clean
+.PHONY: help install layer fmt lint test demo local synth bench mutate mutate-fast deploy diff clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -81,10 +81,12 @@ MUTATE_LINKS = examples shopify infra docs functions bench requirements README.m
 mutate: $(STAMP) ## mutation testing of the modules behind the README's claims (slow, not in CI): score per module
 	@$(MAKE) --no-print-directory _mutate DIR=.mutate SELECTION=
 
-mutate-unit: $(STAMP) ## the same mutants against the unit tests alone (about half an hour): a lower bound of `make mutate`
-	@$(MAKE) --no-print-directory _mutate DIR=.mutate-unit SELECTION='["tests/unit"]'
+mutate-fast: $(STAMP) ## the same mutants against the unit and contract tests alone (under an hour): a lower bound of `make mutate`
+	@$(MAKE) --no-print-directory _mutate DIR=.mutate-fast SELECTION='["tests/unit", "tests/contracts"]'
 
-_mutate:  # (the recipe behind mutate and mutate-unit)
+# RETEST=1: then run the last run's survivors again (mutmut keeps a verdict until its function changes, so
+# a survivor that a test written since would kill still counts as one until it runs again).
+_mutate:  # (the recipe behind mutate and mutate-fast)
 	@set -o pipefail; $(BIN)/python -m pip install -q --require-hashes -r requirements/mutate.lock $(QUIET_PIP)
 	@# the tests are copied, not linked: editing the tree during a run must not change the tests it runs
 	@mkdir -p $(DIR)/mutants && ln -sfn ../layers/core/python $(DIR)/src && rm -rf $(DIR)/tests \
@@ -92,7 +94,9 @@ _mutate:  # (the recipe behind mutate and mutate-unit)
 	@if [ -n '$(SELECTION)' ]; then sed 's|^pytest_add_cli_args_test_selection = .*|pytest_add_cli_args_test_selection = $(SELECTION)|' \
 		pyproject.toml > $(DIR)/pyproject.toml; else ln -sfn ../pyproject.toml $(DIR)/pyproject.toml; fi
 	cd $(DIR) && ../$(BIN)/mutmut run --max-children $${JOBS:-2} || true
+	@if [ -n '$(RETEST)' ]; then cd $(DIR) && names=$$(../$(BIN)/python ../tests/mutation/score.py --survivors) \
+		&& if [ -n "$$names" ]; then ../$(BIN)/mutmut run --max-children $${JOBS:-2} $$names || true; fi; fi
 	cd $(DIR) && ../$(BIN)/python ../tests/mutation/score.py
 
 clean: ## remove build output (keeps .venv)
-	rm -rf cdk.out $(LAYER) .pytest_cache .mypy_cache .ruff_cache .mutate .mutate-unit
+	rm -rf cdk.out $(LAYER) .pytest_cache .mypy_cache .ruff_cache .mutate .mutate-fast

@@ -26,11 +26,17 @@ def module_of(mutant: str) -> str:
     return mutant.rsplit(".", 1)[0]
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     mutmut = Path(sys.executable).with_name("mutmut")
     out = subprocess.run(
         [str(mutmut), "results", "--all", "true"], capture_output=True, text=True, check=True
     )
+    if argv == ["--survivors"]:  # the names only, for `mutmut run NAME...` (make mutate RETEST=1)
+        for line in out.stdout.splitlines():
+            name, sep, status = line.strip().rpartition(": ")
+            if sep and status in UNDETECTED:
+                print(name)
+        return 0
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     survivors: dict[str, list[str]] = defaultdict(list)
     for line in out.stdout.splitlines():
@@ -64,4 +70,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
