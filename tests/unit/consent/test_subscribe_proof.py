@@ -45,3 +45,27 @@ def test_a_second_sign_up_while_the_first_is_pending_still_adds_its_restock_wish
     assert d.restocks.restocks[(SHOP, "222")] == {
         PHONE: {"phone": PHONE, "product": "Sextant", "url": "https://demo-shop.example/p/sextant"}
     }
+
+
+def test_sign_ups_are_counted_per_source_in_whole_hours():
+    """The limits are asked for this hour's window (from its start, one hour long: what the adapter keys
+    and expires the count by) and five sign-ups per source in it."""
+    from datetime import timedelta
+
+    from tests.fakes import FakeOptInLimits
+
+    class Recording(FakeOptInLimits):
+        def __init__(self) -> None:
+            super().__init__()
+            self.asked: list[tuple[Any, ...]] = []
+
+        def count_source(
+            self, shop: str, source: str, window_start: datetime, window: timedelta, limit: int
+        ) -> bool:
+            self.asked.append((shop, window_start, window, limit))
+            return super().count_source(shop, source, window_start, window, limit)
+
+    d = sign_up_deps(onboarded_shop(SHOP), clock=Clock(NOW))
+    d.opt_in_limits = Recording()
+    subscribe(request(submission_id="s1"), "198.51.100.7", "ua", d)
+    assert d.opt_in_limits.asked == [(SHOP, datetime(2026, 11, 23, 17, 0, tzinfo=UTC), timedelta(hours=1), 5)]
