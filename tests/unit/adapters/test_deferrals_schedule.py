@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from smsflows import topology
 from smsflows.adapters.deferrals import SchedulerDeferrals
 from tests.contracts.conftest import client
+from tests.intercepted import Intercepted, refused
 
 AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 
@@ -73,20 +74,16 @@ def test_a_retry_of_the_same_deferral_finds_its_schedule_and_makes_no_other(prov
     assert [s["Name"] for s in listed] == ["d-1"]
 
 
-class Refusing:
-    """A Scheduler client whose create_schedule is refused with `code`."""
-
-    def __init__(self, code: str) -> None:
-        self.code = code
-
-    def create_schedule(self, **params: Any) -> None:
-        raise ClientError({"Error": {"Code": self.code, "Message": "refused"}}, "CreateSchedule")
-
-
 def test_any_other_refusal_is_raised_for_the_sender_to_retry(provisioned):
-    made, _ = deferrals(provisioned, scheduler=Refusing("ThrottlingException"))
+    made, _ = deferrals(
+        provisioned,
+        Intercepted(client("scheduler"), create_schedule=refused("ThrottlingException", "CreateSchedule")),
+    )
     with pytest.raises(ClientError) as raised:
         made.schedule({"message_id": "m-1"}, AT, "d-1")
     assert raised.value.response["Error"]["Code"] == "ThrottlingException"
-    conflict, _ = deferrals(provisioned, scheduler=Refusing("ConflictException"))
+    conflict, _ = deferrals(
+        provisioned,
+        Intercepted(client("scheduler"), create_schedule=refused("ConflictException", "CreateSchedule")),
+    )
     assert conflict.schedule({"message_id": "m-1"}, AT, "d-1") is False

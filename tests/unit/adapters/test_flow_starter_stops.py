@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from smsflows.adapters.flow_starter import StepFunctionsFlowStarter
 from smsflows.domain.flows import definitions
 from tests.contracts.conftest import OTHER_PHONE, PHONE, SHOP, client
+from tests.intercepted import Intercepted, kept, refused
 
 
 def start(starter: StepFunctionsFlowStarter, subject: str, context: dict[str, Any]) -> str:
@@ -26,51 +27,32 @@ def arn_of(provisioned: Any, name: str) -> str:
     return str(machine.replace(":stateMachine:", ":execution:") + ":" + name)
 
 
-class Recording:
-    """The Step Functions client, keeping each stop_execution's parameters (moto does not keep the cause)."""
-
-    def __init__(self, sfn: Any) -> None:
-        self._sfn = sfn
-        self.stops: list[dict[str, Any]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sfn, name)
-
-    def stop_execution(self, **params: Any) -> Any:
-        self.stops.append(params)
-        return self._sfn.stop_execution(**params)
-
-
 def test_a_redactions_stop_carries_its_cause_and_a_customer_key_finds_their_flow(provisioned):
-    sfn = Recording(client("stepfunctions"))
+    sfn = Intercepted(client("stepfunctions"), stop_execution=kept)  # moto does not keep the cause
     starter = StepFunctionsFlowStarter(sfn, provisioned.state_machines)
     by_key = start(starter, "checkout-1", {"customer_key": "customer:7001"})
     other = start(starter, "checkout-2", {"customer_key": "customer:7002", "phone": OTHER_PHONE})
     assert starter.stop_subject(SHOP, set(), {PHONE}, {"customer:7001"}, "customer redacted") == 1
-    assert sfn.stops == [{"executionArn": arn_of(provisioned, by_key), "cause": "customer redacted"}]
+    assert sfn.calls["stop_execution"] == [
+        {"executionArn": arn_of(provisioned, by_key), "cause": "customer redacted"}
+    ]
     assert sfn.describe_execution(executionArn=arn_of(provisioned, by_key))["status"] == "ABORTED"
     assert sfn.describe_execution(executionArn=arn_of(provisioned, other))["status"] == "RUNNING"
     assert starter.stop_all_for_shop(SHOP, "shop redacted") == 1
-    assert sfn.stops[-1] == {"executionArn": arn_of(provisioned, other), "cause": "shop redacted"}
+    assert sfn.calls["stop_execution"][-1] == {
+        "executionArn": arn_of(provisioned, other),
+        "cause": "shop redacted",
+    }
 
 
-class Refusing:
-    """The Step Functions client, with stop_execution refused with `code`."""
-
-    def __init__(self, sfn: Any, code: str) -> None:
-        self._sfn, self.code = sfn, code
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sfn, name)
-
-    def stop_execution(self, **params: Any) -> Any:
-        raise ClientError({"Error": {"Code": self.code, "Message": "no"}}, "StopExecution")
+def refusing(sfn: Any, code: str) -> Intercepted:
+    return Intercepted(sfn, stop_execution=refused(code, "StopExecution"))
 
 
 def test_a_flow_that_ended_between_the_listing_and_the_stop_counts_as_not_stopped(provisioned):
     sfn = client("stepfunctions")
     start(StepFunctionsFlowStarter(sfn, provisioned.state_machines), "subject", {"phone": PHONE})
-    ended = StepFunctionsFlowStarter(Refusing(sfn, "ExecutionDoesNotExist"), provisioned.state_machines)
+    ended = StepFunctionsFlowStarter(refusing(sfn, "ExecutionDoesNotExist"), provisioned.state_machines)
     assert ended.stop_subject(SHOP, set(), {PHONE}, set(), "customer redacted") == 0
     assert ended.stop_all_for_shop(SHOP, "shop redacted") == 0
 
@@ -79,7 +61,7 @@ def test_a_flow_that_ended_between_the_listing_and_the_stop_counts_as_not_stoppe
 def test_any_other_refusal_to_stop_is_raised_for_the_redaction_to_be_retried(provisioned, code):
     sfn = client("stepfunctions")
     start(StepFunctionsFlowStarter(sfn, provisioned.state_machines), "subject", {"phone": PHONE})
-    refused = StepFunctionsFlowStarter(Refusing(sfn, code), provisioned.state_machines)
+    refused = StepFunctionsFlowStarter(refusing(sfn, code), provisioned.state_machines)
     with pytest.raises(ClientError):
         refused.stop_subject(SHOP, set(), {PHONE}, set(), "customer redacted")
     with pytest.raises(ClientError):

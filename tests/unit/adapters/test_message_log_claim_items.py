@@ -21,6 +21,7 @@ from smsflows.domain.messages import OutboundMessage
 from smsflows.ports import SendConditions
 from smsflows.runtime.errors import TransientError
 from tests.contracts.conftest import PHONE, SHOP, TABLE, peek
+from tests.intercepted import Intercepted, kept, refused
 
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 
@@ -54,34 +55,27 @@ def test_the_claim_record_and_the_frequency_history_as_stored(dynamodb):
     }  # fmt: skip
 
 
-class Cancelling:
-    """The DynamoDB client whose transact_write_items runs (when `apply`) and then answers with a
-    TransactionCanceledException of these reasons (`old`: the claim's ALL_OLD item is the stored one)."""
+def cancelling(ddb: Any, reasons: list[dict[str, Any]] | None, apply: bool = False) -> Intercepted:
+    """The DynamoDB client whose transact_write_items is applied first (`apply`: the attempt whose answer
+    was lost; the claim's ALL_OLD item is then the stored one) and answered with a
+    TransactionCanceledException of these reasons."""
 
-    def __init__(
-        self, ddb: Any, reasons: list[dict[str, Any]] | None, apply: bool = False, old: bool = False
-    ):
-        self._ddb, self.reasons, self.apply, self.old = ddb, reasons, apply, old
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ddb, name)
-
-    def transact_write_items(self, **params: Any) -> Any:
-        if self.apply:
-            self._ddb.transact_write_items(**params)
+    def cancel(params: dict[str, Any]) -> None:
         response: dict[str, Any] = {"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"}}
-        if self.reasons is not None:
-            reasons = [dict(r) for r in self.reasons]
-            if self.old:
-                stored = self._ddb.get_item(TableName=TABLE, Key=to_item(keys.message("flow:welcome:ex-1:0")))
-                reasons[0]["Item"] = stored["Item"]
-            response["CancellationReasons"] = reasons
+        if reasons is not None:
+            response["CancellationReasons"] = [dict(r) for r in reasons]
+        if apply:
+            ddb.transact_write_items(**params)
+            stored = ddb.get_item(TableName=TABLE, Key=to_item(keys.message("flow:welcome:ex-1:0")))
+            response["CancellationReasons"][0]["Item"] = stored["Item"]
         raise ClientError(response, "TransactWriteItems")
+
+    return Intercepted(ddb, transact_write_items=cancel)
 
 
 def test_a_claim_applied_by_an_attempt_whose_answer_was_lost_is_this_claim(dynamodb):
     reasons = [{"Code": "ConditionalCheckFailed"}, {"Code": "None"}]
-    log = DynamoMessageLog(Cancelling(dynamodb, reasons, apply=True, old=True), TABLE)
+    log = DynamoMessageLog(cancelling(dynamodb, reasons, apply=True), TABLE)
     assert log.begin(text(), NOW, SendConditions(frequency=(0, [SendRecord(NOW, "welcome")]))) is None
     assert peek(dynamodb, keys.message("flow:welcome:ex-1:0"))["state"] == "sending"  # type: ignore[index]
 
@@ -92,28 +86,20 @@ def test_a_claim_applied_by_an_attempt_whose_answer_was_lost_is_this_claim(dynam
      (None, "claim transaction cancelled: ")],
 )  # fmt: skip
 def test_a_claim_cancelled_for_no_condition_of_its_own_is_retried_and_says_why(dynamodb, reasons, why):
-    log = DynamoMessageLog(Cancelling(dynamodb, reasons), TABLE)
+    log = DynamoMessageLog(cancelling(dynamodb, reasons), TABLE)
     with pytest.raises(TransientError) as raised:
         log.begin(text(), NOW, SendConditions(frequency=(0, [SendRecord(NOW, "welcome")])))
     assert str(raised.value) == why
 
 
-class Throttled:
-    def __init__(self, ddb: Any) -> None:
-        self._ddb = ddb
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ddb, name)
-
-    def put_item(self, **params: Any) -> Any:
-        raise ClientError(
-            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "PutItem"
-        )
+THROTTLED = "ProvisionedThroughputExceededException"
 
 
 def test_a_throttled_claim_is_retried(dynamodb):
     with pytest.raises(TransientError):
-        DynamoMessageLog(Throttled(dynamodb), TABLE).begin(text(category="transactional", flow=None), NOW)
+        DynamoMessageLog(Intercepted(dynamodb, put_item=refused(THROTTLED, "PutItem")), TABLE).begin(
+            text(category="transactional", flow=None), NOW
+        )
 
 
 def test_an_unreachable_number_is_stored_where_the_redaction_and_the_export_find_it(dynamodb):
@@ -170,33 +156,16 @@ def test_a_status_for_a_record_from_before_scopes_names_no_scope(dynamodb):
     assert applied == StatusApplied(SHOP, PHONE, None, None)
 
 
-class Reads:
-    """The DynamoDB client, keeping each get_item's parameters; `fail` refuses them instead."""
-
-    def __init__(self, ddb: Any, fail: str | None = None) -> None:
-        self._ddb, self.fail = ddb, fail
-        self.gets: list[dict[str, Any]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ddb, name)
-
-    def get_item(self, **params: Any) -> Any:
-        self.gets.append(params)
-        if self.fail:
-            raise ClientError({"Error": {"Code": self.fail, "Message": "slow"}}, "GetItem")
-        return self._ddb.get_item(**params)
-
-    def update_item(self, **params: Any) -> Any:
-        if self.fail:
-            raise ClientError({"Error": {"Code": self.fail, "Message": "slow"}}, "UpdateItem")
-        return self._ddb.update_item(**params)
-
-
 def test_the_claim_is_read_consistently_and_a_throttled_read_or_write_is_retried(dynamodb):
-    reads = Reads(dynamodb)
+    reads = Intercepted(dynamodb, get_item=kept)
     DynamoMessageLog(reads, TABLE).claim("m-1")  # settling an attempt in doubt must see the latest claim
-    assert [g.get("ConsistentRead") for g in reads.gets] == [True]
-    throttled = DynamoMessageLog(Reads(dynamodb, fail="ProvisionedThroughputExceededException"), TABLE)
+    assert [g.get("ConsistentRead") for g in reads.calls["get_item"]] == [True]
+    throttled = DynamoMessageLog(
+        Intercepted(
+            dynamodb, get_item=refused(THROTTLED, "GetItem"), update_item=refused(THROTTLED, "UpdateItem")
+        ),
+        TABLE,
+    )
     with pytest.raises(TransientError):
         throttled.claim("m-1")
     with pytest.raises(TransientError):

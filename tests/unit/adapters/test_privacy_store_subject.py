@@ -10,13 +10,13 @@ import json
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from smsflows.adapters._dynamo import to_item
 from smsflows.adapters.privacy_store import DynamoPrivacyStore
 from smsflows.domain import keys
 from smsflows.runtime.errors import TransientError
 from tests.contracts.conftest import OTHER_PHONE, PHONE, SHOP, TABLE, peek
+from tests.intercepted import Intercepted, kept, refused
 
 CUSTOMER = "7001"
 OTHER_SHOP = "other-shop.myshopify.com"
@@ -85,20 +85,6 @@ def test_a_redaction_without_phones_moves_no_run(dynamodb):
     assert after_of(dynamodb, key) == place
 
 
-class Racing:
-    """The DynamoDB client, with `before_update` called before each update_item."""
-
-    def __init__(self, ddb: Any, before_update: Any) -> None:
-        self._ddb, self._before = ddb, before_update
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ddb, name)
-
-    def update_item(self, **params: Any) -> Any:
-        self._before(params)
-        return self._ddb.update_item(**params)
-
-
 def test_a_run_that_moved_on_meanwhile_is_left_as_its_step_wrote_it(dynamodb):
     moved_on = {
         "seg_pk": "x",
@@ -111,7 +97,7 @@ def test_a_run_that_moved_on_meanwhile_is_left_as_its_step_wrote_it(dynamodb):
         if params["Key"]["sk"]["S"] == first["sk"]:
             run(dynamodb, SHOP, "cmp_a", moved_on)
 
-    store = DynamoPrivacyStore(Racing(dynamodb, step_moves_first_on), TABLE)
+    store = DynamoPrivacyStore(Intercepted(dynamodb, update_item=step_moves_first_on), TABLE)
     assert store.erase_subject(SHOP, None, [PHONE], []) == 1
     assert after_of(dynamodb, first) == moved_on
     assert after_of(dynamodb, second) == {
@@ -124,27 +110,15 @@ def test_a_run_that_moved_on_meanwhile_is_left_as_its_step_wrote_it(dynamodb):
 def test_a_throttled_cursor_write_is_raised_for_the_redaction_to_be_retried(dynamodb):
     run(dynamodb, SHOP, "cmp_a", {"seg_pk": "x", **keys.subscriber(SHOP, PHONE)})
 
-    def throttled(params: dict[str, Any]) -> None:
-        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}},
-                          "UpdateItem")  # fmt: skip
-
+    throttled = Intercepted(
+        dynamodb, update_item=refused("ProvisionedThroughputExceededException", "UpdateItem")
+    )
     with pytest.raises(TransientError):
-        DynamoPrivacyStore(Racing(dynamodb, throttled), TABLE).erase_subject(SHOP, None, [PHONE], [])
+        DynamoPrivacyStore(throttled, TABLE).erase_subject(SHOP, None, [PHONE], [])
 
 
 def test_the_runs_are_read_consistently_so_a_step_just_written_is_not_missed(dynamodb):
-    class Queries:
-        def __init__(self, ddb: Any) -> None:
-            self._ddb, self.queries = ddb, []  # type: ignore[var-annotated]
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._ddb, name)
-
-        def query(self, **params: Any) -> Any:
-            self.queries.append(params)
-            return self._ddb.query(**params)
-
-    recording = Queries(dynamodb)
+    recording = Intercepted(dynamodb, query=kept)
     DynamoPrivacyStore(recording, TABLE).erase_subject(SHOP, None, [PHONE], [])
-    [runs] = [q for q in recording.queries if "IndexName" not in q]  # the shop's campaign runs
+    [runs] = [q for q in recording.calls["query"] if "IndexName" not in q]  # the shop's campaign runs
     assert runs["ConsistentRead"] is True and runs["ProjectionExpression"] == "pk, sk, progress"
