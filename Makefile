@@ -84,6 +84,9 @@ mutate: $(STAMP) ## mutation testing of the modules behind the README's claims (
 mutate-fast: $(STAMP) ## the same mutants against the unit and contract tests alone (under an hour): a lower bound of `make mutate`
 	@$(MAKE) --no-print-directory _mutate DIR=.mutate-fast SELECTION='["tests/unit", "tests/contracts"]'
 
+# FROM=.mutate-fast (make mutate only): run just that finished run's survivors against the whole selection and
+# score every other mutant by its verdict there (killed by the unit and contract tests, so killed by all).
+SEED = $(if $(FROM),--seed ../$(FROM))
 # RETEST=1: then run the last run's survivors again (mutmut keeps a verdict until its function changes, so
 # a survivor that a test written since would kill still counts as one until it runs again).
 _mutate:  # (the recipe behind mutate and mutate-fast)
@@ -93,10 +96,14 @@ _mutate:  # (the recipe behind mutate and mutate-fast)
 		&& cp -r tests $(DIR)/tests && for f in $(MUTATE_LINKS); do ln -sfn ../../$$f $(DIR)/mutants/$$f; done
 	@if [ -n '$(SELECTION)' ]; then sed 's|^pytest_add_cli_args_test_selection = .*|pytest_add_cli_args_test_selection = $(SELECTION)|' \
 		pyproject.toml > $(DIR)/pyproject.toml; else ln -sfn ../pyproject.toml $(DIR)/pyproject.toml; fi
-	cd $(DIR) && ../$(BIN)/mutmut run --max-children $${JOBS:-2} || true
-	@if [ -n '$(RETEST)' ]; then cd $(DIR) && names=$$(../$(BIN)/python ../tests/mutation/score.py --survivors) \
+	@if [ -z '$(FROM)' ]; then cd $(DIR) && ../$(BIN)/mutmut run --max-children $${JOBS:-2} || true; \
+	elif [ ! -d '$(FROM)/mutants' ]; then echo "no mutation results in $(FROM): run make mutate-fast first"; exit 2; \
+	else names=$$(cd $(FROM) && ../$(BIN)/python ../tests/mutation/score.py --survivors) || exit 2; \
+		echo "the $$(echo $$names | wc -w) survivors of $(FROM) against the whole selection; its kills stand"; \
+		if [ -n "$$names" ]; then cd $(DIR) && ../$(BIN)/mutmut run --max-children $${JOBS:-2} $$names || true; fi; fi
+	@if [ -n '$(RETEST)' ]; then cd $(DIR) && names=$$(../$(BIN)/python ../tests/mutation/score.py --survivors $(SEED)) \
 		&& if [ -n "$$names" ]; then ../$(BIN)/mutmut run --max-children $${JOBS:-2} $$names || true; fi; fi
-	cd $(DIR) && ../$(BIN)/python ../tests/mutation/score.py
+	cd $(DIR) && ../$(BIN)/python ../tests/mutation/score.py $(SEED)
 
 clean: ## remove build output (keeps .venv)
 	rm -rf cdk.out $(LAYER) .pytest_cache .mypy_cache .ruff_cache .mutate .mutate-fast
