@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from smsflows.domain.sending.pacing import Pacer
 from smsflows.domain.shopify import webhooks
 from smsflows.local.inprocess import InProcessCloud
 
@@ -65,6 +66,15 @@ def cloud():
     with InProcessCloud(SHOPIFY_SECRET, TWILIO_TOKEN) as c:
         yield c
     assert "SMSFLOWS_TWILIO_API_BASE" not in os.environ
+
+
+@pytest.fixture
+def slots_on_time(monkeypatch):
+    """Every pacing slot counts as used on time. A claim slower than the late limit (31 ms at a whole rate)
+    books a new slot and, after waiting for it, reads consent again: more calls. A loaded machine, or
+    mutmut's tracing, can be that slow, so a test that counts a text's calls, and is not about lateness,
+    holds its slots on time (lateness has its own tests: unit/sending/test_send_slots.py)."""
+    monkeypatch.setattr(Pacer, "on_time", staticmethod(lambda send_at, now, throughput: True))
 
 
 INBOUND_URL = "https://abc123.execute-api.us-east-1.amazonaws.com/prod/sms/inbound"

@@ -182,7 +182,7 @@ def test_a_claim_applied_but_answered_with_a_5xx_is_recognised_as_its_own(cloud,
     assert [m["to"] for m in cloud.twilio.outbox()] == [PHONE] and message(cloud, "m-1")["state"] == "sent"
 
 
-def test_a_batch_read_left_unprocessed_is_asked_again(cloud):
+def test_a_batch_read_left_unprocessed_is_asked_again(cloud, slots_on_time):
     event = from_queue(cloud, topology.TRANSACTIONAL_QUEUE, transactional("m-1"),
                        transactional("m-2", "+15125550124"))  # fmt: skip
     with AwsFaults(first_calls(1, UNPROCESSED, only={"BatchGetItem"})).armed() as faults:

@@ -336,13 +336,9 @@ def test_virtual_time_shortens_the_backoff_as_it_shortens_the_queues_visibility(
     assert 1 <= calls[0]["VisibilityTimeout"] <= 2 and 15 <= calls[1]["VisibilityTimeout"] <= 30
 
 
-def test_a_lone_text_books_an_idle_sender_inside_its_claim_and_falls_back_when_busy(cloud, monkeypatch):
+def test_a_lone_text_books_an_idle_sender_inside_its_claim_and_falls_back_when_busy(cloud, slots_on_time):
     from smsflows.runtime.deps import get_deps
 
-    # Every slot counts as on time here: a claim slower than the late limit (31 ms at this rate) books a new
-    # slot, one more UpdateItem, and a loaded machine (or mutmut's tracing) can be that slow. That path has
-    # its own tests (unit/sending/test_send_slots.py); this one is about the calls of an on-time claim.
-    monkeypatch.setattr(get_deps().pacer, "on_time", lambda send_at, now, throughput: True)
     set_throughput(SHOP, Throughput(sender_type="10dlc", trust_tier="low", segments_per_second=10,
                                     daily_segment_cap=2, brand_id="brand-lone"))  # fmt: skip
     ddb = get_deps().client("dynamodb")
