@@ -9,6 +9,11 @@ answered with a 5xx.
 Every call of a handler under `each_call(THROTTLED, UNAVAILABLE)` is throttled once, then fails once
 inside AWS, then goes through: botocore sleeps up to 1 s after the throttle (its jittered backoff), so a
 handler here takes a second or two.
+
+Every pacing slot counts as on time here (`slots_on_time`): a claim slowed by a retry's backoff books a new
+slot (an UpdateItem, then a consent re-read), and whether it is slow enough depends on botocore's jitter
+and the machine, so the calls these tests count and fail would too. Under slow AWS a text goes late rather
+than never: unit/sending/test_send_slots.py checks that with a clock that does not depend on either.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ from tests.integration.conftest import (
     twilio_event,
 )
 from tests.integration.test_consent import form, post_subscribe, reply_of
+
+pytestmark = pytest.mark.usefixtures("slots_on_time")
 
 PHONE = "+15125550123"
 CLAIMS = {"PutItem", "TransactWriteItems"}  # the sender's claim: a lone put, or a transaction
@@ -182,7 +189,7 @@ def test_a_claim_applied_but_answered_with_a_5xx_is_recognised_as_its_own(cloud,
     assert [m["to"] for m in cloud.twilio.outbox()] == [PHONE] and message(cloud, "m-1")["state"] == "sent"
 
 
-def test_a_batch_read_left_unprocessed_is_asked_again(cloud, slots_on_time):
+def test_a_batch_read_left_unprocessed_is_asked_again(cloud):
     event = from_queue(cloud, topology.TRANSACTIONAL_QUEUE, transactional("m-1"),
                        transactional("m-2", "+15125550124"))  # fmt: skip
     with AwsFaults(first_calls(1, UNPROCESSED, only={"BatchGetItem"})).armed() as faults:

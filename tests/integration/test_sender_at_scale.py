@@ -453,7 +453,10 @@ def test_a_batch_checks_every_text_before_it_books_the_first_slot(cloud, monkeyp
     assert sorted(m["to"] for m in cloud.twilio.outbox()[1:]) == sorted(phones)
     # every check, the provider's client made ready, then one slot per text in record order, each sized to
     # what the batch still has to send; after them only the quiet-hours look of a text that waited for its slot
-    # (and, on a loaded machine, a new single slot for a text whose thread started after its slot had passed)
+    # (and, on a loaded machine, a new single slot for a text whose thread started after its slot had passed,
+    # "slot 1", or booked with its claim held when the claim itself ran late, "slot None": test_send_slots.py)
     slots = [f"slot {8 - i}" for i in range(8)]
     assert steps[:17] == [f"check {p}" for p in phones] + ["warm"] + slots
-    assert all(step.startswith("check ") or step == "slot 1" for step in steps[17:])
+    assert all(step.startswith("check ") or step in ("slot 1", "slot None") for step in steps[17:]), steps[
+        17:
+    ]
