@@ -457,6 +457,5 @@ def test_a_batch_checks_every_text_before_it_books_the_first_slot(cloud, monkeyp
     # "slot 1", or booked with its claim held when the claim itself ran late, "slot None": test_send_slots.py)
     slots = [f"slot {8 - i}" for i in range(8)]
     assert steps[:17] == [f"check {p}" for p in phones] + ["warm"] + slots
-    assert all(step.startswith("check ") or step in ("slot 1", "slot None") for step in steps[17:]), steps[
-        17:
-    ]
+    after = steps[17:]
+    assert all(step.startswith("check ") or step in ("slot 1", "slot None") for step in after), after

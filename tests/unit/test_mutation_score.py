@@ -44,33 +44,27 @@ def test_module_of_a_function_and_of_a_method() -> None:
     assert score.module_of(f"{PACING}.xǁPacerǁbook__mutmut_3") == PACING
 
 
-def _results(monkeypatch: pytest.MonkeyPatch, by_dir: dict[Path, dict[str, str]]) -> None:
-    monkeypatch.setattr(score, "verdicts", lambda where: by_dir[Path(where).resolve()])
-
-
 @pytest.fixture
 def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     full, fast = tmp_path / ".mutate", tmp_path / ".mutate-fast"
     for d in (full, fast):
         (d / "mutants").mkdir(parents=True)
     monkeypatch.chdir(full)
-    _results(
-        monkeypatch,
-        {
-            full.resolve(): {
-                f"{SEND}.x_prepare__mutmut_1": "not checked",
-                f"{SEND}.x_prepare__mutmut_2": "killed",  # a fast survivor the full run kills
-                f"{SEND}.x_prepare__mutmut_3": "survived",  # a fast survivor the full run lets through
-                f"{PACING}.x_late_limit__mutmut_1": "not checked",
-            },
-            fast.resolve(): {
-                f"{SEND}.x_prepare__mutmut_1": "killed",
-                f"{SEND}.x_prepare__mutmut_2": "survived",
-                f"{SEND}.x_prepare__mutmut_3": "survived",
-                f"{PACING}.x_late_limit__mutmut_1": "timeout",
-            },
+    by_dir = {
+        full.resolve(): {
+            f"{SEND}.x_prepare__mutmut_1": "not checked",
+            f"{SEND}.x_prepare__mutmut_2": "killed",  # a fast survivor the full run kills
+            f"{SEND}.x_prepare__mutmut_3": "survived",  # a fast survivor the full run lets through
+            f"{PACING}.x_late_limit__mutmut_1": "not checked",
         },
-    )
+        fast.resolve(): {
+            f"{SEND}.x_prepare__mutmut_1": "killed",
+            f"{SEND}.x_prepare__mutmut_2": "survived",
+            f"{SEND}.x_prepare__mutmut_3": "survived",
+            f"{PACING}.x_late_limit__mutmut_1": "timeout",
+        },
+    }
+    monkeypatch.setattr(score, "verdicts", lambda where: by_dir[Path(where).resolve()])
     return full, fast
 
 
